@@ -1,0 +1,57 @@
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { DomainError } from '@ticketing/errors';
+import { TokenError, verifyInternalToken, verifyUserToken, type InternalClaims, type UserClaims } from './jwt.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: UserClaims;
+    internalCaller?: InternalClaims;
+  }
+}
+
+export interface AuthOptions {
+  secret: string;
+  issuer: string;
+}
+
+function bearer(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (header === undefined || header === '') {
+    throw new DomainError('unauthorized', 'Authentication required: send Authorization: Bearer <token>');
+  }
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) throw new DomainError('invalid_token', 'Authorization header must be "Bearer <token>"');
+  return match[1];
+}
+
+/** preHandler that requires a valid user JWT and sets `request.user`. */
+export function requireUser(opts: AuthOptions): preHandlerAsyncHookHandler {
+  return async function requireUserHook(request: FastifyRequest, _reply: FastifyReply) {
+    const token = bearer(request);
+    try {
+      request.user = verifyUserToken(token, opts);
+    } catch (err) {
+      if (err instanceof TokenError) throw new DomainError('invalid_token', 'The access token is invalid or expired');
+      throw err;
+    }
+  };
+}
+
+/** preHandler for service-to-service routes: only an internal token passes, never a user token. */
+export function requireInternal(opts: AuthOptions): preHandlerAsyncHookHandler {
+  return async function requireInternalHook(request: FastifyRequest, _reply: FastifyReply) {
+    const token = bearer(request);
+    try {
+      request.internalCaller = verifyInternalToken(token, opts);
+    } catch (err) {
+      if (err instanceof TokenError) throw new DomainError('invalid_token', 'A valid internal service token is required');
+      throw err;
+    }
+  };
+}
+
+/** The authenticated user of a request behind requireUser. */
+export function currentUser(request: FastifyRequest): UserClaims {
+  if (!request.user) throw new DomainError('unauthorized', 'Authentication required');
+  return request.user;
+}

@@ -1,0 +1,3 @@
+export * from './types.ts';
+export * from './kafka.ts';
+export { handleWithRetry, PartitionTracker } from './retry.ts';

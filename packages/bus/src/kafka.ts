@@ -1,0 +1,200 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Admin, Consumer, Producer, stringDeserializers, stringSerializers, type Message } from '@platformatic/kafka';
+import { UnrecoverableError } from '@ticketing/errors';
+import { handleWithRetry, PartitionTracker } from './retry.ts';
+import { DEAD_LETTER_SUFFIX, type ConsumeOptions, type IncomingMessage, type MessageBus, type OutgoingMessage, type Publisher, type Subscription } from './types.ts';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  logger?: { info: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
+}
+
+export function newTraceparent(): string {
+  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+}
+
+export function toHeaders(m: OutgoingMessage): Record<string, string> {
+  return {
+    traceparent: newTraceparent(),
+    ...m.headers,
+    message_id: m.messageId ?? randomUUID(),
+    'content-type': 'application/json',
+  };
+}
+
+export function createKafkaBus(options: KafkaBusOptions): MessageBus {
+  const log = options.logger;
+  const common = {
+    clientId: options.clientId,
+    bootstrapBrokers: options.brokers,
+    connectTimeout: 5_000,
+    retries: 3,
+    retryDelay: 250,
+  };
+  let producer: Producer<string, string, string, string> | undefined;
+  const getProducer = () => {
+    producer ??= new Producer({ ...common, serializers: stringSerializers, idempotent: true, autocreateTopics: true });
+    return producer;
+  };
+  const subscriptions = new Set<Subscription>();
+
+  const publisher: Publisher = {
+    async publish(messages) {
+      if (messages.length === 0) return;
+      await getProducer().send({
+        messages: messages.map((m) => ({
+          topic: m.topic,
+          key: m.key,
+          value: JSON.stringify(m.value),
+          headers: toHeaders(m),
+        })),
+      });
+    },
+    async close() {},
+  };
+
+  return {
+    publisher: () => publisher,
+
+    async ensureTopics(topics, partitions = 3) {
+      const admin = new Admin(common);
+      try {
+        const existing = new Set(await admin.listTopics());
+        const missing = topics.filter((t) => !existing.has(t));
+        if (missing.length > 0) {
+          await admin.createTopics({ topics: missing, partitions, replicas: 1 }).catch((err: unknown) => {
+            if (!String((err as Error).message).includes('exists') && !JSON.stringify(err).includes('TOPIC_ALREADY_EXISTS')) throw err;
+          });
+        }
+      } finally {
+        await admin.close();
+      }
+    },
+
+    async ping() {
+      const admin = new Admin({ ...common, retries: 0 });
+      try {
+        await admin.metadata({ topics: [] });
+      } finally {
+        await admin.close();
+      }
+    },
+
+    async consume(opts: ConsumeOptions) {
+      const consumer = new Consumer({
+        ...common,
+        retries: 10,
+        groupId: opts.groupId,
+        deserializers: stringDeserializers,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 500,
+        rebalanceTimeout: 15_000,
+      });
+      const stream = await consumer.consume({
+        topics: opts.topics,
+        autocommit: false,
+        mode: 'committed',
+        fallbackMode: 'earliest',
+        maxWaitTime: 100,
+      });
+      const concurrency = Math.max(1, opts.concurrency ?? 8);
+      const trackers = new Map<string, PartitionTracker>();
+      const inflight = new Set<Promise<void>>();
+      let stopping = false;
+
+      const processOne = async (msg: Message<string, string, string, string>) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of msg.headers ?? new Map()) headers[String(k)] = String(v);
+        const raw = msg.value ?? '';
+        const base: Omit<IncomingMessage, 'attempt'> = {
+          topic: msg.topic,
+          key: msg.key ?? '',
+          raw,
+          json<T>() {
+            try {
+              return JSON.parse(raw) as T;
+            } catch {
+              throw new UnrecoverableError('message value is not JSON');
+            }
+          },
+          messageId: headers.message_id ?? `${msg.topic}:${msg.partition}:${msg.offset}`,
+          headers,
+          partition: msg.partition,
+          offset: String(msg.offset),
+        };
+        const outcome = await handleWithRetry(base, opts, () => stopping);
+        if (outcome.kind === 'dead') {
+          const error = outcome.error as Error;
+          await publisher.publish([
+            {
+              topic: msg.topic + DEAD_LETTER_SUFFIX,
+              key: base.key,
+              value: { raw, error: error?.message ?? String(error) },
+              messageId: base.messageId,
+              headers: {
+                ...headers,
+                'dlq-original-topic': msg.topic,
+                'dlq-partition': String(msg.partition),
+                'dlq-offset': String(msg.offset),
+                'dlq-error': String(error?.message ?? error).slice(0, 500),
+                'dlq-error-type': error?.name ?? 'Error',
+              },
+            },
+          ]);
+          log?.warn({ topic: msg.topic, offset: base.offset, message_id: base.messageId, err: error?.message }, 'message dead-lettered');
+          await opts.onDeadLetter?.({ ...base, attempt: opts.maxAttempts ?? 5 }, error);
+        }
+      };
+
+      const loop = (async () => {
+        for await (const msg of stream as AsyncIterable<Message<string, string, string, string>>) {
+          if (stopping) break;
+          const tpKey = `${msg.topic}:${msg.partition}`;
+          let tracker = trackers.get(tpKey);
+          if (!tracker) trackers.set(tpKey, (tracker = new PartitionTracker()));
+          const t = tracker;
+          t.add(msg.offset, async () => {
+            await msg.commit();
+          });
+          const p: Promise<void> = processOne(msg)
+            .then(async () => {
+              const commit = t.finish(msg.offset);
+              if (commit) await commit().catch((err: unknown) => log?.warn({ err: (err as Error).message }, 'offset commit failed'));
+            })
+            .catch((err: unknown) => {
+              // Only reached while stopping (or when the dead-letter publish fails): the offset is
+              // not committed, so the message is redelivered to the next consumer.
+              log?.error({ err: (err as Error)?.message, topic: msg.topic, offset: String(msg.offset) }, 'message left uncommitted');
+            })
+            .finally(() => inflight.delete(p));
+          inflight.add(p);
+          if (inflight.size >= concurrency) await Promise.race(inflight);
+        }
+      })().catch((err: unknown) => {
+        if (!stopping) log?.error({ err: (err as Error)?.message }, 'consumer stream failed');
+      });
+
+      const subscription: Subscription = {
+        async close() {
+          if (stopping) return;
+          stopping = true;
+          subscriptions.delete(subscription);
+          stream.pause();
+          await Promise.allSettled([...inflight]);
+          await stream.close().catch(() => undefined);
+          await loop;
+          await consumer.close(true).catch(() => undefined);
+        },
+      };
+      subscriptions.add(subscription);
+      return subscription;
+    },
+
+    async close() {
+      await Promise.allSettled([...subscriptions].map((s) => s.close()));
+      if (producer) await producer.close().catch(() => undefined);
+      producer = undefined;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { UnrecoverableError } from '@ticketing/errors';
+import type { ConsumeOptions, IncomingMessage } from './types.ts';
+
+export type Outcome = { kind: 'done' } | { kind: 'dead'; error: unknown };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs the handler with retries and exponential backoff. An UnrecoverableError goes to the dead
+ * letter at once; any other error is retried until `maxAttempts`, then dead-lettered.
+ */
+export async function handleWithRetry(
+  message: Omit<IncomingMessage, 'attempt'>,
+  options: ConsumeOptions,
+  isStopping: () => boolean,
+): Promise<Outcome> {
+  const maxAttempts = options.maxAttempts ?? 5;
+  const base = options.retryBaseMs ?? 200;
+  const max = options.retryMaxMs ?? 10_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await options.handler({ ...message, attempt });
+      return { kind: 'done' };
+    } catch (error) {
+      if (error instanceof UnrecoverableError || attempt >= maxAttempts) return { kind: 'dead', error };
+      if (isStopping()) throw error;
+      await sleep(Math.min(max, base * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+/** Commits one partition's offsets in order even though messages finish out of order. */
+export class PartitionTracker {
+  private readonly pending: { offset: bigint; done: boolean; commit: () => Promise<void> }[] = [];
+
+  add(offset: bigint, commit: () => Promise<void>): void {
+    this.pending.push({ offset, done: false, commit });
+  }
+
+  /** Marks one offset done and returns the commit of the highest contiguous finished message. */
+  finish(offset: bigint): (() => Promise<void>) | undefined {
+    const entry = this.pending.find((p) => p.offset === offset);
+    if (entry) entry.done = true;
+    let last: (() => Promise<void>) | undefined;
+    while (this.pending[0]?.done) last = this.pending.shift()!.commit;
+    return last;
+  }
+
+  get size(): number {
+    return this.pending.length;
+  }
+}

@@ -1,0 +1,169 @@
+import { Redis } from 'ioredis';
+
+/**
+ * Cache and pub/sub port. Every call may fail when the backing server is down; callers treat
+ * the cache as optional and fall back to the database.
+ */
+export interface Cache {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  del(...keys: string[]): Promise<void>;
+  /** Increments a counter that lives for `windowMs` from its first increment. */
+  incrWindow(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }>;
+  publish(channel: string, message: string): Promise<void>;
+  /** Subscribes to a channel; returns an unsubscribe function. */
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createRedisCache(url: string, opts: { keyPrefix?: string } = {}): Cache {
+  const base = {
+    lazyConnect: false,
+    // Fail fast while disconnected instead of queueing: the caller falls back to the database.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    retryStrategy: (times: number) => Math.min(times * 200, 2_000),
+  };
+  const prefix = opts.keyPrefix ?? '';
+  const client = new Redis(url, base);
+  client.on('error', () => undefined);
+  let subscriber: Redis | undefined;
+  const handlers = new Map<string, Set<(message: string) => void>>();
+
+  const getSubscriber = (): Redis => {
+    if (subscriber) return subscriber;
+    // The subscriber queues while offline so that subscriptions are (re)made once it connects.
+    subscriber = new Redis(url, { ...base, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (channel: string, message: string) => {
+      for (const h of handlers.get(channel) ?? []) h(message);
+    });
+    return subscriber;
+  };
+
+  return {
+    get: (key) => client.get(prefix + key),
+    async set(key, value, ttlSeconds) {
+      await client.set(prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+    },
+    async del(...keys) {
+      if (keys.length > 0) await client.del(...keys.map((k) => prefix + k));
+    },
+    async incrWindow(key, windowMs) {
+      const k = prefix + key;
+      const res = await client.multi().incr(k).pexpire(k, windowMs, 'NX').pttl(k).exec();
+      const count = Number(res?.[0]?.[1] ?? 0);
+      const ttlMs = Number(res?.[2]?.[1] ?? windowMs);
+      return { count, ttlMs: ttlMs > 0 ? ttlMs : windowMs };
+    },
+    async publish(channel, message) {
+      await client.publish(prefix + channel, message);
+    },
+    async subscribe(channel, onMessage) {
+      const full = prefix + channel;
+      const sub = getSubscriber();
+      let set = handlers.get(full);
+      if (!set) {
+        set = new Set();
+        handlers.set(full, set);
+        await sub.subscribe(full);
+      }
+      set.add(onMessage);
+      return async () => {
+        const s = handlers.get(full);
+        if (!s) return;
+        s.delete(onMessage);
+        if (s.size === 0) {
+          handlers.delete(full);
+          await sub.unsubscribe(full).catch(() => undefined);
+        }
+      };
+    },
+    async ping() {
+      await client.ping();
+    },
+    async close() {
+      client.disconnect();
+      subscriber?.disconnect();
+    },
+  };
+}
+
+/** In-process cache for the embedded profile and for unit tests. */
+export function createMemoryCache(): Cache {
+  const values = new Map<string, { value: string; expiresAt: number }>();
+  const handlers = new Map<string, Set<(message: string) => void>>();
+  const live = (key: string) => {
+    const v = values.get(key);
+    if (v && v.expiresAt <= Date.now()) {
+      values.delete(key);
+      return undefined;
+    }
+    return v;
+  };
+  return {
+    async get(key) {
+      return live(key)?.value ?? null;
+    },
+    async set(key, value, ttlSeconds) {
+      values.set(key, { value, expiresAt: Date.now() + ttlSeconds * 1000 });
+    },
+    async del(...keys) {
+      for (const k of keys) values.delete(k);
+    },
+    async incrWindow(key, windowMs) {
+      const v = live(key);
+      const now = Date.now();
+      const next = v ? { value: String(Number(v.value) + 1), expiresAt: v.expiresAt } : { value: '1', expiresAt: now + windowMs };
+      values.set(key, next);
+      return { count: Number(next.value), ttlMs: next.expiresAt - now };
+    },
+    async publish(channel, message) {
+      for (const h of handlers.get(channel) ?? []) queueMicrotask(() => h(message));
+    },
+    async subscribe(channel, onMessage) {
+      const set = handlers.get(channel) ?? new Set();
+      handlers.set(channel, set);
+      set.add(onMessage);
+      return async () => {
+        set.delete(onMessage);
+      };
+    },
+    async ping() {},
+    async close() {
+      values.clear();
+      handlers.clear();
+    },
+  };
+}
+
+/**
+ * Fixed-window rate limiter on the shared cache, falling back to a per-process window when the
+ * cache is unreachable, so that a Redis outage never turns into unlimited login attempts.
+ */
+export function createRateLimiter(cache: Cache, opts: { limit: number; windowMs: number; prefix: string }) {
+  const local = createMemoryCache();
+  return {
+    /** Counts one attempt; returns how long to wait when the limit is passed. */
+    async hit(key: string): Promise<{ allowed: boolean; retryAfterSeconds: number; count: number }> {
+      const k = `${opts.prefix}:${key}`;
+      let result: { count: number; ttlMs: number };
+      try {
+        result = await cache.incrWindow(k, opts.windowMs);
+      } catch {
+        result = await local.incrWindow(k, opts.windowMs);
+      }
+      return {
+        allowed: result.count <= opts.limit,
+        retryAfterSeconds: Math.max(1, Math.ceil(result.ttlMs / 1000)),
+        count: result.count,
+      };
+    },
+    async reset(key: string): Promise<void> {
+      const k = `${opts.prefix}:${key}`;
+      await Promise.allSettled([cache.del(k), local.del(k)]);
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { Type } from '@sinclair/typebox';
+
+/** Sections every service's config shares; each service composes the ones it uses. */
+
+export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
+export const DEV_INTERNAL_SECRET = 'dev-only-internal-secret-change-me-0123456789';
+
+export const httpSection = (port: number) =>
+  Type.Object(
+    {
+      host: Type.String({ default: '0.0.0.0' }),
+      port: Type.Integer({ default: port, minimum: 0, maximum: 65535 }),
+      /** @defaultValue 1 MiB */
+      bodyLimit: Type.Integer({ default: 1024 * 1024, minimum: 1024 }),
+      corsOrigins: Type.Array(Type.String(), { default: [] }),
+    },
+    { default: {} },
+  );
+
+export const logSection = Type.Object(
+  { level: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }) },
+  { default: {} },
+);
+
+export const databaseSection = Type.Object(
+  {
+    url: Type.String({ default: 'postgres://ticketing:ticketing@127.0.0.1:5432/ticketing', minLength: 1 }),
+    poolSize: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
+  },
+  { default: {} },
+);
+
+export const redisSection = Type.Object(
+  {
+    url: Type.String({ default: 'redis://127.0.0.1:6379' }),
+    /** When false the service uses an in-process cache (single instance only). */
+    enabled: Type.Boolean({ default: true }),
+    keyPrefix: Type.String({ default: '' }),
+  },
+  { default: {} },
+);
+
+export const kafkaSection = Type.Object(
+  {
+    /** Comma-separated host:port list. */
+    brokers: Type.String({ default: '127.0.0.1:9092', minLength: 1 }),
+    clientId: Type.String({ default: 'ticketing' }),
+  },
+  { default: {} },
+);
+
+export const jwtSection = Type.Object(
+  {
+    secret: Type.String({ default: DEV_JWT_SECRET, minLength: 32 }),
+    issuer: Type.String({ default: 'ticketing' }),
+    ttlSeconds: Type.Integer({ default: 3600, minimum: 60, maximum: 86400 * 30 }),
+    /** Separate secret for service-to-service tokens, so a user token can never pass for one. */
+    internalSecret: Type.String({ default: DEV_INTERNAL_SECRET, minLength: 32 }),
+  },
+  { default: {} },
+);
+
+/** Environment variables understood by every service. */
+export const commonEnv = {
+  HOST: 'http.host',
+  CORS_ORIGINS: 'http.corsOrigins[]',
+  LOG_LEVEL: 'log.level',
+  DATABASE_URL: 'database.url',
+  DATABASE_POOL_SIZE: 'database.poolSize',
+  REDIS_URL: 'redis.url',
+  REDIS_ENABLED: 'redis.enabled',
+  REDIS_KEY_PREFIX: 'redis.keyPrefix',
+  KAFKA_BROKERS: 'kafka.brokers',
+  JWT_SECRET: 'jwt.secret',
+  JWT_ISSUER: 'jwt.issuer',
+  JWT_TTL_SECONDS: 'jwt.ttlSeconds',
+  INTERNAL_JWT_SECRET: 'jwt.internalSecret',
+} as const;
+
+/** Refuses the development secrets when NODE_ENV=production. */
+export function assertProductionSecrets(jwt: { secret: string; internalSecret: string }, env: NodeJS.ProcessEnv = process.env): void {
+  if (env.NODE_ENV === 'production' && (jwt.secret === DEV_JWT_SECRET || jwt.internalSecret === DEV_INTERNAL_SECRET)) {
+    throw new Error('JWT_SECRET and INTERNAL_JWT_SECRET must be set in production');
+  }
+}

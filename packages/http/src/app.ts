@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import FindMyWay from 'find-my-way';
+import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
+import type { ErrorStatusMap } from '@ticketing/errors';
+import type { Logger } from './logger.ts';
+import { installErrorHandler } from './errors.ts';
+import { runHealthChecks, type HealthCheck } from './health.ts';
+import { createValidatorCompiler } from './validation.ts';
+
+export type App = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface HttpAppOptions {
+  service: string;
+  version?: string;
+  description?: string;
+  logger: Logger;
+  /** @defaultValue 1 MiB */
+  bodyLimit?: number;
+  /** Allowed CORS origins; empty disables CORS. `*` is allowed only without credentials. */
+  corsOrigins?: readonly string[];
+  errorStatus?: ErrorStatusMap;
+  healthChecks?: Record<string, HealthCheck>;
+  /** Extra fields for the /health body (e.g. consumer counters). */
+  healthExtras?: () => Record<string, unknown>;
+  /** Metrics registry; one per service so several services can share a process. */
+  metrics?: Registry;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Builds a Fastify instance with everything every service shares: request ids, logging,
+ * strict validation, the contract's error body, JSON 404/405, /health, /metrics, OpenAPI and
+ * /docs. The caller registers its routes, then listens (or injects in tests).
+ */
+export async function createHttpApp(options: HttpAppOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    requestIdLogLabel: 'request_id',
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: undefined,
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  installErrorHandler(app as unknown as FastifyInstance, options.errorStatus ?? {});
+
+  const metrics = options.metrics ?? new Registry();
+  metrics.setDefaultLabels({ service: options.service });
+  collectDefaultMetrics({ register: metrics });
+  const httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route, method and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [metrics],
+  });
+  app.decorate('metricsRegistry', metrics);
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
+    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    request.log[level](
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request completed',
+    );
+  });
+
+  // Every known path with its methods, so an unknown method on a known path is a 405, not a 404.
+  const methodsByPath = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 200 });
+  const seenPaths = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const set = seenPaths.get(route.url) ?? new Set<string>();
+    for (const m of methods) set.add(String(m));
+    if (!seenPaths.has(route.url)) {
+      seenPaths.set(route.url, set);
+      methodsByPath.on('GET', route.url, () => undefined, { allowed: set });
+    }
+  });
+  app.setNotFoundHandler(async (request: FastifyRequest, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const match = methodsByPath.find('GET', path);
+    const allowed = (match?.store as { allowed?: Set<string> } | undefined)?.allowed;
+    if (allowed && !allowed.has(request.method)) {
+      void reply.header('allow', [...allowed].join(', '));
+      return reply.status(405).send({ error: 'method_not_allowed', message: `${request.method} is not allowed on ${path}` });
+    }
+    return reply.status(404).send({ error: 'not_found', message: `No route for ${request.method} ${path}` });
+  });
+
+  const origins = options.corsOrigins ?? [];
+  if (origins.length > 0) {
+    const wildcard = origins.includes('*');
+    await app.register(cors, {
+      origin: wildcard ? '*' : [...origins],
+      credentials: !wildcard,
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'Location'],
+    });
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: `${options.service} service`, version: options.version ?? '0.1.0', description: options.description ?? '' },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/health', { schema: { hide: true } }, async (_request, reply) => {
+    const report = await runHealthChecks(options.service, options.healthChecks ?? {});
+    const body = { ...report, ...(options.healthExtras?.() ?? {}) };
+    return reply.status(report.status === 'unhealthy' ? 503 : 200).send(body);
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const text = await metrics.metrics();
+    return reply.type(metrics.contentType).send(text);
+  });
+
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metricsRegistry: Registry;
+  }
+}

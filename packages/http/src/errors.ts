@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, commonErrorStatus, type ErrorStatusMap } from '@ticketing/errors';
+import { describeValidationErrors } from './validation.ts';
+
+export interface ErrorBody {
+  error: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** Registers the one error handler of a service: every failure leaves as `{error, message, details}`. */
+export function installErrorHandler(app: FastifyInstance, statusMap: ErrorStatusMap): void {
+  const statuses: ErrorStatusMap = { ...commonErrorStatus, ...statusMap };
+
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = toErrorResponse(err, statuses);
+    if (status >= 500) {
+      const errorId = randomUUID();
+      body.details = { error_id: errorId };
+      request.log.error({ err, error_id: errorId }, 'unhandled error');
+    } else {
+      request.log.info({ error: body.error, status }, body.message);
+    }
+    if (status === 429 && err instanceof DomainError && typeof err.details?.retry_after_seconds === 'number') {
+      void reply.header('retry-after', String(err.details.retry_after_seconds));
+    }
+    if (status === 503 && err instanceof DomainError && typeof err.details?.retry_after_seconds === 'number') {
+      void reply.header('retry-after', String(err.details.retry_after_seconds));
+    }
+    return reply.status(status).type('application/json; charset=utf-8').send(body);
+  });
+}
+
+function toErrorResponse(err: FastifyError, statuses: ErrorStatusMap): { status: number; body: ErrorBody } {
+  if (err instanceof DomainError) {
+    const status = statuses[err.code] ?? 500;
+    if (status >= 500 && statuses[err.code] === undefined) {
+      return { status: 500, body: { error: 'internal_error', message: 'An unexpected error occurred' } };
+    }
+    const body: ErrorBody = { error: err.code, message: err.message };
+    if (err.details) body.details = err.details;
+    return { status, body };
+  }
+  if (err.validation) {
+    const fields = describeValidationErrors(err.validation, err.validationContext ?? 'request');
+    const names = Object.keys(fields);
+    return {
+      status: 400,
+      body: {
+        error: 'validation_failed',
+        message: `Invalid request: ${names.map((n) => `${n} ${fields[n]}`).join('; ')}`.slice(0, 500),
+        details: { fields },
+      },
+    };
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, body: { error: 'payload_too_large', message: 'Request body is too large' } };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, body: { error: 'unsupported_media_type', message: 'Send the body as application/json' } };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 400, body: { error: 'invalid_json', message: 'Request body is not valid JSON' } };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, body: { error: 'bad_request', message: 'Content-Length does not match the body' } };
+    default:
+      break;
+  }
+  if (err instanceof SyntaxError || err.name === 'SyntaxError') {
+    return { status: 400, body: { error: 'invalid_json', message: 'Request body is not valid JSON' } };
+  }
+  const statusCode = typeof err.statusCode === 'number' ? err.statusCode : 500;
+  if (statusCode >= 400 && statusCode < 500) {
+    return { status: statusCode, body: { error: 'bad_request', message: err.message } };
+  }
+  return { status: 500, body: { error: 'internal_error', message: 'An unexpected error occurred' } };
+}

@@ -1,0 +1,7 @@
+export * from './app.ts';
+export * from './errors.ts';
+export * from './health.ts';
+export * from './lifecycle.ts';
+export * from './logger.ts';
+export * from './schemas.ts';
+export * from './validation.ts';

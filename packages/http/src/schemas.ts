@@ -1,0 +1,23 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+
+export const ErrorBodySchema = Type.Object(
+  {
+    error: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { $id: undefined },
+);
+
+/** Response schemas for the error statuses a route can return (documentation and serialization). */
+export function errorResponses(...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, ErrorBodySchema]));
+}
+
+/** A UUID path parameter; a malformed id is matched by the route and answered 404 by the handler. */
+export const IdParam = Type.String({ maxLength: 200 });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+
+/** Connection settings for the real servers started by scripts/infra.sh (overridable by env). */
+export const testInfra = {
+  databaseUrl: process.env.DATABASE_URL ?? 'postgres://ticketing:ticketing@127.0.0.1:5432/ticketing',
+  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  kafkaBrokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+};
+
+export function uniqueId(prefix = 't'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export function uniqueEmail(prefix = 'user'): string {
+  return `${prefix}.${randomUUID()}@example.test`;
+}
+
+/** Listens on an ephemeral port and returns its base URL: tests talk real HTTP. */
+export async function listen(app: FastifyInstance | { listen: FastifyInstance['listen']; server: FastifyInstance['server'] }): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Sent as-is (for malformed JSON); wins over `body`. */
+  rawBody?: string | Buffer;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+/** A tiny HTTP client over fetch for tests and scripts. */
+export function apiClient(baseUrl: string) {
+  return async function request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    let body: string | Buffer | undefined;
+    if (opts.rawBody !== undefined) {
+      body = opts.rawBody;
+      headers['content-type'] ??= 'application/json';
+    } else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+    const res = await fetch(baseUrl + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    if (text.length > 0 && (res.headers.get('content-type') ?? '').includes('json')) parsed = JSON.parse(text);
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  };
+}
+
+export type ApiRequest = ReturnType<typeof apiClient>;
+
+/** Builds a JWT by hand (for forged, expired, `alg: none` and wrongly signed token tests). */
+export function craftJwt(header: object, payload: object, signature = 'x'): string {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${b64(header)}.${b64(payload)}.${signature}`;
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test against real PostgreSQL, Redis and Kafka (started by scripts/infra.sh when
+# they are not already running). Extra arguments are passed to `node --test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/node.sh
+source scripts/node.sh
+if [ "${SKIP_INFRA:-}" != "1" ]; then
+  bash scripts/infra.sh up
+fi
+if [ "$#" -eq 0 ]; then
+  set -- "packages/*/test/**/*.test.ts" "services/*/test/**/*.test.ts"
+fi
+exec node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=300000 "$@"

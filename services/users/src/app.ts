@@ -1,0 +1,22 @@
+import { createHttpApp, type App } from '@ticketing/http';
+import type { UsersDeps } from './deps.ts';
+import { usersErrorStatus } from './errors.ts';
+import { registerUserRoutes } from './users/users.routes.ts';
+
+/** Builds the user service's HTTP app; never listens (server.ts does, tests inject or listen on port 0). */
+export async function buildUsersApp(deps: UsersDeps): Promise<App> {
+  const app = await createHttpApp({
+    service: 'users',
+    description: 'Registration, login with JWT, and profiles',
+    logger: deps.logger,
+    bodyLimit: deps.config.http.bodyLimit,
+    corsOrigins: deps.config.http.corsOrigins,
+    errorStatus: usersErrorStatus,
+    healthChecks: {
+      postgres: { check: () => deps.db.ping(), required: true },
+      redis: { check: () => deps.cache.ping(), required: false },
+    },
+  });
+  registerUserRoutes(app, { users: deps.users, auth: deps.config.jwt });
+  return app;
+}

@@ -1,0 +1,63 @@
+import { fileURLToPath } from 'node:url';
+import { createMemoryCache, createRateLimiter, createRedisCache, type Cache } from '@ticketing/cache';
+import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
+import { DomainError } from '@ticketing/errors';
+import { createLogger, type Logger } from '@ticketing/http';
+import type { UsersConfig } from './config.ts';
+import { createUsersRepository } from './users/users.repository.ts';
+import { createUsersService, type UsersService } from './users/users.service.ts';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+
+export interface UsersDeps {
+  config: Readonly<UsersConfig>;
+  logger: Logger;
+  db: Database;
+  cache: Cache;
+  users: UsersService;
+  close(): Promise<void>;
+}
+
+/** The composition root: builds every dependency from config; adapters may be passed in (embedded mode, tests). */
+export async function createUsersDeps(
+  config: Readonly<UsersConfig>,
+  given: { db?: Database; cache?: Cache; logger?: Logger } = {},
+): Promise<UsersDeps> {
+  const logger = given.logger ?? createLogger('users', config.log.level);
+  const db = given.db ?? createPostgresDatabase({ url: config.database.url, schema: 'users', poolSize: config.database.poolSize, applicationName: 'users' });
+  const cache = given.cache ?? (config.redis.enabled ? createRedisCache(config.redis.url, { keyPrefix: config.redis.keyPrefix }) : createMemoryCache());
+  const { applied } = await runMigrations(db, MIGRATIONS_DIR);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+  const windowMs = config.loginRateLimit.windowSeconds * 1000;
+  const perEmail = createRateLimiter(cache, { limit: config.loginRateLimit.perEmail, windowMs, prefix: 'users:login:email' });
+  const perIp = createRateLimiter(cache, { limit: config.loginRateLimit.perIp, windowMs, prefix: 'users:login:ip' });
+
+  const users = createUsersService({
+    repository: createUsersRepository(db),
+    bcryptRounds: config.bcryptRounds,
+    adminEmails: config.adminEmails,
+    jwt: config.jwt,
+    async limitLogin(email, ip) {
+      const [byEmail, byIp] = await Promise.all([perEmail.hit(email), perIp.hit(ip)]);
+      const blocked = [byEmail, byIp].filter((r) => !r.allowed);
+      if (blocked.length > 0) {
+        const retryAfter = Math.max(...blocked.map((r) => r.retryAfterSeconds));
+        throw new DomainError('rate_limited', 'Too many login attempts; try again later', { retry_after_seconds: retryAfter });
+      }
+    },
+    clearLoginLimit: (email) => perEmail.reset(email),
+  });
+
+  return {
+    config,
+    logger,
+    db,
+    cache,
+    users,
+    async close() {
+      if (!given.cache) await cache.close();
+      if (!given.db) await db.close();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { currentUser, requireUser } from '@ticketing/auth';
+import type { App } from '@ticketing/http';
+import type { UsersService } from './users.service.ts';
+import { getProfileSchema, loginSchema, registerSchema, updateProfileSchema } from './users.schemas.ts';
+
+export function registerUserRoutes(app: App, deps: { users: UsersService; auth: { secret: string; issuer: string } }): void {
+  const { users } = deps;
+  const authenticated = requireUser(deps.auth);
+
+  app.post('/api/users/register', { schema: registerSchema }, async (request, reply) => {
+    const user = await users.register(request.body);
+    return reply.status(201).send(user);
+  });
+
+  app.post('/api/users/login', { schema: loginSchema }, async (request) => users.login(request.body, request.ip));
+
+  app.get('/api/users/profile', { schema: getProfileSchema, preHandler: authenticated }, async (request) =>
+    users.getProfile(currentUser(request).user_id),
+  );
+
+  app.put('/api/users/profile', { schema: updateProfileSchema, preHandler: authenticated }, async (request) =>
+    users.updateProfile(currentUser(request).user_id, request.body),
+  );
+}
