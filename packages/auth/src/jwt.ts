@@ -72,10 +72,7 @@ export function issueUserToken(
 }
 
 /** Service-to-service token: signed with a separate secret and carrying `scope: internal`. */
-export function issueInternalToken(
-  service: string,
-  opts: { secret: string; issuer: string; ttlSeconds: number; now?: number },
-): string {
+export function issueInternalToken(service: string, opts: { secret: string; issuer: string; ttlSeconds: number; now?: number }): string {
   const iat = Math.floor((opts.now ?? Date.now()) / 1000);
   const claims: InternalClaims = {
     sub: service,

@@ -31,20 +31,56 @@ describe('JWT', () => {
   it('refuses every alg but HS256, even when correctly signed', () => {
     const { token } = issueUserToken(user, opts);
     for (const alg of ['none', 'HS512', 'RS256', 'hs256']) {
-      assert.throws(() => verifyToken(resign(token, (h) => (h.alg = alg)), { secret }), TokenError, alg);
+      assert.throws(
+        () =>
+          verifyToken(
+            resign(token, (h) => (h.alg = alg)),
+            { secret },
+          ),
+        TokenError,
+        alg,
+      );
     }
   });
 
   it('requires exp, and refuses expired and not-yet-valid tokens', () => {
     const { token } = issueUserToken(user, opts);
-    assert.throws(() => verifyToken(resign(token, (_h, b) => delete b.exp), { secret }), /exp required/);
-    assert.throws(() => verifyToken(resign(token, (_h, b) => (b.exp = 1000)), { secret }), /expired/);
-    assert.throws(() => verifyToken(resign(token, (_h, b) => (b.nbf = b.iat + 3000)), { secret }), /not yet valid/);
+    assert.throws(
+      () =>
+        verifyToken(
+          resign(token, (_h, b) => delete b.exp),
+          { secret },
+        ),
+      /exp required/,
+    );
+    assert.throws(
+      () =>
+        verifyToken(
+          resign(token, (_h, b) => (b.exp = 1000)),
+          { secret },
+        ),
+      /expired/,
+    );
+    assert.throws(
+      () =>
+        verifyToken(
+          resign(token, (_h, b) => (b.nbf = b.iat + 3000)),
+          { secret },
+        ),
+      /not yet valid/,
+    );
   });
 
   it('refuses a wrong signature, a wrong issuer and garbage', () => {
     const { token } = issueUserToken(user, opts);
-    assert.throws(() => verifyToken(resign(token, () => undefined, 'another-secret-0123456789-0123456789'), { secret }), /bad signature/);
+    assert.throws(
+      () =>
+        verifyToken(
+          resign(token, () => undefined, 'another-secret-0123456789-0123456789'),
+          { secret },
+        ),
+      /bad signature/,
+    );
     assert.throws(() => verifyToken(token, { secret, issuer: 'someone-else' }), /wrong issuer/);
     for (const bad of ['', 'a.b', 'a.b.c.d', '!!.??.**', `${'a'.repeat(9000)}.b.c`]) {
       assert.throws(() => verifyToken(bad, { secret }), TokenError);

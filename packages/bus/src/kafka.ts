@@ -2,12 +2,24 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers, type Message } from '@platformatic/kafka';
 import { UnrecoverableError } from '@ticketing/errors';
 import { handleWithRetry, PartitionTracker } from './retry.ts';
-import { DEAD_LETTER_SUFFIX, type ConsumeOptions, type IncomingMessage, type MessageBus, type OutgoingMessage, type Publisher, type Subscription } from './types.ts';
+import {
+  DEAD_LETTER_SUFFIX,
+  type ConsumeOptions,
+  type IncomingMessage,
+  type MessageBus,
+  type OutgoingMessage,
+  type Publisher,
+  type Subscription,
+} from './types.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
-  logger?: { info: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
+  logger?: {
+    info: (obj: object, msg: string) => void;
+    warn: (obj: object, msg: string) => void;
+    error: (obj: object, msg: string) => void;
+  };
 }
 
 export function newTraceparent(): string {

@@ -29,11 +29,7 @@ export interface LoadConfigOptions<T extends TSchema> {
   overrides?: DeepPartial<Static<T>>;
 }
 
-export type DeepPartial<T> = T extends readonly unknown[]
-  ? T
-  : T extends object
-    ? { [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
+export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
 /**
  * Loads a service's configuration once at start: schema defaults, then the YAML file, then
@@ -59,7 +55,14 @@ export function loadConfig<T extends TSchema>(options: LoadConfigOptions<T>): Re
     if (raw === undefined || raw === '') continue;
     // A path ending in [] takes a comma-separated list (e.g. CORS_ORIGINS=a,b).
     merged = path.endsWith('[]')
-      ? setPath(merged, path.slice(0, -2), raw.split(',').map((s) => s.trim()).filter(Boolean))
+      ? setPath(
+          merged,
+          path.slice(0, -2),
+          raw
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        )
       : setPath(merged, path, raw);
   }
   if (options.overrides) merged = deepMerge(merged, options.overrides as Record<string, unknown>);

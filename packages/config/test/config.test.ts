@@ -6,7 +6,10 @@ import path from 'node:path';
 import { ConfigError, loadConfig, redact, Type } from '../src/index.ts';
 
 const schema = Type.Object({
-  http: Type.Object({ port: Type.Integer({ default: 8081, minimum: 0, maximum: 65535 }), origins: Type.Array(Type.String(), { default: [] }) }, { default: {} }),
+  http: Type.Object(
+    { port: Type.Integer({ default: 8081, minimum: 0, maximum: 65535 }), origins: Type.Array(Type.String(), { default: [] }) },
+    { default: {} },
+  ),
   jwt: Type.Object({ secret: Type.String({ default: 'dev', minLength: 3 }) }, { default: {} }),
 });
 const envMap = { PORT: 'http.port', ORIGINS: 'http.origins[]', JWT_SECRET: 'jwt.secret' };
@@ -29,7 +32,8 @@ describe('loadConfig', () => {
   it('names every bad key in one readable error', () => {
     assert.throws(
       () => loadConfig({ service: 'users', schema, envMap, env: { PORT: 'eighty', JWT_SECRET: 'x' } }),
-      (err: unknown) => err instanceof ConfigError && /http\.port/.test(err.message) && /jwt\.secret/.test(err.message) && /^users:/.test(err.message),
+      (err: unknown) =>
+        err instanceof ConfigError && /http\.port/.test(err.message) && /jwt\.secret/.test(err.message) && /^users:/.test(err.message),
     );
   });
 

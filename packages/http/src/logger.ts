@@ -9,14 +9,7 @@ export function createLogger(service: string, level: string, options: LoggerOpti
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'headers.authorization',
-        '*.password',
-        '*.current_password',
-        'password',
-      ],
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.password', '*.current_password', 'password'],
       censor: '[redacted]',
     },
     ...options,

@@ -44,7 +44,8 @@ export function describeValidationErrors(errors: readonly Partial<ErrorObject>[]
     }
     const key = path || context;
     if (fields[key] !== undefined) continue;
-    fields[key] = e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' ? 'is not allowed' : (e.message ?? 'is invalid');
+    fields[key] =
+      e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' ? 'is not allowed' : (e.message ?? 'is invalid');
   }
   return fields;
 }

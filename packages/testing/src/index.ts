@@ -18,7 +18,9 @@ export function uniqueEmail(prefix = 'user'): string {
 }
 
 /** Listens on an ephemeral port and returns its base URL: tests talk real HTTP. */
-export async function listen(app: FastifyInstance | { listen: FastifyInstance['listen']; server: FastifyInstance['server'] }): Promise<string> {
+export async function listen(
+  app: FastifyInstance | { listen: FastifyInstance['listen']; server: FastifyInstance['server'] },
+): Promise<string> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   return `http://127.0.0.1:${port}`;

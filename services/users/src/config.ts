@@ -1,5 +1,17 @@
 import { fileURLToPath } from 'node:url';
-import { assertProductionSecrets, commonEnv, databaseSection, httpSection, jwtSection, loadConfig, logSection, redisSection, Type, type DeepPartial, type Static } from '@ticketing/config';
+import {
+  assertProductionSecrets,
+  commonEnv,
+  databaseSection,
+  httpSection,
+  jwtSection,
+  loadConfig,
+  logSection,
+  redisSection,
+  Type,
+  type DeepPartial,
+  type Static,
+} from '@ticketing/config';
 
 export const UsersConfigSchema = Type.Object({
   http: httpSection(8081),

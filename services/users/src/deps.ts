@@ -24,8 +24,11 @@ export async function createUsersDeps(
   given: { db?: Database; cache?: Cache; logger?: Logger } = {},
 ): Promise<UsersDeps> {
   const logger = given.logger ?? createLogger('users', config.log.level);
-  const db = given.db ?? createPostgresDatabase({ url: config.database.url, schema: 'users', poolSize: config.database.poolSize, applicationName: 'users' });
-  const cache = given.cache ?? (config.redis.enabled ? createRedisCache(config.redis.url, { keyPrefix: config.redis.keyPrefix }) : createMemoryCache());
+  const db =
+    given.db ??
+    createPostgresDatabase({ url: config.database.url, schema: 'users', poolSize: config.database.poolSize, applicationName: 'users' });
+  const cache =
+    given.cache ?? (config.redis.enabled ? createRedisCache(config.redis.url, { keyPrefix: config.redis.keyPrefix }) : createMemoryCache());
   const { applied } = await runMigrations(db, MIGRATIONS_DIR);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 

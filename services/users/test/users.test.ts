@@ -105,7 +105,10 @@ describe('POST /api/users/register', () => {
   });
 
   it('answers a non-JSON content type with 415', async () => {
-    const res = await api('POST', '/api/users/register', { rawBody: 'email=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await api('POST', '/api/users/register', {
+      rawBody: 'email=a',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     assertError(res, 415, 'unsupported_media_type');
   });
 });
@@ -232,7 +235,11 @@ describe('PUT /api/users/profile', () => {
     const missing = await api('PUT', '/api/users/profile', { token, body: { email: newEmail } });
     assertError(missing, 400, 'validation_failed');
     assert.ok('current_password' in missing.body.details.fields);
-    assertError(await api('PUT', '/api/users/profile', { token, body: { email: newEmail, current_password: 'wrong password' } }), 403, 'invalid_current_password');
+    assertError(
+      await api('PUT', '/api/users/profile', { token, body: { email: newEmail, current_password: 'wrong password' } }),
+      403,
+      'invalid_current_password',
+    );
     const ok = await api('PUT', '/api/users/profile', { token, body: { email: newEmail, current_password: user.password } });
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.body.email, newEmail);
@@ -243,14 +250,24 @@ describe('PUT /api/users/profile', () => {
   it('refuses to take another account’s email', async () => {
     const a = await registerAndLogin();
     const b = await registerAndLogin();
-    const res = await api('PUT', '/api/users/profile', { token: b.token, body: { email: a.user.email, current_password: b.user.password } });
+    const res = await api('PUT', '/api/users/profile', {
+      token: b.token,
+      body: { email: a.user.email, current_password: b.user.password },
+    });
     assertError(res, 409, 'email_taken');
   });
 
   it('changes the password with current_password and enforces its length', async () => {
     const { token, user } = await registerAndLogin();
-    assertError(await api('PUT', '/api/users/profile', { token, body: { password: 'short', current_password: user.password } }), 400, 'validation_failed');
-    const ok = await api('PUT', '/api/users/profile', { token, body: { password: 'a brand new password', current_password: user.password } });
+    assertError(
+      await api('PUT', '/api/users/profile', { token, body: { password: 'short', current_password: user.password } }),
+      400,
+      'validation_failed',
+    );
+    const ok = await api('PUT', '/api/users/profile', {
+      token,
+      body: { password: 'a brand new password', current_password: user.password },
+    });
     assert.equal(ok.status, 200, ok.text);
     assert.equal((await api('POST', '/api/users/login', { body: { email: user.email, password: 'a brand new password' } })).status, 200);
     assert.equal((await api('POST', '/api/users/login', { body: { email: user.email, password: user.password } })).status, 401);
