@@ -1,9 +1,16 @@
 import { apiClient, listen, testInfra, uniqueEmail } from '@ticketing/testing';
 import { buildUsersApp, createUsersDeps, loadUsersConfig, type UsersConfig } from '../src/index.ts';
 import type { DeepPartial } from '@ticketing/config';
+import { createPgliteDatabase } from '@ticketing/db';
+import { createMemoryCache } from '@ticketing/cache';
 
-/** Starts the user service on a real port against the real PostgreSQL and Redis. */
-export async function startUsers(overrides: DeepPartial<UsersConfig> = {}) {
+export type Profile = 'production' | 'embedded';
+
+/**
+ * Starts the user service on a real port: `production` against the real PostgreSQL and Redis,
+ * `embedded` on PGlite and the in-memory cache (the adapters `npm start` uses).
+ */
+export async function startUsers(overrides: DeepPartial<UsersConfig> = {}, profile: Profile = 'production') {
   const config = loadUsersConfig(
     {
       log: { level: 'silent' },
@@ -15,7 +22,9 @@ export async function startUsers(overrides: DeepPartial<UsersConfig> = {}) {
     },
     {},
   );
-  const deps = await createUsersDeps(config);
+  const given =
+    profile === 'embedded' ? { db: await createPgliteDatabase({ dataDir: 'memory://', schema: 'users' }), cache: createMemoryCache() } : {};
+  const deps = await createUsersDeps(config, given);
   const app = await buildUsersApp(deps);
   const baseUrl = await listen(app);
   return {
@@ -25,6 +34,7 @@ export async function startUsers(overrides: DeepPartial<UsersConfig> = {}) {
     async close() {
       await app.close();
       await deps.close();
+      await given.db?.close();
     },
   };
 }
