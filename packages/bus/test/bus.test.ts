@@ -3,14 +3,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from '@ticketing/errors';
 import { testInfra, uniqueId } from '@ticketing/testing';
-import { createKafkaBus, PartitionTracker, type IncomingMessage, type MessageBus } from '../src/index.ts';
-
-let bus: MessageBus;
-
-before(async () => {
-  bus = createKafkaBus({ brokers: testInfra.kafkaBrokers.split(','), clientId: uniqueId('bus-test') });
-});
-after(async () => bus.close());
+import { createPgliteDatabase, type Database } from '@ticketing/db';
+import { createKafkaBus, createLocalBus, PartitionTracker, type IncomingMessage, type MessageBus } from '../src/index.ts';
 
 function waitFor<T>(predicate: () => T | undefined, timeoutMs = 30_000): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -25,89 +19,141 @@ function waitFor<T>(predicate: () => T | undefined, timeoutMs = 30_000): Promise
   });
 }
 
-describe('Kafka bus (real broker)', () => {
-  it('delivers a published message to a consumer group with key, message_id and traceparent', async () => {
-    const topic = uniqueId('roundtrip');
-    await bus.ensureTopics([topic]);
-    const messageId = randomUUID();
-    await bus.publisher().publish([{ topic, key: 'booking-1', value: { hello: 'world', n: 1 }, messageId }]);
-    const received: IncomingMessage[] = [];
-    const sub = await bus.consume({ groupId: uniqueId('g'), topics: [topic], handler: async (m) => void received.push(m) });
-    try {
-      const msg = await waitFor(() => received[0]);
-      assert.equal(msg.key, 'booking-1');
-      assert.deepEqual(msg.json(), { hello: 'world', n: 1 });
-      assert.equal(msg.messageId, messageId);
-      assert.match(msg.headers.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-    } finally {
-      await sub.close();
-    }
-  });
-
-  it('commits only handled messages: a new consumer in the same group starts after them', async () => {
-    const topic = uniqueId('commit');
-    const groupId = uniqueId('g');
-    await bus.ensureTopics([topic], 1);
-    await bus.publisher().publish([1, 2, 3].map((n) => ({ topic, key: 'k', value: { n } })));
-    const first: number[] = [];
-    const sub1 = await bus.consume({ groupId, topics: [topic], handler: async (m) => void first.push(m.json<{ n: number }>().n) });
-    await waitFor(() => (first.length === 3 ? true : undefined));
-    await sub1.close();
-    await bus.publisher().publish([{ topic, key: 'k', value: { n: 4 } }]);
-    const second: number[] = [];
-    const sub2 = await bus.consume({ groupId, topics: [topic], handler: async (m) => void second.push(m.json<{ n: number }>().n) });
-    try {
-      await waitFor(() => (second.length >= 1 ? true : undefined));
-      await new Promise((r) => setTimeout(r, 500));
-      assert.deepEqual(first, [1, 2, 3]);
-      assert.deepEqual(second, [4]);
-    } finally {
-      await sub2.close();
-    }
-  });
-
-  it('retries a failing message, then dead-letters it; malformed messages go straight to the dead letter', async () => {
-    const topic = uniqueId('dlq');
-    await bus.ensureTopics([topic, `${topic}.dlq`], 1);
-    const attempts = new Map<string, number>();
-    const dead: string[] = [];
-    const handled: string[] = [];
-    const sub = await bus.consume({
-      groupId: uniqueId('g'),
-      topics: [topic],
-      maxAttempts: 3,
-      retryBaseMs: 10,
-      handler: async (m) => {
-        attempts.set(m.key, (attempts.get(m.key) ?? 0) + 1);
-        if (m.key === 'always-fails') throw new Error('boom');
-        if (m.key === 'flaky' && m.attempt < 2) throw new Error('transient');
-        m.json();
-        if (m.key === 'unrecoverable') throw new UnrecoverableError('never');
-        handled.push(m.key);
-      },
-      onDeadLetter: (m) => void dead.push(m.key),
+/** The same delivery contract holds for the Kafka adapter and the embedded (SQL-backed) bus. */
+function describeBusContract(name: string, open: () => Promise<{ bus: MessageBus; close: () => Promise<void> }>) {
+  describe(name, () => {
+    let bus: MessageBus;
+    let close: () => Promise<void>;
+    before(async () => {
+      ({ bus, close } = await open());
     });
-    const dlqSeen: IncomingMessage[] = [];
-    const dlqSub = await bus.consume({ groupId: uniqueId('g'), topics: [`${topic}.dlq`], handler: async (m) => void dlqSeen.push(m) });
+    after(async () => close());
+
+    it('delivers a published message to a consumer group with key, message_id and traceparent', async () => {
+      const topic = uniqueId('roundtrip');
+      await bus.ensureTopics([topic]);
+      const messageId = randomUUID();
+      await bus.publisher().publish([{ topic, key: 'booking-1', value: { hello: 'world', n: 1 }, messageId }]);
+      const received: IncomingMessage[] = [];
+      const sub = await bus.consume({ groupId: uniqueId('g'), topics: [topic], handler: async (m) => void received.push(m) });
+      try {
+        const msg = await waitFor(() => received[0]);
+        assert.equal(msg.key, 'booking-1');
+        assert.deepEqual(msg.json(), { hello: 'world', n: 1 });
+        assert.equal(msg.messageId, messageId);
+        assert.match(msg.headers.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      } finally {
+        await sub.close();
+      }
+    });
+
+    it('commits only handled messages: a new consumer in the same group starts after them', async () => {
+      const topic = uniqueId('commit');
+      const groupId = uniqueId('g');
+      await bus.ensureTopics([topic], 1);
+      await bus.publisher().publish([1, 2, 3].map((n) => ({ topic, key: 'k', value: { n } })));
+      const first: number[] = [];
+      const sub1 = await bus.consume({ groupId, topics: [topic], handler: async (m) => void first.push(m.json<{ n: number }>().n) });
+      await waitFor(() => (first.length === 3 ? true : undefined));
+      await sub1.close();
+      await bus.publisher().publish([{ topic, key: 'k', value: { n: 4 } }]);
+      const second: number[] = [];
+      const sub2 = await bus.consume({ groupId, topics: [topic], handler: async (m) => void second.push(m.json<{ n: number }>().n) });
+      try {
+        await waitFor(() => (second.length >= 1 ? true : undefined));
+        await new Promise((r) => setTimeout(r, 500));
+        assert.deepEqual(first, [1, 2, 3]);
+        assert.deepEqual(second, [4]);
+      } finally {
+        await sub2.close();
+      }
+    });
+
+    it('retries a failing message, then dead-letters it; malformed messages go straight to the dead letter', async () => {
+      const topic = uniqueId('dlq');
+      await bus.ensureTopics([topic, `${topic}.dlq`], 1);
+      const attempts = new Map<string, number>();
+      const dead: string[] = [];
+      const handled: string[] = [];
+      const sub = await bus.consume({
+        groupId: uniqueId('g'),
+        topics: [topic],
+        maxAttempts: 3,
+        retryBaseMs: 10,
+        handler: async (m) => {
+          attempts.set(m.key, (attempts.get(m.key) ?? 0) + 1);
+          if (m.key === 'always-fails') throw new Error('boom');
+          if (m.key === 'flaky' && m.attempt < 2) throw new Error('transient');
+          m.json();
+          if (m.key === 'unrecoverable') throw new UnrecoverableError('never');
+          handled.push(m.key);
+        },
+        onDeadLetter: (m) => void dead.push(m.key),
+      });
+      const dlqSeen: IncomingMessage[] = [];
+      const dlqSub = await bus.consume({ groupId: uniqueId('g'), topics: [`${topic}.dlq`], handler: async (m) => void dlqSeen.push(m) });
+      try {
+        await bus.publisher().publish([
+          { topic, key: 'always-fails', value: {} },
+          { topic, key: 'flaky', value: {} },
+          { topic, key: 'unrecoverable', value: {} },
+          { topic, key: 'ok', value: {} },
+        ]);
+        await waitFor(() => (dlqSeen.length === 2 && handled.length === 2 ? true : undefined));
+        assert.equal(attempts.get('always-fails'), 3);
+        assert.equal(attempts.get('flaky'), 2);
+        assert.equal(attempts.get('unrecoverable'), 1);
+        assert.deepEqual(handled.sort(), ['flaky', 'ok']);
+        assert.deepEqual(dead.sort(), ['always-fails', 'unrecoverable']);
+        const reasons = Object.fromEntries(dlqSeen.map((m) => [m.key, m.headers['dlq-error-type']]));
+        assert.deepEqual(reasons, { 'always-fails': 'Error', unrecoverable: 'UnrecoverableError' });
+        assert.equal(dlqSeen[0]?.headers['dlq-original-topic'], topic);
+      } finally {
+        await sub.close();
+        await dlqSub.close();
+      }
+    });
+  });
+}
+
+describeBusContract('Kafka bus (real broker)', async () => {
+  const bus = createKafkaBus({ brokers: testInfra.kafkaBrokers.split(','), clientId: uniqueId('bus-test') });
+  return { bus, close: () => bus.close() };
+});
+
+describeBusContract('embedded bus (PGlite)', async () => {
+  const db: Database = await createPgliteDatabase({ dataDir: 'memory://', schema: 'bus' });
+  const bus = await createLocalBus(db);
+  return {
+    bus,
+    async close() {
+      await bus.close();
+      await db.close();
+    },
+  };
+});
+
+describe('embedded bus durability', () => {
+  it('delivers messages published before a restart to the group afterwards', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dataDir = mkdtempSync(`${tmpdir()}/bus-`);
+    const db1 = await createPgliteDatabase({ dataDir, schema: 'bus' });
+    const bus1 = await createLocalBus(db1);
+    await bus1.publisher().publish([{ topic: 'orders', key: 'a', value: { n: 1 } }]);
+    await bus1.close();
+    await db1.close();
+    const db2 = await createPgliteDatabase({ dataDir, schema: 'bus' });
+    const bus2 = await createLocalBus(db2);
+    const seen: number[] = [];
+    const sub = await bus2.consume({ groupId: 'g', topics: ['orders'], handler: async (m) => void seen.push(m.json<{ n: number }>().n) });
     try {
-      await bus.publisher().publish([
-        { topic, key: 'always-fails', value: {} },
-        { topic, key: 'flaky', value: {} },
-        { topic, key: 'unrecoverable', value: {} },
-        { topic, key: 'ok', value: {} },
-      ]);
-      await waitFor(() => (dlqSeen.length === 2 && handled.length === 2 ? true : undefined));
-      assert.equal(attempts.get('always-fails'), 3);
-      assert.equal(attempts.get('flaky'), 2);
-      assert.equal(attempts.get('unrecoverable'), 1);
-      assert.deepEqual(handled.sort(), ['flaky', 'ok']);
-      assert.deepEqual(dead.sort(), ['always-fails', 'unrecoverable']);
-      const reasons = Object.fromEntries(dlqSeen.map((m) => [m.key, m.headers['dlq-error-type']]));
-      assert.deepEqual(reasons, { 'always-fails': 'Error', unrecoverable: 'UnrecoverableError' });
-      assert.equal(dlqSeen[0]?.headers['dlq-original-topic'], topic);
+      await waitFor(() => (seen.length === 1 ? true : undefined));
+      assert.deepEqual(seen, [1]);
     } finally {
       await sub.close();
-      await dlqSub.close();
+      await bus2.close();
+      await db2.close();
     }
   });
 });
