@@ -1,0 +1,30 @@
+import { createHttpApp, type App } from '@ticketing/http';
+import { registerBookingRoutes } from './bookings/bookings.routes.ts';
+import type { BookingsDeps } from './deps.ts';
+import { bookingsErrorStatus } from './errors.ts';
+import { registerStreamRoutes } from './stream/stream.routes.ts';
+
+/** Builds the booking service's HTTP app; never listens (server.ts does, tests listen on port 0). */
+export async function buildBookingsApp(deps: BookingsDeps): Promise<App> {
+  const app = await createHttpApp({
+    service: 'bookings',
+    description: 'Bookings of held seats, processed asynchronously with payments, with live status over SSE',
+    logger: deps.logger,
+    bodyLimit: deps.config.http.bodyLimit,
+    corsOrigins: deps.config.http.corsOrigins,
+    errorStatus: bookingsErrorStatus,
+    metrics: deps.metrics.registry,
+    healthChecks: {
+      postgres: { check: () => deps.db.ping(), required: true },
+      redis: { check: () => deps.cache.ping(), required: false },
+      // Kafka down does not stop submits (the outbox keeps them), so it only degrades.
+      kafka: { check: () => deps.bus.ping(), required: false },
+    },
+  });
+  await deps.streams.start();
+  // Open streams never go idle, so they are ended before the server waits for connections to close.
+  app.addHook('preClose', async () => deps.streams.close());
+  registerBookingRoutes(app, { bookings: deps.bookings, auth: deps.config.jwt });
+  registerStreamRoutes(app, { bookings: deps.bookings, hub: deps.streams, auth: deps.config.jwt });
+  return app;
+}

@@ -1,0 +1,62 @@
+import type { UserClaims } from '@ticketing/auth';
+import { DomainError } from '@ticketing/errors';
+import { isUuid } from '@ticketing/http';
+import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
+import type { BookingList, BookingView, ListQuery, SubmitResponse } from './bookings.schemas.ts';
+import { toBookingView, toListItem } from './bookings.views.ts';
+import { submitBooking, type SubmitBookingDeps, type SubmitBookingInput } from './submit-booking.ts';
+
+const bookingNotFound = () => new DomainError('booking_not_found', 'Booking not found');
+
+/** Owners see their bookings; admins see every booking; everyone else gets a 404. */
+function canSee(user: UserClaims, ownerId: string): boolean {
+  return user.user_id === ownerId || user.role === 'admin';
+}
+
+export function toSubmitResponse(row: BookingRow): SubmitResponse {
+  const message =
+    row.status === 'processing'
+      ? 'Booking accepted and is being processed'
+      : row.status === 'confirmed'
+        ? 'Booking already confirmed'
+        : 'Booking already failed';
+  return {
+    booking_id: row.id,
+    status: row.status,
+    message,
+    status_url: `/api/booking/${row.id}/status`,
+    stream_url: `/api/booking/${row.id}/stream`,
+  };
+}
+
+export function createBookingsService(deps: SubmitBookingDeps & { bookings: BookingsRepository }) {
+  const { bookings } = deps;
+
+  return {
+    submit: (input: SubmitBookingInput) => submitBooking(deps, input),
+
+    /** The booking if the caller may see it; a malformed id or another user's booking is not found. */
+    async getVisible(user: UserClaims, id: string): Promise<BookingRow> {
+      if (!isUuid(id)) throw bookingNotFound();
+      const row = await bookings.findById(id.toLowerCase());
+      if (!row || !canSee(user, row.user_id)) throw bookingNotFound();
+      return row;
+    },
+
+    async getBooking(user: UserClaims, id: string): Promise<BookingView> {
+      return toBookingView(await this.getVisible(user, id));
+    },
+
+    async listBookings(user: UserClaims, userId: string, query: ListQuery): Promise<BookingList> {
+      if (!isUuid(userId) || !canSee(user, userId.toLowerCase())) throw new DomainError('user_not_found', 'User not found');
+      const { rows, total } = await bookings.listByUser(userId.toLowerCase(), query);
+      return {
+        bookings: rows.map(toListItem),
+        total,
+        pagination: { total, limit: query.limit, offset: query.offset, has_more: query.offset + rows.length < total },
+      };
+    },
+  };
+}
+
+export type BookingsService = ReturnType<typeof createBookingsService>;

@@ -1,0 +1,168 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DomainError, TransientError, UnrecoverableError } from '@ticketing/errors';
+import type { Logger } from '@ticketing/http';
+import { isUuid } from '@ticketing/http';
+import type { CallContext, EventsClient, Hold } from '../clients/events-client.ts';
+import type { PaymentGateway } from '../payments/payment-gateway.ts';
+import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
+import { finishBooking, type FinishDeps } from './finish-booking.ts';
+
+export interface ProcessBookingDeps extends FinishDeps {
+  bookings: BookingsRepository;
+  events: EventsClient;
+  gateway: PaymentGateway;
+  logger: Logger;
+}
+
+/** Answers from the event service that mean the hold can no longer become this booking's seats. */
+const HOLD_LOST = new Set(['seats_unavailable', 'hold_not_active', 'hold_not_found', 'hold_expired']);
+
+/** Retries a call that failed transiently a few times at once before giving up to the bus's slower backoff. */
+export async function retryTransient<T>(fn: () => Promise<T>, attempts = 3, baseMs = 100): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof TransientError) || attempt >= attempts) throw err;
+      await sleep(baseMs * 2 ** (attempt - 1));
+    }
+  }
+}
+
+/** Reads and checks the booking id of a `booking-requests` message; a malformed one can never succeed. */
+export function bookingIdOf(value: unknown): string {
+  const id = (value as { booking_id?: unknown } | null)?.booking_id;
+  if (typeof id !== 'string' || !isUuid(id)) throw new UnrecoverableError('message has no valid booking_id');
+  return id.toLowerCase();
+}
+
+const refundKey = (bookingId: string) => `refund:${bookingId}`;
+
+/**
+ * Processes one booking to its final state. Safe to run any number of times, concurrently too:
+ * the charge uses the booking id as idempotency key (one charge whatever happens), hold calls
+ * are idempotent for this booking id, and the outcome is stored once (conditional update).
+ * Throws TransientError when a dependency could not answer, so the bus retries later.
+ */
+export async function processBooking(deps: ProcessBookingDeps, bookingId: string, ctx: CallContext = {}): Promise<void> {
+  const booking = await deps.bookings.findById(bookingId);
+  if (!booking) throw new UnrecoverableError(`booking ${bookingId} does not exist`);
+  if (booking.status !== 'processing') return;
+
+  let paymentId = booking.payment_id;
+  if (booking.payment_status !== 'captured' || paymentId === null) {
+    if (booking.payment_status === 'pending') {
+      const marked = await deps.bookings.markPaymentProcessing(bookingId);
+      if (marked) deps.status.publish(marked);
+    }
+    const result = await deps.gateway.charge({
+      idempotencyKey: booking.id,
+      amountCents: Number(booking.total_cents),
+      currency: booking.currency,
+      method: booking.payment_method,
+      reference: booking.id,
+    });
+    if (result.status === 'declined') {
+      await releaseQuietly(deps, booking, 'payment_declined', ctx);
+      await finishBooking(deps, bookingId, {
+        status: 'failed',
+        paymentStatus: 'failed',
+        paymentId: result.paymentId,
+        reason: `Payment declined: ${result.reason ?? 'declined'}`,
+      });
+      return;
+    }
+    paymentId = result.paymentId;
+    const captured = await deps.bookings.markCaptured(bookingId, paymentId);
+    if (captured) {
+      deps.status.publish(captured);
+    } else {
+      // The booking was settled (failed) by the reconciler while we were charging: the money
+      // must go back.
+      const now = await deps.bookings.findById(bookingId);
+      if (now?.status === 'failed') {
+        await deps.gateway.refund({ paymentId, idempotencyKey: refundKey(bookingId) });
+        const refunded = await deps.bookings.markLateRefund(bookingId, paymentId);
+        if (refunded) deps.status.publish(refunded);
+        deps.logger.warn({ booking_id: bookingId }, 'payment captured after the booking was settled: refunded');
+        return;
+      }
+      if (now?.status === 'confirmed') return;
+    }
+  }
+
+  try {
+    await retryTransient(() => deps.events.confirmHold(booking.hold_id, { booking_id: bookingId }, ctx));
+  } catch (err) {
+    if (err instanceof DomainError && HOLD_LOST.has(err.code)) {
+      await deps.gateway.refund({ paymentId, idempotencyKey: refundKey(bookingId) });
+      await finishBooking(deps, bookingId, {
+        status: 'failed',
+        paymentStatus: 'refunded',
+        paymentId,
+        reason:
+          err.code === 'seats_unavailable'
+            ? 'The seats were taken after the hold expired'
+            : `The hold could not be confirmed (${err.code})`,
+      });
+      return;
+    }
+    throw err;
+  }
+  await finishBooking(deps, bookingId, { status: 'confirmed', paymentId });
+}
+
+/** Releases the hold of a failed booking; a hold already gone or not ours is fine (its seats are not ours to free). */
+async function releaseQuietly(deps: ProcessBookingDeps, booking: BookingRow, reason: string, ctx: CallContext): Promise<Hold | undefined> {
+  try {
+    return await retryTransient(() => deps.events.releaseHold(booking.hold_id, { booking_id: booking.id, reason }, ctx));
+  } catch (err) {
+    if (err instanceof DomainError) {
+      deps.logger.info({ booking_id: booking.id, code: err.code }, 'hold not released');
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/**
+ * Settles a booking whose processing gave up (dead letter) or got stuck: it ends failed, with any
+ * captured payment refunded, unless the hold turns out to be confirmed for it already, in which
+ * case it ends confirmed. The event service's hold is the arbiter: releasing it first means no
+ * worker can confirm it afterwards, and a release refused because the hold is confirmed means
+ * the seats are this booking's.
+ */
+export async function settleBooking(
+  deps: ProcessBookingDeps,
+  bookingId: string,
+  reason: string,
+  ctx: CallContext = {},
+): Promise<BookingRow | undefined> {
+  const booking = await deps.bookings.findById(bookingId);
+  if (!booking || booking.status !== 'processing') return booking;
+
+  try {
+    await retryTransient(() => deps.events.releaseHold(booking.hold_id, { booking_id: bookingId, reason: 'booking_failed' }, ctx));
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err;
+    if (err.code === 'hold_not_active') {
+      const hold = await retryTransient(() => deps.events.getHold(booking.hold_id, ctx));
+      if (hold.status === 'confirmed' && hold.booking_id === bookingId) {
+        const charge = await deps.gateway.findCharge(bookingId);
+        if (charge?.status === 'captured' && !charge.refunded) {
+          return finishBooking(deps, bookingId, { status: 'confirmed', paymentId: charge.paymentId });
+        }
+        deps.logger.error({ booking_id: bookingId }, 'hold confirmed without a captured payment');
+      }
+    } else if (err.code !== 'hold_not_found') {
+      throw err;
+    }
+  }
+
+  const charge = await deps.gateway.findCharge(bookingId);
+  if (charge?.status === 'captured') {
+    await deps.gateway.refund({ paymentId: charge.paymentId, idempotencyKey: refundKey(bookingId) });
+    return finishBooking(deps, bookingId, { status: 'failed', paymentStatus: 'refunded', paymentId: charge.paymentId, reason });
+  }
+  return finishBooking(deps, bookingId, { status: 'failed', paymentStatus: 'failed', paymentId: charge?.paymentId ?? null, reason });
+}

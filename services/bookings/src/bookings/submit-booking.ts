@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import type { UserClaims } from '@ticketing/auth';
+import { newTraceparent } from '@ticketing/bus';
+import type { Database } from '@ticketing/db';
+import { DomainError, TransientError } from '@ticketing/errors';
+import type { EventsClient, Hold } from '../clients/events-client.ts';
+import type { OutboxRepository } from '../outbox/outbox.repository.ts';
+import type { OutboxSignal } from '../outbox/outbox-signal.ts';
+import { bookingIdForHold } from './booking-id.ts';
+import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
+import { toCents } from './money.ts';
+
+export interface SubmitBookingDeps {
+  db: Database;
+  bookings: BookingsRepository;
+  outbox: OutboxRepository;
+  signal: OutboxSignal;
+  events: EventsClient;
+  bookingRequestsTopic: string;
+  currency: string;
+  /** Payment window asked for when locking; 0 leaves it to the event service. */
+  lockSeconds: number;
+  onSubmitted?: () => void;
+}
+
+export interface SubmitBookingInput {
+  user: UserClaims;
+  holdId: string;
+  paymentMethod: string;
+  amount: number;
+  idempotencyKey?: string | undefined;
+  requestId?: string | undefined;
+  traceparent?: string | undefined;
+}
+
+export interface SubmitBookingResult {
+  /** false when the booking already existed (a retry): the route answers 200 instead of 202. */
+  created: boolean;
+  booking: BookingRow;
+}
+
+const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+const holdNotFound = () => new DomainError('hold_not_found', 'Hold not found');
+
+function invalidAmount(): DomainError {
+  const problem = 'must be a positive amount with at most two decimals';
+  return new DomainError('validation_failed', `Invalid request: payment_info.amount ${problem}`, {
+    fields: { 'payment_info.amount': problem },
+  });
+}
+
+/** The name carried in messages: the token has no name claim, so the email's local part stands in. */
+export function displayName(user: UserClaims): string {
+  const claims = user as UserClaims & { name?: unknown };
+  if (typeof claims.name === 'string' && claims.name.trim() !== '') return claims.name.trim();
+  return user.email.split('@')[0] || user.email;
+}
+
+/** Checks that the hold can be booked by this user for this amount; throws the contract's errors. */
+function assertBookable(hold: Hold, user: UserClaims, bookingId: string, amountCents: number): void {
+  if (hold.user_id !== user.user_id) throw holdNotFound();
+  const retry = hold.status === 'locked' && hold.booking_id === bookingId;
+  if (hold.status === 'expired') throw new DomainError('hold_expired', 'The hold has expired; hold the seats again');
+  if (hold.status !== 'active' && !retry) throw new DomainError('hold_not_active', `The hold is ${hold.status} and cannot be booked`);
+  const expected = toCents(hold.total_price);
+  if (expected !== amountCents) {
+    throw new DomainError('amount_mismatch', `The amount does not match the hold's total of ${hold.total_price}`, {
+      expected: hold.total_price,
+    });
+  }
+}
+
+/**
+ * Accepts a booking for a hold: the booking id is derived from the hold id, so concurrent
+ * submits and client retries all target one booking. The hold is validated and locked through
+ * the event service, then the booking and its `booking-requests` outbox row are written in one
+ * transaction; the relay publishes it and a worker charges and confirms.
+ */
+export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookingInput): Promise<SubmitBookingResult> {
+  const { user } = input;
+  const amountCents = toCents(input.amount);
+  if (amountCents === undefined || amountCents <= 0) throw invalidAmount();
+  const holdId = input.holdId.toLowerCase();
+  const bookingId = bookingIdForHold(holdId);
+
+  if (input.idempotencyKey !== undefined) {
+    const byKey = await deps.bookings.findByIdempotencyKey(user.user_id, input.idempotencyKey);
+    if (byKey && byKey.hold_id !== holdId) {
+      throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used for a booking of another hold', {
+        booking_id: byKey.id,
+      });
+    }
+    if (byKey) return { created: false, booking: byKey };
+  }
+
+  const existing = await deps.bookings.findById(bookingId);
+  if (existing) {
+    if (existing.user_id !== user.user_id) throw holdNotFound();
+    return { created: false, booking: existing };
+  }
+
+  const ctx = { requestId: input.requestId };
+  const call = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof TransientError) {
+        throw new DomainError('service_unavailable', 'The event service is unavailable; try again shortly', { retry_after_seconds: 1 });
+      }
+      throw err;
+    }
+  };
+
+  const hold = await call(() => deps.events.getHold(holdId, ctx));
+  assertBookable(hold, user, bookingId, amountCents);
+  const locked = await call(() =>
+    deps.events.lockHold(
+      holdId,
+      deps.lockSeconds > 0
+        ? { user_id: user.user_id, booking_id: bookingId, lock_seconds: deps.lockSeconds }
+        : { user_id: user.user_id, booking_id: bookingId },
+      ctx,
+    ),
+  );
+
+  const traceparent = input.traceparent !== undefined && TRACEPARENT.test(input.traceparent) ? input.traceparent : newTraceparent();
+  const userName = displayName(user);
+  const inserted = await deps.db.transaction(async (tx) => {
+    const row = await deps.bookings.insertIfAbsent(tx, {
+      id: bookingId,
+      hold_id: holdId,
+      user_id: user.user_id,
+      user_email: user.email,
+      user_name: userName,
+      idempotency_key: input.idempotencyKey ?? null,
+      event_id: locked.event_id,
+      event_name: locked.event_name,
+      venue: locked.venue,
+      event_date: locked.event_date,
+      seats: locked.seats,
+      total_cents: amountCents,
+      currency: deps.currency,
+      payment_method: input.paymentMethod,
+      traceparent,
+    });
+    if (!row) return undefined;
+    await deps.outbox.insert(tx, {
+      id: randomUUID(),
+      topic: deps.bookingRequestsTopic,
+      key: row.id,
+      headers: { traceparent },
+      value: {
+        booking_id: row.id,
+        user_id: row.user_id,
+        user_email: row.user_email,
+        user_name: row.user_name,
+        hold_id: row.hold_id,
+        event_id: row.event_id,
+        event_name: row.event_name,
+        venue: row.venue,
+        event_date: row.event_date.toISOString(),
+        seats: row.seats,
+        payment_info: { payment_method: input.paymentMethod, amount: input.amount },
+        timestamp: new Date().toISOString(),
+      },
+    });
+    return row;
+  });
+
+  if (inserted) {
+    deps.signal.notify();
+    deps.onSubmitted?.();
+    return { created: true, booking: inserted };
+  }
+  // Nothing inserted: a concurrent submit for this hold won (return its booking), or the
+  // Idempotency-Key is taken by another hold's booking of this user.
+  const winner = await deps.bookings.findById(bookingId);
+  if (winner) return { created: false, booking: winner };
+  throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used for a booking of another hold');
+}

@@ -1,0 +1,115 @@
+import { issueInternalToken } from '@ticketing/auth';
+import { DomainError, TransientError } from '@ticketing/errors';
+
+/** A hold as the event service's internal API returns it (docs/internal-api.md). */
+export interface Hold {
+  hold_id: string;
+  user_id: string;
+  event_id: string;
+  event_name: string;
+  venue: string;
+  event_date: string;
+  seats: string[];
+  total_price: number;
+  expires_at: string;
+  status: 'active' | 'locked' | 'confirmed' | 'released' | 'expired';
+  booking_id: string | null;
+}
+
+/** Per-call context: the request id of the HTTP request or message being handled. */
+export interface CallContext {
+  requestId?: string | undefined;
+}
+
+/** The booking service's view of the event service (a port, so the embedded mode can call in-process). */
+export interface EventsClient {
+  getHold(holdId: string, ctx?: CallContext): Promise<Hold>;
+  lockHold(holdId: string, body: { user_id: string; booking_id: string; lock_seconds?: number }, ctx?: CallContext): Promise<Hold>;
+  confirmHold(holdId: string, body: { booking_id: string }, ctx?: CallContext): Promise<Hold>;
+  releaseHold(holdId: string, body: { booking_id?: string; reason?: string }, ctx?: CallContext): Promise<Hold>;
+}
+
+export interface HttpEventsClientOptions {
+  baseUrl: string;
+  timeoutMs: number;
+  jwt: { internalSecret: string; issuer: string };
+  /** @defaultValue bookings */
+  service?: string;
+}
+
+const TOKEN_TTL_S = 300;
+
+/**
+ * Calls the event service's internal API over HTTP with a service token. 404/409/400 answers
+ * become DomainErrors with the same code; 5xx, 429, timeouts and network errors become
+ * TransientErrors (worth retrying); anything else is a plain Error.
+ */
+export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsClient {
+  const base = opts.baseUrl.replace(/\/+$/, '');
+  let token = '';
+  let tokenRenewAt = 0;
+  const internalToken = () => {
+    const now = Date.now();
+    if (now >= tokenRenewAt) {
+      token = issueInternalToken(opts.service ?? 'bookings', {
+        secret: opts.jwt.internalSecret,
+        issuer: opts.jwt.issuer,
+        ttlSeconds: TOKEN_TTL_S,
+        now,
+      });
+      // Renewed well before it expires, so a token never dies in flight.
+      tokenRenewAt = now + (TOKEN_TTL_S / 2) * 1000;
+    }
+    return token;
+  };
+
+  async function call(method: 'GET' | 'POST', path: string, body: unknown, ctx: CallContext = {}): Promise<Hold> {
+    const headers: Record<string, string> = { authorization: `Bearer ${internalToken()}`, accept: 'application/json' };
+    if (ctx.requestId) headers['x-request-id'] = ctx.requestId;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(opts.timeoutMs),
+      });
+      text = await res.text();
+    } catch (err) {
+      throw new TransientError(`event service unreachable: ${method} ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    if (res.status >= 200 && res.status < 300) {
+      try {
+        return JSON.parse(text) as Hold;
+      } catch (err) {
+        throw new TransientError(`event service answered ${res.status} with a body that is not JSON`, { cause: err });
+      }
+    }
+    if (res.status >= 500 || res.status === 429 || res.status === 408) {
+      throw new TransientError(`event service answered ${res.status} to ${method} ${path}`);
+    }
+    let parsed: { error?: unknown; message?: unknown; details?: unknown } = {};
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch {
+      // Left empty: the status alone decides below.
+    }
+    if ((res.status === 404 || res.status === 409 || res.status === 400) && typeof parsed.error === 'string') {
+      const details =
+        typeof parsed.details === 'object' && parsed.details !== null ? (parsed.details as Record<string, unknown>) : undefined;
+      throw new DomainError(parsed.error, typeof parsed.message === 'string' ? parsed.message : parsed.error, details);
+    }
+    if (res.status === 404) throw new DomainError('hold_not_found', 'Hold not found');
+    throw new Error(`event service answered ${res.status} to ${method} ${path}: ${text.slice(0, 200)}`);
+  }
+
+  const holdPath = (holdId: string) => `/internal/holds/${encodeURIComponent(holdId)}`;
+  return {
+    getHold: (holdId, ctx) => call('GET', holdPath(holdId), undefined, ctx),
+    lockHold: (holdId, body, ctx) => call('POST', `${holdPath(holdId)}/lock`, body, ctx),
+    confirmHold: (holdId, body, ctx) => call('POST', `${holdPath(holdId)}/confirm`, body, ctx),
+    releaseHold: (holdId, body, ctx) => call('POST', `${holdPath(holdId)}/release`, body, ctx),
+  };
+}

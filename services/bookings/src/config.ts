@@ -1,0 +1,159 @@
+import { fileURLToPath } from 'node:url';
+import {
+  assertProductionSecrets,
+  commonEnv,
+  databaseSection,
+  httpSection,
+  jwtSection,
+  kafkaSection,
+  loadConfig,
+  logSection,
+  redisSection,
+  Type,
+  type DeepPartial,
+  type Static,
+} from '@ticketing/config';
+
+const KafkaSchema = Type.Object(
+  {
+    ...kafkaSection.properties,
+    topics: Type.Object(
+      {
+        /** @defaultValue booking-requests */
+        bookingRequests: Type.String({ default: 'booking-requests', minLength: 1 }),
+        /** @defaultValue notification-requests */
+        notificationRequests: Type.String({ default: 'notification-requests', minLength: 1 }),
+      },
+      { default: {} },
+    ),
+    /** Consumer group of the booking workers. @defaultValue booking-workers */
+    workerGroup: Type.String({ default: 'booking-workers', minLength: 1 }),
+    /** Partitions given to the topics this service creates. @defaultValue 12 */
+    partitions: Type.Integer({ default: 12, minimum: 1, maximum: 1000 }),
+  },
+  { default: {} },
+);
+
+export const BookingsConfigSchema = Type.Object({
+  http: httpSection(8083),
+  log: logSection,
+  database: databaseSection,
+  redis: redisSection,
+  kafka: KafkaSchema,
+  jwt: jwtSection,
+  events: Type.Object(
+    {
+      /** Base URL of the event service's internal hold API. @defaultValue http://127.0.0.1:8082 */
+      url: Type.String({ default: 'http://127.0.0.1:8082', minLength: 1 }),
+      /** Per-call timeout. @defaultValue 5000 */
+      timeoutMs: Type.Integer({ default: 5000, minimum: 100 }),
+      /** Payment window asked for when locking a hold; 0 uses the event service's default. @defaultValue 0 */
+      lockSeconds: Type.Integer({ default: 0, minimum: 0, maximum: 86400 }),
+    },
+    { default: {} },
+  ),
+  payments: Type.Object(
+    {
+      /** Simulated gateway latency per call. @defaultValue 2000 */
+      latencyMs: Type.Integer({ default: 2000, minimum: 0, maximum: 600_000 }),
+      /** Attempts that fail transiently for the `transient_failure` method before it succeeds. @defaultValue 2 */
+      transientFailures: Type.Integer({ default: 2, minimum: 0, maximum: 100 }),
+      /** @defaultValue USD */
+      currency: Type.String({ default: 'USD', minLength: 3, maxLength: 3 }),
+    },
+    { default: {} },
+  ),
+  worker: Type.Object(
+    {
+      /** Run the worker pool (and reconciler) inside the API process (server.ts). @defaultValue true */
+      enabled: Type.Boolean({ default: true }),
+      /** Bookings processed at once per process; payments are I/O wait, so this is high. @defaultValue 200 */
+      concurrency: Type.Integer({ default: 200, minimum: 1, maximum: 10_000 }),
+      /** Attempts for a booking that keeps failing transiently before it is dead-lettered. @defaultValue 5 */
+      maxAttempts: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
+      /** @defaultValue 500 */
+      retryBaseMs: Type.Integer({ default: 500, minimum: 1 }),
+      /** @defaultValue 10000 */
+      retryMaxMs: Type.Integer({ default: 10_000, minimum: 1 }),
+    },
+    { default: {} },
+  ),
+  outbox: Type.Object(
+    {
+      /** Run the outbox relay in this process. @defaultValue true */
+      enabled: Type.Boolean({ default: true }),
+      /** Poll interval (the relay is also woken right after each commit). @defaultValue 250 */
+      intervalMs: Type.Integer({ default: 250, minimum: 10 }),
+      /** @defaultValue 500 */
+      batchSize: Type.Integer({ default: 500, minimum: 1, maximum: 10_000 }),
+      /** Longest wait between attempts while Kafka is down. @defaultValue 5000 */
+      maxBackoffMs: Type.Integer({ default: 5000, minimum: 10 }),
+      /** Published rows are deleted after this long. @defaultValue 3600 */
+      retentionSeconds: Type.Integer({ default: 3600, minimum: 0 }),
+    },
+    { default: {} },
+  ),
+  reconciler: Type.Object(
+    {
+      /** @defaultValue true */
+      enabled: Type.Boolean({ default: true }),
+      /** @defaultValue 30000 */
+      intervalMs: Type.Integer({ default: 30_000, minimum: 50 }),
+      /** A booking still processing after this long (no change) is failed safely. @defaultValue 900 */
+      stuckAfterSeconds: Type.Integer({ default: 900, minimum: 1 }),
+    },
+    { default: {} },
+  ),
+  stream: Type.Object(
+    {
+      /** Comment heartbeat on every open stream. @defaultValue 15000 */
+      heartbeatMs: Type.Integer({ default: 15_000, minimum: 10 }),
+      /**
+       * Safety net for lost pub/sub messages (Redis restart): one query per process for every
+       * open stream's booking; 0 disables. @defaultValue 5000
+       */
+      resyncIntervalMs: Type.Integer({ default: 5000, minimum: 0 }),
+    },
+    { default: {} },
+  ),
+});
+
+export type BookingsConfig = Static<typeof BookingsConfigSchema>;
+
+export function loadBookingsConfig(
+  overrides?: DeepPartial<BookingsConfig>,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<BookingsConfig> {
+  const config = loadConfig({
+    service: 'bookings',
+    schema: BookingsConfigSchema,
+    file: env.BOOKINGS_CONFIG_FILE ?? fileURLToPath(new URL('../config.yaml', import.meta.url)),
+    env,
+    overrides,
+    envMap: {
+      ...commonEnv,
+      BOOKINGS_PORT: 'http.port',
+      EVENTS_URL: 'events.url',
+      EVENTS_TIMEOUT_MS: 'events.timeoutMs',
+      PAYMENT_LATENCY_MS: 'payments.latencyMs',
+      PAYMENT_TRANSIENT_FAILURES: 'payments.transientFailures',
+      WORKER_ENABLED: 'worker.enabled',
+      WORKER_CONCURRENCY: 'worker.concurrency',
+      WORKER_MAX_ATTEMPTS: 'worker.maxAttempts',
+      WORKER_RETRY_BASE_MS: 'worker.retryBaseMs',
+      WORKER_RETRY_MAX_MS: 'worker.retryMaxMs',
+      BOOKING_REQUESTS_TOPIC: 'kafka.topics.bookingRequests',
+      NOTIFICATION_REQUESTS_TOPIC: 'kafka.topics.notificationRequests',
+      BOOKING_WORKERS_GROUP: 'kafka.workerGroup',
+      KAFKA_PARTITIONS: 'kafka.partitions',
+      OUTBOX_ENABLED: 'outbox.enabled',
+      OUTBOX_INTERVAL_MS: 'outbox.intervalMs',
+      RECONCILER_ENABLED: 'reconciler.enabled',
+      RECONCILER_INTERVAL_MS: 'reconciler.intervalMs',
+      RECONCILER_STUCK_AFTER_SECONDS: 'reconciler.stuckAfterSeconds',
+      SSE_HEARTBEAT_MS: 'stream.heartbeatMs',
+    },
+  });
+  assertProductionSecrets(config.jwt, env);
+  return config;
+}

@@ -1,0 +1,144 @@
+import { fileURLToPath } from 'node:url';
+import { createKafkaBus, type MessageBus } from '@ticketing/bus';
+import { createMemoryCache, createRedisCache, type Cache } from '@ticketing/cache';
+import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
+import { createLogger, type Logger } from '@ticketing/http';
+import { createBookingsRepository, type BookingsRepository } from './bookings/bookings.repository.ts';
+import { createBookingsService, type BookingsService } from './bookings/bookings.service.ts';
+import type { ProcessBookingDeps } from './bookings/process-booking.ts';
+import { createHttpEventsClient, type EventsClient } from './clients/events-client.ts';
+import type { BookingsConfig } from './config.ts';
+import { createBookingsMetrics, type BookingsMetrics } from './metrics.ts';
+import { createOutboxRepository, type OutboxRepository } from './outbox/outbox.repository.ts';
+import { createOutboxSignal, type OutboxSignal } from './outbox/outbox-signal.ts';
+import type { PaymentGateway } from './payments/payment-gateway.ts';
+import { createSimulatedGateway } from './payments/simulated-gateway.ts';
+import { createStatusPublisher, type StatusPublisher } from './stream/status-publisher.ts';
+import { createStreamHub, type StreamHub } from './stream/stream-hub.ts';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+
+export interface BookingsDeps {
+  config: Readonly<BookingsConfig>;
+  logger: Logger;
+  db: Database;
+  cache: Cache;
+  bus: MessageBus;
+  events: EventsClient;
+  gateway: PaymentGateway;
+  bookingsRepository: BookingsRepository;
+  outbox: OutboxRepository;
+  /** In-process "outbox has new rows" signal that wakes this process's relay. */
+  outboxSignal: OutboxSignal;
+  status: StatusPublisher;
+  metrics: BookingsMetrics;
+  bookings: BookingsService;
+  /** Everything the worker needs to process and settle bookings. */
+  processing: ProcessBookingDeps;
+  streams: StreamHub;
+  close(): Promise<void>;
+}
+
+export interface GivenAdapters {
+  db?: Database;
+  cache?: Cache;
+  bus?: MessageBus;
+  logger?: Logger;
+  eventsClient?: EventsClient;
+  gateway?: PaymentGateway;
+}
+
+/** The composition root: builds every dependency from config; adapters may be passed in (embedded mode, tests). */
+export async function createBookingsDeps(config: Readonly<BookingsConfig>, given: GivenAdapters = {}): Promise<BookingsDeps> {
+  const logger = given.logger ?? createLogger('bookings', config.log.level);
+  const db =
+    given.db ??
+    createPostgresDatabase({
+      url: config.database.url,
+      schema: 'bookings',
+      poolSize: config.database.poolSize,
+      applicationName: 'bookings',
+    });
+  const cache =
+    given.cache ?? (config.redis.enabled ? createRedisCache(config.redis.url, { keyPrefix: config.redis.keyPrefix }) : createMemoryCache());
+  const bus =
+    given.bus ??
+    createKafkaBus({
+      brokers: config.kafka.brokers
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+      clientId: config.kafka.clientId,
+      logger: logger.child({ component: 'bus' }),
+    });
+  const { applied } = await runMigrations(db, MIGRATIONS_DIR);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+  const events =
+    given.eventsClient ?? createHttpEventsClient({ baseUrl: config.events.url, timeoutMs: config.events.timeoutMs, jwt: config.jwt });
+  const gateway =
+    given.gateway ??
+    createSimulatedGateway({ db, latencyMs: config.payments.latencyMs, transientFailures: config.payments.transientFailures });
+  const bookingsRepository = createBookingsRepository(db);
+  const outbox = createOutboxRepository(db);
+  const outboxSignal = createOutboxSignal();
+  const status = createStatusPublisher(cache, logger);
+
+  const streams = createStreamHub({
+    cache,
+    logger,
+    heartbeatMs: config.stream.heartbeatMs,
+    resyncIntervalMs: config.stream.resyncIntervalMs,
+    loadBookings: (ids) => bookingsRepository.findMany(ids),
+  });
+  const metrics = createBookingsMetrics(() => streams.size);
+
+  const bookings = createBookingsService({
+    db,
+    bookings: bookingsRepository,
+    outbox,
+    signal: outboxSignal,
+    events,
+    bookingRequestsTopic: config.kafka.topics.bookingRequests,
+    currency: config.payments.currency,
+    lockSeconds: config.events.lockSeconds,
+    onSubmitted: () => metrics.submitted.inc(),
+  });
+
+  const processing: ProcessBookingDeps = {
+    db,
+    bookings: bookingsRepository,
+    outbox,
+    signal: outboxSignal,
+    status,
+    events,
+    gateway,
+    logger: logger.child({ component: 'worker' }),
+    notificationRequestsTopic: config.kafka.topics.notificationRequests,
+    onFinished: (row) => metrics.finished.inc({ status: row.status }),
+  };
+
+  return {
+    config,
+    logger,
+    db,
+    cache,
+    bus,
+    events,
+    gateway,
+    bookingsRepository,
+    outbox,
+    outboxSignal,
+    status,
+    metrics,
+    bookings,
+    processing,
+    streams,
+    async close() {
+      await streams.close();
+      if (!given.bus) await bus.close();
+      if (!given.cache) await cache.close();
+      if (!given.db) await db.close();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import type { BookingsDeps } from '../deps.ts';
+import { startOutboxRelayLoop, type OutboxRelay } from './outbox-relay.ts';
+
+/**
+ * Starts the outbox relay of this process for the service's two topics. Safe to run in every
+ * process (API and workers): relays lock disjoint batches.
+ */
+export function startOutboxRelay(deps: BookingsDeps): OutboxRelay {
+  const { config } = deps;
+  return startOutboxRelayLoop({
+    outbox: deps.outbox,
+    publisher: deps.bus.publisher(),
+    signal: deps.outboxSignal,
+    logger: deps.logger.child({ component: 'outbox-relay' }),
+    topics: [config.kafka.topics.bookingRequests, config.kafka.topics.notificationRequests],
+    intervalMs: config.outbox.intervalMs,
+    batchSize: config.outbox.batchSize,
+    maxBackoffMs: config.outbox.maxBackoffMs,
+    retentionSeconds: config.outbox.retentionSeconds,
+  });
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Queryable } from '@ticketing/db';
+import { DomainError, TransientError } from '@ticketing/errors';
+import type { ChargeRecord, ChargeRequest, ChargeResult, PaymentGateway } from './payment-gateway.ts';
+
+export interface SimulatedGatewayOptions {
+  db: Queryable;
+  /** Time one gateway call takes; half before the charge is recorded, half after. @defaultValue 2000 */
+  latencyMs: number;
+  /** Attempts that fail transiently for the `transient_failure` method. @defaultValue 2 */
+  transientFailures: number;
+}
+
+/** Payment methods with a scripted outcome; every other non-empty method is captured. */
+export const TEST_METHODS = {
+  card_declined: 'Card declined',
+  insufficient_funds: 'Insufficient funds',
+} as const;
+
+const TRANSIENT_N = /^transient_failure_(\d{1,3})$/;
+
+interface ChargeRow {
+  payment_id: string;
+  amount_cents: string;
+  status: 'captured' | 'declined';
+  reason: string | null;
+  refunded_at: Date | null;
+}
+
+function toResult(row: ChargeRow): ChargeResult {
+  return row.reason === null
+    ? { status: row.status, paymentId: row.payment_id }
+    : { status: row.status, paymentId: row.payment_id, reason: row.reason };
+}
+
+/**
+ * A deterministic, idempotent and durable payment gateway. Its ledger lives in its own tables
+ * (gateway_charges, gateway_attempts) with UNIQUE(idempotency_key), so a second charge with the
+ * same key, from any process and after any crash, returns the first result and never charges
+ * again. Outcomes depend only on the payment method (see docs/bookings.md), never on chance.
+ */
+export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGateway {
+  const { db } = opts;
+  const before = Math.floor(opts.latencyMs / 2);
+  const after = opts.latencyMs - before;
+
+  const findRow = async (key: string) =>
+    (
+      await db.query<ChargeRow>(
+        'SELECT payment_id, amount_cents, status, reason, refunded_at FROM gateway_charges WHERE idempotency_key = $1',
+        [key],
+      )
+    ).rows[0];
+
+  function failsTransiently(method: string): number {
+    if (method === 'gateway_unavailable') return Number.POSITIVE_INFINITY;
+    if (method === 'transient_failure') return opts.transientFailures;
+    const n = TRANSIENT_N.exec(method);
+    return n ? Number(n[1]) : 0;
+  }
+
+  async function decide(req: ChargeRequest): Promise<ChargeResult> {
+    const existing = await findRow(req.idempotencyKey);
+    if (existing) {
+      if (Number(existing.amount_cents) !== req.amountCents) {
+        throw new DomainError('idempotency_conflict', 'This idempotency key was used for a different amount');
+      }
+      return toResult(existing);
+    }
+    const failures = failsTransiently(req.method);
+    if (failures > 0) {
+      const { rows } = await db.query<{ attempts: number }>(
+        `INSERT INTO gateway_attempts (idempotency_key, attempts) VALUES ($1, 1)
+         ON CONFLICT (idempotency_key) DO UPDATE SET attempts = gateway_attempts.attempts + 1
+         RETURNING attempts`,
+        [req.idempotencyKey],
+      );
+      const attempt = rows[0]!.attempts;
+      if (attempt <= failures) throw new TransientError(`payment gateway temporarily unavailable (attempt ${attempt})`);
+    }
+    const reason = (TEST_METHODS as Record<string, string>)[req.method];
+    const status = reason === undefined ? 'captured' : 'declined';
+    const inserted = await db.query<ChargeRow>(
+      `INSERT INTO gateway_charges (payment_id, idempotency_key, reference, amount_cents, currency, method, status, reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING payment_id, amount_cents, status, reason, refunded_at`,
+      [randomUUID(), req.idempotencyKey, req.reference ?? null, req.amountCents, req.currency, req.method, status, reason ?? null],
+    );
+    // A concurrent call with the same key won the insert: answer with its charge.
+    const row = inserted.rows[0] ?? (await findRow(req.idempotencyKey));
+    return toResult(row!);
+  }
+
+  return {
+    async charge(req) {
+      if (req.method.length === 0) throw new DomainError('invalid_payment_method', 'payment method is empty');
+      await sleep(before);
+      const result = await decide(req);
+      await sleep(after);
+      return result;
+    },
+
+    async refund(req) {
+      await sleep(before);
+      const { rows } = await db.query<{ refund_id: string }>(
+        `UPDATE gateway_charges
+            SET refund_id = COALESCE(refund_id, $2), refunded_at = COALESCE(refunded_at, now())
+          WHERE payment_id = $1 AND status = 'captured'
+          RETURNING refund_id`,
+        [req.paymentId, randomUUID()],
+      );
+      if (!rows[0]) throw new DomainError('payment_not_found', 'No captured payment with this id');
+      await sleep(after);
+      return { refundId: rows[0].refund_id };
+    },
+
+    async findCharge(key): Promise<ChargeRecord | undefined> {
+      const row = await findRow(key);
+      return row ? { ...toResult(row), refunded: row.refunded_at !== null } : undefined;
+    },
+  };
+}
