@@ -1,0 +1,197 @@
+import { fileURLToPath } from 'node:url';
+import {
+  assertProductionSecrets,
+  commonEnv,
+  ConfigError,
+  databaseSection,
+  httpSection,
+  jwtSection,
+  kafkaSection,
+  loadConfig,
+  logSection,
+  Type,
+  type DeepPartial,
+  type Static,
+} from '@ticketing/config';
+
+/** Placeholders a subject template may use, e.g. `Booking confirmed: {{event_name}}`. */
+export const SUBJECT_PLACEHOLDERS = ['event_name', 'venue', 'event_date', 'booking_id', 'user_name', 'seats', 'total_amount'] as const;
+
+export const NotificationsConfigSchema = Type.Object({
+  http: httpSection(8084),
+  log: logSection,
+  database: databaseSection,
+  jwt: jwtSection,
+  kafka: Type.Object(
+    {
+      ...kafkaSection.properties,
+      topics: Type.Object(
+        {
+          /** The topic consumed; its dead letters go to `<topic>.dlq`. @defaultValue notification-requests */
+          notificationRequests: Type.String({ default: 'notification-requests', minLength: 1 }),
+        },
+        { default: {} },
+      ),
+    },
+    { default: {} },
+  ),
+  consumer: Type.Object(
+    {
+      /** @defaultValue notification-service */
+      groupId: Type.String({ default: 'notification-service', minLength: 1 }),
+      /** Messages handled at once. @defaultValue 8 */
+      concurrency: Type.Integer({ default: 8, minimum: 1, maximum: 256 }),
+      /** Attempts (first try included) before a message is dead-lettered. @defaultValue 5 */
+      maxAttempts: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
+      /** First retry delay, doubled on every attempt. @defaultValue 1000 */
+      retryBaseMs: Type.Integer({ default: 1000, minimum: 1 }),
+      /** @defaultValue 60000 */
+      retryMaxMs: Type.Integer({ default: 60_000, minimum: 1 }),
+      /** How long a duplicate waits for another worker that is sending the same email. @defaultValue 5000 */
+      lockWaitMs: Type.Integer({ default: 5000, minimum: 1, maximum: 60_000 }),
+    },
+    { default: {} },
+  ),
+  worker: Type.Object(
+    {
+      /** server.ts also runs the consumer and the reminder scheduler in its process. @defaultValue true */
+      enabled: Type.Boolean({ default: true }),
+    },
+    { default: {} },
+  ),
+  mail: Type.Object(
+    {
+      /** `smtp` sends for real; `file` writes .eml/.json files under `fileDir` (embedded profile). @defaultValue smtp */
+      transport: Type.Union([Type.Literal('smtp'), Type.Literal('file')], { default: 'smtp' }),
+      fileDir: Type.String({ default: './data/mail' }),
+      fromAddress: Type.String({ default: 'tickets@ticketing.local', minLength: 3, pattern: '^[^\\s@]+@[^\\s@]+$' }),
+      fromName: Type.String({ default: 'Ticketing' }),
+      /** Domain of the Message-ID headers (stable per booking and type). @defaultValue ticketing.local */
+      messageIdDomain: Type.String({ default: 'ticketing.local', minLength: 1, pattern: '^[A-Za-z0-9.-]+$' }),
+      /** IANA time zone the event dates are shown in. @defaultValue UTC */
+      timezone: Type.String({ default: 'UTC', minLength: 1 }),
+      /** BCP 47 locale for dates and amounts. @defaultValue en-US */
+      locale: Type.String({ default: 'en-US', minLength: 2 }),
+      /** ISO 4217 currency of the amounts. @defaultValue USD */
+      currency: Type.String({ default: 'USD', pattern: '^[A-Z]{3}$' }),
+      subjects: Type.Object(
+        {
+          booking_confirmed: Type.String({ default: 'Booking confirmed: {{event_name}}', minLength: 1 }),
+          booking_failed: Type.String({ default: 'Booking failed: {{event_name}}', minLength: 1 }),
+          event_reminder: Type.String({ default: 'Reminder: {{event_name}} is coming up', minLength: 1 }),
+        },
+        { default: {} },
+      ),
+    },
+    { default: {} },
+  ),
+  smtp: Type.Object(
+    {
+      host: Type.String({ default: '127.0.0.1', minLength: 1 }),
+      /** @defaultValue 1025 (mailpit in development) */
+      port: Type.Integer({ default: 1025, minimum: 1, maximum: 65535 }),
+      /** Implicit TLS (port 465); otherwise STARTTLS when the server offers it. @defaultValue false */
+      secure: Type.Boolean({ default: false }),
+      requireTls: Type.Boolean({ default: false }),
+      rejectUnauthorized: Type.Boolean({ default: true }),
+      user: Type.String({ default: '' }),
+      password: Type.String({ default: '' }),
+      pool: Type.Boolean({ default: true }),
+      maxConnections: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
+      connectionTimeoutMs: Type.Integer({ default: 10_000, minimum: 100 }),
+      greetingTimeoutMs: Type.Integer({ default: 10_000, minimum: 100 }),
+      socketTimeoutMs: Type.Integer({ default: 30_000, minimum: 100 }),
+    },
+    { default: {} },
+  ),
+  reminders: Type.Object(
+    {
+      /** Schedule a reminder per confirmed booking and run the scheduler. @defaultValue true */
+      enabled: Type.Boolean({ default: true }),
+      /** How long before the event the reminder goes out. @defaultValue 1440 (24 h) */
+      leadTimeMinutes: Type.Integer({ default: 1440, minimum: 1 }),
+      /** How often the scheduler looks for due reminders. @defaultValue 15000 */
+      pollIntervalMs: Type.Integer({ default: 15_000, minimum: 10 }),
+      /** Reminders sent at once by one process. @defaultValue 2 */
+      concurrency: Type.Integer({ default: 2, minimum: 1, maximum: 64 }),
+      /** Attempts before a reminder is given up (dead). @defaultValue 8 */
+      maxAttempts: Type.Integer({ default: 8, minimum: 1 }),
+      /** First retry delay of a reminder, doubled each attempt. @defaultValue 30000 */
+      retryBaseMs: Type.Integer({ default: 30_000, minimum: 1 }),
+      /** @defaultValue 1800000 (30 min) */
+      retryMaxMs: Type.Integer({ default: 1_800_000, minimum: 1 }),
+    },
+    { default: {} },
+  ),
+});
+
+export type NotificationsConfig = Static<typeof NotificationsConfigSchema>;
+
+function assertTemplates(config: NotificationsConfig): void {
+  const known = new Set<string>(SUBJECT_PLACEHOLDERS);
+  const bad: string[] = [];
+  for (const [type, template] of Object.entries(config.mail.subjects)) {
+    for (const m of template.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
+      if (!known.has(m[1]!)) bad.push(`mail.subjects.${type}: unknown placeholder {{${m[1]}}}`);
+    }
+  }
+  try {
+    new Intl.DateTimeFormat(config.mail.locale, { timeZone: config.mail.timezone });
+  } catch {
+    bad.push(`mail.timezone: unknown time zone or locale (${config.mail.timezone}, ${config.mail.locale})`);
+  }
+  if (bad.length > 0) {
+    throw new ConfigError(
+      `notifications: invalid configuration\n  ${bad.join('\n  ')}\n  (placeholders: ${SUBJECT_PLACEHOLDERS.join(', ')})`,
+    );
+  }
+}
+
+export function loadNotificationsConfig(
+  overrides?: DeepPartial<NotificationsConfig>,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<NotificationsConfig> {
+  const config = loadConfig({
+    service: 'notifications',
+    schema: NotificationsConfigSchema,
+    file: env.NOTIFICATIONS_CONFIG_FILE ?? fileURLToPath(new URL('../config.yaml', import.meta.url)),
+    env,
+    overrides,
+    envMap: {
+      ...commonEnv,
+      NOTIFICATIONS_PORT: 'http.port',
+      NOTIFICATIONS_TOPIC: 'kafka.topics.notificationRequests',
+      NOTIFICATIONS_GROUP_ID: 'consumer.groupId',
+      NOTIFICATIONS_CONCURRENCY: 'consumer.concurrency',
+      NOTIFICATIONS_MAX_ATTEMPTS: 'consumer.maxAttempts',
+      NOTIFICATIONS_RETRY_BASE_MS: 'consumer.retryBaseMs',
+      NOTIFICATIONS_RETRY_MAX_MS: 'consumer.retryMaxMs',
+      NOTIFICATIONS_WORKER_ENABLED: 'worker.enabled',
+      MAIL_TRANSPORT: 'mail.transport',
+      MAIL_FILE_DIR: 'mail.fileDir',
+      MAIL_FROM_ADDRESS: 'mail.fromAddress',
+      MAIL_FROM_NAME: 'mail.fromName',
+      MAIL_TIMEZONE: 'mail.timezone',
+      MAIL_LOCALE: 'mail.locale',
+      MAIL_CURRENCY: 'mail.currency',
+      MAIL_SUBJECT_BOOKING_CONFIRMED: 'mail.subjects.booking_confirmed',
+      MAIL_SUBJECT_BOOKING_FAILED: 'mail.subjects.booking_failed',
+      MAIL_SUBJECT_EVENT_REMINDER: 'mail.subjects.event_reminder',
+      SMTP_HOST: 'smtp.host',
+      SMTP_PORT: 'smtp.port',
+      SMTP_SECURE: 'smtp.secure',
+      SMTP_REQUIRE_TLS: 'smtp.requireTls',
+      SMTP_REJECT_UNAUTHORIZED: 'smtp.rejectUnauthorized',
+      SMTP_USER: 'smtp.user',
+      SMTP_PASSWORD: 'smtp.password',
+      SMTP_POOL: 'smtp.pool',
+      SMTP_MAX_CONNECTIONS: 'smtp.maxConnections',
+      REMINDERS_ENABLED: 'reminders.enabled',
+      REMINDER_LEAD_MINUTES: 'reminders.leadTimeMinutes',
+      REMINDER_POLL_INTERVAL_MS: 'reminders.pollIntervalMs',
+    },
+  });
+  assertProductionSecrets(config.jwt, env);
+  assertTemplates(config);
+  return config;
+}

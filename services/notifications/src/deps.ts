@@ -1,0 +1,132 @@
+import { fileURLToPath } from 'node:url';
+import { createKafkaBus, type MessageBus } from '@ticketing/bus';
+import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
+import { createLogger, type Logger } from '@ticketing/http';
+import { createFileMailer, createSmtpMailer, type Mailer } from '@ticketing/mail';
+import type { NotificationsConfig } from './config.ts';
+import { createDeadLettersRepository, type DeadLettersRepository } from './notifications/dead-letters.repository.ts';
+import { createDeliveriesRepository, type DeliveriesRepository } from './notifications/deliveries.repository.ts';
+import { createNotificationDelivery, type NotificationDelivery } from './notifications/deliver-notification.ts';
+import { createNotificationsService, type NotificationsService } from './notifications/notifications.service.ts';
+import { createRemindersRepository, type RemindersRepository } from './notifications/reminders.repository.ts';
+import { createStats, systemClock, type Clock, type NotificationStats } from './notifications/stats.ts';
+import { createTemplates, type Templates } from './notifications/templates.ts';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+
+export interface NotificationsDeps {
+  config: Readonly<NotificationsConfig>;
+  logger: Logger;
+  db: Database;
+  bus: MessageBus;
+  mailer: Mailer;
+  clock: Clock;
+  stats: NotificationStats;
+  templates: Templates;
+  deliveries: DeliveriesRepository;
+  reminders: RemindersRepository;
+  deadLetters: DeadLettersRepository;
+  delivery: NotificationDelivery;
+  notifications: NotificationsService;
+  close(): Promise<void>;
+}
+
+export interface NotificationsAdapters {
+  db?: Database;
+  bus?: MessageBus;
+  mailer?: Mailer;
+  logger?: Logger;
+  /** The source of "now" for reminders (tests move it forward). */
+  clock?: Clock;
+}
+
+export function createMailer(config: Readonly<NotificationsConfig>, logger: Logger): Mailer {
+  const from = { address: config.mail.fromAddress, name: config.mail.fromName };
+  if (config.mail.transport === 'file') return createFileMailer({ dir: config.mail.fileDir, from, logger });
+  const smtp = config.smtp;
+  return createSmtpMailer({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    requireTls: smtp.requireTls,
+    rejectUnauthorized: smtp.rejectUnauthorized,
+    user: smtp.user || undefined,
+    password: smtp.password || undefined,
+    from,
+    pool: smtp.pool,
+    maxConnections: smtp.maxConnections,
+    connectionTimeoutMs: smtp.connectionTimeoutMs,
+    greetingTimeoutMs: smtp.greetingTimeoutMs,
+    socketTimeoutMs: smtp.socketTimeoutMs,
+  });
+}
+
+/** The composition root: builds every dependency from config; adapters may be passed in (embedded mode, tests). */
+export async function createNotificationsDeps(
+  config: Readonly<NotificationsConfig>,
+  given: NotificationsAdapters = {},
+): Promise<NotificationsDeps> {
+  const logger = given.logger ?? createLogger('notifications', config.log.level);
+  // Every message and reminder in flight holds one connection for its SMTP conversation.
+  const poolSize = Math.max(config.database.poolSize, config.consumer.concurrency + config.reminders.concurrency + 3);
+  const db =
+    given.db ?? createPostgresDatabase({ url: config.database.url, schema: 'notifications', poolSize, applicationName: 'notifications' });
+  const bus =
+    given.bus ??
+    createKafkaBus({
+      brokers: config.kafka.brokers
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+      clientId: `${config.kafka.clientId}-notifications`,
+      logger,
+    });
+  const mailer = given.mailer ?? createMailer(config, logger);
+  const clock = given.clock ?? systemClock;
+  const { applied } = await runMigrations(db, MIGRATIONS_DIR);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+  const templates = createTemplates({
+    timezone: config.mail.timezone,
+    locale: config.mail.locale,
+    currency: config.mail.currency,
+    subjects: config.mail.subjects,
+    signature: config.mail.fromName,
+  });
+  const deliveries = createDeliveriesRepository(db);
+  const reminders = createRemindersRepository();
+  const deadLetters = createDeadLettersRepository(db);
+  const delivery = createNotificationDelivery({
+    db,
+    mailer,
+    templates,
+    deliveries,
+    reminders,
+    clock,
+    logger,
+    lockWaitMs: config.consumer.lockWaitMs,
+    messageIdDomain: config.mail.messageIdDomain,
+    reminderSettings: { enabled: config.reminders.enabled, leadTimeMs: config.reminders.leadTimeMinutes * 60_000 },
+  });
+
+  return {
+    config,
+    logger,
+    db,
+    bus,
+    mailer,
+    clock,
+    stats: createStats(),
+    templates,
+    deliveries,
+    reminders,
+    deadLetters,
+    delivery,
+    notifications: createNotificationsService({ deliveries }),
+    async close() {
+      if (!given.bus) await bus.close();
+      if (!given.mailer) await mailer.close();
+      if (!given.db) await db.close();
+    },
+  };
+}

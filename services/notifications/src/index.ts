@@ -1,0 +1,11 @@
+export { buildNotificationsApp } from './app.ts';
+export { loadNotificationsConfig, type NotificationsConfig } from './config.ts';
+export { createNotificationsDeps, type NotificationsAdapters, type NotificationsDeps } from './deps.ts';
+export { startNotificationsWorker, type NotificationsWorker } from './notifications/notifications.worker.ts';
+export {
+  parseNotificationRequest,
+  NOTIFICATION_TYPES,
+  type NotificationType,
+  type NotificationRequestValue,
+} from './notifications/notification-message.ts';
+export type { Clock, NotificationStats } from './notifications/stats.ts';

@@ -1,0 +1,89 @@
+import type { IncomingMessage } from '@ticketing/bus';
+import type { Logger } from '@ticketing/http';
+import type { DeadLettersRepository } from './dead-letters.repository.ts';
+import type { DeliveriesRepository } from './deliveries.repository.ts';
+import type { NotificationDelivery } from './deliver-notification.ts';
+import { parseNotificationRequest, type Notification } from './notification-message.ts';
+import type { NotificationStats } from './stats.ts';
+
+export interface ConsumerOptions {
+  delivery: NotificationDelivery;
+  deliveries: DeliveriesRepository;
+  deadLetters: DeadLettersRepository;
+  stats: NotificationStats;
+  logger: Logger;
+}
+
+/**
+ * The handler of `notification-requests`: parse (a malformed message throws an
+ * UnrecoverableError and is dead-lettered at once), deliver once, and throw the mail failure so
+ * the bus retries a transient one with backoff and dead-letters a permanent one.
+ */
+export function createNotificationHandler(opts: ConsumerOptions) {
+  const { stats, logger } = opts;
+  return async function handleNotificationRequest(message: IncomingMessage): Promise<void> {
+    if (message.attempt > 1) stats.retries++;
+    const notification = parseNotificationRequest(message.raw);
+    const outcome = await opts.delivery.deliver({ messageId: message.messageId, notification });
+    const log = {
+      message_id: message.messageId,
+      booking_id: notification.booking.bookingId,
+      type: notification.type,
+      attempt: message.attempt,
+    };
+    switch (outcome.kind) {
+      case 'sent':
+        stats.emails_sent++;
+        stats.messages_processed++;
+        logger.info({ ...log, smtp_message_id: outcome.smtpMessageId }, 'notification sent');
+        return;
+      case 'duplicate':
+        stats.duplicates_skipped++;
+        stats.messages_processed++;
+        logger.info({ ...log, status: outcome.status }, 'duplicate notification skipped');
+        return;
+      case 'failed':
+        logger.warn({ ...log, permanent: outcome.permanent, err: outcome.error.message }, 'notification not sent');
+        throw outcome.error;
+    }
+  };
+}
+
+function tryParse(raw: string): Notification | undefined {
+  try {
+    return parseNotificationRequest(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs after the bus put a message on `<topic>.dlq`: records it in dead_letters and marks its
+ * delivery dead. Never throws (a throw would leave the offset uncommitted and stall the
+ * partition's commits); the topic copy stays the authoritative record if the database is down.
+ */
+export function createDeadLetterHandler(opts: ConsumerOptions) {
+  const { stats, logger } = opts;
+  return async function onDeadLetter(message: IncomingMessage, error: unknown): Promise<void> {
+    stats.dead_lettered++;
+    stats.messages_processed++;
+    const err = error instanceof Error ? error : new Error(String(error));
+    const n = tryParse(message.raw);
+    try {
+      if (n) await opts.deliveries.markGivenUp({ messageId: message.messageId, bookingId: n.booking.bookingId, type: n.type }, err.message);
+      await opts.deadLetters.record({
+        source: message.topic,
+        messageId: message.messageId,
+        bookingId: n?.booking.bookingId,
+        type: n?.type,
+        partition: message.partition,
+        offset: message.offset,
+        raw: message.raw,
+        errorType: err.name,
+        error: err.message,
+      });
+    } catch (recordErr) {
+      logger.error({ message_id: message.messageId, err: (recordErr as Error).message }, 'dead letter not recorded in the database');
+    }
+  };
+}

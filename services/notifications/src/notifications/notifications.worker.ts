@@ -1,0 +1,64 @@
+import { DEAD_LETTER_SUFFIX, type Subscription } from '@ticketing/bus';
+import type { NotificationsDeps } from '../deps.ts';
+import { createDeadLetterHandler, createNotificationHandler } from './notification-consumer.ts';
+import { createReminderScheduler, type ReminderScheduler } from './reminders.scheduler.ts';
+
+export interface NotificationsWorker {
+  /** The reminder scheduler of this worker (undefined when reminders are disabled). */
+  reminders: ReminderScheduler | undefined;
+  /** Stops consuming, waits for the messages in flight (their offsets are committed), then stops the scheduler. */
+  close(): Promise<void>;
+}
+
+/** Starts consuming `notification-requests` and, when enabled, the reminder scheduler. */
+export async function startNotificationsWorker(deps: NotificationsDeps): Promise<NotificationsWorker> {
+  const { config, logger, stats } = deps;
+  const topic = config.kafka.topics.notificationRequests;
+  await deps.bus.ensureTopics([topic, topic + DEAD_LETTER_SUFFIX]);
+
+  const consumerOptions = { delivery: deps.delivery, deliveries: deps.deliveries, deadLetters: deps.deadLetters, stats, logger };
+  const subscription: Subscription = await deps.bus.consume({
+    groupId: config.consumer.groupId,
+    topics: [topic],
+    concurrency: config.consumer.concurrency,
+    maxAttempts: config.consumer.maxAttempts,
+    retryBaseMs: config.consumer.retryBaseMs,
+    retryMaxMs: config.consumer.retryMaxMs,
+    handler: createNotificationHandler(consumerOptions),
+    onDeadLetter: createDeadLetterHandler(consumerOptions),
+  });
+
+  const reminders = config.reminders.enabled
+    ? createReminderScheduler({
+        db: deps.db,
+        reminders: deps.reminders,
+        delivery: deps.delivery,
+        deadLetters: deps.deadLetters,
+        clock: deps.clock,
+        stats,
+        logger,
+        pollIntervalMs: config.reminders.pollIntervalMs,
+        concurrency: config.reminders.concurrency,
+        maxAttempts: config.reminders.maxAttempts,
+        retryBaseMs: config.reminders.retryBaseMs,
+        retryMaxMs: config.reminders.retryMaxMs,
+      })
+    : undefined;
+  reminders?.start();
+  stats.consumer = 'running';
+  logger.info({ topic, group_id: config.consumer.groupId, reminders: Boolean(reminders) }, 'notification worker started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    reminders,
+    close() {
+      closing ??= (async () => {
+        await subscription.close();
+        await reminders?.stop();
+        stats.consumer = 'stopped';
+        logger.info({ ...stats }, 'notification worker stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { Queryable } from '@ticketing/db';
+import type { NotificationRequestValue } from './notification-message.ts';
+
+export type ReminderStatus = 'pending' | 'sent' | 'skipped' | 'cancelled' | 'dead';
+
+export interface ReminderRow {
+  booking_id: string;
+  recipient_email: string;
+  payload: NotificationRequestValue['booking_data'];
+  event_date: Date;
+  due_at: Date;
+  next_attempt_at: Date;
+  status: ReminderStatus;
+  attempts: number;
+  last_error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+const COLUMNS =
+  'booking_id, recipient_email, payload, event_date, due_at, next_attempt_at, status, attempts, last_error, created_at, sent_at';
+
+export function createRemindersRepository() {
+  return {
+    /** Schedules the reminder of a booking once; a second call for the same booking changes nothing. */
+    async schedule(
+      tx: Queryable,
+      r: { bookingId: string; recipientEmail: string; payload: ReminderRow['payload']; eventDate: Date; dueAt: Date },
+    ): Promise<boolean> {
+      const { rowCount } = await tx.query(
+        `INSERT INTO reminders (booking_id, recipient_email, payload, event_date, due_at, next_attempt_at, status)
+         VALUES ($1, $2, $3, $4, $5, $5, 'pending')
+         ON CONFLICT (booking_id) DO NOTHING`,
+        [r.bookingId, r.recipientEmail, JSON.stringify(r.payload), r.eventDate, r.dueAt],
+      );
+      return rowCount > 0;
+    },
+
+    /** A booking that failed after all gets no reminder. */
+    async cancel(tx: Queryable, bookingId: string): Promise<void> {
+      await tx.query(`UPDATE reminders SET status = 'cancelled', updated_at = now() WHERE booking_id = $1 AND status = 'pending'`, [
+        bookingId,
+      ]);
+    },
+
+    /** The next due reminder, locked; rows locked by other schedulers are skipped, not waited for. */
+    async pickDue(tx: Queryable, now: Date): Promise<ReminderRow | undefined> {
+      const { rows } = await tx.query<ReminderRow>(
+        `SELECT ${COLUMNS} FROM reminders
+         WHERE status = 'pending' AND next_attempt_at <= $1
+         ORDER BY next_attempt_at, booking_id
+         LIMIT 1
+         FOR UPDATE SKIP LOCKED`,
+        [now],
+      );
+      return rows[0];
+    },
+
+    async finish(tx: Queryable, bookingId: string, status: 'sent' | 'skipped' | 'dead', note: string | null, now: Date): Promise<void> {
+      await tx.query(
+        `UPDATE reminders SET status = $2, last_error = $3, attempts = attempts + CASE WHEN $2 = 'skipped' THEN 0 ELSE 1 END,
+           sent_at = CASE WHEN $2 = 'sent' THEN $4::timestamptz ELSE sent_at END, updated_at = now()
+         WHERE booking_id = $1`,
+        [bookingId, status, note?.slice(0, 2000) ?? null, now],
+      );
+    },
+
+    async retryLater(tx: Queryable, bookingId: string, nextAttemptAt: Date, error: string): Promise<void> {
+      await tx.query(
+        `UPDATE reminders SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, updated_at = now() WHERE booking_id = $1`,
+        [bookingId, nextAttemptAt, error.slice(0, 2000)],
+      );
+    },
+  };
+}
+
+export type RemindersRepository = ReturnType<typeof createRemindersRepository>;

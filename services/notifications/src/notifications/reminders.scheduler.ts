@@ -1,0 +1,149 @@
+import type { Database, Queryable } from '@ticketing/db';
+import type { Logger } from '@ticketing/http';
+import type { DeadLettersRepository } from './dead-letters.repository.ts';
+import type { NotificationDelivery } from './deliver-notification.ts';
+import { fromValue } from './notification-message.ts';
+import type { ReminderRow, RemindersRepository } from './reminders.repository.ts';
+import type { Clock, NotificationStats } from './stats.ts';
+
+export interface ReminderSchedulerOptions {
+  db: Database;
+  reminders: RemindersRepository;
+  delivery: NotificationDelivery;
+  deadLetters: DeadLettersRepository;
+  clock: Clock;
+  stats: NotificationStats;
+  logger: Logger;
+  pollIntervalMs: number;
+  concurrency: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+export const REMINDERS_SOURCE = 'reminders';
+
+/**
+ * Sends due reminders. Each one is handled in its own transaction that locks the reminder row
+ * (FOR UPDATE SKIP LOCKED, so several processes share the work), claims the event_reminder
+ * delivery, sends, and marks both: a crash rolls everything back and the reminder is picked
+ * again; a reminder once marked sent is never picked again. "Now" comes from the injected clock.
+ */
+export function createReminderScheduler(opts: ReminderSchedulerOptions) {
+  const { db, reminders, clock, stats, logger } = opts;
+  let stopping = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+
+  const backoff = (attempt: number) => Math.min(opts.retryMaxMs, opts.retryBaseMs * 2 ** (attempt - 1));
+
+  async function giveUp(tx: Queryable, r: ReminderRow, errorType: string, error: string, now: Date) {
+    await reminders.finish(tx, r.booking_id, 'dead', error, now);
+    await opts.deadLetters.record(
+      {
+        source: REMINDERS_SOURCE,
+        messageId: `reminder:${r.booking_id}`,
+        bookingId: r.booking_id,
+        type: 'event_reminder',
+        raw: JSON.stringify(r.payload),
+        errorType,
+        error,
+      },
+      tx,
+    );
+    stats.dead_lettered++;
+    logger.warn({ booking_id: r.booking_id, err: error }, 'reminder given up');
+  }
+
+  /** Handles the next due reminder; false when none is due. */
+  async function processNext(): Promise<boolean> {
+    return db.transaction(async (tx) => {
+      const now = clock.now();
+      const r = await reminders.pickDue(tx, now);
+      if (!r) return false;
+      if (r.event_date.getTime() <= now.getTime()) {
+        await reminders.finish(tx, r.booking_id, 'skipped', 'event already started', now);
+        return true;
+      }
+      let notification;
+      try {
+        notification = fromValue({ type: 'event_reminder', recipient_email: r.recipient_email, booking_data: r.payload });
+      } catch (err) {
+        await giveUp(tx, r, (err as Error).name, (err as Error).message, now);
+        return true;
+      }
+      const outcome = await opts.delivery.deliverWithin(tx, { messageId: `reminder:${r.booking_id}`, notification });
+      switch (outcome.kind) {
+        case 'sent':
+          await reminders.finish(tx, r.booking_id, 'sent', null, now);
+          stats.emails_sent++;
+          stats.reminders_sent++;
+          logger.info({ booking_id: r.booking_id }, 'reminder sent');
+          return true;
+        case 'duplicate':
+          // The booking's reminder email already went out (e.g. from an event_reminder message).
+          await reminders.finish(tx, r.booking_id, 'sent', 'already sent', now);
+          stats.duplicates_skipped++;
+          return true;
+        case 'failed': {
+          const attempts = r.attempts + 1;
+          if (outcome.permanent || attempts >= opts.maxAttempts) {
+            await giveUp(tx, r, outcome.error.name, outcome.error.message, now);
+          } else {
+            await reminders.retryLater(tx, r.booking_id, new Date(now.getTime() + backoff(attempts)), outcome.error.message);
+            logger.warn({ booking_id: r.booking_id, attempt: attempts, err: outcome.error.message }, 'reminder not sent; will retry');
+          }
+          return true;
+        }
+      }
+    });
+  }
+
+  /** Sends every reminder due now (by the clock), `concurrency` at a time; resolves with how many were handled. */
+  async function runDue(): Promise<number> {
+    let handled = 0;
+    await Promise.all(
+      Array.from({ length: opts.concurrency }, async () => {
+        while (!stopping && (await processNext())) handled++;
+      }),
+    );
+    return handled;
+  }
+
+  return {
+    runDue,
+
+    start(): void {
+      if (loop) return;
+      stopping = false;
+      loop = (async () => {
+        while (!stopping) {
+          try {
+            await runDue();
+          } catch (err) {
+            logger.error({ err: (err as Error).message }, 'reminder scheduler pass failed');
+          }
+          if (stopping) break;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, opts.pollIntervalMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = undefined;
+        }
+      })();
+    },
+
+    /** Stops polling and waits for the reminder being sent, if any. */
+    async stop(): Promise<void> {
+      stopping = true;
+      wake?.();
+      await loop;
+      loop = undefined;
+    },
+  };
+}
+
+export type ReminderScheduler = ReturnType<typeof createReminderScheduler>;

@@ -1,0 +1,184 @@
+import type { BookingDetails, Notification, NotificationType } from './notification-message.ts';
+import { centsToDecimal } from './notification-message.ts';
+
+export interface TemplateSettings {
+  /** IANA time zone for event dates. */
+  timezone: string;
+  locale: string;
+  currency: string;
+  /** Subject templates with `{{placeholders}}`. */
+  subjects: Readonly<Record<NotificationType, string>>;
+  /** Signature under every email (the sender name). */
+  signature: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+}
+
+// Reason codes the booking service may send, worded for a buyer; anything else is shown as given.
+const REASONS: Record<string, string> = {
+  card_declined: 'Your card was declined.',
+  insufficient_funds: 'Your card has insufficient funds.',
+  payment_declined: 'The payment was declined.',
+  payment_failed: 'The payment could not be processed.',
+  hold_expired: 'Your seat reservation expired before the booking could be completed.',
+  hold_not_active: 'Your seat reservation was no longer valid.',
+  hold_not_found: 'Your seat reservation was no longer valid.',
+  seats_unavailable: 'The seats you chose were no longer available.',
+  sales_closed: 'Ticket sales for this event have closed.',
+};
+// Failures that happen before any money is taken.
+const NOT_CHARGED_REASONS = new Set(['card_declined', 'insufficient_funds', 'payment_declined', 'payment_failed']);
+
+/** Renders the three emails; every interpolated value is HTML-escaped in the HTML part. */
+export function createTemplates(settings: TemplateSettings) {
+  const dateFormat = new Intl.DateTimeFormat(settings.locale, {
+    timeZone: settings.timezone,
+    weekday: 'long',
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  });
+  const moneyFormat = new Intl.NumberFormat(settings.locale, { style: 'currency', currency: settings.currency });
+
+  const formatDate = (d: Date) => dateFormat.format(d);
+  // Formatted from the exact decimal string, never from a float.
+  const formatMoney = (cents: number) => moneyFormat.format(centsToDecimal(cents));
+  const seatsOf = (b: BookingDetails) => (b.seats.length > 0 ? b.seats.join(', ') : '—');
+
+  function subject(type: NotificationType, b: BookingDetails): string {
+    const values: Record<string, string> = {
+      event_name: b.eventName,
+      venue: b.venue,
+      event_date: formatDate(b.eventDate),
+      booking_id: b.bookingId,
+      user_name: b.userName,
+      seats: seatsOf(b),
+      total_amount: formatMoney(b.totalCents),
+    };
+    const text = settings.subjects[type].replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_m, key: string) => values[key] ?? '');
+    // A header value: no line breaks or control characters, bounded length.
+    return text
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 250);
+  }
+
+  function greeting(b: BookingDetails): string {
+    return b.userName ? `Hello ${b.userName},` : 'Hello,';
+  }
+
+  function details(b: BookingDetails, withAmount: boolean): [string, string][] {
+    const rows: [string, string][] = [
+      ['Event', b.eventName],
+      ['Venue', b.venue],
+      ['Date', formatDate(b.eventDate)],
+      ['Seats', seatsOf(b)],
+    ];
+    if (withAmount) rows.push(['Amount', formatMoney(b.totalCents)]);
+    rows.push(['Booking ID', b.bookingId]);
+    return rows;
+  }
+
+  function moneyOutcome(b: BookingDetails): string {
+    const amount = formatMoney(b.totalCents);
+    switch (b.paymentStatus) {
+      case 'refunded':
+        return `Your payment of ${amount} has been refunded in full. It can take a few business days to appear on your statement.`;
+      case 'captured':
+        return `You were charged ${amount}; this amount will be refunded to you in full.`;
+      case 'failed':
+      case 'pending':
+        return 'You have not been charged.';
+      case undefined:
+      default:
+        if (b.reason !== undefined && NOT_CHARGED_REASONS.has(b.reason.trim().toLowerCase())) return 'You have not been charged.';
+        return 'If any amount was charged for this booking, it will be refunded to you in full.';
+    }
+  }
+
+  function reasonText(b: BookingDetails): string {
+    if (b.reason === undefined || b.reason.trim() === '') return 'We could not complete your booking.';
+    return REASONS[b.reason.trim().toLowerCase()] ?? b.reason.trim();
+  }
+
+  interface Body {
+    intro: string;
+    rows: [string, string][];
+    paragraphs: string[];
+  }
+
+  function compose(b: BookingDetails, subjectLine: string, body: Body): RenderedEmail {
+    const width = Math.max(...body.rows.map(([label]) => label.length)) + 2;
+    const text = [
+      greeting(b),
+      '',
+      body.intro,
+      '',
+      ...body.rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`),
+      '',
+      ...body.paragraphs.flatMap((p) => [p, '']),
+      `— ${settings.signature}`,
+      '',
+    ].join('\n');
+    const e = escapeHtml;
+    const html = [
+      '<!doctype html>',
+      `<html><head><meta charset="utf-8"><title>${e(subjectLine)}</title></head>`,
+      '<body style="font-family:Arial,Helvetica,sans-serif;color:#222;line-height:1.5">',
+      `<p>${e(greeting(b))}</p>`,
+      `<p>${e(body.intro)}</p>`,
+      '<table cellpadding="4" style="border-collapse:collapse">',
+      ...body.rows.map(([label, value]) => `<tr><th align="left" style="padding-right:16px">${e(label)}</th><td>${e(value)}</td></tr>`),
+      '</table>',
+      ...body.paragraphs.map((p) => `<p>${e(p)}</p>`),
+      `<p style="color:#777;font-size:12px">${e(settings.signature)}</p>`,
+      '</body></html>',
+    ].join('\n');
+    return { subject: subjectLine, text, html };
+  }
+
+  return {
+    formatDate,
+    formatMoney,
+    render(n: Notification): RenderedEmail {
+      const b = n.booking;
+      const subjectLine = subject(n.type, b);
+      switch (n.type) {
+        case 'booking_confirmed':
+          return compose(b, subjectLine, {
+            intro: `Your booking for ${b.eventName} is confirmed.`,
+            rows: details(b, true),
+            paragraphs: ['Keep this email: your booking ID identifies your tickets at the entrance.'],
+          });
+        case 'booking_failed':
+          return compose(b, subjectLine, {
+            intro: `Unfortunately we could not complete your booking for ${b.eventName}.`,
+            rows: [['Reason', reasonText(b)], ...details(b, true)],
+            paragraphs: [moneyOutcome(b), 'The seats were not reserved for you. You are welcome to try again.'],
+          });
+        case 'event_reminder':
+          return compose(b, subjectLine, {
+            intro: `A reminder that ${b.eventName} is coming up on ${formatDate(b.eventDate)}.`,
+            rows: details(b, false),
+            paragraphs: ['Bring your booking ID. Enjoy the event!'],
+          });
+      }
+    },
+  };
+}
+
+export type Templates = ReturnType<typeof createTemplates>;
