@@ -1,0 +1,30 @@
+import { createHttpApp, type App } from '@ticketing/http';
+import type { EventsDeps } from './deps.ts';
+import { eventsErrorStatus } from './errors.ts';
+import { registerEventRoutes } from './events/events.routes.ts';
+import { registerHoldRoutes } from './holds/holds.routes.ts';
+import { registerInternalRoutes } from './holds/internal.routes.ts';
+import { registerSeatRoutes } from './seats/seats.routes.ts';
+
+/** Builds the event service's HTTP app; never listens (server.ts does, tests listen on port 0). */
+export async function buildEventsApp(deps: EventsDeps): Promise<App> {
+  const app = await createHttpApp({
+    service: 'events',
+    description: 'Events, seat maps, race-free seat holds that expire, and the internal hold API',
+    logger: deps.logger,
+    bodyLimit: deps.config.http.bodyLimit,
+    corsOrigins: deps.config.http.corsOrigins,
+    errorStatus: eventsErrorStatus,
+    metrics: deps.metrics,
+    healthChecks: {
+      postgres: { check: () => deps.db.ping(), required: true },
+      redis: { check: () => deps.cache.ping(), required: false },
+    },
+  });
+  const auth = deps.config.jwt;
+  registerEventRoutes(app, { events: deps.events, auth });
+  registerSeatRoutes(app, { events: deps.events, seats: deps.seats, hub: deps.hub, heartbeatMs: deps.config.sseHeartbeatMs });
+  registerHoldRoutes(app, { holdSeats: deps.holdSeats, holds: deps.holds, auth });
+  registerInternalRoutes(app, { holds: deps.holds, auth: { secret: auth.internalSecret, issuer: auth.issuer } });
+  return app;
+}

@@ -1,0 +1,111 @@
+import { fileURLToPath } from 'node:url';
+import {
+  assertProductionSecrets,
+  commonEnv,
+  databaseSection,
+  httpSection,
+  jwtSection,
+  kafkaSection,
+  loadConfig,
+  logSection,
+  redisSection,
+  Type,
+  type DeepPartial,
+  type Static,
+} from '@ticketing/config';
+
+export const EventsConfigSchema = Type.Object({
+  http: httpSection(8082),
+  log: logSection,
+  database: databaseSection,
+  redis: redisSection,
+  kafka: Type.Object(
+    {
+      ...kafkaSection.properties,
+      /** Publish seat domain events on Kafka when no bus is given to createEventsDeps. @defaultValue true */
+      enabled: Type.Boolean({ default: true }),
+      /** @defaultValue "seat-events" */
+      seatEventsTopic: Type.String({ default: 'seat-events', minLength: 1 }),
+    },
+    { default: {} },
+  ),
+  jwt: jwtSection,
+  /** Most seats in one hold. @defaultValue 10 */
+  maxSeatsPerHold: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
+  /** Live holds one user may have on one event; one more is 429 hold_limit_reached. @defaultValue 3 */
+  maxActiveHoldsPerUser: Type.Integer({ default: 3, minimum: 1, maximum: 100000 }),
+  /** hold_ttl_seconds of an event created without one. @defaultValue 900 */
+  defaultHoldTtlSeconds: Type.Integer({ default: 900, minimum: 30, maximum: 3600 }),
+  /** How long a hold locked for payment keeps its seats (internal lock without lock_seconds). @defaultValue 600 */
+  paymentWindowSeconds: Type.Integer({ default: 600, minimum: 1, maximum: 86400 }),
+  /**
+   * A locked hold past its expiry is still confirmable while its seats are untouched; the
+   * sweeper frees its seats only this long after the expiry. @defaultValue 60
+   */
+  lockedGraceSeconds: Type.Integer({ default: 60, minimum: 0, maximum: 86400 }),
+  /** How often expired holds are marked `expired`, their seats freed and events published. 0 disables. @defaultValue 5000 */
+  sweeperIntervalMs: Type.Integer({ default: 5000, minimum: 0 }),
+  /** Holds expired per sweeper statement. @defaultValue 500 */
+  sweeperBatchSize: Type.Integer({ default: 500, minimum: 1, maximum: 10000 }),
+  /** Comment line sent to every seat stream this often. @defaultValue 15000 */
+  sseHeartbeatMs: Type.Integer({ default: 15000, minimum: 100 }),
+  groupCommit: Type.Object(
+    {
+      /** Run concurrent hold requests together in one transaction (one WAL flush). @defaultValue false */
+      enabled: Type.Boolean({ default: false }),
+      /** How long the first request of a batch waits for company. @defaultValue 1 */
+      windowMs: Type.Number({ default: 1, minimum: 0, maximum: 50 }),
+      /** @defaultValue 64 */
+      maxBatch: Type.Integer({ default: 64, minimum: 1, maximum: 1000 }),
+    },
+    { default: {} },
+  ),
+  cache: Type.Object(
+    {
+      /** Event fields never change after creation. @defaultValue 3600 */
+      eventTtlSeconds: Type.Integer({ default: 3600, minimum: 1 }),
+      /** Available/held/booked counts; also invalidated on every change. @defaultValue 30 */
+      countTtlSeconds: Type.Integer({ default: 30, minimum: 1 }),
+      /** List pages; a new event invalidates them all. @defaultValue 30 */
+      listTtlSeconds: Type.Integer({ default: 30, minimum: 1 }),
+      /** Seat maps; invalidated on every change. @defaultValue 30 */
+      seatMapTtlSeconds: Type.Integer({ default: 30, minimum: 1 }),
+    },
+    { default: {} },
+  ),
+});
+
+export type EventsConfig = Static<typeof EventsConfigSchema>;
+
+export function loadEventsConfig(overrides?: DeepPartial<EventsConfig>, env: NodeJS.ProcessEnv = process.env): Readonly<EventsConfig> {
+  const config = loadConfig({
+    service: 'events',
+    schema: EventsConfigSchema,
+    file: env.EVENTS_CONFIG_FILE ?? fileURLToPath(new URL('../config.yaml', import.meta.url)),
+    env,
+    overrides,
+    envMap: {
+      ...commonEnv,
+      EVENTS_PORT: 'http.port',
+      EVENTS_KAFKA_ENABLED: 'kafka.enabled',
+      EVENTS_SEAT_EVENTS_TOPIC: 'kafka.seatEventsTopic',
+      EVENTS_MAX_SEATS_PER_HOLD: 'maxSeatsPerHold',
+      EVENTS_MAX_ACTIVE_HOLDS_PER_USER: 'maxActiveHoldsPerUser',
+      EVENTS_DEFAULT_HOLD_TTL_SECONDS: 'defaultHoldTtlSeconds',
+      EVENTS_PAYMENT_WINDOW_SECONDS: 'paymentWindowSeconds',
+      EVENTS_LOCKED_GRACE_SECONDS: 'lockedGraceSeconds',
+      EVENTS_SWEEPER_INTERVAL_MS: 'sweeperIntervalMs',
+      EVENTS_SWEEPER_BATCH_SIZE: 'sweeperBatchSize',
+      EVENTS_SSE_HEARTBEAT_MS: 'sseHeartbeatMs',
+      EVENTS_GROUP_COMMIT_ENABLED: 'groupCommit.enabled',
+      EVENTS_GROUP_COMMIT_WINDOW_MS: 'groupCommit.windowMs',
+      EVENTS_GROUP_COMMIT_MAX_BATCH: 'groupCommit.maxBatch',
+      EVENTS_CACHE_EVENT_TTL_SECONDS: 'cache.eventTtlSeconds',
+      EVENTS_CACHE_COUNT_TTL_SECONDS: 'cache.countTtlSeconds',
+      EVENTS_CACHE_LIST_TTL_SECONDS: 'cache.listTtlSeconds',
+      EVENTS_CACHE_SEAT_MAP_TTL_SECONDS: 'cache.seatMapTtlSeconds',
+    },
+  });
+  assertProductionSecrets(config.jwt, env);
+  return config;
+}

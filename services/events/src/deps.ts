@@ -1,0 +1,132 @@
+import { fileURLToPath } from 'node:url';
+import { Counter, Registry } from 'prom-client';
+import { createKafkaBus, type MessageBus } from '@ticketing/bus';
+import { createMemoryCache, createRedisCache, type Cache } from '@ticketing/cache';
+import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
+import { createLogger, type Logger } from '@ticketing/http';
+import type { EventsConfig } from './config.ts';
+import { createEventCache, type EventCache } from './events/event-cache.ts';
+import { createEventsRepository } from './events/events.repository.ts';
+import { createEventsService, type EventsService } from './events/events.service.ts';
+import { createHoldSeats, type HoldSeats } from './holds/hold-seats.ts';
+import { createHoldSweeper, type HoldSweeper } from './holds/hold-sweeper.ts';
+import { createHoldsRepository, type HoldsRepository } from './holds/holds.repository.ts';
+import { createHoldsService, type HoldsService } from './holds/holds.service.ts';
+import { createSeatChanges, type SeatChanges } from './seats/seat-changes.ts';
+import { createSeatStreamHub, type SeatStreamHub } from './seats/seat-stream.ts';
+import { createSeatsRepository } from './seats/seats.repository.ts';
+import { createSeatsService, type SeatsService } from './seats/seats.service.ts';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+
+export interface EventsDeps {
+  config: Readonly<EventsConfig>;
+  logger: Logger;
+  db: Database;
+  cache: Cache;
+  bus: MessageBus | undefined;
+  metrics: Registry;
+  eventCache: EventCache;
+  events: EventsService;
+  seats: SeatsService;
+  holdSeats: HoldSeats;
+  holds: HoldsService;
+  holdsRepository: HoldsRepository;
+  changes: SeatChanges;
+  hub: SeatStreamHub;
+  sweeper: HoldSweeper;
+  /** Stops the sweeper, flushes queued Kafka messages and closes what this call created. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: builds every dependency from config; adapters may be passed in
+ * (embedded mode, tests). Runs the migrations and starts the hold sweeper.
+ */
+export async function createEventsDeps(
+  config: Readonly<EventsConfig>,
+  given: { db?: Database; cache?: Cache; bus?: MessageBus; logger?: Logger } = {},
+): Promise<EventsDeps> {
+  const logger = given.logger ?? createLogger('events', config.log.level);
+  const db =
+    given.db ??
+    createPostgresDatabase({ url: config.database.url, schema: 'events', poolSize: config.database.poolSize, applicationName: 'events' });
+  const cache =
+    given.cache ?? (config.redis.enabled ? createRedisCache(config.redis.url, { keyPrefix: config.redis.keyPrefix }) : createMemoryCache());
+  const ownBus = !given.bus && config.kafka.enabled;
+  const bus =
+    given.bus ??
+    (ownBus
+      ? createKafkaBus({
+          brokers: config.kafka.brokers.split(',').map((b) => b.trim()),
+          clientId: `${config.kafka.clientId}-events`,
+          logger,
+        })
+      : undefined);
+  const { applied } = await runMigrations(db, MIGRATIONS_DIR);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+  const metrics = new Registry();
+  const holdOutcomes = new Counter({
+    name: 'seat_hold_outcomes_total',
+    help: 'Hold requests that reached the database, by outcome (held, unavailable, limit_reached, ...)',
+    labelNames: ['outcome'] as const,
+    registers: [metrics],
+  });
+
+  const eventCache = createEventCache(cache, config.cache, logger);
+  const hub = createSeatStreamHub(cache, logger);
+  const changes = createSeatChanges({ eventCache, cache, hub, bus, topic: config.kafka.seatEventsTopic, logger });
+  const events = createEventsService({
+    repository: createEventsRepository(db),
+    cache: eventCache,
+    defaultHoldTtlSeconds: config.defaultHoldTtlSeconds,
+  });
+  const seats = createSeatsService({ repository: createSeatsRepository(db), cache: eventCache });
+  const holdsRepository = createHoldsRepository(db);
+  const holdSeats = createHoldSeats({
+    events,
+    seats,
+    holds: holdsRepository,
+    decide: (input) => holdsRepository.holdSeats(input),
+    changes,
+    maxSeatsPerHold: config.maxSeatsPerHold,
+    maxActiveHoldsPerUser: config.maxActiveHoldsPerUser,
+    onOutcome: (kind) => holdOutcomes.inc({ outcome: kind }),
+  });
+  const holds = createHoldsService({ db, repository: holdsRepository, changes, paymentWindowSeconds: config.paymentWindowSeconds });
+  const sweeper = createHoldSweeper({
+    repository: holdsRepository,
+    changes,
+    logger,
+    intervalMs: config.sweeperIntervalMs,
+    batchSize: config.sweeperBatchSize,
+    lockedGraceSeconds: config.lockedGraceSeconds,
+  });
+  sweeper.start();
+
+  return {
+    config,
+    logger,
+    db,
+    cache,
+    bus,
+    metrics,
+    eventCache,
+    events,
+    seats,
+    holdSeats,
+    holds,
+    holdsRepository,
+    changes,
+    hub,
+    sweeper,
+    async close() {
+      await sweeper.stop();
+      await changes.close();
+      if (ownBus) await bus?.close();
+      if (!given.cache) await cache.close();
+      if (!given.db) await db.close();
+    },
+  };
+}

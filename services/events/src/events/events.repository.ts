@@ -1,0 +1,139 @@
+import type { Queryable } from '@ticketing/db';
+
+export interface EventRow {
+  id: string;
+  name: string;
+  description: string;
+  venue: string;
+  city: string;
+  category: string;
+  event_date: Date;
+  total_seats: number;
+  seats_per_row: number;
+  /** numeric(12,2) as text: money never passes through a float in SQL or JS arithmetic. */
+  price_per_seat: string;
+  hold_ttl_seconds: number;
+  created_by: string;
+  created_at: Date;
+}
+
+export interface NewEvent extends Omit<EventRow, 'created_at'> {}
+
+/** Seats taken right now: `held` counts live holds only (an expired hold's seats are free). */
+export interface SeatCounts {
+  total: number;
+  held: number;
+  booked: number;
+}
+
+export interface SeatCountsRow extends SeatCounts {
+  /** When the first live hold expires: until then these counts stay true unless a write happens. */
+  next_expiry: Date | null;
+}
+
+export interface EventFilters {
+  city?: string | undefined;
+  name?: string | undefined;
+  category?: string | undefined;
+  from?: Date | undefined;
+  /** Exclusive upper bound when `toExclusive`, else inclusive. */
+  to?: Date | undefined;
+  toExclusive?: boolean;
+  limit: number;
+  offset: number;
+}
+
+const COLUMNS = `id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
+  price_per_seat::text AS price_per_seat, hold_ttl_seconds, created_by, created_at`;
+
+function filterSql(f: EventFilters): { where: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: (n: string) => string, value: unknown) => {
+    params.push(value);
+    clauses.push(sql(`$${params.length}`));
+  };
+  // strpos, not LIKE: `%` and `_` in the search text are plain characters.
+  if (f.city !== undefined) add((p) => `strpos(lower(city), lower(${p})) > 0`, f.city);
+  if (f.name !== undefined) add((p) => `strpos(lower(name), lower(${p})) > 0`, f.name);
+  if (f.category !== undefined) add((p) => `category = ${p}`, f.category);
+  if (f.from !== undefined) add((p) => `event_date >= ${p}`, f.from);
+  if (f.to !== undefined) add((p) => (f.toExclusive ? `event_date < ${p}` : `event_date <= ${p}`), f.to);
+  return { where: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+export function createEventsRepository(db: Queryable) {
+  return {
+    /**
+     * Inserts the event and all its seats in one statement (set-based: 100,000 seats take well
+     * under a second), so an event never exists without its seats.
+     */
+    async insertEventWithSeats(e: NewEvent, tx: Queryable = db): Promise<EventRow> {
+      const { rows } = await tx.query<EventRow>(
+        `WITH ev AS (
+           INSERT INTO events (id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
+                               price_per_seat, hold_ttl_seconds, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::numeric, $11, $12)
+           RETURNING ${COLUMNS}
+         ), seat_rows AS (
+           INSERT INTO seats (event_id, seat_no, label)
+           SELECT ev.id, r.i * ev.seats_per_row + n, r.letters || n
+             FROM ev
+            CROSS JOIN LATERAL (SELECT i, seat_row_label(i) AS letters FROM generate_series(0, (ev.total_seats - 1) / ev.seats_per_row) AS i) AS r
+            CROSS JOIN LATERAL generate_series(1, ev.seats_per_row) AS n
+            WHERE r.i * ev.seats_per_row + n <= ev.total_seats
+         )
+         SELECT * FROM ev`,
+        [
+          e.id,
+          e.name,
+          e.description,
+          e.venue,
+          e.city,
+          e.category,
+          e.event_date,
+          e.total_seats,
+          e.seats_per_row,
+          e.price_per_seat,
+          e.hold_ttl_seconds,
+          e.created_by,
+        ],
+      );
+      return rows[0]!;
+    },
+
+    async findById(id: string): Promise<EventRow | undefined> {
+      const { rows } = await db.query<EventRow>(`SELECT ${COLUMNS} FROM events WHERE id = $1`, [id]);
+      return rows[0];
+    },
+
+    async list(f: EventFilters): Promise<{ rows: EventRow[]; total: number }> {
+      const { where, params } = filterSql(f);
+      const [page, count] = await Promise.all([
+        db.query<EventRow>(
+          `SELECT ${COLUMNS} FROM events ${where} ORDER BY event_date, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+          [...params, f.limit, f.offset],
+        ),
+        db.query<{ total: number }>(`SELECT count(*)::int AS total FROM events ${where}`, params),
+      ]);
+      return { rows: page.rows, total: count.rows[0]?.total ?? 0 };
+    },
+
+    /** Live counts of several events: booked from the event row, held from the live holds. */
+    async seatCounts(ids: readonly string[]): Promise<Map<string, SeatCountsRow>> {
+      const { rows } = await db.query<{ id: string; total: number; booked: number; held: number; next_expiry: Date | null }>(
+        `SELECT e.id, e.total_seats AS total, e.booked_seats AS booked, COALESCE(h.held, 0)::int AS held, h.next_expiry
+           FROM events e
+           LEFT JOIN LATERAL (
+             SELECT sum(seat_count) AS held, min(expires_at) AS next_expiry FROM holds
+              WHERE event_id = e.id AND status IN ('active', 'locked') AND expires_at > now()
+           ) h ON true
+          WHERE e.id = ANY($1::uuid[])`,
+        [ids],
+      );
+      return new Map(rows.map((r) => [r.id, { total: r.total, held: r.held, booked: r.booked, next_expiry: r.next_expiry }]));
+    },
+  };
+}
+
+export type EventsRepository = ReturnType<typeof createEventsRepository>;

@@ -1,0 +1,125 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { errorResponses, IdParam } from '@ticketing/http';
+
+// Lengths are checked again after trimming in the service (1–200 characters).
+const Text = Type.String({ minLength: 1, maxLength: 1000 });
+
+export const EventSchema = Type.Object({
+  event_id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  description: Type.String(),
+  venue: Type.String(),
+  city: Type.String(),
+  category: Type.String(),
+  event_date: Type.String({ format: 'date-time' }),
+  total_seats: Type.Integer(),
+  available_seats: Type.Integer(),
+  price_per_seat: Type.Number(),
+  created_at: Type.String({ format: 'date-time' }),
+  created_by: Type.String({ format: 'uuid' }),
+});
+export type EventView = Static<typeof EventSchema>;
+
+export const CreateEventBody = Type.Object({
+  name: Text,
+  description: Type.Optional(Type.String({ maxLength: 5000 })),
+  venue: Text,
+  city: Text,
+  category: Text,
+  event_date: Type.String({ format: 'date-time', description: 'RFC 3339 with a time zone; must be in the future' }),
+  total_seats: Type.Integer({ minimum: 1, maximum: 100000 }),
+  price_per_seat: Type.Number({ exclusiveMinimum: 0, maximum: 9999999999.99, description: 'At most two decimals' }),
+  seats_per_row: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Default 500' })),
+  hold_ttl_seconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 3600, description: 'Default 900 (config defaultHoldTtlSeconds)' })),
+});
+export type CreateEventBody = Static<typeof CreateEventBody>;
+
+export const ListQuery = Type.Object(
+  {
+    city: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive substring' })),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive substring' })),
+    category: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Exact match' })),
+    date_from: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'YYYY-MM-DD (from the start of that day, UTC) or RFC 3339' }),
+    ),
+    date_to: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'YYYY-MM-DD (to the end of that day, UTC) or RFC 3339' }),
+    ),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    offset: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type ListQuery = Static<typeof ListQuery>;
+
+export const EventListSchema = Type.Object({
+  events: Type.Array(EventSchema),
+  pagination: Type.Object({
+    total: Type.Integer(),
+    limit: Type.Integer(),
+    offset: Type.Integer(),
+    has_more: Type.Boolean(),
+  }),
+});
+export type EventListView = Static<typeof EventListSchema>;
+
+export const EventParams = Type.Object({ id: IdParam });
+
+const SeatMapSchema = Type.Object({
+  event_id: Type.String({ format: 'uuid' }),
+  rows: Type.Array(
+    Type.Object({
+      row: Type.String(),
+      seats: Type.Array(
+        Type.Object({
+          seat_number: Type.String(),
+          status: Type.Union([Type.Literal('available'), Type.Literal('held'), Type.Literal('booked')]),
+        }),
+      ),
+    }),
+  ),
+});
+
+export const createEventSchema = {
+  tags: ['events'],
+  summary: 'Create an event and generate its seats (the caller becomes its owner)',
+  security: [{ bearerAuth: [] }],
+  body: CreateEventBody,
+  response: { 201: EventSchema, ...errorResponses(400, 401, 413, 415) },
+};
+
+export const listEventsSchema = {
+  tags: ['events'],
+  summary: 'List events ordered by date, with filters and pagination',
+  querystring: ListQuery,
+  response: { 200: EventListSchema, ...errorResponses(400) },
+};
+
+export const getEventSchema = {
+  tags: ['events'],
+  summary: 'One event, with its live available seat count',
+  params: EventParams,
+  response: { 200: EventSchema, ...errorResponses(404) },
+};
+
+export const seatMapSchema = {
+  tags: ['seats'],
+  summary: 'Every seat of an event by row, with its status (a seat whose hold expired reads available)',
+  params: EventParams,
+  response: { 200: SeatMapSchema, ...errorResponses(404) },
+};
+
+export const seatStreamSchema = {
+  tags: ['seats'],
+  summary: 'Server-Sent Events: a `snapshot` of the counts, then a `seats` event for every seat status change',
+  description:
+    'text/event-stream, usable from a browser EventSource (public, no headers needed). Events: `snapshot` ' +
+    '(data `{"event_id","total_seats","available_seats","held_seats","booked_seats"}`), `seats` (data ' +
+    '`{"event_id","change":"held"|"released"|"booked"|"expired","status":"held"|"available"|"booked","seats":[...],"at"}`), ' +
+    'and a `: heartbeat` comment every 15 s.',
+  params: EventParams,
+  response: {
+    200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+    ...errorResponses(404),
+  },
+};

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { UserClaims } from '@ticketing/auth';
+import { DomainError } from '@ticketing/errors';
+import type { EventsService } from '../events/events.service.ts';
+import type { SeatChanges } from '../seats/seat-changes.ts';
+import { seatNoOf } from '../seats/seat-labels.ts';
+import type { SeatsService } from '../seats/seats.service.ts';
+import type { HoldSeatsInput, HoldSeatsOutcome, HoldsRepository } from './holds.repository.ts';
+import type { HoldCreatedView } from './holds.schemas.ts';
+
+export interface HoldSeatsDeps {
+  events: Pick<EventsService, 'getEventRow'>;
+  seats: Pick<SeatsService, 'alternatives'>;
+  holds: Pick<HoldsRepository, 'earliestLiveExpiry'>;
+  /** Runs the deciding statement: alone, or batched with concurrent requests (group commit). */
+  decide: (input: HoldSeatsInput) => Promise<HoldSeatsOutcome>;
+  changes: SeatChanges;
+  maxSeatsPerHold: number;
+  maxActiveHoldsPerUser: number;
+  onOutcome?: (kind: string) => void;
+}
+
+function invalid(problem: string): DomainError {
+  return new DomainError('validation_failed', `Invalid request: seat_numbers ${problem}`, { fields: { seat_numbers: problem } });
+}
+
+/** POST /api/events/{id}/hold: the whole story of taking seats. */
+export function createHoldSeats(deps: HoldSeatsDeps) {
+  return async function holdSeats(user: UserClaims, eventId: string, labels: readonly string[]): Promise<HoldCreatedView> {
+    if (labels.length > deps.maxSeatsPerHold) throw invalid(`must hold at most ${deps.maxSeatsPerHold} seats`);
+    const duplicates = [...new Set(labels.filter((l, i) => labels.indexOf(l) !== i))];
+    if (duplicates.length > 0) throw invalid(`must not repeat a seat (${duplicates.join(', ')})`);
+
+    const event = await deps.events.getEventRow(eventId);
+    if (event.event_date.getTime() <= Date.now()) throw salesClosed();
+
+    const seats = labels.map((label) => ({
+      label,
+      seatNo: seatNoOf(label, { seatsPerRow: event.seats_per_row, totalSeats: event.total_seats }),
+    }));
+    const unknown = seats.filter((s) => s.seatNo === undefined).map((s) => s.label);
+    if (unknown.length > 0) {
+      throw new DomainError('invalid_seats', `seat numbers do not exist: ${unknown.join(', ')}`, { invalid_seats: unknown });
+    }
+    const seatNos = seats.map((s) => s.seatNo!).sort((a, b) => a - b);
+
+    const outcome = await deps.decide({
+      holdId: randomUUID(),
+      eventId: event.id,
+      userId: user.user_id,
+      seatNos,
+      maxActiveHolds: deps.maxActiveHoldsPerUser,
+    });
+    deps.onOutcome?.(outcome.kind);
+    switch (outcome.kind) {
+      case 'held':
+        await deps.changes.record({
+          change: 'held',
+          eventId: event.id,
+          holdId: outcome.holdId,
+          userId: user.user_id,
+          seats: outcome.labels,
+        });
+        return {
+          hold_id: outcome.holdId,
+          event_id: event.id,
+          held_seats: outcome.labels,
+          expires_at: outcome.expiresAt.toISOString(),
+          total_price: Number(outcome.totalPrice),
+        };
+      case 'unavailable': {
+        const alternatives = await deps.seats.alternatives(event, seatNos, seatNos.length);
+        throw new DomainError('seats_unavailable', 'Some requested seats are not available', {
+          unavailable_seats: outcome.taken,
+          available_alternatives: alternatives,
+        });
+      }
+      case 'limit_reached': {
+        const next = await deps.holds.earliestLiveExpiry(event.id, user.user_id);
+        const retryAfter = next ? Math.max(1, Math.ceil((next.getTime() - Date.now()) / 1000)) : 1;
+        throw new DomainError(
+          'hold_limit_reached',
+          `You already hold seats ${outcome.live} times for this event (the limit is ${deps.maxActiveHoldsPerUser})`,
+          {
+            max_active_holds: deps.maxActiveHoldsPerUser,
+            retry_after_seconds: retryAfter,
+          },
+        );
+      }
+      case 'sales_closed':
+        throw salesClosed();
+      case 'event_not_found':
+        throw new DomainError('event_not_found', 'Event not found');
+    }
+  };
+}
+
+function salesClosed(): DomainError {
+  return new DomainError('sales_closed', 'Sales are closed: the event has already started');
+}
+
+export type HoldSeats = ReturnType<typeof createHoldSeats>;

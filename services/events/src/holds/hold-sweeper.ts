@@ -1,0 +1,79 @@
+import type { Logger } from '@ticketing/http';
+import type { SeatChanges } from '../seats/seat-changes.ts';
+import type { HoldsRepository } from './holds.repository.ts';
+
+export interface HoldSweeperOptions {
+  repository: Pick<HoldsRepository, 'sweepExpired'>;
+  changes: SeatChanges;
+  logger: Logger;
+  /** 0 disables the timer (sweepOnce still works). */
+  intervalMs: number;
+  batchSize: number;
+  lockedGraceSeconds: number;
+}
+
+/**
+ * Tidies up after expiry. Seats of an expired hold are already free for everyone (the
+ * availability test reads the expiry); the sweeper marks the hold `expired`, frees its seat
+ * rows, invalidates the caches and publishes the change. Safe with several instances running.
+ */
+export function createHoldSweeper(opts: HoldSweeperOptions) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> | undefined;
+  let stopped = false;
+
+  async function sweepOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const swept = await opts.repository.sweepExpired(opts.batchSize, opts.lockedGraceSeconds);
+      total += swept.length;
+      await Promise.all(
+        swept.map((h) =>
+          opts.changes.record({
+            change: 'expired',
+            eventId: h.event_id,
+            holdId: h.id,
+            userId: h.user_id,
+            bookingId: h.booking_id,
+            seats: h.freed,
+          }),
+        ),
+      );
+      if (swept.length < opts.batchSize || stopped) return total;
+    }
+  }
+
+  function tick(): void {
+    if (running) return;
+    running = sweepOnce()
+      .then((n) => {
+        if (n > 0) opts.logger.info({ expired: n }, 'expired holds swept');
+        return n;
+      })
+      .catch((err: unknown) => {
+        opts.logger.warn({ err: (err as Error).message }, 'hold sweep failed; retrying next interval');
+        return 0;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+  }
+
+  return {
+    sweepOnce,
+    start(): void {
+      if (opts.intervalMs <= 0 || timer) return;
+      stopped = false;
+      timer = setInterval(tick, opts.intervalMs);
+      timer.unref();
+    },
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
+
+export type HoldSweeper = ReturnType<typeof createHoldSweeper>;

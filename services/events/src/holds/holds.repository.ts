@@ -1,0 +1,265 @@
+import type { Queryable } from '@ticketing/db';
+
+export type HoldStatus = 'active' | 'locked' | 'confirmed' | 'released' | 'expired';
+
+export interface HoldRow {
+  id: string;
+  user_id: string;
+  event_id: string;
+  event_name: string;
+  venue: string;
+  event_date: Date;
+  seat_nos: number[];
+  seat_labels: string[];
+  seat_count: number;
+  total_price: string;
+  expires_at: Date;
+  /** The stored status; `live` says whether `expires_at` is still ahead (by the database clock). */
+  status: HoldStatus;
+  live: boolean;
+  booking_id: string | null;
+}
+
+export interface HoldSeatsInput {
+  holdId: string;
+  eventId: string;
+  userId: string;
+  /** Distinct seat numbers in ascending order (the order rows are locked in). */
+  seatNos: readonly number[];
+  maxActiveHolds: number;
+}
+
+export type HoldSeatsOutcome =
+  | { kind: 'event_not_found' }
+  | { kind: 'sales_closed' }
+  | { kind: 'limit_reached'; live: number }
+  | { kind: 'unavailable'; taken: string[] }
+  | { kind: 'held'; holdId: string; labels: string[]; expiresAt: Date; totalPrice: string };
+
+/**
+ * The one statement that decides a hold. It locks the requested seat rows in seat order
+ * (FOR UPDATE re-reads each row's latest committed version, so the availability test sees
+ * every concurrent hold), then inserts the hold and marks its seats only when every requested
+ * seat is free: available, or held by a hold whose expiry has passed. All seats or none, no
+ * deadlocks (one lock order), one round trip. The per-user limit is serialised per
+ * (event, user) by lock_user_live_holds, taken before any seat lock.
+ *
+ * $1 event id, $2 seat numbers (ascending int[]), $3 hold id, $4 user id, $5 max live holds.
+ * bench/holds runs this exact text under pgbench.
+ */
+export const HOLD_SEATS_SQL = `WITH ev AS (
+  SELECT id, price_per_seat, hold_ttl_seconds, event_date > now() AS open FROM events WHERE id = $1
+), quota AS (
+  SELECT lock_user_live_holds(ev.id, $4) AS live FROM ev WHERE ev.open
+), locked AS (
+  SELECT s.seat_no, s.label, (s.status = 'available' OR (s.status = 'held' AND s.hold_expires_at <= now())) AS free
+    FROM seats s
+   WHERE s.event_id = $1 AND s.seat_no = ANY($2::int[]) AND (SELECT live FROM quota) < $5
+   ORDER BY s.seat_no
+   FOR UPDATE
+), verdict AS (
+  SELECT count(*) FILTER (WHERE free) = cardinality($2::int[]) AS ok,
+         array_agg(label ORDER BY seat_no) AS labels,
+         array_agg(label ORDER BY seat_no) FILTER (WHERE NOT free) AS taken
+    FROM locked
+), ins AS (
+  INSERT INTO holds (id, event_id, user_id, seat_nos, seat_labels, seat_count, total_price, status, expires_at)
+  SELECT $3, ev.id, $4, $2::int[], verdict.labels, cardinality($2::int[]), ev.price_per_seat * cardinality($2::int[]),
+         'active', now() + make_interval(secs => ev.hold_ttl_seconds)
+    FROM ev, verdict WHERE verdict.ok
+  RETURNING id, seat_labels, expires_at, total_price
+), upd AS (
+  UPDATE seats s SET status = 'held', hold_id = ins.id, hold_expires_at = ins.expires_at
+    FROM ins WHERE s.event_id = $1 AND s.seat_no = ANY($2::int[])
+  RETURNING s.seat_no
+)
+SELECT ev.open, quota.live, verdict.taken, ins.id AS hold_id, ins.seat_labels, ins.expires_at,
+       ins.total_price::text AS total_price, (SELECT count(*) FROM upd)::int AS updated
+  FROM ev LEFT JOIN quota ON true LEFT JOIN verdict ON true LEFT JOIN ins ON true`;
+
+interface HoldSeatsRow {
+  open: boolean;
+  live: number | null;
+  taken: string[] | null;
+  hold_id: string | null;
+  seat_labels: string[] | null;
+  expires_at: Date | null;
+  total_price: string | null;
+  updated: number;
+}
+
+export function toHoldSeatsOutcome(row: HoldSeatsRow | undefined, input: HoldSeatsInput): HoldSeatsOutcome {
+  if (!row) return { kind: 'event_not_found' };
+  if (!row.open) return { kind: 'sales_closed' };
+  if (row.live !== null && row.live >= input.maxActiveHolds) return { kind: 'limit_reached', live: row.live };
+  if (row.hold_id === null) return { kind: 'unavailable', taken: row.taken ?? [] };
+  if (row.updated !== input.seatNos.length) {
+    // Impossible while the statement holds the row locks; refuse to report a partial hold.
+    throw new Error(`hold ${row.hold_id} marked ${row.updated} of ${input.seatNos.length} seats`);
+  }
+  return { kind: 'held', holdId: row.hold_id, labels: row.seat_labels ?? [], expiresAt: row.expires_at!, totalPrice: row.total_price! };
+}
+
+const HOLD_COLUMNS = `h.id, h.user_id, h.event_id, e.name AS event_name, e.venue, e.event_date, h.seat_nos, h.seat_labels,
+  h.seat_count, h.total_price::text AS total_price, h.expires_at, h.status, h.expires_at > now() AS live, h.booking_id`;
+
+/** Frees, re-times or books exactly the seats of one hold, locking them in seat order. */
+function seatsOfHoldSql(set: string, condition: string): string {
+  return `WITH l AS (
+    SELECT seat_no FROM seats
+     WHERE event_id = $1 AND seat_no = ANY($2::int[]) AND ${condition}
+     ORDER BY seat_no FOR UPDATE
+  )
+  UPDATE seats s SET ${set} FROM l WHERE s.event_id = $1 AND s.seat_no = l.seat_no RETURNING s.seat_no`;
+}
+
+const OWNED = `hold_id = $3 AND status = 'held'`;
+const OWNED_OR_FREE = `((hold_id = $3 AND status = 'held') OR status = 'available' OR (status = 'held' AND hold_expires_at <= now()))`;
+
+export interface SweptHold {
+  id: string;
+  event_id: string;
+  user_id: string;
+  seat_labels: string[];
+  booking_id: string | null;
+  /** Labels of the seats this sweep actually freed (a seat already re-held by someone else is left alone). */
+  freed: string[];
+}
+
+export function createHoldsRepository(db: Queryable) {
+  return {
+    async holdSeats(input: HoldSeatsInput, tx: Queryable = db): Promise<HoldSeatsOutcome> {
+      const { rows } = await tx.query<HoldSeatsRow>(HOLD_SEATS_SQL, [
+        input.eventId,
+        input.seatNos,
+        input.holdId,
+        input.userId,
+        input.maxActiveHolds,
+      ]);
+      return toHoldSeatsOutcome(rows[0], input);
+    },
+
+    async findById(id: string, tx: Queryable = db): Promise<HoldRow | undefined> {
+      const { rows } = await tx.query<HoldRow>(`SELECT ${HOLD_COLUMNS} FROM holds h JOIN events e ON e.id = h.event_id WHERE h.id = $1`, [
+        id,
+      ]);
+      return rows[0];
+    },
+
+    /** The hold, its row locked until the transaction ends (every transition starts here). */
+    async lockById(tx: Queryable, id: string): Promise<HoldRow | undefined> {
+      const { rows } = await tx.query<HoldRow>(
+        `SELECT ${HOLD_COLUMNS} FROM holds h JOIN events e ON e.id = h.event_id WHERE h.id = $1 FOR UPDATE OF h`,
+        [id],
+      );
+      return rows[0];
+    },
+
+    /** When the oldest live hold of a user on an event ends (for Retry-After). */
+    async earliestLiveExpiry(eventId: string, userId: string): Promise<Date | undefined> {
+      const { rows } = await db.query<{ at: Date | null }>(
+        `SELECT min(expires_at) AS at FROM holds
+          WHERE event_id = $1 AND user_id = $2 AND status IN ('active', 'locked') AND expires_at > now()`,
+        [eventId, userId],
+      );
+      return rows[0]?.at ?? undefined;
+    },
+
+    /** Moves the expiry of the seats still held by this hold; returns how many it moved. */
+    async retimeSeats(tx: Queryable, hold: HoldRow, expiresAt: Date): Promise<number> {
+      const { rowCount } = await tx.query(seatsOfHoldSql('hold_expires_at = $4', OWNED), [
+        hold.event_id,
+        hold.seat_nos,
+        hold.id,
+        expiresAt,
+      ]);
+      return rowCount;
+    },
+
+    /** Frees the seats still held by this hold (never a seat someone else holds or booked). */
+    async freeSeats(tx: Queryable, hold: HoldRow): Promise<number> {
+      const { rowCount } = await tx.query(seatsOfHoldSql(`status = 'available', hold_id = NULL, hold_expires_at = NULL`, OWNED), [
+        hold.event_id,
+        hold.seat_nos,
+        hold.id,
+      ]);
+      return rowCount;
+    },
+
+    /** Books the hold's seats that are still its own or free again; returns how many. */
+    async bookSeats(tx: Queryable, hold: HoldRow): Promise<number> {
+      const { rowCount } = await tx.query(seatsOfHoldSql(`status = 'booked', hold_id = $3, hold_expires_at = NULL`, OWNED_OR_FREE), [
+        hold.event_id,
+        hold.seat_nos,
+        hold.id,
+      ]);
+      return rowCount;
+    },
+
+    async addBooked(tx: Queryable, eventId: string, seats: number): Promise<void> {
+      await tx.query('UPDATE events SET booked_seats = booked_seats + $2 WHERE id = $1', [eventId, seats]);
+    },
+
+    async updateHold(tx: Queryable, id: string, change: { status: HoldStatus; expiresAt?: Date; bookingId?: string }): Promise<void> {
+      await tx.query(
+        `UPDATE holds SET status = $2, expires_at = COALESCE($3, expires_at), booking_id = COALESCE($4, booking_id), updated_at = now()
+          WHERE id = $1`,
+        [id, change.status, change.expiresAt ?? null, change.bookingId ?? null],
+      );
+    },
+
+    /** now() + seconds by the database clock, the clock every expiry is compared with. */
+    async dbTimePlus(tx: Queryable, seconds: number): Promise<Date> {
+      const { rows } = await tx.query<{ at: Date }>('SELECT now() + make_interval(secs => $1) AS at', [seconds]);
+      return rows[0]!.at;
+    },
+
+    /**
+     * Marks due holds `expired` and frees their seats, in one statement. Locked rows are
+     * skipped (SKIP LOCKED), so the sweeper never waits for, or deadlocks with, a request; a
+     * skipped hold is taken by the next sweep, and a skipped seat is free anyway (its hold
+     * expired) and is taken or freed later. Locked holds get `graceSeconds` more, so that a
+     * booking paid just before the expiry can still be confirmed.
+     */
+    async sweepExpired(limit: number, graceSeconds: number): Promise<SweptHold[]> {
+      const { rows } = await db.query<{
+        id: string;
+        event_id: string;
+        user_id: string;
+        seat_labels: string[];
+        booking_id: string | null;
+        freed: string[] | null;
+      }>(
+        `WITH due AS (
+           SELECT id FROM holds
+            WHERE status IN ('active', 'locked') AND expires_at <= now()
+              AND (status = 'active' OR expires_at <= now() - make_interval(secs => $2))
+            ORDER BY expires_at
+            LIMIT $1
+              FOR UPDATE SKIP LOCKED
+         ), expired AS (
+           UPDATE holds h SET status = 'expired', updated_at = now() FROM due WHERE h.id = due.id
+           RETURNING h.id, h.event_id, h.user_id, h.seat_nos, h.seat_labels, h.booking_id
+         ), owned AS (
+           SELECT s.event_id, s.seat_no, x.id AS hold_id
+             FROM (SELECT id, event_id, unnest(seat_nos) AS seat_no FROM expired) x
+             JOIN seats s ON s.event_id = x.event_id AND s.seat_no = x.seat_no
+            WHERE s.hold_id = x.id AND s.status = 'held'
+            ORDER BY s.event_id, s.seat_no
+              FOR UPDATE OF s SKIP LOCKED
+         ), freed AS (
+           UPDATE seats s SET status = 'available', hold_id = NULL, hold_expires_at = NULL
+             FROM owned o WHERE s.event_id = o.event_id AND s.seat_no = o.seat_no
+           RETURNING o.hold_id, s.label
+         )
+         SELECT e.id, e.event_id, e.user_id, e.seat_labels, e.booking_id,
+                (SELECT array_agg(f.label) FROM freed f WHERE f.hold_id = e.id) AS freed
+           FROM expired e`,
+        [limit, graceSeconds],
+      );
+      return rows.map((r) => ({ ...r, freed: r.freed ?? [] }));
+    },
+  };
+}
+
+export type HoldsRepository = ReturnType<typeof createHoldsRepository>;

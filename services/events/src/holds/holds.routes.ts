@@ -1,0 +1,34 @@
+import { currentUser, requireUser } from '@ticketing/auth';
+import type { App } from '@ticketing/http';
+import type { HoldSeats } from './hold-seats.ts';
+import type { HoldsService } from './holds.service.ts';
+import { createHoldSchema, getHoldSchema, releaseEventHoldSchema, releaseHoldSchema } from './holds.schemas.ts';
+
+const RELEASED = { message: 'Hold released successfully' };
+
+export function registerHoldRoutes(
+  app: App,
+  deps: { holdSeats: HoldSeats; holds: HoldsService; auth: { secret: string; issuer: string } },
+): void {
+  const { holdSeats, holds } = deps;
+  const authenticated = requireUser(deps.auth);
+
+  app.post('/api/events/:id/hold', { schema: createHoldSchema, preHandler: authenticated }, async (request, reply) => {
+    const hold = await holdSeats(currentUser(request), request.params.id, request.body.seat_numbers);
+    return reply.status(201).send(hold);
+  });
+
+  app.get('/api/events/holds/:holdId', { schema: getHoldSchema, preHandler: authenticated }, async (request) =>
+    holds.getHold(currentUser(request), request.params.holdId),
+  );
+
+  app.delete('/api/events/holds/:holdId', { schema: releaseHoldSchema, preHandler: authenticated }, async (request) => {
+    await holds.releaseHold(currentUser(request), request.params.holdId);
+    return RELEASED;
+  });
+
+  app.delete('/api/events/:id/hold/:holdId', { schema: releaseEventHoldSchema, preHandler: authenticated }, async (request) => {
+    await holds.releaseHold(currentUser(request), request.params.holdId, request.params.id);
+    return RELEASED;
+  });
+}

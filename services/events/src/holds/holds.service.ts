@@ -1,0 +1,179 @@
+import type { UserClaims } from '@ticketing/auth';
+import type { Database, Queryable } from '@ticketing/db';
+import { DomainError } from '@ticketing/errors';
+import { isUuid } from '@ticketing/http';
+import type { SeatChange, SeatChanges } from '../seats/seat-changes.ts';
+import type { HoldRow, HoldStatus, HoldsRepository } from './holds.repository.ts';
+import type { ConfirmBody, HoldDetailsView, InternalHoldView, LockBody, ReleaseBody } from './holds.schemas.ts';
+
+export interface HoldsServiceOptions {
+  db: Database;
+  repository: HoldsRepository;
+  changes: SeatChanges;
+  paymentWindowSeconds: number;
+}
+
+const holdNotFound = () => new DomainError('hold_not_found', 'Hold not found');
+const notActive = (why: string) => new DomainError('hold_not_active', `The hold is not active: ${why}`);
+const expired = () => new DomainError('hold_expired', 'The hold has expired');
+
+/** The status a hold reads as: an active or locked hold whose time has passed is expired. */
+export function effectiveStatus(h: Pick<HoldRow, 'status' | 'live'>): HoldStatus {
+  return (h.status === 'active' || h.status === 'locked') && !h.live ? 'expired' : h.status;
+}
+
+export function toHoldDetails(h: HoldRow): HoldDetailsView {
+  return {
+    hold_id: h.id,
+    user_id: h.user_id,
+    event_id: h.event_id,
+    event_name: h.event_name,
+    venue: h.venue,
+    event_date: h.event_date.toISOString(),
+    seats: h.seat_labels,
+    total_price: Number(h.total_price),
+    expires_at: h.expires_at.toISOString(),
+    status: effectiveStatus(h),
+  };
+}
+
+export function toInternalHold(h: HoldRow): InternalHoldView {
+  return { ...toHoldDetails(h), booking_id: h.booking_id };
+}
+
+/**
+ * Hold transitions. Each runs in one transaction that starts by locking the hold's row, so
+ * transitions of one hold are serialised; seats are touched only where they still belong to
+ * that hold (or, for a confirm, are free again), so a stale hold can never free or book a seat
+ * someone else holds.
+ */
+export function createHoldsService(opts: HoldsServiceOptions) {
+  const { db, repository, changes } = opts;
+
+  /** Runs a transition; publishes its seat change after the commit. */
+  async function transition(
+    holdId: string,
+    fn: (tx: Queryable, hold: HoldRow) => Promise<{ result: HoldRow; change?: SeatChange }>,
+  ): Promise<HoldRow> {
+    if (!isUuid(holdId)) throw holdNotFound();
+    const { result, change } = await db.transaction(async (tx) => {
+      const hold = await repository.lockById(tx, holdId.toLowerCase());
+      if (!hold) throw holdNotFound();
+      return fn(tx, hold);
+    });
+    if (change) await changes.record(change);
+    return result;
+  }
+
+  async function reread(tx: Queryable, id: string): Promise<HoldRow> {
+    return (await repository.findById(id, tx))!;
+  }
+
+  async function free(tx: Queryable, hold: HoldRow, bookingId?: string): Promise<{ result: HoldRow; change: SeatChange }> {
+    await repository.freeSeats(tx, hold);
+    await repository.updateHold(tx, hold.id, { status: 'released' });
+    return {
+      result: await reread(tx, hold.id),
+      change: {
+        change: 'released',
+        eventId: hold.event_id,
+        holdId: hold.id,
+        userId: hold.user_id,
+        bookingId: bookingId ?? hold.booking_id,
+        seats: hold.seat_labels,
+      },
+    };
+  }
+
+  return {
+    /** The caller's hold; an admin may read any. */
+    async getHold(user: UserClaims, holdId: string): Promise<HoldDetailsView> {
+      const hold = isUuid(holdId) ? await repository.findById(holdId.toLowerCase()) : undefined;
+      if (!hold || (hold.user_id !== user.user_id && user.role !== 'admin')) throw holdNotFound();
+      return toHoldDetails(hold);
+    },
+
+    /**
+     * The owner lets go of an active hold. A hold that already ended (released or expired) is
+     * left as it is; a hold locked for payment or confirmed is refused: a user never frees
+     * seats a booking is paying for.
+     */
+    async releaseHold(user: UserClaims, holdId: string, eventId?: string): Promise<void> {
+      await transition(holdId, async (tx, hold) => {
+        if (hold.user_id !== user.user_id || (eventId !== undefined && hold.event_id !== eventId.toLowerCase())) throw holdNotFound();
+        if (hold.status === 'confirmed') throw notActive('its seats are booked');
+        if (hold.status === 'locked') throw notActive('a booking is paying for it');
+        if (hold.status !== 'active' || !hold.live) return { result: hold };
+        return free(tx, hold);
+      });
+    },
+
+    async internalGet(holdId: string): Promise<InternalHoldView> {
+      const hold = isUuid(holdId) ? await repository.findById(holdId.toLowerCase()) : undefined;
+      if (!hold) throw holdNotFound();
+      return toInternalHold(hold);
+    },
+
+    /** Locks an active hold for a booking's payment window. Idempotent per booking. */
+    async lock(holdId: string, body: LockBody): Promise<InternalHoldView> {
+      const hold = await transition(holdId, async (tx, h) => {
+        if (h.user_id !== body.user_id.toLowerCase()) throw holdNotFound();
+        if (h.status === 'locked') {
+          if (h.booking_id === body.booking_id.toLowerCase()) return { result: h };
+          throw notActive('it is locked by another booking');
+        }
+        if (h.status === 'confirmed' || h.status === 'released') throw notActive(`it is ${h.status}`);
+        if (h.status === 'expired' || !h.live) throw expired();
+        const expiresAt = await repository.dbTimePlus(tx, body.lock_seconds ?? opts.paymentWindowSeconds);
+        const moved = await repository.retimeSeats(tx, h, expiresAt);
+        // A live hold owns all its seats; fewer means it expired while this request waited.
+        if (moved !== h.seat_count) throw expired();
+        await repository.updateHold(tx, h.id, { status: 'locked', expiresAt, bookingId: body.booking_id.toLowerCase() });
+        return { result: await reread(tx, h.id) };
+      });
+      return toInternalHold(hold);
+    },
+
+    /**
+     * Books the seats of a hold locked by this booking, even a little past its expiry, as long
+     * as every seat is still its own (or free again). Idempotent per booking.
+     */
+    async confirm(holdId: string, body: ConfirmBody): Promise<InternalHoldView> {
+      const bookingId = body.booking_id.toLowerCase();
+      const hold = await transition(holdId, async (tx, h) => {
+        if (h.status === 'confirmed') {
+          if (h.booking_id === bookingId) return { result: h };
+          throw notActive('it was confirmed by another booking');
+        }
+        if (h.status === 'released') throw notActive('it was released');
+        if (h.booking_id !== bookingId || h.status === 'active') throw notActive('it is not locked by this booking');
+        // Locked by this booking, or locked and then expired by the sweeper.
+        const booked = await repository.bookSeats(tx, h);
+        if (booked !== h.seat_count) {
+          throw new DomainError('seats_unavailable', 'Some seats of the hold were taken after it expired', { seats: h.seat_labels });
+        }
+        await repository.updateHold(tx, h.id, { status: 'confirmed' });
+        await repository.addBooked(tx, h.event_id, h.seat_count);
+        return {
+          result: await reread(tx, h.id),
+          change: { change: 'booked', eventId: h.event_id, holdId: h.id, userId: h.user_id, bookingId, seats: h.seat_labels },
+        };
+      });
+      return toInternalHold(hold);
+    },
+
+    /** Releases an active hold, or one locked by this booking. Idempotent. */
+    async internalRelease(holdId: string, body: ReleaseBody): Promise<InternalHoldView> {
+      const bookingId = body.booking_id?.toLowerCase();
+      const hold = await transition(holdId, async (tx, h) => {
+        if (h.status === 'confirmed') throw notActive('its seats are booked');
+        if (h.status === 'released' || h.status === 'expired' || !h.live) return { result: h };
+        if (h.status === 'locked' && h.booking_id !== bookingId) throw notActive('it is locked by another booking');
+        return free(tx, h, bookingId);
+      });
+      return toInternalHold(hold);
+    },
+  };
+}
+
+export type HoldsService = ReturnType<typeof createHoldsService>;

@@ -1,0 +1,42 @@
+/**
+ * Seat labels: Excel-style row letters (A…Z, AA, AB, …) followed by the 1-based number of the
+ * seat in its row, e.g. `A1`, `AB500`. Seat `n` (1-based, row-major) of an event with
+ * `seatsPerRow` seats per row is row `(n-1) / seatsPerRow`, number `(n-1) % seatsPerRow + 1`.
+ */
+
+export function rowLabel(rowIndex: number): string {
+  let n = rowIndex + 1;
+  let s = '';
+  while (n > 0) {
+    s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
+    n = Math.floor((n - 1) / 26);
+  }
+  return s;
+}
+
+export function rowIndexOf(letters: string): number {
+  let n = 0;
+  for (const ch of letters) n = n * 26 + (ch.charCodeAt(0) - 64);
+  return n - 1;
+}
+
+export function seatLabel(seatNo: number, seatsPerRow: number): string {
+  return rowLabel(Math.floor((seatNo - 1) / seatsPerRow)) + String(((seatNo - 1) % seatsPerRow) + 1);
+}
+
+const LABEL = /^([A-Z]{1,4})([1-9][0-9]{0,3})$/;
+
+/** The seat number of a label in an event's layout, or undefined when no such seat exists. */
+export function seatNoOf(label: string, layout: { seatsPerRow: number; totalSeats: number }): number | undefined {
+  const m = LABEL.exec(label);
+  if (!m) return undefined;
+  const row = rowIndexOf(m[1]!);
+  const number = Number(m[2]);
+  if (number > layout.seatsPerRow) return undefined;
+  const seatNo = row * layout.seatsPerRow + number;
+  return seatNo <= layout.totalSeats ? seatNo : undefined;
+}
+
+export function rowOf(seatNo: number, seatsPerRow: number): number {
+  return Math.floor((seatNo - 1) / seatsPerRow);
+}

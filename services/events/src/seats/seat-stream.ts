@@ -1,0 +1,78 @@
+import type { Cache } from '@ticketing/cache';
+import type { Logger } from '@ticketing/http';
+
+/** One seat-status change as published on the event's channel and sent to stream clients. */
+export interface SeatChangeMessage {
+  id: string;
+  event_id: string;
+  change: 'held' | 'released' | 'booked' | 'expired';
+  status: 'held' | 'available' | 'booked';
+  seats: string[];
+  at: string;
+}
+
+export interface StreamClient {
+  send(message: SeatChangeMessage): void;
+}
+
+export const seatChannel = (eventId: string) => `events:seats:${eventId}`;
+
+/**
+ * Fans seat changes out to the Server-Sent-Events clients of this process: one pub/sub
+ * subscription per event with at least one client, however many clients watch it.
+ */
+export function createSeatStreamHub(cache: Cache, logger: Logger) {
+  const topics = new Map<string, { clients: Set<StreamClient>; unsubscribe: Promise<(() => Promise<void>) | undefined> }>();
+
+  function deliver(eventId: string, message: SeatChangeMessage): void {
+    for (const client of topics.get(eventId)?.clients ?? []) {
+      try {
+        client.send(message);
+      } catch (err) {
+        logger.debug({ err: (err as Error).message }, 'seat stream client write failed');
+      }
+    }
+  }
+
+  return {
+    /** Adds a client; returns the function that removes it. */
+    attach(eventId: string, client: StreamClient): () => void {
+      let topic = topics.get(eventId);
+      if (!topic) {
+        // Not awaited: with Redis down the subscription waits for it, while the stream already serves.
+        const unsubscribe = cache
+          .subscribe(seatChannel(eventId), (raw) => {
+            try {
+              deliver(eventId, JSON.parse(raw) as SeatChangeMessage);
+            } catch {
+              logger.warn({ eventId }, 'ignored a malformed seat change message');
+            }
+          })
+          .catch((err: unknown) => {
+            logger.debug({ err: (err as Error).message }, 'seat channel subscription failed');
+            return undefined;
+          });
+        topic = { clients: new Set(), unsubscribe };
+        topics.set(eventId, topic);
+      }
+      topic.clients.add(client);
+      const current = topic;
+      return () => {
+        current.clients.delete(client);
+        if (current.clients.size === 0 && topics.get(eventId) === current) {
+          topics.delete(eventId);
+          void current.unsubscribe.then((fn) => fn?.()).catch(() => undefined);
+        }
+      };
+    },
+
+    /** Delivers a change to this process's clients directly (when the pub/sub publish failed). */
+    deliverLocally: deliver,
+
+    subscribedEvents(): number {
+      return topics.size;
+    },
+  };
+}
+
+export type SeatStreamHub = ReturnType<typeof createSeatStreamHub>;

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import assert from 'node:assert/strict';
+import { issueInternalToken, issueUserToken, type Role } from '@ticketing/auth';
+import type { Cache } from '@ticketing/cache';
+import type { DeepPartial } from '@ticketing/config';
+import { createPostgresDatabase, type Database } from '@ticketing/db';
+import type { MessageBus } from '@ticketing/bus';
+import { apiClient, listen, testInfra, uniqueId, type ApiRequest } from '@ticketing/testing';
+import { buildEventsApp, createEventsDeps, loadEventsConfig, type EventsConfig } from '../src/index.ts';
+
+export type EventsServer = Awaited<ReturnType<typeof startEvents>>;
+
+/** Starts the event service on a real port against the real PostgreSQL and Redis. */
+export async function startEvents(overrides: DeepPartial<EventsConfig> = {}, given: { cache?: Cache; bus?: MessageBus } = {}) {
+  const config = loadEventsConfig(
+    {
+      log: { level: 'silent' },
+      database: { url: testInfra.databaseUrl },
+      redis: { url: testInfra.redisUrl },
+      // Tests sweep explicitly (deps.sweeper.sweepOnce) unless they ask for the timer.
+      sweeperIntervalMs: 0,
+      ...overrides,
+      kafka: { enabled: false, ...overrides.kafka },
+    },
+    {},
+  );
+  const deps = await createEventsDeps(config, given);
+  const app = await buildEventsApp(deps);
+  const baseUrl = await listen(app);
+  const { secret, issuer, internalSecret } = config.jwt;
+  return {
+    config,
+    deps,
+    app,
+    baseUrl,
+    api: apiClient(baseUrl),
+    /** A token for a new (or the given) user; the user service is not needed. */
+    user(role: Role = 'user', userId: string = randomUUID()) {
+      const { token } = issueUserToken({ userId, email: `${uniqueId('u')}@example.test`, role }, { secret, issuer, ttlSeconds: 3600 });
+      return { token, userId };
+    },
+    internalToken: issueInternalToken('bookings', { secret: internalSecret, issuer, ttlSeconds: 600 }),
+    async close() {
+      await app.close();
+      await deps.close();
+    },
+  };
+}
+
+/** A plain connection to the events schema, for invariants checked in SQL after the fact. */
+export function sqlClient(): Database {
+  return createPostgresDatabase({ url: testInfra.databaseUrl, schema: 'events', poolSize: 4, applicationName: 'events-tests' });
+}
+
+export function futureDate(days = 30): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString();
+}
+
+export function newEvent(overrides: Record<string, unknown> = {}) {
+  return {
+    name: `Concert ${uniqueId('ev')}`,
+    description: 'A night of music',
+    venue: 'Main Hall',
+    city: 'Berlin',
+    category: 'music',
+    event_date: futureDate(),
+    total_seats: 100,
+    price_per_seat: 49.99,
+    seats_per_row: 10,
+    ...overrides,
+  };
+}
+
+export async function createEvent(api: ApiRequest, token: string, overrides: Record<string, unknown> = {}) {
+  const res = await api('POST', '/api/events', { token, body: newEvent(overrides) });
+  assert.equal(res.status, 201, res.text);
+  return res.body as { event_id: string; total_seats: number; available_seats: number; [k: string]: unknown };
+}
+
+export function assertError(res: { status: number; body: any; text?: string }, status: number, code: string) {
+  assert.equal(res.status, status, res.text ?? JSON.stringify(res.body));
+  assert.equal(res.body.error, code, res.text);
+  assert.equal(typeof res.body.message, 'string');
+  assert.ok(res.body.message.length > 0);
+}
+
+/**
+ * Moves a hold's expiry (and its seats') into the past, as if its time had run out. Cached
+ * counts and seat maps are only valid until the first expiry they saw, which this rewrite moves
+ * behind their back, so the servers' caches of that event are invalidated too.
+ */
+export async function expireHold(db: Database, holdId: string, servers: EventsServer[] = [], secondsAgo = 5): Promise<void> {
+  const { rows } = await db.query<{ event_id: string }>(
+    `UPDATE holds SET expires_at = now() - make_interval(secs => $2) WHERE id = $1 RETURNING event_id`,
+    [holdId, secondsAgo],
+  );
+  await db.query(`UPDATE seats SET hold_expires_at = now() - make_interval(secs => $2) WHERE hold_id = $1`, [holdId, secondsAgo]);
+  for (const s of servers) await s.deps.eventCache.invalidateSeats(rows[0]!.event_id);
+}
