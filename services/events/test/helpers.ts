@@ -3,15 +3,26 @@ import assert from 'node:assert/strict';
 import { issueInternalToken, issueUserToken, type Role } from '@ticketing/auth';
 import type { Cache } from '@ticketing/cache';
 import type { DeepPartial } from '@ticketing/config';
-import { createPostgresDatabase, type Database } from '@ticketing/db';
+import { createMemoryCache } from '@ticketing/cache';
+import { createPgliteDatabase, createPostgresDatabase, type Database } from '@ticketing/db';
 import type { MessageBus } from '@ticketing/bus';
 import { apiClient, listen, testInfra, uniqueId, type ApiRequest } from '@ticketing/testing';
 import { buildEventsApp, createEventsDeps, loadEventsConfig, type EventsConfig } from '../src/index.ts';
 
 export type EventsServer = Awaited<ReturnType<typeof startEvents>>;
+export type Profile = 'production' | 'embedded';
+export const PROFILES: readonly Profile[] = ['production', 'embedded'];
 
-/** Starts the event service on a real port against the real PostgreSQL and Redis. */
-export async function startEvents(overrides: DeepPartial<EventsConfig> = {}, given: { cache?: Cache; bus?: MessageBus } = {}) {
+/**
+ * Starts the event service on a real port: `production` against the real PostgreSQL and
+ * Redis, `embedded` on PGlite and the in-memory cache (the adapters `npm start` uses).
+ * `server.sql` runs SQL on the service's own database (for invariants checked afterwards).
+ */
+export async function startEvents(
+  overrides: DeepPartial<EventsConfig> = {},
+  given: { cache?: Cache; bus?: MessageBus } = {},
+  profile: Profile = 'production',
+) {
   const config = loadEventsConfig(
     {
       log: { level: 'silent' },
@@ -24,7 +35,11 @@ export async function startEvents(overrides: DeepPartial<EventsConfig> = {}, giv
     },
     {},
   );
-  const deps = await createEventsDeps(config, given);
+  const embedded =
+    profile === 'embedded'
+      ? { db: await createPgliteDatabase({ dataDir: 'memory://', schema: 'events' }), cache: createMemoryCache() }
+      : undefined;
+  const deps = await createEventsDeps(config, { ...embedded, ...given });
   const app = await buildEventsApp(deps);
   const baseUrl = await listen(app);
   const { secret, issuer, internalSecret } = config.jwt;
@@ -32,6 +47,8 @@ export async function startEvents(overrides: DeepPartial<EventsConfig> = {}, giv
     config,
     deps,
     app,
+    profile,
+    sql: deps.db as Database,
     baseUrl,
     api: apiClient(baseUrl),
     /** A token for a new (or the given) user; the user service is not needed. */
@@ -43,6 +60,7 @@ export async function startEvents(overrides: DeepPartial<EventsConfig> = {}, giv
     async close() {
       await app.close();
       await deps.close();
+      await embedded?.db.close();
     },
   };
 }
