@@ -17,8 +17,15 @@ set -a; source <(bash scripts/infra.sh env); set +a
 
 [ -d node_modules ] || npm install --no-audit --no-fund
 
+# Without a configured mail server, a local sink takes the mail (files under $RUN_DIR/mail).
+if [ -z "${SMTP_HOST:-}" ]; then
+  export SMTP_HOST=127.0.0.1 SMTP_PORT="${SMTP_SINK_PORT:-2525}" SMTP_SINK_DIR="$RUN_DIR/mail"
+  SINK="smtp-sink|scripts/smtp-sink.ts|"
+fi
+
 # name | entry point | extra environment
 PROCESSES=(
+  ${SINK:+"$SINK"}
   "users|services/users/src/server.ts|"
   "events|services/events/src/server.ts|"
   "bookings|services/bookings/src/server.ts|BOOKINGS_RUN_WORKER=false"

@@ -1,0 +1,112 @@
+// `npm start`: the whole platform in one process, on the usual ports, with no servers to install.
+// Same service code as distributed mode; only the adapters differ (docs/architecture.md):
+// PGlite per service under DATA_DIR, a durable in-process bus on its own PGlite database, an
+// in-memory cache shared by the services (pub/sub included), and mail written to files.
+import path from 'node:path';
+import { createMemoryCache } from '@ticketing/cache';
+import { createLocalBus } from '@ticketing/bus';
+import { createPgliteDatabase, type Database } from '@ticketing/db';
+import { createLogger, onShutdown, type App } from '@ticketing/http';
+import { buildUsersApp, createUsersDeps, loadUsersConfig } from '@ticketing/users-service';
+import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
+import {
+  buildBookingsApp,
+  createBookingsDeps,
+  loadBookingsConfig,
+  startBookingsWorker,
+  startOutboxRelay,
+} from '@ticketing/bookings-service';
+import {
+  buildNotificationsApp,
+  createNotificationsDeps,
+  loadNotificationsConfig,
+  startNotificationsWorker,
+} from '@ticketing/notifications-service';
+
+const env = process.env;
+const dataDir = path.resolve(env.DATA_DIR ?? 'data');
+const mailDir = path.join(dataDir, 'mail');
+const logger = createLogger('platform', env.LOG_LEVEL ?? 'info');
+const started = Date.now();
+
+const databases: Database[] = [];
+async function database(schema: string): Promise<Database> {
+  const db = await createPgliteDatabase({ dataDir: path.join(dataDir, 'pglite', schema), schema });
+  databases.push(db);
+  return db;
+}
+
+const cache = createMemoryCache();
+const bus = await createLocalBus(await database('bus'), { logger });
+const embedded = { redis: { enabled: false } } as const;
+const ports = {
+  users: Number(env.USERS_PORT ?? 8081),
+  events: Number(env.EVENTS_PORT ?? 8082),
+  bookings: Number(env.BOOKINGS_PORT ?? 8083),
+  notifications: Number(env.NOTIFICATIONS_PORT ?? 8084),
+};
+const host = env.HOST ?? '127.0.0.1';
+
+const usersConfig = loadUsersConfig({ ...embedded, http: { port: ports.users, host } });
+const users = await createUsersDeps(usersConfig, { db: await database('users'), cache, logger: logger.child({ service: 'users' }) });
+
+const eventsConfig = loadEventsConfig({ ...embedded, http: { port: ports.events, host } });
+// No bus for the event service here: nothing consumes its seat-events topic in this profile.
+const events = await createEventsDeps(eventsConfig, { db: await database('events'), cache, logger: logger.child({ service: 'events' }) });
+
+const bookingsConfig = loadBookingsConfig({
+  ...embedded,
+  http: { port: ports.bookings, host },
+  events: { url: `http://127.0.0.1:${ports.events}` },
+});
+const bookings = await createBookingsDeps(bookingsConfig, {
+  db: await database('bookings'),
+  cache,
+  bus,
+  logger: logger.child({ service: 'bookings' }),
+});
+
+const notificationsConfig = loadNotificationsConfig({
+  http: { port: ports.notifications, host },
+  mail: { transport: 'file', fileDir: mailDir },
+});
+const notifications = await createNotificationsDeps(notificationsConfig, {
+  db: await database('notifications'),
+  bus,
+  logger: logger.child({ service: 'notifications' }),
+});
+
+const apps: [string, App, number][] = [
+  ['users', await buildUsersApp(users), ports.users],
+  ['events', await buildEventsApp(events), ports.events],
+  ['bookings', await buildBookingsApp(bookings), ports.bookings],
+  ['notifications', await buildNotificationsApp(notifications), ports.notifications],
+];
+for (const [, app, port] of apps) await app.listen({ host, port });
+
+const relay = startOutboxRelay(bookings);
+const bookingWorker = await startBookingsWorker(bookings);
+const notificationWorker = await startNotificationsWorker(notifications);
+
+logger.info({ ms: Date.now() - started }, 'platform ready');
+const lines = [
+  '',
+  'Ticketing platform (embedded profile) is running:',
+  ...apps.map(([name, , port]) => `  ${name.padEnd(14)} http://${host}:${port}   docs: http://${host}:${port}/docs`),
+  `  data           ${path.join(dataDir, 'pglite')} (PGlite; npm run reset clears it)`,
+  `  mail           ${mailDir}`,
+  '',
+  'Try ./test-successful-booking.sh, or see README.md. Ctrl-C stops.',
+  '',
+];
+process.stdout.write(lines.join('\n'));
+
+onShutdown(logger, async () => {
+  await Promise.all(apps.map(([, app]) => app.close()));
+  await bookingWorker.close();
+  await relay.close();
+  await notificationWorker.close();
+  await bus.close();
+  await Promise.all([users.close(), events.close(), bookings.close(), notifications.close()]);
+  await Promise.all(databases.map((db) => db.close()));
+});
