@@ -28,7 +28,7 @@ PROCESSES=(
   ${SINK:+"$SINK"}
   "users|services/users/src/server.ts|"
   "events|services/events/src/server.ts|"
-  "bookings|services/bookings/src/server.ts|BOOKINGS_RUN_WORKER=false"
+  "bookings|services/bookings/src/server.ts|WORKER_ENABLED=false"
   "bookings-worker|services/bookings/src/worker.ts|"
   "notifications|services/notifications/src/server.ts|NOTIFICATIONS_RUN_WORKER=false"
   "notifications-worker|services/notifications/src/worker.ts|"

@@ -9,6 +9,6 @@ if [ "${SKIP_INFRA:-}" != "1" ]; then
   bash scripts/infra.sh up
 fi
 if [ "$#" -eq 0 ]; then
-  set -- "packages/*/test/**/*.test.ts" "services/*/test/**/*.test.ts"
+  set -- "packages/*/test/**/*.test.ts" "services/*/test/**/*.test.ts" "test/**/*.test.ts"
 fi
 exec node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=300000 "$@"

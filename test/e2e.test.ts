@@ -1,0 +1,147 @@
+// Runs the curl walks (test-successful-booking.sh, test-failed-booking.sh) against the whole
+// platform in both profiles: embedded (`src/main.ts`: PGlite, local bus, file mail) and
+// distributed (each API and worker its own process, on real PostgreSQL, Redis, Kafka and an
+// SMTP server). Each profile uses its own ports, so it never clashes with a running platform.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { testInfra } from '@ticketing/testing';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+interface Running {
+  children: ChildProcess[];
+  logs: string[];
+  /** Temporary directories removed once every process has stopped. */
+  dirs: string[];
+}
+
+function start(running: Running, name: string, file: string, env: Record<string, string>): void {
+  const child = spawn(process.execPath, [file], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const collect = (chunk: Buffer) => {
+    running.logs.push(`[${name}] ${chunk.toString()}`);
+    if (running.logs.length > 400) running.logs.shift();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  running.children.push(child);
+}
+
+async function waitHealthy(ports: number[], timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const port of ports) {
+    for (;;) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/health`);
+        if (res.status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`port ${port} never became healthy`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+async function stopAll(running: Running): Promise<void> {
+  await Promise.all(
+    running.children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+function runScript(script: string, ports: number[]): Promise<{ code: number; output: string }> {
+  const [users, events, bookings, notifications] = ports.map((p) => `http://127.0.0.1:${p}`);
+  return new Promise((resolve) => {
+    const child = spawn('bash', [script], {
+      cwd: root,
+      env: { ...process.env, USERS_URL: users!, EVENTS_URL: events!, BOOKINGS_URL: bookings!, NOTIFICATIONS_URL: notifications! },
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.on('exit', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function describeProfile(name: string, ports: number[], launch: (running: Running) => Promise<void>) {
+  describe(`end-to-end walks (${name})`, () => {
+    const running: Running = { children: [], logs: [], dirs: [] };
+    before(async () => {
+      await launch(running);
+      await waitHealthy(ports);
+    });
+    after(async () => {
+      await stopAll(running);
+      for (const dir of running.dirs) rmSync(dir, { recursive: true, force: true });
+    });
+
+    for (const script of ['test-successful-booking.sh', 'test-failed-booking.sh']) {
+      it(`${script} passes`, async () => {
+        const { code, output } = await runScript(script, ports);
+        const failures = output.split('\n').filter((l) => l.includes('FAIL'));
+        assert.equal(
+          code,
+          0,
+          `${failures.join('\n')}\n--- script output ---\n${output.slice(-4000)}\n--- service logs ---\n${running.logs.join('').slice(-4000)}`,
+        );
+        assert.match(output, /\d+ passed, 0 failed/);
+      });
+    }
+  });
+}
+
+const embeddedPorts = [18081, 18082, 18083, 18084];
+describeProfile('embedded: npm start', embeddedPorts, async (running) => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ticketing-e2e-'));
+  running.dirs.push(dataDir);
+  start(running, 'platform', 'src/main.ts', {
+    DATA_DIR: dataDir,
+    USERS_PORT: '18081',
+    EVENTS_PORT: '18082',
+    BOOKINGS_PORT: '18083',
+    NOTIFICATIONS_PORT: '18084',
+  });
+});
+
+const distributedPorts = [28081, 28082, 28083, 28084];
+describeProfile('distributed: PostgreSQL, Redis, Kafka, SMTP', distributedPorts, async (running) => {
+  const mailDir = mkdtempSync(path.join(tmpdir(), 'ticketing-e2e-mail-'));
+  running.dirs.push(mailDir);
+  const common = {
+    DATABASE_URL: testInfra.databaseUrl,
+    REDIS_URL: testInfra.redisUrl,
+    KAFKA_BROKERS: testInfra.kafkaBrokers,
+    EVENTS_URL: 'http://127.0.0.1:28082',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: '28025',
+    USERS_PORT: '28081',
+    EVENTS_PORT: '28082',
+    BOOKINGS_PORT: '28083',
+    NOTIFICATIONS_PORT: '28084',
+  };
+  start(running, 'smtp', 'scripts/smtp-sink.ts', { SMTP_SINK_PORT: '28025', SMTP_SINK_DIR: mailDir });
+  start(running, 'users', 'services/users/src/server.ts', common);
+  start(running, 'events', 'services/events/src/server.ts', common);
+  start(running, 'bookings', 'services/bookings/src/server.ts', { ...common, WORKER_ENABLED: 'false' });
+  start(running, 'bookings-worker', 'services/bookings/src/worker.ts', common);
+  start(running, 'notifications', 'services/notifications/src/server.ts', { ...common, NOTIFICATIONS_RUN_WORKER: 'false' });
+  start(running, 'notifications-worker', 'services/notifications/src/worker.ts', common);
+});
