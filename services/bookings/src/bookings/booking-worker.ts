@@ -13,6 +13,22 @@ const DEAD_LETTER_REASON = 'The booking could not be processed: a payment or sea
 const STUCK_REASON = 'The booking could not be processed in time';
 
 /**
+ * Creates the service's topics with the configured partition count. A topic auto-created at the
+ * same moment (a relay publishing) makes creation fail; the next attempt then finds it.
+ */
+async function ensureTopics(deps: BookingsDeps, topics: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.bus.ensureTopics(topics, deps.config.kafka.partitions);
+      return;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await sleep(200 * attempt);
+    }
+  }
+}
+
+/**
  * Starts the worker pool: consumes `booking-requests` (group `kafka.workerGroup`) with bounded
  * concurrency through the MessageBus, which retries transient failures with backoff, dead-letters
  * to `<topic>.dlq`, and commits offsets in order once the handler has resolved, that is once the
@@ -24,7 +40,7 @@ export async function startBookingsWorker(deps: BookingsDeps): Promise<RunningWo
   const { config, bus, processing, metrics } = deps;
   const log = deps.logger.child({ component: 'worker' });
   const topic = config.kafka.topics.bookingRequests;
-  await bus.ensureTopics([topic, topic + DEAD_LETTER_SUFFIX, config.kafka.topics.notificationRequests], config.kafka.partitions);
+  await ensureTopics(deps, [topic, topic + DEAD_LETTER_SUFFIX, config.kafka.topics.notificationRequests]);
 
   const subscription: Subscription = await bus.consume({
     groupId: config.kafka.workerGroup,

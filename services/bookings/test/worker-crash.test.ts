@@ -1,0 +1,135 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { BookingsConfig } from '../src/index.ts';
+import { assertInvariants, chargesFor, createEvent, holdSeats, startEvents, waitForFinal, type StartedEvents } from './events-helpers.ts';
+import { bookingsConfig, newUser, startBookings, waitFor, type StartedBookings } from './helpers.ts';
+
+// The worker runs as a child process (`node services/bookings/src/worker.ts`), so it can be
+// killed for real: SIGKILL in the middle of a payment, SIGTERM for a graceful drain.
+
+const WORKER = fileURLToPath(new URL('../src/worker.ts', import.meta.url));
+
+let events: StartedEvents;
+let config: Readonly<BookingsConfig>;
+let api: StartedBookings;
+const children = new Set<ChildProcess>();
+
+before(async () => {
+  events = await startEvents(bookingsConfig().jwt);
+  config = bookingsConfig({ events: { url: events.baseUrl } });
+  api = await startBookings(config, { worker: false });
+});
+after(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await api.close();
+  await events.close();
+});
+
+function startWorker(paymentLatencyMs: number) {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: config.database.url,
+    REDIS_URL: config.redis.url,
+    REDIS_KEY_PREFIX: config.redis.keyPrefix,
+    KAFKA_BROKERS: config.kafka.brokers,
+    KAFKA_PARTITIONS: String(config.kafka.partitions),
+    BOOKING_REQUESTS_TOPIC: config.kafka.topics.bookingRequests,
+    NOTIFICATION_REQUESTS_TOPIC: config.kafka.topics.notificationRequests,
+    BOOKING_WORKERS_GROUP: config.kafka.workerGroup,
+    EVENTS_URL: config.events.url,
+    JWT_SECRET: config.jwt.secret,
+    INTERNAL_JWT_SECRET: config.jwt.internalSecret,
+    JWT_ISSUER: config.jwt.issuer,
+    PAYMENT_LATENCY_MS: String(paymentLatencyMs),
+    WORKER_RETRY_BASE_MS: '100',
+    RECONCILER_ENABLED: 'false',
+  };
+  const child = spawn(process.execPath, [WORKER], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  return { child, exited, output: () => output };
+}
+
+async function submit() {
+  const user = newUser(config);
+  const event = await createEvent(events, user);
+  const hold = await holdSeats(events, user, event.event_id, ['A1', 'A2']);
+  const res = await api.api('POST', '/api/booking', {
+    token: user.token,
+    body: { hold_id: hold.hold_id, payment_info: { payment_method: 'credit_card', amount: hold.total_price } },
+  });
+  assert.equal(res.status, 202, res.text);
+  return { hold, bookingId: res.body.booking_id as string };
+}
+
+const paymentStatus = async (id: string) => (await api.deps.bookingsRepository.findById(id))?.payment_status;
+
+describe('a worker killed in the middle of a payment', () => {
+  it('ends every booking exactly once, with one charge, after a new worker takes over', { timeout: 120_000 }, async () => {
+    // Half of the latency passes before the gateway records the charge, half after: the kill
+    // below lands after the card was charged but before the worker heard back.
+    const first = startWorker(6000);
+    const a = await submit();
+    await waitFor(async () => ((await paymentStatus(a.bookingId)) === 'processing' ? true : undefined), 'payment A to start', 60_000);
+    const b = await submit();
+    await waitFor(async () => ((await chargesFor(api.deps, a.bookingId)).total === 1 ? true : undefined), 'charge A to be recorded');
+
+    first.child.kill('SIGKILL');
+    const exit = await first.exited;
+    assert.equal(exit.signal, 'SIGKILL');
+    const rowA = (await api.deps.bookingsRepository.findById(a.bookingId))!;
+    assert.equal(rowA.status, 'processing', 'killed before the outcome was stored');
+    assert.equal(rowA.payment_status, 'processing', 'killed while the charge was in flight');
+    assert.equal((await api.deps.bookingsRepository.findById(b.bookingId))!.status, 'processing');
+
+    const second = startWorker(200);
+    try {
+      for (const { bookingId, hold } of [a, b]) {
+        const row = await waitForFinal(api.deps, bookingId, 90_000);
+        assert.equal(row.status, 'confirmed', second.output());
+        assert.deepEqual(await chargesFor(api.deps, bookingId), { captured: 1, total: 1, refunded: 0 });
+        assert.equal((await events.internal('GET', `/internal/holds/${hold.hold_id}`)).body.status, 'confirmed');
+        const notifications = await api.deps.db.query('SELECT id FROM outbox WHERE key = $1 AND topic = $2', [
+          bookingId,
+          config.kafka.topics.notificationRequests,
+        ]);
+        assert.equal(notifications.rowCount, 1, 'one outcome, one notification');
+      }
+      assert.deepEqual(await assertInvariants(api.deps, [a.hold.hold_id, b.hold.hold_id]), {
+        bookingsPerHoldOverOne: 0,
+        capturesPerBookingOverOne: 0,
+        notFinal: 0,
+        confirmedWithoutPayment: 0,
+        failedKeepingMoney: 0,
+      });
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  });
+});
+
+describe('a worker asked to stop (SIGTERM)', () => {
+  it('finishes the payment in flight, stores its outcome, and exits cleanly', { timeout: 120_000 }, async () => {
+    const worker = startWorker(3000);
+    const { bookingId } = await submit();
+    await waitFor(async () => ((await paymentStatus(bookingId)) === 'processing' ? true : undefined), 'the payment to start', 60_000);
+    worker.child.kill('SIGTERM');
+    const exit = await worker.exited;
+    assert.equal(exit.code, 0, worker.output());
+    const row = (await api.deps.bookingsRepository.findById(bookingId))!;
+    assert.equal(row.status, 'confirmed');
+    assert.deepEqual(await chargesFor(api.deps, bookingId), { captured: 1, total: 1, refunded: 0 });
+  });
+});
