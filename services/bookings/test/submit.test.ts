@@ -183,6 +183,20 @@ describe('POST /api/booking idempotency', () => {
     assert.deepEqual(await chargesFor(svc.deps, first.body.booking_id), { captured: 1, total: 1, refunded: 0 });
   });
 
+  it('completes a submit whose first attempt locked the hold and then died before storing the booking', async () => {
+    const user = newUser(config);
+    const hold = await freshHold(user);
+    const bookingId = bookingIdForHold(hold.hold_id);
+    // What the crashed attempt left behind: the hold locked for this booking id, no booking row.
+    const locked = await events.internal('POST', `/internal/holds/${hold.hold_id}/lock`, { user_id: user.userId, booking_id: bookingId });
+    assert.equal(locked.status, 200, locked.text);
+    assert.equal(await svc.deps.bookingsRepository.findById(bookingId), undefined);
+    const retry = await submit(user, bodyFor(hold));
+    assert.equal(retry.status, 202, retry.text);
+    assert.equal(retry.body.booking_id, bookingId);
+    assert.equal((await waitForFinal(svc.deps, bookingId)).status, 'confirmed');
+  });
+
   it('refuses an Idempotency-Key reused for another hold (409 idempotency_key_reused), without locking that hold', async () => {
     const user = newUser(config);
     const a = await freshHold(user);
