@@ -310,8 +310,9 @@ for (const profile of PROFILES) {
           (await seats(eventId, ['A1'])).map((s) => [s.status, s.hold_id]),
           [['held', other.body.hold_id]],
         );
+        // Not released (a sweeper running alongside may have marked it expired).
         const { rows } = await sql.query<{ status: string }>(`SELECT status FROM holds WHERE id = $1`, [holdId]);
-        assert.equal(rows[0]!.status, 'active');
+        assert.ok(['active', 'expired'].includes(rows[0]!.status), rows[0]!.status);
       });
 
       it('validates its body', async () => {

@@ -35,11 +35,14 @@ export function createSeatStreamHub(cache: Cache, logger: Logger) {
   }
 
   return {
-    /** Adds a client; returns the function that removes it. */
-    attach(eventId: string, client: StreamClient): () => void {
+    /**
+     * Adds a client. `ready` resolves once the event's subscription is in place (or after
+     * `readyTimeoutMs` when the pub/sub server is unreachable), so that a snapshot read after
+     * it misses no change.
+     */
+    attach(eventId: string, client: StreamClient, readyTimeoutMs = 1000): { detach: () => void; ready: Promise<void> } {
       let topic = topics.get(eventId);
       if (!topic) {
-        // Not awaited: with Redis down the subscription waits for it, while the stream already serves.
         const unsubscribe = cache
           .subscribe(seatChannel(eventId), (raw) => {
             try {
@@ -57,13 +60,21 @@ export function createSeatStreamHub(cache: Cache, logger: Logger) {
       }
       topic.clients.add(client);
       const current = topic;
-      return () => {
+      let timer: NodeJS.Timeout | undefined;
+      const ready = Promise.race([
+        current.unsubscribe.then(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, readyTimeoutMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      const detach = () => {
         current.clients.delete(client);
         if (current.clients.size === 0 && topics.get(eventId) === current) {
           topics.delete(eventId);
           void current.unsubscribe.then((fn) => fn?.()).catch(() => undefined);
         }
       };
+      return { detach, ready };
     },
 
     /** Delivers a change to this process's clients directly (when the pub/sub publish failed). */

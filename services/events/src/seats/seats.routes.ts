@@ -43,8 +43,8 @@ export function registerSeatRoutes(app: App, deps: SeatRoutesDeps): void {
     streams.add(res);
     res.write('retry: 3000\n\n');
 
-    // Attached before the snapshot is read, so no change falls between the two.
-    const detach = hub.attach(event.id, {
+    // Subscribed before the snapshot is read, so no change falls between the two.
+    const { detach, ready } = hub.attach(event.id, {
       send(m: SeatChangeMessage) {
         res.write(frame(m.id, 'seats', { event_id: m.event_id, change: m.change, status: m.status, seats: m.seats, at: m.at }));
       },
@@ -57,6 +57,7 @@ export function registerSeatRoutes(app: App, deps: SeatRoutesDeps): void {
     };
     request.raw.on('close', end);
     res.on('close', end);
+    await ready;
 
     try {
       const counts = await events.counts(event.id);

@@ -1,0 +1,197 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRedisCache } from '@ticketing/cache';
+import { testInfra, uniqueId } from '@ticketing/testing';
+import { assertError, createEvent, expireHold, startEvents, type EventsServer } from './helpers.ts';
+
+interface SseFrame {
+  id?: string;
+  event?: string;
+  data?: any;
+  comment?: string;
+}
+
+/** A minimal EventSource: a plain GET with no custom headers, parsed frame by frame. */
+async function openStream(url: string) {
+  const controller = new AbortController();
+  const res = await fetch(url, { signal: controller.signal });
+  const frames: SseFrame[] = [];
+  const waiters: (() => void)[] = [];
+  const done = (async () => {
+    if (!res.body) return;
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of res.body) {
+        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const frame: SseFrame = {};
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) frame.comment = line.slice(1).trim();
+            else if (line.startsWith('id: ')) frame.id = line.slice(4);
+            else if (line.startsWith('event: ')) frame.event = line.slice(7);
+            else if (line.startsWith('data: ')) frame.data = JSON.parse(line.slice(6));
+          }
+          frames.push(frame);
+          for (const w of waiters.splice(0)) w();
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return {
+    res,
+    frames,
+    /** Waits until a frame matching `pred` arrived (at most `ms`), and returns it. */
+    async next(pred: (f: SseFrame) => boolean, ms = 5000): Promise<SseFrame> {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const found = frames.find(pred);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching frame; got ${JSON.stringify(frames)}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 50);
+        });
+      }
+    },
+    async close() {
+      controller.abort();
+      await done;
+    },
+  };
+}
+
+const seatsFrame = (change: string) => (f: SseFrame) => f.event === 'seats' && f.data?.change === change;
+
+describe('GET /api/events/:id/seats/stream', () => {
+  let server: EventsServer;
+  before(async () => {
+    server = await startEvents({ sseHeartbeatMs: 200, redis: { keyPrefix: `${uniqueId('sse')}:` } });
+  });
+  after(async () => server.close());
+
+  it('streams a snapshot, then every seat status change with an id', async () => {
+    const owner = server.user();
+    const event = await createEvent(server.api, owner.token);
+    const url = `${server.baseUrl}/api/events/${event.event_id}/seats/stream`;
+    const stream = await openStream(url);
+    try {
+      assert.equal(stream.res.status, 200);
+      assert.match(stream.res.headers.get('content-type') ?? '', /^text\/event-stream/);
+      assert.equal(stream.res.headers.get('cache-control'), 'no-cache, no-transform');
+      const snapshot = await stream.next((f) => f.event === 'snapshot');
+      assert.ok(snapshot.id);
+      assert.deepEqual(snapshot.data, { event_id: event.event_id, total_seats: 100, available_seats: 100, held_seats: 0, booked_seats: 0 });
+
+      const buyer = server.user();
+      const hold = await server.api('POST', `/api/events/${event.event_id}/hold`, {
+        token: buyer.token,
+        body: { seat_numbers: ['B1', 'B2'] },
+      });
+      const held = await stream.next(seatsFrame('held'));
+      assert.ok(held.id);
+      assert.deepEqual(
+        { ...held.data, at: undefined },
+        { event_id: event.event_id, change: 'held', status: 'held', seats: ['B1', 'B2'], at: undefined },
+      );
+      assert.ok(!('user_id' in held.data) && !('hold_id' in held.data), 'no private data on the public stream');
+
+      await server.api('DELETE', `/api/events/holds/${hold.body.hold_id}`, { token: buyer.token });
+      const released = await stream.next(seatsFrame('released'));
+      assert.equal(released.data.status, 'available');
+      assert.deepEqual(released.data.seats, ['B1', 'B2']);
+
+      const second = await server.api('POST', `/api/events/${event.event_id}/hold`, { token: buyer.token, body: { seat_numbers: ['C1'] } });
+      const bookingId = crypto.randomUUID();
+      const internal = { token: server.internalToken };
+      await server.api('POST', `/internal/holds/${second.body.hold_id}/lock`, {
+        ...internal,
+        body: { user_id: buyer.userId, booking_id: bookingId },
+      });
+      await server.api('POST', `/internal/holds/${second.body.hold_id}/confirm`, { ...internal, body: { booking_id: bookingId } });
+      const booked = await stream.next(seatsFrame('booked'));
+      assert.deepEqual([booked.data.status, booked.data.seats], ['booked', ['C1']]);
+
+      const third = await server.api('POST', `/api/events/${event.event_id}/hold`, { token: buyer.token, body: { seat_numbers: ['D4'] } });
+      await expireHold(server.sql, third.body.hold_id, [server]);
+      await server.deps.sweeper.sweepOnce();
+      const expired = await stream.next(seatsFrame('expired'));
+      assert.deepEqual([expired.data.status, expired.data.seats], ['available', ['D4']]);
+
+      const ids = stream.frames.filter((f) => f.event).map((f) => f.id);
+      assert.equal(new Set(ids).size, ids.length, 'ids are unique');
+      await stream.next((f) => f.comment === 'heartbeat');
+    } finally {
+      await stream.close();
+    }
+  });
+
+  it('shares one subscription per event among its clients, and drops it when they leave', async () => {
+    const owner = server.user();
+    const event = await createEvent(server.api, owner.token);
+    const url = `${server.baseUrl}/api/events/${event.event_id}/seats/stream`;
+    const before = server.deps.hub.subscribedEvents();
+    const a = await openStream(url);
+    const b = await openStream(url);
+    const c = await openStream(url);
+    await Promise.all([a, b, c].map((s) => s.next((f) => f.event === 'snapshot')));
+    assert.equal(server.deps.hub.subscribedEvents(), before + 1);
+    await server.api('POST', `/api/events/${event.event_id}/hold`, { token: owner.token, body: { seat_numbers: ['A1'] } });
+    for (const s of [a, b, c]) assert.deepEqual((await s.next(seatsFrame('held'))).data.seats, ['A1']);
+    await Promise.all([a, b, c].map((s) => s.close()));
+    for (let i = 0; i < 50 && server.deps.hub.subscribedEvents() !== before; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(server.deps.hub.subscribedEvents(), before);
+  });
+
+  it('reaches clients of another instance through Redis pub/sub', async () => {
+    const other = await startEvents({ redis: { keyPrefix: server.config.redis.keyPrefix } });
+    try {
+      const owner = server.user();
+      const event = await createEvent(server.api, owner.token);
+      const stream = await openStream(`${other.baseUrl}/api/events/${event.event_id}/seats/stream`);
+      try {
+        await stream.next((f) => f.event === 'snapshot');
+        await server.api('POST', `/api/events/${event.event_id}/hold`, { token: owner.token, body: { seat_numbers: ['E5'] } });
+        assert.deepEqual((await stream.next(seatsFrame('held'))).data.seats, ['E5']);
+      } finally {
+        await stream.close();
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('answers an unknown event with 404', async () => {
+    assertError(await server.api('GET', `/api/events/${crypto.randomUUID()}/seats/stream`), 404, 'event_not_found');
+    assertError(await server.api('GET', `/api/events/nope/seats/stream`), 404, 'event_not_found');
+  });
+});
+
+describe('seat stream without Redis', () => {
+  it('still delivers this instance’s changes to its clients', async () => {
+    const cache = createRedisCache(testInfra.redisUrl, { keyPrefix: `${uniqueId('down')}:` });
+    const server = await startEvents({}, { cache });
+    try {
+      const owner = server.user();
+      const event = await createEvent(server.api, owner.token);
+      const stream = await openStream(`${server.baseUrl}/api/events/${event.event_id}/seats/stream`);
+      try {
+        await stream.next((f) => f.event === 'snapshot');
+        // Redis goes away while the client watches.
+        await cache.close();
+        const res = await server.api('POST', `/api/events/${event.event_id}/hold`, { token: owner.token, body: { seat_numbers: ['A3'] } });
+        assert.equal(res.status, 201);
+        assert.deepEqual((await stream.next(seatsFrame('held'))).data.seats, ['A3']);
+      } finally {
+        await stream.close();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
