@@ -5,7 +5,7 @@ import { loadNotificationsConfig } from './config.ts';
 import { createNotificationsDeps } from './deps.ts';
 import { startNotificationsWorker } from './notifications/notifications.worker.ts';
 
-// The HTTP API and, unless worker.enabled is false (NOTIFICATIONS_WORKER_ENABLED=false), the
+// The HTTP API and, unless worker.enabled is false (NOTIFICATIONS_RUN_WORKER=false), the
 // consumer and reminder scheduler in the same process; src/worker.ts runs the worker alone.
 const config = loadNotificationsConfig();
 const deps = await createNotificationsDeps(config);

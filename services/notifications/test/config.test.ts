@@ -30,7 +30,7 @@ describe('notifications config', () => {
         NOTIFICATIONS_TOPIC: 'other-topic',
         NOTIFICATIONS_MAX_ATTEMPTS: '7',
         REMINDER_LEAD_MINUTES: '120',
-        NOTIFICATIONS_WORKER_ENABLED: 'false',
+        NOTIFICATIONS_RUN_WORKER: 'false',
       },
     );
     assert.deepEqual(

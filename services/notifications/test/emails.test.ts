@@ -38,6 +38,11 @@ after(async () => {
 async function deliver(value: RequestValue) {
   await publish(producer, service.topic, value);
   const [mail] = await smtp.waitFor(value.recipient_email);
+  // The server has the email a moment before the delivery row commits.
+  await waitFor(
+    async () => ((await deliveriesOf(service.deps, value.booking_data.booking_id))[0]?.status === 'sent' ? true : undefined),
+    'the delivery record',
+  );
   const text = mail!.parsed.text ?? '';
   const html = typeof mail!.parsed.html === 'string' ? mail!.parsed.html : '';
   assert.ok(text.length > 0, 'has a text part');
