@@ -15,6 +15,16 @@ import {
   type NotificationType,
 } from '../src/index.ts';
 
+/** Deep-merges config overrides (objects merge, anything else replaces). */
+function merge<T extends object>(base: T, over: object): T {
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b) ? merge(b, v) : v;
+  }
+  return out as T;
+}
+
 /** A clock the test moves by hand. */
 export function manualClock(start = new Date()): Clock & { set(d: Date): void; advance(ms: number): void } {
   let now = start.getTime();
@@ -43,16 +53,18 @@ export async function startNotifications(opts: StartOptions) {
   const topic = opts.topic ?? uniqueId('notification-requests');
   const groupId = opts.groupId ?? uniqueId('notification-service');
   const config = loadNotificationsConfig(
-    {
-      log: { level: 'silent' },
-      database: { url: testInfra.databaseUrl },
-      kafka: { brokers: testInfra.kafkaBrokers, topics: { notificationRequests: topic } },
-      consumer: { groupId, concurrency: 4, maxAttempts: 3, retryBaseMs: 20, retryMaxMs: 200, lockWaitMs: 5000 },
-      smtp: { host: opts.smtp.host, port: opts.smtp.port, connectionTimeoutMs: 2000, greetingTimeoutMs: 2000, socketTimeoutMs: 5000 },
-      // Only the reminder tests run schedulers, so no other test file's scheduler sends their reminders.
-      reminders: { enabled: false },
-      ...opts.overrides,
-    },
+    merge<DeepPartial<NotificationsConfig>>(
+      {
+        log: { level: 'silent' },
+        database: { url: testInfra.databaseUrl },
+        kafka: { brokers: testInfra.kafkaBrokers, topics: { notificationRequests: topic } },
+        consumer: { groupId, concurrency: 4, maxAttempts: 3, retryBaseMs: 20, retryMaxMs: 200, lockWaitMs: 5000 },
+        smtp: { host: opts.smtp.host, port: opts.smtp.port, connectionTimeoutMs: 2000, greetingTimeoutMs: 2000, socketTimeoutMs: 5000 },
+        // Only the reminder tests run schedulers, so no other test file's scheduler sends their reminders.
+        reminders: { enabled: false },
+      },
+      opts.overrides ?? {},
+    ),
     {},
   );
   const deps = await createNotificationsDeps(config, opts.clock ? { clock: opts.clock } : {});

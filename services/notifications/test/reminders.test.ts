@@ -49,7 +49,7 @@ before(async () => {
     },
   });
   producer = createTestProducer();
-  service = await startNotifications({ smtp, clock, overrides: { reminders: reminderSettings } });
+  service = await startNotifications({ smtp, clock, overrides: { reminders: reminderSettings, consumer: { lockWaitMs: 300 } } });
 });
 after(async () => {
   await service.close();
@@ -239,5 +239,46 @@ describe('event reminders', () => {
     const reminder = await reminderOf(service.deps, value.booking_data.booking_id);
     assert.equal(reminder?.status, 'sent');
     assert.equal(reminder.last_error, 'already sent');
+  });
+
+  it('do not let one reminder that keeps failing hold up the others', async () => {
+    const stuck = await confirm(9 * DAY);
+    const fine = await confirm(9 * DAY);
+    // Another worker is in the middle of sending the stuck booking's reminder: its delivery row is
+    // held by an open transaction, so this scheduler's claim times out.
+    let release!: () => void;
+    let held!: () => void;
+    const isHeld = new Promise<void>((r) => (held = r));
+    const holder = service.deps.db
+      .transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO deliveries (id, message_id, booking_id, type, recipient_email, event_name, subject, status)
+           VALUES (gen_random_uuid(), gen_random_uuid()::text, $1, 'event_reminder', $2, 'Rock Night', 'held', 'sending')`,
+          [stuck.booking_data.booking_id, stuck.recipient_email],
+        );
+        held();
+        await new Promise<void>((r) => (release = r));
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    await isHeld;
+    const due = T0.getTime() + 8 * DAY;
+    clock.set(new Date(due));
+    try {
+      await runDue();
+    } finally {
+      release();
+      await holder;
+    }
+    assert.equal(reminderMails(fine.recipient_email).length, 1, 'the other reminder went out');
+    const postponed = await reminderOf(service.deps, stuck.booking_data.booking_id);
+    assert.equal(postponed?.status, 'pending');
+    assert.equal(postponed.attempts, 1);
+    assert.equal(postponed.next_attempt_at.getTime(), due + reminderSettings.retryBaseMs);
+
+    clock.set(new Date(due + reminderSettings.retryBaseMs));
+    await runDue();
+    assert.equal(reminderMails(stuck.recipient_email).length, 1);
+    assert.equal((await reminderOf(service.deps, stuck.booking_data.booking_id))?.status, 'sent');
   });
 });

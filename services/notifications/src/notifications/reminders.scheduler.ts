@@ -55,58 +55,85 @@ export function createReminderScheduler(opts: ReminderSchedulerOptions) {
     logger.warn({ booking_id: r.booking_id, err: error }, 'reminder given up');
   }
 
+  /** Puts back a reminder whose transaction failed (rolled back), so it cannot block the others. */
+  async function postpone(r: ReminderRow, err: unknown): Promise<void> {
+    const now = clock.now();
+    const attempts = r.attempts + 1;
+    const e = err instanceof Error ? err : new Error(String(err));
+    await db.transaction(async (tx) => {
+      if (attempts >= opts.maxAttempts) await giveUp(tx, r, e.name, e.message, now);
+      else await reminders.retryLater(tx, r.booking_id, new Date(now.getTime() + backoff(attempts)), e.message);
+    });
+    logger.warn({ booking_id: r.booking_id, attempt: attempts, err: e.message }, 'reminder failed; postponed');
+  }
+
   /** Handles the next due reminder; false when none is due. */
   async function processNext(): Promise<boolean> {
-    return db.transaction(async (tx) => {
-      const now = clock.now();
-      const r = await reminders.pickDue(tx, now);
-      if (!r) return false;
-      if (r.event_date.getTime() <= now.getTime()) {
-        await reminders.finish(tx, r.booking_id, 'skipped', 'event already started', now);
+    let current: ReminderRow | undefined;
+    try {
+      return await db.transaction((tx) => processOne(tx, (r) => (current = r)));
+    } catch (err) {
+      // The pick itself failed (database unreachable): this pass ends.
+      if (!current) throw err;
+      await postpone(current, err);
+      return true;
+    }
+  }
+
+  /** One reminder, inside the caller's transaction. */
+  async function processOne(tx: Queryable, picked: (r: ReminderRow) => void): Promise<boolean> {
+    const now = clock.now();
+    const r = await reminders.pickDue(tx, now);
+    if (!r) return false;
+    picked(r);
+    if (r.event_date.getTime() <= now.getTime()) {
+      await reminders.finish(tx, r.booking_id, 'skipped', 'event already started', now);
+      return true;
+    }
+    let notification;
+    try {
+      notification = fromValue({ type: 'event_reminder', recipient_email: r.recipient_email, booking_data: r.payload });
+    } catch (err) {
+      await giveUp(tx, r, (err as Error).name, (err as Error).message, now);
+      return true;
+    }
+    const outcome = await opts.delivery.deliverWithin(tx, { messageId: `reminder:${r.booking_id}`, notification });
+    switch (outcome.kind) {
+      case 'sent':
+        await reminders.finish(tx, r.booking_id, 'sent', null, now);
+        stats.emails_sent++;
+        stats.reminders_sent++;
+        logger.info({ booking_id: r.booking_id }, 'reminder sent');
         return true;
-      }
-      let notification;
-      try {
-        notification = fromValue({ type: 'event_reminder', recipient_email: r.recipient_email, booking_data: r.payload });
-      } catch (err) {
-        await giveUp(tx, r, (err as Error).name, (err as Error).message, now);
+      case 'duplicate':
+        // The booking's reminder email already went out (e.g. from an event_reminder message).
+        await reminders.finish(tx, r.booking_id, 'sent', 'already sent', now);
+        stats.duplicates_skipped++;
         return true;
-      }
-      const outcome = await opts.delivery.deliverWithin(tx, { messageId: `reminder:${r.booking_id}`, notification });
-      switch (outcome.kind) {
-        case 'sent':
-          await reminders.finish(tx, r.booking_id, 'sent', null, now);
-          stats.emails_sent++;
-          stats.reminders_sent++;
-          logger.info({ booking_id: r.booking_id }, 'reminder sent');
-          return true;
-        case 'duplicate':
-          // The booking's reminder email already went out (e.g. from an event_reminder message).
-          await reminders.finish(tx, r.booking_id, 'sent', 'already sent', now);
-          stats.duplicates_skipped++;
-          return true;
-        case 'failed': {
-          const attempts = r.attempts + 1;
-          if (outcome.permanent || attempts >= opts.maxAttempts) {
-            await giveUp(tx, r, outcome.error.name, outcome.error.message, now);
-          } else {
-            await reminders.retryLater(tx, r.booking_id, new Date(now.getTime() + backoff(attempts)), outcome.error.message);
-            logger.warn({ booking_id: r.booking_id, attempt: attempts, err: outcome.error.message }, 'reminder not sent; will retry');
-          }
-          return true;
+      case 'failed': {
+        const attempts = r.attempts + 1;
+        if (outcome.permanent || attempts >= opts.maxAttempts) {
+          await giveUp(tx, r, outcome.error.name, outcome.error.message, now);
+        } else {
+          await reminders.retryLater(tx, r.booking_id, new Date(now.getTime() + backoff(attempts)), outcome.error.message);
+          logger.warn({ booking_id: r.booking_id, attempt: attempts, err: outcome.error.message }, 'reminder not sent; will retry');
         }
+        return true;
       }
-    });
+    }
   }
 
   /** Sends every reminder due now (by the clock), `concurrency` at a time; resolves with how many were handled. */
   async function runDue(): Promise<number> {
     let handled = 0;
-    await Promise.all(
+    // Every lane finishes before this returns (stop() relies on it), even when one fails.
+    const lanes = await Promise.allSettled(
       Array.from({ length: opts.concurrency }, async () => {
         while (!stopping && (await processNext())) handled++;
       }),
     );
+    const failed = lanes.find((l) => l.status === 'rejected');
+    if (failed) throw failed.reason;
     return handled;
   }
 
