@@ -11,4 +11,6 @@ fi
 if [ "$#" -eq 0 ]; then
   set -- "packages/*/test/**/*.test.ts" "services/*/test/**/*.test.ts" "test/**/*.test.ts"
 fi
-exec node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=300000 "$@"
+# spec: a readable log ending in the pass/fail summary. force-exit: a leaked handle in one
+# file cannot hang the whole run (each test still has its own timeout).
+exec node --test --test-reporter=spec --test-force-exit --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=180000 "$@"
