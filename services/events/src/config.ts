@@ -51,12 +51,14 @@ export const EventsConfigSchema = Type.Object({
   sseHeartbeatMs: Type.Integer({ default: 15000, minimum: 100 }),
   groupCommit: Type.Object(
     {
-      /** Run concurrent hold requests together in one transaction (one WAL flush). @defaultValue false */
-      enabled: Type.Boolean({ default: false }),
+      /** Run concurrent hold requests together in one transaction (one WAL flush). @defaultValue true */
+      enabled: Type.Boolean({ default: true }),
       /** How long the first request of a batch waits for company. @defaultValue 1 */
       windowMs: Type.Number({ default: 1, minimum: 0, maximum: 50 }),
       /** @defaultValue 64 */
       maxBatch: Type.Integer({ default: 64, minimum: 1, maximum: 1000 }),
+      /** Batches running at once (each holds one pooled connection). @defaultValue 4 */
+      maxInFlight: Type.Integer({ default: 4, minimum: 1, maximum: 100 }),
     },
     { default: {} },
   ),
@@ -100,6 +102,7 @@ export function loadEventsConfig(overrides?: DeepPartial<EventsConfig>, env: Nod
       EVENTS_GROUP_COMMIT_ENABLED: 'groupCommit.enabled',
       EVENTS_GROUP_COMMIT_WINDOW_MS: 'groupCommit.windowMs',
       EVENTS_GROUP_COMMIT_MAX_BATCH: 'groupCommit.maxBatch',
+      EVENTS_GROUP_COMMIT_MAX_IN_FLIGHT: 'groupCommit.maxInFlight',
       EVENTS_CACHE_EVENT_TTL_SECONDS: 'cache.eventTtlSeconds',
       EVENTS_CACHE_COUNT_TTL_SECONDS: 'cache.countTtlSeconds',
       EVENTS_CACHE_LIST_TTL_SECONDS: 'cache.listTtlSeconds',

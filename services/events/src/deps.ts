@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Counter, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { createKafkaBus, type MessageBus } from '@ticketing/bus';
 import { createMemoryCache, createRedisCache, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
@@ -8,6 +8,7 @@ import type { EventsConfig } from './config.ts';
 import { createEventCache, type EventCache } from './events/event-cache.ts';
 import { createEventsRepository } from './events/events.repository.ts';
 import { createEventsService, type EventsService } from './events/events.service.ts';
+import { createHoldBatcher } from './holds/hold-batcher.ts';
 import { createHoldSeats, type HoldSeats } from './holds/hold-seats.ts';
 import { createHoldSweeper, type HoldSweeper } from './holds/hold-sweeper.ts';
 import { createHoldsRepository, type HoldsRepository } from './holds/holds.repository.ts';
@@ -74,6 +75,13 @@ export async function createEventsDeps(
     registers: [metrics],
   });
 
+  const batchSizes = new Histogram({
+    name: 'seat_hold_batch_size',
+    help: 'Hold requests decided together in one transaction (group commit)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [metrics],
+  });
+
   const eventCache = createEventCache(cache, config.cache, logger);
   const hub = createSeatStreamHub(cache, logger);
   const changes = createSeatChanges({ eventCache, cache, hub, bus, topic: config.kafka.seatEventsTopic, logger });
@@ -84,11 +92,22 @@ export async function createEventsDeps(
   });
   const seats = createSeatsService({ repository: createSeatsRepository(db), cache: eventCache });
   const holdsRepository = createHoldsRepository(db);
+  const batcher = config.groupCommit.enabled
+    ? createHoldBatcher({
+        db,
+        repository: holdsRepository,
+        logger,
+        windowMs: config.groupCommit.windowMs,
+        maxBatch: config.groupCommit.maxBatch,
+        maxInFlight: config.groupCommit.maxInFlight,
+        onBatch: (size) => batchSizes.observe(size),
+      })
+    : undefined;
   const holdSeats = createHoldSeats({
     events,
     seats,
     holds: holdsRepository,
-    decide: (input) => holdsRepository.holdSeats(input),
+    decide: batcher ? (input) => batcher.decide(input) : (input) => holdsRepository.holdSeats(input),
     changes,
     maxSeatsPerHold: config.maxSeatsPerHold,
     maxActiveHoldsPerUser: config.maxActiveHoldsPerUser,

@@ -138,5 +138,21 @@ for (const groupCommit of [false, true]) {
       assert.equal(outcome.winners, 1);
       assert.equal(outcome.seatsHeld, 2);
     });
+
+    if (groupCommit) {
+      it('decided concurrent requests together in batches', async () => {
+        const metrics = (await server.api('GET', '/metrics')).text;
+        const count = Number(/seat_hold_batch_size_count\{[^}]*\} (\d+)/.exec(metrics)?.[1]);
+        const sum = Number(/seat_hold_batch_size_sum\{[^}]*\} (\d+)/.exec(metrics)?.[1]);
+        assert.ok(
+          count > 0 && sum >= 1100,
+          metrics
+            .split('\n')
+            .filter((l) => l.includes('batch'))
+            .join('\n'),
+        );
+        assert.ok(sum / count > 1.5, `average batch ${sum / count}`);
+      });
+    }
   });
 }

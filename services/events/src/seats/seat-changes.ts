@@ -68,28 +68,39 @@ export function createSeatChanges(opts: {
     timer ??= setTimeout(() => void flush(), FLUSH_MS);
   }
 
+  // Changes recorded in the same tick (a batch of holds) share one invalidation per event and
+  // one pub/sub message per event and kind of change.
+  let tick: { changes: SeatChange[]; done: Promise<void> } | undefined;
+
+  async function flushTick(changes: SeatChange[]): Promise<void> {
+    const at = new Date().toISOString();
+    const groups = new Map<string, SeatChangeMessage>();
+    for (const c of changes) {
+      if (c.seats.length === 0) continue;
+      const k = `${c.eventId}:${c.change}`;
+      const g = groups.get(k);
+      if (g) g.seats.push(...c.seats);
+      else groups.set(k, { id: randomUUID(), event_id: c.eventId, change: c.change, status: STATUS[c.change], seats: [...c.seats], at });
+    }
+    const events = [...new Set(changes.map((c) => c.eventId))];
+    await Promise.all([
+      ...events.map((e) => eventCache.invalidateSeats(e)),
+      ...[...groups.values()].map((m) =>
+        cache.publish(seatChannel(m.event_id), JSON.stringify(m)).catch((err: unknown) => {
+          logger.debug({ err: (err as Error).message }, 'seat change not published on pub/sub; delivering locally');
+          hub.deliverLocally(m.event_id, m);
+        }),
+      ),
+    ]);
+  }
+
   return {
-    async record(c: SeatChange): Promise<void> {
-      const at = new Date().toISOString();
-      const message: SeatChangeMessage = {
-        id: randomUUID(),
-        event_id: c.eventId,
-        change: c.change,
-        status: STATUS[c.change],
-        seats: [...c.seats],
-        at,
-      };
-      const publish =
-        c.seats.length === 0
-          ? Promise.resolve()
-          : cache.publish(seatChannel(c.eventId), JSON.stringify(message)).catch((err: unknown) => {
-              logger.debug({ err: (err as Error).message }, 'seat change not published on pub/sub; delivering locally');
-              hub.deliverLocally(c.eventId, message);
-            });
+    /** Resolves once the event's caches are invalidated (the caller's next read sees the change). */
+    record(c: SeatChange): Promise<void> {
       enqueue({
         topic,
         key: c.eventId,
-        messageId: message.id,
+        messageId: randomUUID(),
         value: {
           type: `seats.${c.change}`,
           event_id: c.eventId,
@@ -98,10 +109,21 @@ export function createSeatChanges(opts: {
           booking_id: c.bookingId ?? null,
           seats: [...c.seats],
           status: STATUS[c.change],
-          timestamp: at,
+          timestamp: new Date().toISOString(),
         },
       });
-      await Promise.all([eventCache.invalidateSeats(c.eventId), publish]);
+      if (!tick) {
+        const changes: SeatChange[] = [];
+        const done = new Promise<void>((resolve) =>
+          setImmediate(() => {
+            tick = undefined;
+            void flushTick(changes).finally(resolve);
+          }),
+        );
+        tick = { changes, done };
+      }
+      tick.changes.push(c);
+      return tick.done;
     },
 
     /** Sends what is queued for Kafka (on shutdown). */

@@ -1,0 +1,352 @@
+// Seat-hold benchmark (not part of npm test).
+//
+//   node bench/holds/run.ts [--rates 1000,2000,3000] [--attempts 10000] [--connections 128]
+//                           [--seats 50000] [--hot 100] [--scenarios random,hot]
+//                           [--group-commit off|on|both] [--window-ms 1] [--pool 16]
+//                           [--pgbench-clients 16]
+//
+// The event service runs as its own process (node services/events/src/server.ts) on the real
+// PostgreSQL and Redis; autocannon sends --attempts requests to POST /api/events/{id}/hold at
+// a FIXED request rate (overallRate) per run, each from one of 20,000 users with its own token:
+//   random: 2 adjacent seats at a uniformly random position of a fresh 50,000-seat event;
+//   hot:    2 random seats among the first --hot seats (almost every request is refused,
+//           with alternatives computed).
+// Beside it, in the same run and on the same database, pgbench runs the SAME hold statement
+// (HOLD_SEATS_SQL, exported by the service) the same number of times on another fresh event,
+// with the same seat and user distribution, as fast as it can (-M prepared). Every run starts
+// from a fresh event and makes the same number of attempts, so both fill the event alike.
+// holds/s = successful holds per second (HTTP 201 for the service; hold rows created, counted
+// in SQL, for pgbench). The ratio compares the best holds/s the service sustained (error rate
+// under 1 %, at least 95 % of the target rate achieved) with pgbench's.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { issueUserToken } from '@ticketing/auth';
+import { DEV_JWT_SECRET } from '@ticketing/config';
+import { createPostgresDatabase } from '@ticketing/db';
+import { apiClient, testInfra } from '@ticketing/testing';
+import { HOLD_SEATS_SQL } from '../../services/events/src/index.ts';
+import { seatLabel } from '../../services/events/src/seats/seat-labels.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    rates: { type: 'string', default: '1000,2000,3000' },
+    attempts: { type: 'string', default: '10000' },
+    'window-ms': { type: 'string', default: '1' },
+    connections: { type: 'string', default: '128' },
+    seats: { type: 'string', default: '50000' },
+    hot: { type: 'string', default: '100' },
+    scenarios: { type: 'string', default: 'random,hot' },
+    'group-commit': { type: 'string', default: 'both' },
+    pool: { type: 'string', default: '16' },
+    'pgbench-clients': { type: 'string', default: '16' },
+    pgbench: { type: 'string', default: '/usr/lib/postgresql/15/bin/pgbench' },
+  },
+});
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  errors: number;
+  timeouts: number;
+  duration: number;
+  statusCodeStats?: Record<string, { count: number }>;
+}
+interface AutocannonRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+type Autocannon = (
+  opts: Record<string, unknown> & { requests?: { setupRequest: (req: AutocannonRequest) => AutocannonRequest }[] },
+  cb: (err: Error | null, result: AutocannonResult) => void,
+) => unknown;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const SEATS = Number(args.seats);
+const SEATS_PER_ROW = 500;
+const USERS = 20_000;
+const ATTEMPTS = Number(args.attempts);
+const root = new URL('../../', import.meta.url).pathname;
+const jwt = { secret: DEV_JWT_SECRET, issuer: 'ticketing', ttlSeconds: 7200 };
+const users = Array.from({ length: USERS }, (_, i) => ({
+  id: randomUUID(),
+  token: issueUserToken({ userId: randomUUID(), email: `bench${i}@example.test`, role: 'user' }, jwt).token,
+}));
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startService(groupCommit: boolean): Promise<{ child: ChildProcess; baseUrl: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['services/events/src/server.ts'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: testInfra.databaseUrl,
+      DATABASE_POOL_SIZE: args.pool,
+      REDIS_URL: testInfra.redisUrl,
+      JWT_SECRET: jwt.secret,
+      EVENTS_PORT: String(port),
+      EVENTS_KAFKA_ENABLED: 'false',
+      EVENTS_MAX_ACTIVE_HOLDS_PER_USER: '100000',
+      EVENTS_GROUP_COMMIT_ENABLED: String(groupCommit),
+      EVENTS_GROUP_COMMIT_WINDOW_MS: args['window-ms'],
+    },
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${baseUrl}/health`)).ok) return { child, baseUrl };
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error('event service did not start');
+}
+
+async function createEvent(baseUrl: string, seats: number): Promise<string> {
+  const res = await apiClient(baseUrl)('POST', '/api/events', {
+    token: users[0]!.token,
+    body: {
+      name: `Bench ${randomUUID().slice(0, 8)}`,
+      venue: 'Bench Arena',
+      city: 'Benchville',
+      category: 'bench',
+      event_date: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      total_seats: seats,
+      seats_per_row: SEATS_PER_ROW,
+      price_per_seat: 50,
+    },
+  });
+  if (res.status !== 201) throw new Error(`create event: ${res.status} ${res.text}`);
+  return res.body.event_id as string;
+}
+
+/** Two seats: adjacent at a random position (random) or any two of the first `hot` seats. */
+function seatsFor(scenario: string): [number, number] {
+  if (scenario === 'hot') {
+    const a = 1 + Math.floor(Math.random() * Number(args.hot));
+    let b = a;
+    while (b === a) b = 1 + Math.floor(Math.random() * Number(args.hot));
+    return a < b ? [a, b] : [b, a];
+  }
+  const a = 1 + Math.floor(Math.random() * (SEATS - 1));
+  return [a, a + 1];
+}
+
+interface Row {
+  scenario: string;
+  runner: string;
+  rate: string;
+  reqPerSec: number;
+  seconds: number;
+  holdsPerSec: number;
+  refusedPerSec: number;
+  p50: number | string;
+  p99: number | string;
+  errorRate: number;
+}
+
+async function runAutocannon(baseUrl: string, scenario: string, rate: number, groupCommit: boolean): Promise<Row> {
+  const eventId = await createEvent(baseUrl, SEATS);
+  const result = await new Promise<AutocannonResult>((resolve, reject) => {
+    autocannon(
+      {
+        url: baseUrl,
+        connections: Number(args.connections),
+        amount: ATTEMPTS,
+        overallRate: rate,
+        timeout: 10,
+        requests: [
+          {
+            setupRequest(req: AutocannonRequest) {
+              const user = pick(users);
+              return {
+                ...req,
+                method: 'POST',
+                path: `/api/events/${eventId}/hold`,
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+                body: JSON.stringify({ seat_numbers: seatsFor(scenario).map((n) => seatLabel(n, SEATS_PER_ROW)) }),
+              };
+            },
+          },
+        ],
+      },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+  });
+  const count = (code: string) => Number(result.statusCodeStats?.[code]?.count ?? 0);
+  const total = result.requests.total + result.errors + result.timeouts;
+  const good = count('201') + count('409');
+  return {
+    scenario,
+    runner: `service (group commit ${groupCommit ? 'on' : 'off'})`,
+    rate: String(rate),
+    reqPerSec: Math.round(result.requests.total / result.duration),
+    seconds: result.duration,
+    holdsPerSec: Math.round(count('201') / result.duration),
+    refusedPerSec: Math.round(count('409') / result.duration),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errorRate: total === 0 ? 0 : (total - good) / total,
+  };
+}
+
+/** HOLD_SEATS_SQL with its parameters replaced by pgbench variables. */
+function pgbenchScript(scenario: string): string {
+  const sql = HOLD_SEATS_SQL.replaceAll('$1', ':event_id')
+    .replaceAll('$2::int[]', 'ARRAY[:s1, :s2]::int[]')
+    .replaceAll('$3', 'gen_random_uuid()')
+    .replaceAll('$4', 'md5(:u::text)::uuid')
+    .replaceAll('$5', '100000');
+  const seats =
+    scenario === 'hot'
+      ? [
+          `\\set a random(1, ${args.hot})`,
+          `\\set b random(1, ${Number(args.hot) - 1})`,
+          `\\set b :b + case when :b >= :a then 1 else 0 end`,
+          `\\set s1 least(:a, :b)`,
+          `\\set s2 greatest(:a, :b)`,
+        ]
+      : [`\\set s1 random(1, ${SEATS - 1})`, `\\set s2 :s1 + 1`];
+  // pgbench wants one statement per line (or backslash-continued lines).
+  return [`\\set u random(1, ${USERS})`, ...seats, sql.replace(/\s*\n\s*/g, ' ') + ';', ''].join('\n');
+}
+
+async function runPgbench(baseUrl: string, scenario: string): Promise<Row> {
+  const eventId = await createEvent(baseUrl, SEATS);
+  const dir = mkdtempSync(path.join(tmpdir(), 'holds-bench-'));
+  const file = path.join(dir, `${scenario}.sql`);
+  writeFileSync(file, pgbenchScript(scenario));
+  const clients = args['pgbench-clients'];
+  const out = spawnSync(
+    args.pgbench,
+    [
+      '-n',
+      '-M',
+      'prepared',
+      '-c',
+      clients,
+      '-j',
+      '2',
+      '-t',
+      String(Math.ceil(ATTEMPTS / Number(clients))),
+      '-D',
+      `event_id=${eventId}`,
+      '-f',
+      file,
+      testInfra.databaseUrl,
+    ],
+    { encoding: 'utf8', env: { ...process.env, PGOPTIONS: '-c search_path=events,public' } },
+  );
+  if (out.status !== 0) throw new Error(`pgbench failed: ${out.stderr}\n${out.stdout}`);
+  const tps = Number(/tps = ([\d.]+)/.exec(out.stdout)?.[1] ?? 0);
+  const latency = Number(/latency average = ([\d.]+) ms/.exec(out.stdout)?.[1] ?? 0);
+  const failed = Number(/number of failed transactions: (\d+)/.exec(out.stdout)?.[1] ?? 0);
+  const processed = Number(/number of transactions actually processed: (\d+)/.exec(out.stdout)?.[1] ?? 0);
+  const db = createPostgresDatabase({ url: testInfra.databaseUrl, schema: 'events', poolSize: 1 });
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM holds WHERE event_id = $1', [eventId]);
+  await db.close();
+  const seconds = processed / tps;
+  return {
+    scenario,
+    runner: `pgbench (-c ${clients})`,
+    rate: 'max',
+    reqPerSec: Math.round(tps),
+    seconds,
+    holdsPerSec: Math.round(rows[0]!.n / seconds),
+    refusedPerSec: Math.round((processed - rows[0]!.n) / seconds),
+    p50: `avg ${latency}`,
+    p99: '',
+    errorRate: processed + failed === 0 ? 0 : failed / (processed + failed),
+  };
+}
+
+function print(rows: Row[]): void {
+  const header = ['scenario', 'runner', 'target req/s', 'req/s', 'seconds', 'holds/s', 'refused/s', 'p50 ms', 'p99 ms', 'errors'];
+  const lines = rows.map((r) => [
+    r.scenario,
+    r.runner,
+    r.rate,
+    r.reqPerSec,
+    r.seconds.toFixed(2),
+    r.holdsPerSec,
+    r.refusedPerSec,
+    r.p50,
+    r.p99,
+    `${(r.errorRate * 100).toFixed(2)} %`,
+  ]);
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const l of lines) console.log(`| ${l.join(' | ')} |`);
+}
+
+const modes = args['group-commit'] === 'both' ? [false, true] : [args['group-commit'] === 'on'];
+const rates = args.rates.split(',').map(Number);
+const scenarios = args.scenarios.split(',');
+const rows: Row[] = [];
+
+for (const groupCommit of modes) {
+  const { child, baseUrl } = await startService(groupCommit);
+  try {
+    for (const scenario of scenarios) {
+      if (groupCommit === modes[0]) {
+        const pg = await runPgbench(baseUrl, scenario);
+        rows.push(pg);
+        console.error(`${scenario} pgbench: ${pg.holdsPerSec} holds/s (${pg.reqPerSec} tx/s)`);
+      }
+      for (const rate of rates) {
+        const row = await runAutocannon(baseUrl, scenario, rate, groupCommit);
+        rows.push(row);
+        console.error(
+          `${scenario} ${row.runner} @${rate}/s: ${row.holdsPerSec} holds/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${(row.errorRate * 100).toFixed(2)} %`,
+        );
+      }
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+console.log(
+  `\nSeat holds: ${ATTEMPTS} attempts per run on fresh ${SEATS}-seat events, ${args.connections} connections, pool ${args.pool}, group commit window ${args['window-ms']} ms:\n`,
+);
+print(rows);
+const pgRandom = rows.find((r) => r.scenario === 'random' && r.runner.startsWith('pgbench'));
+if (pgRandom) {
+  for (const groupCommit of modes) {
+    const best = rows
+      .filter(
+        (r) =>
+          r.scenario === 'random' &&
+          r.runner === `service (group commit ${groupCommit ? 'on' : 'off'})` &&
+          r.errorRate < 0.01 &&
+          r.reqPerSec >= 0.95 * Number(r.rate),
+      )
+      .sort((a, b) => b.holdsPerSec - a.holdsPerSec)[0];
+    if (best) {
+      console.log(
+        `\nrandom seats, group commit ${groupCommit ? 'on' : 'off'}: best ${best.holdsPerSec} holds/s (at ${best.rate} req/s) vs pgbench ${pgRandom.holdsPerSec} holds/s → ratio ${(best.holdsPerSec / pgRandom.holdsPerSec).toFixed(2)}×`,
+      );
+    }
+  }
+}
