@@ -7,6 +7,8 @@ export interface UserClaims {
   user_id: string;
   email: string;
   role: Role;
+  /** Display name (first and last), so downstream services can greet the user without a lookup. */
+  name?: string;
   iat: number;
   nbf: number;
   exp: number;
@@ -50,6 +52,7 @@ export interface IssueUserTokenInput {
   userId: string;
   email: string;
   role: Role;
+  name?: string;
 }
 
 export function issueUserToken(
@@ -62,6 +65,7 @@ export function issueUserToken(
     user_id: input.userId,
     email: input.email,
     role: input.role,
+    ...(input.name ? { name: input.name } : {}),
     iat,
     nbf: iat,
     exp: iat + opts.ttlSeconds,

@@ -129,6 +129,7 @@ for (const profile of ['production', 'embedded'] as const) {
         assert.equal(claims.user_id, reg.body.user_id);
         assert.equal(claims.email, user.email.toLowerCase());
         assert.equal(claims.role, 'user');
+        assert.equal(claims.name, `${user.first_name} ${user.last_name}`);
         assert.equal(claims.exp - claims.iat, 3600);
         assert.equal(claims.iss, server.config.jwt.issuer);
         const header = JSON.parse(Buffer.from(res.body.access_token.split('.')[0], 'base64url').toString());

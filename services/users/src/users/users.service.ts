@@ -81,7 +81,10 @@ export function createUsersService(opts: UsersServiceOptions) {
       const ok = await bcrypt.compare(body.password, user?.password_hash ?? dummyHash);
       if (!user || !ok) throw authenticationFailed();
       await opts.clearLoginLimit(email);
-      const { token } = issueUserToken({ userId: user.id, email: user.email, role: user.role }, opts.jwt);
+      const { token } = issueUserToken(
+        { userId: user.id, email: user.email, role: user.role, name: `${user.first_name} ${user.last_name}` },
+        opts.jwt,
+      );
       return {
         access_token: token,
         token_type: 'Bearer' as const,
