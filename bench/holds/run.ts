@@ -111,6 +111,7 @@ async function startService(groupCommit: boolean): Promise<{ child: ChildProcess
     },
   });
   const baseUrl = `http://127.0.0.1:${port}`;
+  console.error(`event service pid ${child.pid} on ${baseUrl} (bench pid ${process.pid})`);
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`${baseUrl}/health`)).ok) return { child, baseUrl };

@@ -153,11 +153,8 @@ export function createHoldsRepository(db: Queryable) {
     async lockForBatch(tx: Queryable, inputs: readonly HoldSeatsInput[]): Promise<BatchLocks> {
       const pairs = inputs.flatMap((i) => i.seatNos.map((n) => [i.eventId, n] as const));
       const { rows } = await tx.query<{ quotas: [string, string, number][] | null; seats: [string, number, string, boolean][] | null }>(
-        `WITH quota AS MATERIALIZED (
-           SELECT x.e, x.u, lock_user_live_holds(x.e, x.u) AS live
-             FROM (SELECT DISTINCT e, u FROM unnest($1::uuid[], $2::uuid[]) AS t(e, u) ORDER BY e, u OFFSET 0) AS x
-         ), q AS (
-           SELECT json_agg(json_build_array(e, u, live)) AS quotas FROM quota
+        `WITH q AS MATERIALIZED (
+           SELECT json_agg(json_build_array(event_id, user_id, live)) AS quotas FROM lock_users_live_holds($1::uuid[], $2::uuid[])
          ), locked AS (
            SELECT s.event_id, s.seat_no, s.label, (s.status = 'available' OR (s.status = 'held' AND s.hold_expires_at <= now())) AS free
              FROM seats s

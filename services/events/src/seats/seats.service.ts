@@ -3,9 +3,10 @@ import type { EventRow } from '../events/events.repository.ts';
 import { rowLabel, rowOf } from './seat-labels.ts';
 import type { SeatsRepository, SeatStatus } from './seats.repository.ts';
 
-// Alternatives are looked for this many rows around each requested seat, and this many numbers either side.
-const NEAR_ROWS = 2;
-const NEAR_NUMBERS = 50;
+// Alternatives are looked for close by first (cheap: a refused request in a rush must not cost
+// much), then, when too few are free there, further away.
+const NEAR = { rows: 1, numbers: 12 };
+const WIDER = { rows: 2, numbers: 50 };
 
 /** Merges overlapping [lo, hi] ranges (sorted by lo). */
 function mergeRanges(ranges: [number, number][]): [number, number][] {
@@ -17,6 +18,22 @@ function mergeRanges(ranges: [number, number][]): [number, number][] {
     else out.push([r[0], r[1]]);
   }
   return out;
+}
+
+/** Seat-number ranges covering `reach.rows` rows either side of each requested seat, `reach.numbers` seats either side. */
+function windowsAround(event: EventRow, requested: readonly number[], reach: { rows: number; numbers: number }): [number, number][] {
+  const spr = event.seats_per_row;
+  const ranges: [number, number][] = [];
+  for (const seatNo of requested) {
+    const row = rowOf(seatNo, spr);
+    const num = ((seatNo - 1) % spr) + 1;
+    for (let r = Math.max(0, row - reach.rows); r <= row + reach.rows; r++) {
+      const lo = r * spr + Math.max(1, num - reach.numbers);
+      const hi = Math.min(r * spr + Math.min(spr, num + reach.numbers), event.total_seats);
+      if (lo <= hi) ranges.push([lo, hi]);
+    }
+  }
+  return mergeRanges(ranges);
 }
 
 export function createSeatsService(opts: { repository: SeatsRepository; cache: EventCache }) {
@@ -45,19 +62,21 @@ export function createSeatsService(opts: { repository: SeatsRepository; cache: E
 
     /** Up to `count` free seats near the requested ones: same rows first, then the closest numbers. */
     async alternatives(event: EventRow, requested: readonly number[], count: number): Promise<string[]> {
-      const spr = event.seats_per_row;
-      const ranges: [number, number][] = [];
-      for (const seatNo of requested) {
-        const row = rowOf(seatNo, spr);
-        const num = ((seatNo - 1) % spr) + 1;
-        for (let r = row - NEAR_ROWS; r <= row + NEAR_ROWS; r++) {
-          if (r < 0) continue;
-          const lo = r * spr + Math.max(1, num - NEAR_NUMBERS);
-          const hi = Math.min(r * spr + Math.min(spr, num + NEAR_NUMBERS), event.total_seats);
-          if (lo <= hi) ranges.push([lo, hi]);
-        }
-      }
-      return repository.freeSeatsNear({ eventId: event.id, seatsPerRow: spr, requested, windows: mergeRanges(ranges), limit: count });
+      const near = await repository.freeSeatsNear({
+        eventId: event.id,
+        seatsPerRow: event.seats_per_row,
+        requested,
+        windows: windowsAround(event, requested, NEAR),
+        limit: count,
+      });
+      if (near.length >= count) return near;
+      return repository.freeSeatsNear({
+        eventId: event.id,
+        seatsPerRow: event.seats_per_row,
+        requested,
+        windows: windowsAround(event, requested, WIDER),
+        limit: count,
+      });
     },
   };
 }
