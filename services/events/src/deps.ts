@@ -17,6 +17,7 @@ import { createSeatChanges, type SeatChanges } from './seats/seat-changes.ts';
 import { createSeatStreamHub, type SeatStreamHub } from './seats/seat-stream.ts';
 import { createSeatsRepository } from './seats/seats.repository.ts';
 import { createSeatsService, type SeatsService } from './seats/seats.service.ts';
+import { trackDatabase } from './tracked-database.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -49,9 +50,11 @@ export async function createEventsDeps(
   given: { db?: Database; cache?: Cache; bus?: MessageBus; logger?: Logger } = {},
 ): Promise<EventsDeps> {
   const logger = given.logger ?? createLogger('events', config.log.level);
-  const db =
+  const tracked = trackDatabase(
     given.db ??
-    createPostgresDatabase({ url: config.database.url, schema: 'events', poolSize: config.database.poolSize, applicationName: 'events' });
+      createPostgresDatabase({ url: config.database.url, schema: 'events', poolSize: config.database.poolSize, applicationName: 'events' }),
+  );
+  const db = tracked.db;
   const cache =
     given.cache ?? (config.redis.enabled ? createRedisCache(config.redis.url, { keyPrefix: config.redis.keyPrefix }) : createMemoryCache());
   const ownBus = !given.bus && config.kafka.enabled;
@@ -142,6 +145,8 @@ export async function createEventsDeps(
     sweeper,
     async close() {
       await sweeper.stop();
+      // Requests whose client went away may still be running: let them finish first.
+      await tracked.drain(5000);
       await changes.close();
       if (ownBus) await bus?.close();
       if (!given.cache) await cache.close();

@@ -58,6 +58,7 @@ export function registerSeatRoutes(app: App, deps: SeatRoutesDeps): void {
     request.raw.on('close', end);
     res.on('close', end);
     await ready;
+    if (res.destroyed) return;
 
     try {
       const counts = await events.counts(event.id);
