@@ -52,7 +52,14 @@ export async function createEventsDeps(
   const logger = given.logger ?? createLogger('events', config.log.level);
   const tracked = trackDatabase(
     given.db ??
-      createPostgresDatabase({ url: config.database.url, schema: 'events', poolSize: config.database.poolSize, applicationName: 'events' }),
+      createPostgresDatabase({
+        url: config.database.url,
+        schema: 'events',
+        poolSize: config.database.poolSize,
+        applicationName: 'events',
+        // The service's query texts are a fixed set: each is parsed and planned once per connection.
+        preparedStatements: true,
+      }),
   );
   const db = tracked.db;
   const cache =
@@ -85,6 +92,13 @@ export async function createEventsDeps(
     registers: [metrics],
   });
 
+  const batchSeconds = new Histogram({
+    name: 'seat_hold_batch_seconds',
+    help: 'Time to decide one batch of hold requests (group commit), commit included',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [metrics],
+  });
+
   const eventCache = createEventCache(cache, config.cache, logger);
   const hub = createSeatStreamHub(cache, logger);
   const changes = createSeatChanges({ eventCache, cache, hub, bus, topic: config.kafka.seatEventsTopic, logger });
@@ -103,7 +117,10 @@ export async function createEventsDeps(
         windowMs: config.groupCommit.windowMs,
         maxBatch: config.groupCommit.maxBatch,
         maxInFlight: config.groupCommit.maxInFlight,
-        onBatch: (size) => batchSizes.observe(size),
+        onBatch: (size, seconds) => {
+          batchSizes.observe(size);
+          batchSeconds.observe(seconds);
+        },
       })
     : undefined;
   const holdSeats = createHoldSeats({

@@ -11,8 +11,8 @@ export interface HoldBatcherOptions {
   maxBatch: number;
   /** Batches running at once; requests arriving meanwhile form the next batch. */
   maxInFlight: number;
-  /** Observes the size of every batch run. */
-  onBatch?: (size: number) => void;
+  /** Observes every batch run: its size and how long it took (seconds). */
+  onBatch?: (size: number, seconds: number) => void;
 }
 
 interface Pending {
@@ -45,7 +45,15 @@ export function createHoldBatcher(opts: HoldBatcherOptions) {
   let timer: NodeJS.Timeout | undefined;
 
   async function runBatch(batch: Pending[]): Promise<void> {
-    opts.onBatch?.(batch.length);
+    const started = performance.now();
+    try {
+      await decideAll(batch);
+    } finally {
+      opts.onBatch?.(batch.length, (performance.now() - started) / 1000);
+    }
+  }
+
+  async function decideAll(batch: Pending[]): Promise<void> {
     if (batch.length === 1) {
       const only = batch[0]!;
       await opts.repository.holdSeats(only.input).then(only.resolve, only.reject);
