@@ -94,6 +94,11 @@ async function assertNoDoubleHolds(server: EventsServer, eventId: string, attemp
       `loser told ${taken} were taken`,
     );
     assert.ok(taken.every((s) => l.seats.includes(s)));
+    const alternatives: string[] = l.body.details.available_alternatives;
+    assert.ok(
+      alternatives.length <= l.seats.length && alternatives.every((s) => seatByLabel.has(s) && !l.seats.includes(s)),
+      String(alternatives),
+    );
   }
   return { winners: winners.length, losers: attempts.length - winners.length, seatsHeld: owner.size };
 }

@@ -6,6 +6,16 @@ export type SeatStatus = 'available' | 'held' | 'booked';
 export const SEAT_STATUS_SQL = `CASE WHEN status = 'booked' THEN 'booked'
   WHEN status = 'held' AND hold_expires_at > now() THEN 'held' ELSE 'available' END`;
 
+export interface AlternativesLookup {
+  eventId: string;
+  seatsPerRow: number;
+  /** The requested seat numbers (never offered back). */
+  requested: readonly number[];
+  /** Inclusive seat-number ranges to look in. */
+  windows: readonly (readonly [number, number])[];
+  limit: number;
+}
+
 export function createSeatsRepository(db: Queryable) {
   return {
     /** Every seat of an event in seat order, with the status it reads as now. */
@@ -27,30 +37,53 @@ export function createSeatsRepository(db: Queryable) {
     },
 
     /**
-     * Free seats inside the given seat-number windows, nearest first: the same row as a
-     * requested seat before other rows, then the closest number.
+     * Free seats near the requested ones, for several lookups in one statement: for each, the
+     * free seats inside its seat-number windows (its own requested seats excluded), nearest
+     * first (same row as a requested seat before other rows, then the closest number), at most
+     * its `limit`.
      */
-    async freeSeatsNear(input: {
-      eventId: string;
-      seatsPerRow: number;
-      requested: readonly number[];
-      windows: readonly (readonly [number, number])[];
-      limit: number;
-    }): Promise<string[]> {
-      const { rows } = await db.query<{ label: string }>(
-        `WITH req AS (SELECT (r - 1) / $2 AS row_i, (r - 1) % $2 AS num FROM unnest($3::int[]) AS r),
-         cand AS (
-           SELECT s.seat_no, s.label FROM unnest($4::int[], $5::int[]) AS w(lo, hi)
-             JOIN seats s ON s.event_id = $1 AND s.seat_no BETWEEN w.lo AND w.hi
+    async freeSeatsNear(lookups: readonly AlternativesLookup[]): Promise<string[][]> {
+      if (lookups.length === 0) return [];
+      const requested = lookups.flatMap((l, i) => l.requested.map((n) => [i, n] as const));
+      const windows = lookups.flatMap((l, i) => l.windows.map((w) => [i, w[0], w[1]] as const));
+      const { rows } = await db.query<{ i: number; labels: string[] }>(
+        `WITH lk AS (
+           SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[]) WITH ORDINALITY AS l(event_id, spr, lim, i)
+         ), rq AS (
+           SELECT x.i, (x.seat_no - 1) / lk.spr AS row_i, (x.seat_no - 1) % lk.spr AS num, x.seat_no
+             FROM unnest($4::int[], $5::int[]) AS x(i, seat_no) JOIN lk ON lk.i = x.i + 1
+         ), cand AS (
+           SELECT w.i, s.seat_no, s.label, lk.spr, lk.lim
+             FROM unnest($6::int[], $7::int[], $8::int[]) AS w(i, lo, hi)
+             JOIN lk ON lk.i = w.i + 1
+             JOIN seats s ON s.event_id = lk.event_id AND s.seat_no BETWEEN w.lo AND w.hi
             WHERE (s.status = 'available' OR (s.status = 'held' AND s.hold_expires_at <= now()))
-              AND s.seat_no <> ALL($3::int[])
+              AND NOT EXISTS (SELECT 1 FROM rq WHERE rq.i = w.i AND rq.seat_no = s.seat_no)
+         ), ranked AS (
+           SELECT c.i, c.label, c.lim,
+                  row_number() OVER (
+                    PARTITION BY c.i
+                    ORDER BY (SELECT min(abs((c.seat_no - 1) / c.spr - q.row_i) * 100000 + abs((c.seat_no - 1) % c.spr - q.num))
+                                FROM rq q WHERE q.i = c.i),
+                             c.seat_no
+                  ) AS rank
+             FROM cand c
          )
-         SELECT c.label FROM cand c
-          ORDER BY (SELECT min(abs((c.seat_no - 1) / $2 - q.row_i) * 100000 + abs((c.seat_no - 1) % $2 - q.num)) FROM req q), c.seat_no
-          LIMIT $6`,
-        [input.eventId, input.seatsPerRow, input.requested, input.windows.map((w) => w[0]), input.windows.map((w) => w[1]), input.limit],
+         SELECT i, array_agg(label ORDER BY rank) AS labels FROM ranked WHERE rank <= lim GROUP BY i`,
+        [
+          lookups.map((l) => l.eventId),
+          lookups.map((l) => l.seatsPerRow),
+          lookups.map((l) => l.limit),
+          requested.map((r) => r[0]),
+          requested.map((r) => r[1]),
+          windows.map((w) => w[0]),
+          windows.map((w) => w[1]),
+          windows.map((w) => w[2]),
+        ],
       );
-      return rows.map((r) => r.label);
+      const out: string[][] = lookups.map(() => []);
+      for (const r of rows) out[r.i] = r.labels;
+      return out;
     },
   };
 }

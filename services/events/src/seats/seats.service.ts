@@ -1,7 +1,7 @@
 import type { EventCache } from '../events/event-cache.ts';
 import type { EventRow } from '../events/events.repository.ts';
 import { rowLabel, rowOf } from './seat-labels.ts';
-import type { SeatsRepository, SeatStatus } from './seats.repository.ts';
+import type { AlternativesLookup, SeatsRepository, SeatStatus } from './seats.repository.ts';
 
 // Alternatives are looked for close by first (cheap: a refused request in a rush must not cost
 // much), then, when too few are free there, further away.
@@ -38,6 +38,23 @@ function windowsAround(event: EventRow, requested: readonly number[], reach: { r
 
 export function createSeatsService(opts: { repository: SeatsRepository; cache: EventCache }) {
   const { repository, cache } = opts;
+  let pending: { lookup: AlternativesLookup; resolve: (labels: string[]) => void; reject: (err: unknown) => void }[] = [];
+
+  function findNear(lookup: AlternativesLookup): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      if (pending.length === 0) {
+        setImmediate(() => {
+          const batch = pending;
+          pending = [];
+          repository.freeSeatsNear(batch.map((p) => p.lookup)).then(
+            (results) => batch.forEach((p, i) => p.resolve(results[i] ?? [])),
+            (err: unknown) => batch.forEach((p) => p.reject(err)),
+          );
+        });
+      }
+      pending.push({ lookup, resolve, reject });
+    });
+  }
 
   return {
     /** The seat map as JSON text (100,000 seats are a few MB: cached as text, sent without re-serialising). */
@@ -60,23 +77,20 @@ export function createSeatsService(opts: { repository: SeatsRepository; cache: E
       return json;
     },
 
-    /** Up to `count` free seats near the requested ones: same rows first, then the closest numbers. */
+    /**
+     * Up to `count` free seats near the requested ones: same rows first, then the closest
+     * numbers. Lookups made in the same tick (the refusals of a batch) share one query.
+     */
     async alternatives(event: EventRow, requested: readonly number[], count: number): Promise<string[]> {
-      const near = await repository.freeSeatsNear({
+      const lookup = (reach: { rows: number; numbers: number }): AlternativesLookup => ({
         eventId: event.id,
         seatsPerRow: event.seats_per_row,
         requested,
-        windows: windowsAround(event, requested, NEAR),
+        windows: windowsAround(event, requested, reach),
         limit: count,
       });
-      if (near.length >= count) return near;
-      return repository.freeSeatsNear({
-        eventId: event.id,
-        seatsPerRow: event.seats_per_row,
-        requested,
-        windows: windowsAround(event, requested, WIDER),
-        limit: count,
-      });
+      const near = await findNear(lookup(NEAR));
+      return near.length >= count ? near : findNear(lookup(WIDER));
     },
   };
 }
