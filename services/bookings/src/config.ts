@@ -47,6 +47,8 @@ export const BookingsConfigSchema = Type.Object({
       url: Type.String({ default: 'http://127.0.0.1:8082', minLength: 1 }),
       /** Per-call timeout. @defaultValue 5000 */
       timeoutMs: Type.Integer({ default: 5000, minimum: 100 }),
+      /** Calls in flight at once per process (more wait in line). @defaultValue 64 */
+      maxConcurrent: Type.Integer({ default: 64, minimum: 1, maximum: 10_000 }),
       /** Payment window asked for when locking a hold; 0 uses the event service's default. @defaultValue 0 */
       lockSeconds: Type.Integer({ default: 0, minimum: 0, maximum: 86400 }),
     },
@@ -135,6 +137,7 @@ export function loadBookingsConfig(
       BOOKINGS_PORT: 'http.port',
       EVENTS_URL: 'events.url',
       EVENTS_TIMEOUT_MS: 'events.timeoutMs',
+      EVENTS_MAX_CONCURRENT: 'events.maxConcurrent',
       PAYMENT_LATENCY_MS: 'payments.latencyMs',
       PAYMENT_TRANSIENT_FAILURES: 'payments.transientFailures',
       WORKER_ENABLED: 'worker.enabled',

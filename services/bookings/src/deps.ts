@@ -75,7 +75,13 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const events =
-    given.eventsClient ?? createHttpEventsClient({ baseUrl: config.events.url, timeoutMs: config.events.timeoutMs, jwt: config.jwt });
+    given.eventsClient ??
+    createHttpEventsClient({
+      baseUrl: config.events.url,
+      timeoutMs: config.events.timeoutMs,
+      maxConcurrent: config.events.maxConcurrent,
+      jwt: config.jwt,
+    });
   const gateway =
     given.gateway ??
     createSimulatedGateway({ db, latencyMs: config.payments.latencyMs, transientFailures: config.payments.transientFailures });
@@ -94,9 +100,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
   const metrics = createBookingsMetrics(() => streams.size);
 
   const bookings = createBookingsService({
-    db,
     bookings: bookingsRepository,
-    outbox,
     signal: outboxSignal,
     events,
     bookingRequestsTopic: config.kafka.topics.bookingRequests,
@@ -106,9 +110,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
   });
 
   const processing: ProcessBookingDeps = {
-    db,
     bookings: bookingsRepository,
-    outbox,
     signal: outboxSignal,
     status,
     events,

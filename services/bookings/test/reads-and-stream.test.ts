@@ -33,34 +33,30 @@ let seq = 0;
 async function seedBooking(user: TestUser, patch: Partial<{ total_cents: number; seats: string[]; event_name: string }> = {}) {
   const holdId = randomUUID();
   seq++;
-  const row = await svc.deps.db.transaction((tx) =>
-    svc.deps.bookingsRepository.insertIfAbsent(tx, {
-      id: bookingIdForHold(holdId),
-      hold_id: holdId,
-      user_id: user.userId,
-      user_email: user.email,
-      user_name: 'booker',
-      idempotency_key: null,
-      event_id: randomUUID(),
-      event_name: patch.event_name ?? `Concert ${seq}`,
-      venue: 'Main Hall',
-      event_date: '2030-05-01T20:00:00.000Z',
-      seats: patch.seats ?? ['A1', 'A2'],
-      total_cents: patch.total_cents ?? 19998,
-      currency: 'USD',
-      payment_method: 'visa',
-      traceparent: null,
-    }),
+  const { rows } = await svc.deps.db.query<{ id: string }>(
+    `INSERT INTO bookings (id, hold_id, user_id, user_email, user_name, event_id, event_name, venue, event_date, seats, total_cents, payment_method)
+     VALUES ($1, $2, $3, $4, 'booker', $5, $6, 'Main Hall', '2030-05-01T20:00:00.000Z', $7, $8, 'visa') RETURNING id`,
+    [
+      bookingIdForHold(holdId),
+      holdId,
+      user.userId,
+      user.email,
+      randomUUID(),
+      patch.event_name ?? `Concert ${seq}`,
+      patch.seats ?? ['A1', 'A2'],
+      patch.total_cents ?? 19998,
+    ],
   );
+  const row = await svc.deps.bookingsRepository.findById(rows[0]!.id);
   return row!;
 }
 
 const finishDeps = () => svc.deps.processing;
 async function confirm(row: BookingRow) {
-  return finishBooking(finishDeps(), row.id, { status: 'confirmed', paymentId: randomUUID() });
+  return finishBooking(finishDeps(), row, { status: 'confirmed', paymentId: randomUUID() });
 }
 async function fail(row: BookingRow, reason = 'Payment declined: Card declined') {
-  return finishBooking(finishDeps(), row.id, { status: 'failed', paymentStatus: 'failed', reason });
+  return finishBooking(finishDeps(), row, { status: 'failed', paymentStatus: 'failed', reason });
 }
 
 describe('GET /api/booking/:id and /status', () => {

@@ -1,4 +1,5 @@
 import type { Queryable } from '@ticketing/db';
+import type { OutboxRow } from '../outbox/outbox.repository.ts';
 
 export type BookingStatus = 'processing' | 'confirmed' | 'failed';
 export type PaymentStatus = 'pending' | 'processing' | 'captured' | 'failed' | 'refunded';
@@ -83,16 +84,23 @@ export function createBookingsRepository(db: Queryable) {
       one(`SELECT ${COLUMNS} FROM bookings WHERE user_id = $1 AND idempotency_key = $2`, [userId, key]),
 
     /**
-     * Inserts the booking unless one already exists for its hold (or its idempotency key):
-     * returns the new row, or undefined when nothing was inserted.
+     * Inserts the booking and, only if it was inserted, its outbox message: one statement, so one
+     * round trip and one atomic commit. Undefined when a booking for the hold (or the
+     * idempotency key) already exists.
      */
-    insertIfAbsent: (tx: Queryable, b: NewBooking) =>
+    insertWithOutbox: (b: NewBooking, message: OutboxRow) =>
       one(
-        `INSERT INTO bookings (id, hold_id, user_id, user_email, user_name, idempotency_key, event_id, event_name, venue,
-                               event_date, seats, total_cents, currency, payment_method, traceparent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-         ON CONFLICT DO NOTHING
-         RETURNING ${COLUMNS}`,
+        `WITH ins AS (
+           INSERT INTO bookings (id, hold_id, user_id, user_email, user_name, idempotency_key, event_id, event_name, venue,
+                                 event_date, seats, total_cents, currency, payment_method, traceparent)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+           ON CONFLICT DO NOTHING
+           RETURNING ${COLUMNS}
+         ), msg AS (
+           INSERT INTO outbox (id, topic, key, value, headers)
+           SELECT $16, $17, ins.id::text, $18::json, $19::jsonb FROM ins
+         )
+         SELECT * FROM ins`,
         [
           b.id,
           b.hold_id,
@@ -109,8 +117,11 @@ export function createBookingsRepository(db: Queryable) {
           b.currency,
           b.payment_method,
           b.traceparent,
+          message.id,
+          message.topic,
+          JSON.stringify(message.value),
+          JSON.stringify(message.headers),
         ],
-        tx,
       ),
 
     /** pending → processing, just before the charge; undefined when the booking is not pending. */
@@ -141,27 +152,39 @@ export function createBookingsRepository(db: Queryable) {
       ),
 
     /**
-     * Moves a booking to its final state, once: the WHERE status = 'processing' makes every later
-     * attempt (redelivery, reconciler, second worker) a no-op that returns undefined.
+     * Moves a booking to its final state, once, and writes its notification in the same
+     * statement: the WHERE status = 'processing' makes every later attempt (redelivery,
+     * reconciler, second worker) a no-op that returns undefined and writes no message.
      */
-    finalize: (tx: Queryable, id: string, outcome: FinalOutcome) =>
-      outcome.status === 'confirmed'
-        ? one(
-            `UPDATE bookings SET status = 'confirmed', payment_status = 'captured', payment_id = $2, error_message = NULL,
-                    confirmed_at = now(), version = version + 1, updated_at = now()
-              WHERE id = $1 AND status = 'processing'
-              RETURNING ${COLUMNS}`,
-            [id, outcome.paymentId],
-            tx,
-          )
-        : one(
-            `UPDATE bookings SET status = 'failed', payment_status = $2, payment_id = COALESCE($3, payment_id), error_message = $4,
-                    failed_at = now(), version = version + 1, updated_at = now()
-              WHERE id = $1 AND status = 'processing'
-              RETURNING ${COLUMNS}`,
-            [id, outcome.paymentStatus, outcome.paymentId ?? null, outcome.reason],
-            tx,
-          ),
+    finalizeWithOutbox(id: string, outcome: FinalOutcome, message: OutboxRow) {
+      const confirmed = outcome.status === 'confirmed';
+      return one(
+        `WITH upd AS (
+           UPDATE bookings
+              SET status = $2::text, payment_status = $3::text, payment_id = COALESCE($4::text, payment_id), error_message = $5::text,
+                  confirmed_at = CASE WHEN $2::text = 'confirmed' THEN now() END,
+                  failed_at = CASE WHEN $2::text = 'failed' THEN now() END,
+                  version = version + 1, updated_at = now()
+            WHERE id = $1 AND status = 'processing'
+            RETURNING ${COLUMNS}
+         ), msg AS (
+           INSERT INTO outbox (id, topic, key, value, headers)
+           SELECT $6, $7, upd.id::text, $8::json, $9::jsonb FROM upd
+         )
+         SELECT * FROM upd`,
+        [
+          id,
+          outcome.status,
+          confirmed ? 'captured' : outcome.paymentStatus,
+          confirmed ? outcome.paymentId : (outcome.paymentId ?? null),
+          confirmed ? null : outcome.reason,
+          message.id,
+          message.topic,
+          JSON.stringify(message.value),
+          JSON.stringify(message.headers),
+        ],
+      );
+    },
 
     /**
      * Claims bookings that have been processing without any change for `olderThanSeconds`:

@@ -1,58 +1,56 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '@ticketing/db';
-import type { OutboxRepository } from '../outbox/outbox.repository.ts';
 import type { OutboxSignal } from '../outbox/outbox-signal.ts';
 import type { StatusPublisher } from '../stream/status-publisher.ts';
 import type { BookingRow, BookingsRepository, FinalOutcome } from './bookings.repository.ts';
 import { fromCents } from './money.ts';
 
 export interface FinishDeps {
-  db: Database;
   bookings: BookingsRepository;
-  outbox: OutboxRepository;
   signal: OutboxSignal;
   status: StatusPublisher;
   notificationRequestsTopic: string;
   onFinished?: (row: BookingRow) => void;
 }
 
-/** The `notification-requests` value of the contract for a final booking. */
-export function notificationFor(row: BookingRow) {
+type Snapshot = Pick<BookingRow, 'id' | 'user_email' | 'user_name' | 'event_name' | 'venue' | 'event_date' | 'seats' | 'total_cents'>;
+
+/** The `notification-requests` value of the contract for a booking's final outcome. */
+export function notificationFor(booking: Snapshot, outcome: FinalOutcome) {
   const bookingData: Record<string, unknown> = {
-    booking_id: row.id,
-    event_name: row.event_name,
-    venue: row.venue,
-    event_date: row.event_date.toISOString(),
-    seats: row.seats,
-    total_amount: fromCents(row.total_cents),
-    user_name: row.user_name,
+    booking_id: booking.id,
+    event_name: booking.event_name,
+    venue: booking.venue,
+    event_date: booking.event_date.toISOString(),
+    seats: booking.seats,
+    total_amount: fromCents(booking.total_cents),
+    user_name: booking.user_name,
   };
-  if (row.status === 'failed') bookingData.reason = row.error_message ?? 'The booking could not be completed';
+  if (outcome.status === 'failed') bookingData.reason = outcome.reason;
   return {
-    type: row.status === 'confirmed' ? 'booking_confirmed' : 'booking_failed',
-    recipient_email: row.user_email,
+    type: outcome.status === 'confirmed' ? 'booking_confirmed' : 'booking_failed',
+    recipient_email: booking.user_email,
     booking_data: bookingData,
     timestamp: new Date().toISOString(),
   };
 }
 
 /**
- * Stores a booking's final outcome and its notification in one transaction, once: when the
- * booking is already final nothing is written and undefined is returned. Subscribers are told
- * after the commit.
+ * Stores a booking's final outcome and its notification atomically (one statement), once: when
+ * the booking is already final nothing is written and undefined is returned. Subscribers are
+ * told after the commit. `booking` gives the fields the notification needs (they never change
+ * after submit).
  */
-export async function finishBooking(deps: FinishDeps, bookingId: string, outcome: FinalOutcome): Promise<BookingRow | undefined> {
-  const row = await deps.db.transaction(async (tx) => {
-    const updated = await deps.bookings.finalize(tx, bookingId, outcome);
-    if (!updated) return undefined;
-    await deps.outbox.insert(tx, {
-      id: randomUUID(),
-      topic: deps.notificationRequestsTopic,
-      key: updated.id,
-      headers: updated.traceparent ? { traceparent: updated.traceparent } : {},
-      value: notificationFor(updated),
-    });
-    return updated;
+export async function finishBooking(
+  deps: FinishDeps,
+  booking: Snapshot & Pick<BookingRow, 'traceparent'>,
+  outcome: FinalOutcome,
+): Promise<BookingRow | undefined> {
+  const row = await deps.bookings.finalizeWithOutbox(booking.id, outcome, {
+    id: randomUUID(),
+    topic: deps.notificationRequestsTopic,
+    key: booking.id,
+    headers: booking.traceparent ? { traceparent: booking.traceparent } : {},
+    value: notificationFor(booking, outcome),
   });
   if (row) {
     deps.signal.notify();

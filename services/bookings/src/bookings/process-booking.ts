@@ -45,16 +45,18 @@ const refundKey = (bookingId: string) => `refund:${bookingId}`;
  * Throws TransientError when a dependency could not answer, so the bus retries later.
  */
 export async function processBooking(deps: ProcessBookingDeps, bookingId: string, ctx: CallContext = {}): Promise<void> {
-  const booking = await deps.bookings.findById(bookingId);
-  if (!booking) throw new UnrecoverableError(`booking ${bookingId} does not exist`);
-  if (booking.status !== 'processing') return;
+  // The first delivery (the usual case) marks the payment as started in the same statement that reads the booking.
+  let booking = await deps.bookings.markPaymentProcessing(bookingId);
+  if (booking) {
+    deps.status.publish(booking);
+  } else {
+    booking = await deps.bookings.findById(bookingId);
+    if (!booking) throw new UnrecoverableError(`booking ${bookingId} does not exist`);
+    if (booking.status !== 'processing') return;
+  }
 
   let paymentId = booking.payment_id;
   if (booking.payment_status !== 'captured' || paymentId === null) {
-    if (booking.payment_status === 'pending') {
-      const marked = await deps.bookings.markPaymentProcessing(bookingId);
-      if (marked) deps.status.publish(marked);
-    }
     const result = await deps.gateway.charge({
       idempotencyKey: booking.id,
       amountCents: Number(booking.total_cents),
@@ -64,7 +66,7 @@ export async function processBooking(deps: ProcessBookingDeps, bookingId: string
     });
     if (result.status === 'declined') {
       await releaseQuietly(deps, booking, 'payment_declined', ctx);
-      await finishBooking(deps, bookingId, {
+      await finishBooking(deps, booking, {
         status: 'failed',
         paymentStatus: 'failed',
         paymentId: result.paymentId,
@@ -96,7 +98,7 @@ export async function processBooking(deps: ProcessBookingDeps, bookingId: string
   } catch (err) {
     if (err instanceof DomainError && HOLD_LOST.has(err.code)) {
       await deps.gateway.refund({ paymentId, idempotencyKey: refundKey(bookingId) });
-      await finishBooking(deps, bookingId, {
+      await finishBooking(deps, booking, {
         status: 'failed',
         paymentStatus: 'refunded',
         paymentId,
@@ -109,7 +111,7 @@ export async function processBooking(deps: ProcessBookingDeps, bookingId: string
     }
     throw err;
   }
-  await finishBooking(deps, bookingId, { status: 'confirmed', paymentId });
+  await finishBooking(deps, booking, { status: 'confirmed', paymentId });
 }
 
 /** Releases the hold of a failed booking; a hold already gone or not ours is fine (its seats are not ours to free). */
@@ -150,7 +152,7 @@ export async function settleBooking(
       if (hold.status === 'confirmed' && hold.booking_id === bookingId) {
         const charge = await deps.gateway.findCharge(bookingId);
         if (charge?.status === 'captured' && !charge.refunded) {
-          return finishBooking(deps, bookingId, { status: 'confirmed', paymentId: charge.paymentId });
+          return finishBooking(deps, booking, { status: 'confirmed', paymentId: charge.paymentId });
         }
         deps.logger.error({ booking_id: bookingId }, 'hold confirmed without a captured payment');
       }
@@ -162,7 +164,7 @@ export async function settleBooking(
   const charge = await deps.gateway.findCharge(bookingId);
   if (charge?.status === 'captured') {
     await deps.gateway.refund({ paymentId: charge.paymentId, idempotencyKey: refundKey(bookingId) });
-    return finishBooking(deps, bookingId, { status: 'failed', paymentStatus: 'refunded', paymentId: charge.paymentId, reason });
+    return finishBooking(deps, booking, { status: 'failed', paymentStatus: 'refunded', paymentId: charge.paymentId, reason });
   }
-  return finishBooking(deps, bookingId, { status: 'failed', paymentStatus: 'failed', paymentId: charge?.paymentId ?? null, reason });
+  return finishBooking(deps, booking, { status: 'failed', paymentStatus: 'failed', paymentId: charge?.paymentId ?? null, reason });
 }

@@ -1,19 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { UserClaims } from '@ticketing/auth';
 import { newTraceparent } from '@ticketing/bus';
-import type { Database } from '@ticketing/db';
 import { DomainError, TransientError } from '@ticketing/errors';
 import type { EventsClient, Hold } from '../clients/events-client.ts';
-import type { OutboxRepository } from '../outbox/outbox.repository.ts';
 import type { OutboxSignal } from '../outbox/outbox-signal.ts';
 import { bookingIdForHold } from './booking-id.ts';
 import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
 import { toCents } from './money.ts';
 
 export interface SubmitBookingDeps {
-  db: Database;
   bookings: BookingsRepository;
-  outbox: OutboxRepository;
   signal: OutboxSignal;
   events: EventsClient;
   bookingRequestsTopic: string;
@@ -75,7 +71,7 @@ function assertBookable(hold: Hold, user: UserClaims, bookingId: string, amountC
  * Accepts a booking for a hold: the booking id is derived from the hold id, so concurrent
  * submits and client retries all target one booking. The hold is validated and locked through
  * the event service, then the booking and its `booking-requests` outbox row are written in one
- * transaction; the relay publishes it and a worker charges and confirms.
+ * statement (one atomic commit); the relay publishes it and a worker charges and confirms.
  */
 export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookingInput): Promise<SubmitBookingResult> {
   const { user } = input;
@@ -126,8 +122,9 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
 
   const traceparent = input.traceparent !== undefined && TRACEPARENT.test(input.traceparent) ? input.traceparent : newTraceparent();
   const userName = displayName(user);
-  const inserted = await deps.db.transaction(async (tx) => {
-    const row = await deps.bookings.insertIfAbsent(tx, {
+  const eventDate = new Date(locked.event_date).toISOString();
+  const inserted = await deps.bookings.insertWithOutbox(
+    {
       id: bookingId,
       hold_id: holdId,
       user_id: user.user_id,
@@ -137,36 +134,34 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
       event_id: locked.event_id,
       event_name: locked.event_name,
       venue: locked.venue,
-      event_date: locked.event_date,
+      event_date: eventDate,
       seats: locked.seats,
       total_cents: amountCents,
       currency: deps.currency,
       payment_method: input.paymentMethod,
       traceparent,
-    });
-    if (!row) return undefined;
-    await deps.outbox.insert(tx, {
+    },
+    {
       id: randomUUID(),
       topic: deps.bookingRequestsTopic,
-      key: row.id,
+      key: bookingId,
       headers: { traceparent },
       value: {
-        booking_id: row.id,
-        user_id: row.user_id,
-        user_email: row.user_email,
-        user_name: row.user_name,
-        hold_id: row.hold_id,
-        event_id: row.event_id,
-        event_name: row.event_name,
-        venue: row.venue,
-        event_date: row.event_date.toISOString(),
-        seats: row.seats,
+        booking_id: bookingId,
+        user_id: user.user_id,
+        user_email: user.email,
+        user_name: userName,
+        hold_id: holdId,
+        event_id: locked.event_id,
+        event_name: locked.event_name,
+        venue: locked.venue,
+        event_date: eventDate,
+        seats: locked.seats,
         payment_info: { payment_method: input.paymentMethod, amount: input.amount },
         timestamp: new Date().toISOString(),
       },
-    });
-    return row;
-  });
+    },
+  );
 
   if (inserted) {
     deps.signal.notify();

@@ -32,6 +32,12 @@ export interface EventsClient {
 export interface HttpEventsClientOptions {
   baseUrl: string;
   timeoutMs: number;
+  /**
+   * Calls in flight at once from this process; more wait their turn here. Keeps a busy worker
+   * pool (hundreds of bookings in flight) from opening a connection per booking and from
+   * flooding the event service's database pool. @defaultValue 64
+   */
+  maxConcurrent?: number;
   jwt: { internalSecret: string; issuer: string };
   /** @defaultValue bookings */
   service?: string;
@@ -63,7 +69,26 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
     return token;
   };
 
+  const limit = Math.max(1, opts.maxConcurrent ?? 64);
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const acquire = () => (active < limit ? (active++, Promise.resolve()) : new Promise<void>((resolve) => waiting.push(resolve)));
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else active--;
+  };
+
   async function call(method: 'GET' | 'POST', path: string, body: unknown, ctx: CallContext = {}): Promise<Hold> {
+    await acquire();
+    try {
+      return await send(method, path, body, ctx);
+    } finally {
+      release();
+    }
+  }
+
+  async function send(method: 'GET' | 'POST', path: string, body: unknown, ctx: CallContext): Promise<Hold> {
     const headers: Record<string, string> = { authorization: `Bearer ${internalToken()}`, accept: 'application/json' };
     if (ctx.requestId) headers['x-request-id'] = ctx.requestId;
     if (body !== undefined) headers['content-type'] = 'application/json';

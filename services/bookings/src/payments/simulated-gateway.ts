@@ -60,16 +60,19 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
     return n ? Number(n[1]) : 0;
   }
 
-  async function decide(req: ChargeRequest): Promise<ChargeResult> {
-    const existing = await findRow(req.idempotencyKey);
-    if (existing) {
-      if (Number(existing.amount_cents) !== req.amountCents) {
-        throw new DomainError('idempotency_conflict', 'This idempotency key was used for a different amount');
-      }
-      return toResult(existing);
+  const sameCharge = (row: ChargeRow, req: ChargeRequest): ChargeResult => {
+    if (Number(row.amount_cents) !== req.amountCents) {
+      throw new DomainError('idempotency_conflict', 'This idempotency key was used for a different amount');
     }
+    return toResult(row);
+  };
+
+  async function decide(req: ChargeRequest): Promise<ChargeResult> {
     const failures = failsTransiently(req.method);
     if (failures > 0) {
+      // Attempts are only counted while no charge exists for the key.
+      const existing = await findRow(req.idempotencyKey);
+      if (existing) return sameCharge(existing, req);
       const { rows } = await db.query<{ attempts: number }>(
         `INSERT INTO gateway_attempts (idempotency_key, attempts) VALUES ($1, 1)
          ON CONFLICT (idempotency_key) DO UPDATE SET attempts = gateway_attempts.attempts + 1
@@ -81,6 +84,7 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
     }
     const reason = (TEST_METHODS as Record<string, string>)[req.method];
     const status = reason === undefined ? 'captured' : 'declined';
+    // Insert first (one round trip for a new charge); a key already used answers with its first charge.
     const inserted = await db.query<ChargeRow>(
       `INSERT INTO gateway_charges (payment_id, idempotency_key, reference, amount_cents, currency, method, status, reason)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -88,9 +92,8 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
        RETURNING payment_id, amount_cents, status, reason, refunded_at`,
       [randomUUID(), req.idempotencyKey, req.reference ?? null, req.amountCents, req.currency, req.method, status, reason ?? null],
     );
-    // A concurrent call with the same key won the insert: answer with its charge.
-    const row = inserted.rows[0] ?? (await findRow(req.idempotencyKey));
-    return toResult(row!);
+    if (inserted.rows[0]) return toResult(inserted.rows[0]);
+    return sameCharge((await findRow(req.idempotencyKey))!, req);
   }
 
   return {

@@ -1,7 +1,7 @@
 import type { Cache } from '@ticketing/cache';
 import type { Logger } from '@ticketing/http';
 import type { BookingRow } from '../bookings/bookings.repository.ts';
-import { toStatusUpdate } from '../bookings/bookings.views.ts';
+import { toStatusUpdate, type StatusUpdate } from '../bookings/bookings.views.ts';
 
 /** One channel for every booking: each API process holds one subscription and fans out in-process. */
 export const STATUS_CHANNEL = 'bookings:status';
@@ -11,16 +11,28 @@ export interface StatusPublisher {
   publish(row: BookingRow): void;
 }
 
+/**
+ * Publishes status changes on the status channel. Changes made in the same turn of the event
+ * loop go out as one message (a JSON array): under load that is one Redis write for many
+ * bookings instead of one each, at the cost of no added delay.
+ */
 export function createStatusPublisher(cache: Cache, logger: Logger): StatusPublisher {
   let lastWarn = 0;
+  let pending: StatusUpdate[] = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    cache.publish(STATUS_CHANNEL, JSON.stringify(batch.length === 1 ? batch[0] : batch)).catch((err: unknown) => {
+      if (Date.now() - lastWarn > 10_000) {
+        lastWarn = Date.now();
+        logger.warn({ err: (err as Error).message }, 'status publish failed (streams will resync)');
+      }
+    });
+  };
   return {
     publish(row) {
-      cache.publish(STATUS_CHANNEL, JSON.stringify(toStatusUpdate(row))).catch((err: unknown) => {
-        if (Date.now() - lastWarn > 10_000) {
-          lastWarn = Date.now();
-          logger.warn({ err: (err as Error).message }, 'status publish failed (streams will resync)');
-        }
-      });
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(toStatusUpdate(row));
     },
   };
 }

@@ -52,14 +52,18 @@ export function createStreamHub(opts: StreamHubOptions): StreamHub {
     for (const sink of [...sinks]) sink.deliver(update);
   };
 
+  // A message is one update, or an array of the updates a publisher made in one turn.
   const onMessage = (message: string) => {
-    let update: StatusUpdate;
+    let parsed: unknown;
     try {
-      update = JSON.parse(message) as StatusUpdate;
+      parsed = JSON.parse(message);
     } catch {
       return;
     }
-    if (typeof update?.booking_id === 'string' && typeof update.version === 'number') dispatch(update);
+    for (const update of Array.isArray(parsed) ? parsed : [parsed]) {
+      const u = update as StatusUpdate | null;
+      if (typeof u?.booking_id === 'string' && typeof u.version === 'number') dispatch(u);
+    }
   };
 
   async function resyncOnce() {
