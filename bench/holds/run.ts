@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -166,6 +166,8 @@ interface Row {
   p50: number | string;
   p99: number | string;
   errorRate: number;
+  /** The machine's 1-minute load average when the run ended (other work on the box skews runs). */
+  load: number;
 }
 
 async function runAutocannon(baseUrl: string, scenario: string, rate: number, groupCommit: boolean): Promise<Row> {
@@ -210,6 +212,7 @@ async function runAutocannon(baseUrl: string, scenario: string, rate: number, gr
     p50: result.latency.p50,
     p99: result.latency.p99,
     errorRate: total === 0 ? 0 : (total - good) / total,
+    load: loadavg()[0]!,
   };
 }
 
@@ -280,6 +283,7 @@ async function runPgbench(baseUrl: string, scenario: string): Promise<Row> {
     p50: `avg ${latency}`,
     p99: '',
     errorRate: processed + failed === 0 ? 0 : failed / (processed + failed),
+    load: loadavg()[0]!,
   };
 }
 
@@ -296,6 +300,7 @@ function print(rows: (Row & { ratio?: number })[]): void {
     'p99 ms',
     'errors',
     '÷ pgbench beside (hot: req/s)',
+    'load',
   ];
   const lines = rows.map((r) => [
     r.scenario,
@@ -309,6 +314,7 @@ function print(rows: (Row & { ratio?: number })[]): void {
     r.p99,
     `${(r.errorRate * 100).toFixed(2)} %`,
     r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
+    r.load.toFixed(1),
   ]);
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);

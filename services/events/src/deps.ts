@@ -99,6 +99,12 @@ export async function createEventsDeps(
     registers: [metrics],
   });
 
+  const batchFallbacks = new Counter({
+    name: 'seat_hold_batch_fallbacks_total',
+    help: 'Batches that failed as a whole and were decided request by request',
+    registers: [metrics],
+  });
+
   const eventCache = createEventCache(cache, config.cache, logger);
   const hub = createSeatStreamHub(cache, logger);
   const changes = createSeatChanges({ eventCache, cache, hub, bus, topic: config.kafka.seatEventsTopic, logger });
@@ -111,7 +117,6 @@ export async function createEventsDeps(
   const holdsRepository = createHoldsRepository(db);
   const batcher = config.groupCommit.enabled
     ? createHoldBatcher({
-        db,
         repository: holdsRepository,
         logger,
         windowMs: config.groupCommit.windowMs,
@@ -121,6 +126,7 @@ export async function createEventsDeps(
           batchSizes.observe(size);
           batchSeconds.observe(seconds);
         },
+        onFallback: () => batchFallbacks.inc(),
       })
     : undefined;
   const holdSeats = createHoldSeats({

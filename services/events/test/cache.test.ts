@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRedisCache, type Cache } from '@ticketing/cache';
 import { testInfra, uniqueId } from '@ticketing/testing';
-import { createEvent, expireHold, startEvents, type EventsServer } from './helpers.ts';
+import { createEvent, expireAndSweep, expireHold, startEvents, type EventsServer } from './helpers.ts';
 
 describe('Redis caching', () => {
   let server: EventsServer;
@@ -54,8 +54,7 @@ describe('Redis caching', () => {
     const third = await server.api('POST', `/api/events/${id}/hold`, { token: owner.token, body: { seat_numbers: ['C1', 'C2', 'C3'] } });
     assert.equal(await available(id), 86);
     assert.equal((await server.api('GET', `/api/events/${id}/seats`)).body.rows[2].seats[0].status, 'held');
-    await expireHold(server.sql, third.body.hold_id);
-    await server.deps.sweeper.sweepOnce();
+    await expireAndSweep(server, third.body.hold_id);
     assert.equal(await available(id), 89);
     assert.equal((await server.api('GET', `/api/events/${id}/seats`)).body.rows[2].seats[0].status, 'available');
   });

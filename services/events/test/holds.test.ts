@@ -396,11 +396,11 @@ for (const profile of PROFILES) {
         const { eventId, buyer } = await setup();
         const stale = await hold(eventId, buyer.token, ['J1', 'J2']);
         const live = await hold(eventId, server.user().token, ['J5']);
-        await expireHold(sql, stale.body.hold_id, [server]);
+        await expireHold(sql, stale.body.hold_id, [server], 365 * 86400);
         // Someone takes J2 after the expiry, before the sweep.
         const taker = await hold(eventId, server.user().token, ['J2']);
         assert.equal(taker.status, 201);
-        await server.deps.sweeper.sweepOnce();
+        await server.deps.sweeper.sweepOnce(1);
         const { rows } = await sql.query<{ id: string; status: string }>(
           `SELECT id, status FROM holds WHERE id = ANY($1) ORDER BY created_at`,
           [[stale.body.hold_id, live.body.hold_id, taker.body.hold_id]],

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { issueInternalToken } from '@ticketing/auth';
 import type { ApiRequest } from '@ticketing/testing';
-import { assertError, createEvent, expireHold, PROFILES, startEvents, type EventsServer } from './helpers.ts';
+import { assertError, createEvent, expireAndSweep, expireHold, PROFILES, startEvents, type EventsServer } from './helpers.ts';
 
 let server: EventsServer;
 let api: ApiRequest;
@@ -142,9 +142,9 @@ for (const profile of PROFILES) {
         assertError(await lock(released.holdId, { user_id: released.buyer.userId, booking_id: uuid() }), 409, 'hold_not_active');
 
         const stale = await activeHold();
-        await expireHold(sql, stale.holdId, [server]);
+        await expireHold(sql, stale.holdId, [server], 365 * 86400);
         assertError(await lock(stale.holdId, { user_id: stale.buyer.userId, booking_id: uuid() }), 409, 'hold_expired');
-        await server.deps.sweeper.sweepOnce();
+        await server.deps.sweeper.sweepOnce(1);
         assertError(await lock(stale.holdId, { user_id: stale.buyer.userId, booking_id: uuid() }), 409, 'hold_expired');
       });
 
@@ -245,8 +245,7 @@ for (const profile of PROFILES) {
         const { holdId, buyer, eventId } = await activeHold();
         const bookingId = uuid();
         await lock(holdId, { user_id: buyer.userId, booking_id: bookingId });
-        await expireHold(sql, holdId, [server]);
-        await server.deps.sweeper.sweepOnce();
+        await expireAndSweep(server, holdId);
         assert.deepEqual(
           (await seats(eventId, ['A1', 'A2'])).map((s) => s.status),
           ['available', 'available'],

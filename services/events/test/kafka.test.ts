@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createKafkaBus, type IncomingMessage } from '@ticketing/bus';
 import { testInfra, uniqueId } from '@ticketing/testing';
-import { createEvent, expireHold, startEvents } from './helpers.ts';
+import { createEvent, expireAndSweep, startEvents } from './helpers.ts';
 
 async function waitFor<T>(predicate: () => T | undefined, timeoutMs = 30_000): Promise<T> {
   const started = Date.now();
@@ -38,8 +38,7 @@ describe('seat domain events on Kafka', () => {
       });
       await server.api('POST', `/internal/holds/${second}/confirm`, { token: server.internalToken, body: { booking_id: bookingId } });
       const third = await hold(['C1']);
-      await expireHold(server.sql, third);
-      await server.deps.sweeper.sweepOnce();
+      await expireAndSweep(server, third);
 
       // The sweeper is global: other tests' expired holds may show up too, keyed by their own events.
       const ours = () => received.filter((m) => m.key === id);

@@ -157,6 +157,7 @@ for (const groupCommit of [false, true]) {
             .join('\n'),
         );
         assert.ok(sum / count > 1.5, `average batch ${sum / count}`);
+        assert.match(metrics, /seat_hold_batch_fallbacks_total\{[^}]*\} 0\n/);
       });
     }
   });

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRedisCache } from '@ticketing/cache';
 import { testInfra, uniqueId } from '@ticketing/testing';
-import { assertError, createEvent, expireHold, startEvents, type EventsServer } from './helpers.ts';
+import { assertError, createEvent, expireAndSweep, startEvents, type EventsServer } from './helpers.ts';
 
 interface SseFrame {
   id?: string;
@@ -118,8 +118,7 @@ describe('GET /api/events/:id/seats/stream', () => {
       assert.deepEqual([booked.data.status, booked.data.seats], ['booked', ['C1']]);
 
       const third = await server.api('POST', `/api/events/${event.event_id}/hold`, { token: buyer.token, body: { seat_numbers: ['D4'] } });
-      await expireHold(server.sql, third.body.hold_id, [server]);
-      await server.deps.sweeper.sweepOnce();
+      await expireAndSweep(server, third.body.hold_id);
       const expired = await stream.next(seatsFrame('expired'));
       assert.deepEqual([expired.data.status, expired.data.seats], ['available', ['D4']]);
 

@@ -22,9 +22,10 @@ export function createHoldSweeper(opts: HoldSweeperOptions) {
   let running: Promise<number> | undefined;
   let stopped = false;
 
-  async function sweepOnce(): Promise<number> {
+  /** Sweeps due holds, `batchSize` at a time, oldest first, until none is left (or `maxBatches`). */
+  async function sweepOnce(maxBatches = Number.POSITIVE_INFINITY): Promise<number> {
     let total = 0;
-    for (;;) {
+    for (let batch = 1; ; batch++) {
       const swept = await opts.repository.sweepExpired(opts.batchSize, opts.lockedGraceSeconds);
       total += swept.length;
       await Promise.all(
@@ -39,7 +40,7 @@ export function createHoldSweeper(opts: HoldSweeperOptions) {
           }),
         ),
       );
-      if (swept.length < opts.batchSize || stopped) return total;
+      if (swept.length < opts.batchSize || stopped || batch >= maxBatches) return total;
     }
   }
 

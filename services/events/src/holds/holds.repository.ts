@@ -126,13 +126,6 @@ export interface SweptHold {
   freed: string[];
 }
 
-export interface BatchLocks {
-  /** Live holds per `${eventId}:${userId}`, counted after that pair's advisory lock. */
-  live: Map<string, number>;
-  /** The requested seats per `${eventId}:${seatNo}`, locked, with whether each is free. */
-  seats: Map<string, { label: string; free: boolean }>;
-}
-
 export function createHoldsRepository(db: Queryable) {
   return {
     async holdSeats(input: HoldSeatsInput, tx: Queryable = db): Promise<HoldSeatsOutcome> {
@@ -147,77 +140,49 @@ export function createHoldsRepository(db: Queryable) {
     },
 
     /**
-     * First step of a batch (group commit): the advisory lock and live-hold count of every
-     * (event, user), in sorted order, then every requested seat locked in (event, seat) order.
+     * Group commit: decides a batch of requests in one round trip (hold_seats_batch, migration
+     * 004), each exactly as the single statement would have alone, in arrival order.
      */
-    async lockForBatch(tx: Queryable, inputs: readonly HoldSeatsInput[]): Promise<BatchLocks> {
-      const pairs = inputs.flatMap((i) => i.seatNos.map((n) => [i.eventId, n] as const));
-      const { rows } = await tx.query<{ quotas: [string, string, number][] | null; seats: [string, number, string, boolean][] | null }>(
-        `WITH q AS MATERIALIZED (
-           SELECT json_agg(json_build_array(event_id, user_id, live)) AS quotas FROM lock_users_live_holds($1::uuid[], $2::uuid[])
-         ), locked AS (
-           SELECT s.event_id, s.seat_no, s.label, (s.status = 'available' OR (s.status = 'held' AND s.hold_expires_at <= now())) AS free
-             FROM seats s
-            WHERE (s.event_id, s.seat_no) IN (SELECT * FROM unnest($3::uuid[], $4::int[]))
-              AND (SELECT quotas IS NOT NULL FROM q)
-            ORDER BY s.event_id, s.seat_no
-              FOR UPDATE OF s
-         )
-         SELECT (SELECT quotas FROM q) AS quotas, (SELECT json_agg(json_build_array(event_id, seat_no, label, free)) FROM locked) AS seats`,
-        [inputs.map((i) => i.eventId), inputs.map((i) => i.userId), pairs.map((p) => p[0]), pairs.map((p) => p[1])],
-      );
-      const row = rows[0]!;
-      return {
-        live: new Map((row.quotas ?? []).map(([e, u, n]) => [`${e}:${u}`, n])),
-        seats: new Map((row.seats ?? []).map(([e, n, label, free]) => [`${e}:${n}`, { label, free }])),
-      };
-    },
-
-    /**
-     * Last step of a batch: inserts the winners' holds and marks their seats (locked by
-     * lockForBatch in this transaction). A hold whose event has started is not inserted.
-     */
-    async insertBatch(tx: Queryable, winners: readonly HoldSeatsInput[]): Promise<Map<string, HoldSeatsOutcome>> {
-      const pairs = winners.flatMap((w) => w.seatNos.map((n) => [w.holdId, w.eventId, w.userId, n] as const));
-      const { rows } = await tx.query<{
-        id: string;
-        seat_labels: string[];
-        expires_at: Date;
-        total_price: string;
-        seat_count: number;
-        updated: number;
-      }>(
-        `WITH p AS (
-           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[]) AS p(hold_id, event_id, user_id, seat_no)
-         ), h AS (
-           SELECT p.hold_id, p.event_id, p.user_id, array_agg(p.seat_no ORDER BY p.seat_no) AS seat_nos,
-                  array_agg(s.label ORDER BY p.seat_no) AS labels, count(*)::int AS n
-             FROM p JOIN seats s ON s.event_id = p.event_id AND s.seat_no = p.seat_no
-            GROUP BY p.hold_id, p.event_id, p.user_id
-         ), ins AS (
-           INSERT INTO holds (id, event_id, user_id, seat_nos, seat_labels, seat_count, total_price, status, expires_at)
-           SELECT h.hold_id, h.event_id, h.user_id, h.seat_nos, h.labels, h.n, e.price_per_seat * h.n, 'active',
-                  now() + make_interval(secs => e.hold_ttl_seconds)
-             FROM h JOIN events e ON e.id = h.event_id
-            WHERE e.event_date > now()
-           RETURNING id, seat_labels, seat_count, expires_at, total_price
-         ), upd AS (
-           UPDATE seats s SET status = 'held', hold_id = ins.id, hold_expires_at = ins.expires_at
-             FROM ins JOIN p ON p.hold_id = ins.id
-            WHERE s.event_id = p.event_id AND s.seat_no = p.seat_no
-           RETURNING ins.id
-         )
-         SELECT ins.id, ins.seat_labels, ins.expires_at, ins.total_price::text AS total_price, ins.seat_count,
-                (SELECT count(*) FROM upd WHERE upd.id = ins.id)::int AS updated
-           FROM ins`,
-        [pairs.map((p) => p[0]), pairs.map((p) => p[1]), pairs.map((p) => p[2]), pairs.map((p) => p[3])],
-      );
-      const out = new Map<string, HoldSeatsOutcome>();
-      for (const r of rows) {
-        if (r.updated !== r.seat_count) throw new Error(`hold ${r.id} marked ${r.updated} of ${r.seat_count} seats`);
-        out.set(r.id, { kind: 'held', holdId: r.id, labels: r.seat_labels, expiresAt: r.expires_at, totalPrice: r.total_price });
+    async holdSeatsBatch(inputs: readonly HoldSeatsInput[]): Promise<HoldSeatsOutcome[]> {
+      const first: number[] = [];
+      const seatNos: number[] = [];
+      for (const i of inputs) {
+        first.push(seatNos.length + 1);
+        seatNos.push(...i.seatNos);
       }
-      return out;
+      const { rows } = await db.query<{
+        req: number;
+        outcome: HoldSeatsOutcome['kind'];
+        live: number | null;
+        taken: string[] | null;
+        hold_id: string | null;
+        seat_labels: string[] | null;
+        expires_at: Date | null;
+        total_price: string | null;
+      }>('SELECT * FROM hold_seats_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::int[], $7::int[])', [
+        inputs.map((i) => i.holdId),
+        inputs.map((i) => i.eventId),
+        inputs.map((i) => i.userId),
+        inputs.map((i) => i.maxActiveHolds),
+        first,
+        inputs.map((i) => i.seatNos.length),
+        seatNos,
+      ]);
+      return rows.map((r): HoldSeatsOutcome => {
+        switch (r.outcome) {
+          case 'held':
+            if (r.total_price === 'partial' || r.hold_id === null) throw new Error(`hold ${r.hold_id} was not given all its seats`);
+            return { kind: 'held', holdId: r.hold_id, labels: r.seat_labels ?? [], expiresAt: r.expires_at!, totalPrice: r.total_price! };
+          case 'unavailable':
+            return { kind: 'unavailable', taken: r.taken ?? [] };
+          case 'limit_reached':
+            return { kind: 'limit_reached', live: r.live ?? 0 };
+          case 'sales_closed':
+            return { kind: 'sales_closed' };
+          case 'event_not_found':
+            return { kind: 'event_not_found' };
+        }
+      });
     },
 
     async findById(id: string, tx: Queryable = db): Promise<HoldRow | undefined> {
