@@ -13,7 +13,8 @@ import {
 } from './types.ts';
 
 export interface KafkaBusOptions {
-  brokers: string[];
+  /** `host:port` list, or one comma-separated string (as in KAFKA_BROKERS). */
+  brokers: string | readonly string[];
   clientId: string;
   logger?: {
     info: (obj: object, msg: string) => void;
@@ -37,9 +38,12 @@ export function toHeaders(m: OutgoingMessage): Record<string, string> {
 
 export function createKafkaBus(options: KafkaBusOptions): MessageBus {
   const log = options.logger;
+  const brokers = (typeof options.brokers === 'string' ? options.brokers.split(',') : [...options.brokers])
+    .map((b) => b.trim())
+    .filter(Boolean);
   const common = {
     clientId: options.clientId,
-    bootstrapBrokers: options.brokers,
+    bootstrapBrokers: brokers,
     connectTimeout: 5_000,
     retries: 3,
     retryDelay: 250,

@@ -91,6 +91,11 @@ export function createRedisCache(url: string, opts: { keyPrefix?: string } = {})
   };
 }
 
+/** The cache a service's `redis` config section asks for: Redis when enabled, else in-process. */
+export function createCacheFromConfig(redis: { enabled: boolean; url: string; keyPrefix: string }): Cache {
+  return redis.enabled ? createRedisCache(redis.url, { keyPrefix: redis.keyPrefix }) : createMemoryCache();
+}
+
 /** In-process cache for the embedded profile and for unit tests. */
 export function createMemoryCache(): Cache {
   const values = new Map<string, { value: string; expiresAt: number }>();

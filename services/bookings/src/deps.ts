@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createKafkaBus, type MessageBus } from '@ticketing/bus';
-import { createMemoryCache, createRedisCache, type Cache } from '@ticketing/cache';
+import { createCacheFromConfig, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
 import { createLogger, type Logger } from '@ticketing/http';
 import { createBookingsRepository, type BookingsRepository } from './bookings/bookings.repository.ts';
@@ -59,15 +59,11 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
       poolSize: config.database.poolSize,
       applicationName: 'bookings',
     });
-  const cache =
-    given.cache ?? (config.redis.enabled ? createRedisCache(config.redis.url, { keyPrefix: config.redis.keyPrefix }) : createMemoryCache());
+  const cache = given.cache ?? createCacheFromConfig(config.redis);
   const bus =
     given.bus ??
     createKafkaBus({
-      brokers: config.kafka.brokers
-        .split(',')
-        .map((b) => b.trim())
-        .filter(Boolean),
+      brokers: config.kafka.brokers,
       clientId: config.kafka.clientId,
       logger: logger.child({ component: 'bus' }),
     });

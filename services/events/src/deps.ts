@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { createKafkaBus, type MessageBus } from '@ticketing/bus';
-import { createMemoryCache, createRedisCache, type Cache } from '@ticketing/cache';
+import { createCacheFromConfig, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
 import { createLogger, type Logger } from '@ticketing/http';
 import type { EventsConfig } from './config.ts';
@@ -62,14 +62,13 @@ export async function createEventsDeps(
       }),
   );
   const db = tracked.db;
-  const cache =
-    given.cache ?? (config.redis.enabled ? createRedisCache(config.redis.url, { keyPrefix: config.redis.keyPrefix }) : createMemoryCache());
+  const cache = given.cache ?? createCacheFromConfig(config.redis);
   const ownBus = !given.bus && config.kafka.enabled;
   const bus =
     given.bus ??
     (ownBus
       ? createKafkaBus({
-          brokers: config.kafka.brokers.split(',').map((b) => b.trim()),
+          brokers: config.kafka.brokers,
           clientId: `${config.kafka.clientId}-events`,
           logger,
         })

@@ -74,10 +74,7 @@ export async function createNotificationsDeps(
   const bus =
     given.bus ??
     createKafkaBus({
-      brokers: config.kafka.brokers
-        .split(',')
-        .map((b) => b.trim())
-        .filter(Boolean),
+      brokers: config.kafka.brokers,
       clientId: `${config.kafka.clientId}-notifications`,
       logger,
     });

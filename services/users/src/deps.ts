@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createMemoryCache, createRateLimiter, createRedisCache, type Cache } from '@ticketing/cache';
+import { createCacheFromConfig, createRateLimiter, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
 import { DomainError } from '@ticketing/errors';
 import { createLogger, type Logger } from '@ticketing/http';
@@ -27,8 +27,7 @@ export async function createUsersDeps(
   const db =
     given.db ??
     createPostgresDatabase({ url: config.database.url, schema: 'users', poolSize: config.database.poolSize, applicationName: 'users' });
-  const cache =
-    given.cache ?? (config.redis.enabled ? createRedisCache(config.redis.url, { keyPrefix: config.redis.keyPrefix }) : createMemoryCache());
+  const cache = given.cache ?? createCacheFromConfig(config.redis);
   const { applied } = await runMigrations(db, MIGRATIONS_DIR);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
