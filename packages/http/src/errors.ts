@@ -15,17 +15,17 @@ export function installErrorHandler(app: FastifyInstance, statusMap: ErrorStatus
 
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = toErrorResponse(err, statuses);
-    if (status >= 500) {
+    if (status >= 500 && body.error === 'internal_error') {
       const errorId = randomUUID();
       body.details = { error_id: errorId };
       request.log.error({ err, error_id: errorId }, 'unhandled error');
+    } else if (status >= 500) {
+      // A deliberate 5xx (e.g. 503 while a dependency is down): expected, no stack trace needed.
+      request.log.warn({ error: body.error, status }, body.message);
     } else {
       request.log.info({ error: body.error, status }, body.message);
     }
-    if (status === 429 && err instanceof DomainError && typeof err.details?.retry_after_seconds === 'number') {
-      void reply.header('retry-after', String(err.details.retry_after_seconds));
-    }
-    if (status === 503 && err instanceof DomainError && typeof err.details?.retry_after_seconds === 'number') {
+    if ((status === 429 || status === 503) && err instanceof DomainError && typeof err.details?.retry_after_seconds === 'number') {
       void reply.header('retry-after', String(err.details.retry_after_seconds));
     }
     return reply.status(status).type('application/json; charset=utf-8').send(body);
