@@ -39,6 +39,7 @@ const { values: args } = parseArgs({
     streams: { type: 'string', default: '10000' },
     updates: { type: 'string', default: '5000' },
     'update-rate': { type: 'string', default: '500' },
+    events: { type: 'string', default: '20' },
     only: { type: 'string' },
   },
 });
@@ -231,7 +232,10 @@ async function endToEnd(db: Database) {
   });
 
   const owner = issueUserToken({ userId: randomUUID(), email: 'bench-owner@example.test', role: 'user' }, jwt).token;
-  const eventCount = Math.ceil(n / 5000);
+  // Bookings are spread over --events events: the event service keeps a per-event counter row
+  // that every confirmation of that event updates, so one event serialises its confirmations.
+  const eventCount = Math.max(Number(args.events), Math.ceil(n / 5000));
+  const perEvent = Math.ceil(n / eventCount);
   const eventIds: string[] = [];
   for (let e = 0; e < eventCount; e++) {
     const res = await post(`http://127.0.0.1:${eventsPort}/api/events`, owner, {
@@ -240,7 +244,7 @@ async function endToEnd(db: Database) {
       city: 'Bench',
       category: 'concert',
       event_date: new Date(Date.now() + 86400_000 * 30).toISOString(),
-      total_seats: 5000,
+      total_seats: Math.max(100, Math.ceil(perEvent / 100) * 100),
       price_per_seat: 25.5,
       seats_per_row: 100,
     });
@@ -248,18 +252,18 @@ async function endToEnd(db: Database) {
     eventIds.push(res.body.event_id);
   }
   const rows = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-  const label = (i: number) => {
-    const row = Math.floor((i % 5000) / 100);
+  const label = (seat: number) => {
+    const row = Math.floor(seat / 100);
     const letters = row < 26 ? rows[row] : rows[Math.floor(row / 26) - 1]! + rows[row % 26];
-    return `${letters}${(i % 100) + 1}`;
+    return `${letters}${(seat % 100) + 1}`;
   };
-  console.log(`preparing ${n} holds on ${eventCount} events…`);
+  console.log(`preparing ${n} holds on ${eventCount} events (${perEvent} each)…`);
   const prepStart = Date.now();
   const holds = await pool(n, 64, async (i) => {
     const userId = randomUUID();
     const token = issueUserToken({ userId, email: `bench-${i}@example.test`, role: 'user' }, jwt).token;
-    const res = await post(`http://127.0.0.1:${eventsPort}/api/events/${eventIds[Math.floor(i / 5000)]}/hold`, token, {
-      seat_numbers: [label(i)],
+    const res = await post(`http://127.0.0.1:${eventsPort}/api/events/${eventIds[i % eventCount]}/hold`, token, {
+      seat_numbers: [label(Math.floor(i / eventCount))],
     });
     if (res.status !== 201) throw new Error(`hold ${i}: ${res.status} ${JSON.stringify(res.body)}`);
     return { token, holdId: res.body.hold_id as string, total: res.body.total_price as number };
@@ -340,6 +344,7 @@ async function endToEnd(db: Database) {
   const seconds = (s.last.getTime() - s.first.getTime()) / 1000;
   return {
     bookings: n,
+    events: eventCount,
     accepted,
     rejected_by_status: Object.fromEntries(rejected),
     confirmed: Number(s.confirmed),
@@ -474,6 +479,7 @@ async function sseDelivery() {
     inflight.add(p);
   }
   await Promise.all(inflight);
+  const commitSeconds = (Date.now() - started) / 1000;
   const deadline = Date.now() + 30_000;
   while (completed < updates && Date.now() < deadline) await sleep(100);
   for (const r of requests) r.destroy();
@@ -484,6 +490,7 @@ async function sseDelivery() {
     streams_open: open,
     api_rss_mb_with_streams_open: rss ? Math.round(Number(rss) / 1048576) : undefined,
     outcomes: updates,
+    outcomes_committed_per_s: Math.round(updates / commitSeconds),
     delivered: completed,
     commit_to_client_ms: roundAll(summary(latencies), 1),
   };

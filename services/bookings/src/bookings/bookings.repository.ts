@@ -1,4 +1,5 @@
 import type { Queryable } from '@ticketing/db';
+import { byKey, createGroupCommit } from '../group-commit.ts';
 import type { OutboxRow } from '../outbox/outbox.repository.ts';
 
 export type BookingStatus = 'processing' | 'confirmed' | 'failed';
@@ -74,117 +75,195 @@ const COLUMNS = `id, hold_id, user_id, user_email, user_name, idempotency_key, e
   seats, total_cents, currency, payment_method, status, payment_status, payment_id, error_message, version, traceparent,
   created_at, updated_at, confirmed_at, failed_at`;
 
-export function createBookingsRepository(db: Queryable) {
-  const one = async (sql: string, params: readonly unknown[], q: Queryable = db) => (await q.query<BookingRow>(sql, params)).rows[0];
+/**
+ * The bookings SQL. The hot-path writes (insert with its message, payment started, payment
+ * captured, outcome with its notification) and the read by id are group-committed: calls made
+ * at the same time run as one set-based statement, each caller getting its own row back. Rows
+ * for one booking id are deduplicated within a batch, so the conditional updates keep their
+ * "exactly one winner" meaning.
+ */
+export function createBookingsRepository(db: Queryable, opts: { maxBatch?: number; maxInFlight?: number } = {}) {
+  const rowsById = (rows: BookingRow[]) => new Map(rows.map((r) => [r.id, r]));
+  const group = <I, O>(execute: (inputs: I[]) => Promise<O[]>) => createGroupCommit<I, O>({ execute, ...opts });
+  // A second call for one booking in the same batch sees the row as the first call left it: for a
+  // read that is the row, for a conditional write it is "not by you".
+  const asRead = (first: BookingRow | undefined) => first;
+  const lost = () => undefined;
+
+  const findByIdBatch = group<string, BookingRow | undefined>(
+    byKey(
+      (id) => id,
+      async (ids) => rowsById((await db.query<BookingRow>(`SELECT ${COLUMNS} FROM bookings WHERE id = ANY($1::uuid[])`, [ids])).rows),
+      asRead,
+    ),
+  );
+
+  const insertBatch = group<{ booking: NewBooking; message: OutboxRow }, BookingRow | undefined>(
+    byKey(
+      (i) => i.booking.id,
+      async (inputs) => {
+        const col = <K extends keyof NewBooking>(k: K) => inputs.map((i) => i.booking[k]);
+        const { rows } = await db.query<BookingRow>(
+          `WITH input AS (
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[],
+                                  $9::text[], $10::timestamptz[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::text[],
+                                  $16::uuid[], $17::text[], $18::text[], $19::text[])
+               AS t(id, hold_id, user_id, user_email, user_name, idempotency_key, event_id, event_name, venue, event_date, seats,
+                    total_cents, currency, payment_method, traceparent, msg_id, msg_topic, msg_value, msg_headers)
+           ), ins AS (
+             INSERT INTO bookings (id, hold_id, user_id, user_email, user_name, idempotency_key, event_id, event_name, venue,
+                                   event_date, seats, total_cents, currency, payment_method, traceparent)
+             SELECT id, hold_id, user_id, user_email, user_name, idempotency_key, event_id, event_name, venue, event_date,
+                    ARRAY(SELECT json_array_elements_text(seats::json)), total_cents, currency, payment_method, traceparent
+               FROM input
+             ON CONFLICT DO NOTHING
+             RETURNING ${COLUMNS}
+           ), msg AS (
+             INSERT INTO outbox (id, topic, key, value, headers)
+             SELECT i.msg_id, i.msg_topic, i.id::text, i.msg_value::json, i.msg_headers::jsonb FROM input i JOIN ins ON ins.id = i.id
+           )
+           SELECT * FROM ins`,
+          [
+            col('id'),
+            col('hold_id'),
+            col('user_id'),
+            col('user_email'),
+            col('user_name'),
+            col('idempotency_key'),
+            col('event_id'),
+            col('event_name'),
+            col('venue'),
+            col('event_date'),
+            inputs.map((i) => JSON.stringify(i.booking.seats)),
+            col('total_cents'),
+            col('currency'),
+            col('payment_method'),
+            col('traceparent'),
+            inputs.map((i) => i.message.id),
+            inputs.map((i) => i.message.topic),
+            inputs.map((i) => JSON.stringify(i.message.value)),
+            inputs.map((i) => JSON.stringify(i.message.headers)),
+          ],
+        );
+        return rowsById(rows);
+      },
+      lost,
+    ),
+  );
+
+  const markProcessingBatch = group<string, BookingRow | undefined>(
+    byKey(
+      (id) => id,
+      async (ids) =>
+        rowsById(
+          (
+            await db.query<BookingRow>(
+              `UPDATE bookings SET payment_status = 'processing', version = version + 1, updated_at = now()
+                WHERE id = ANY($1::uuid[]) AND status = 'processing' AND payment_status = 'pending'
+                RETURNING ${COLUMNS}`,
+              [ids],
+            )
+          ).rows,
+        ),
+      lost,
+    ),
+  );
+
+  const markCapturedBatch = group<{ id: string; paymentId: string }, BookingRow | undefined>(
+    byKey(
+      (i) => i.id,
+      async (inputs) =>
+        rowsById(
+          (
+            await db.query<BookingRow>(
+              `UPDATE bookings b SET payment_status = 'captured', payment_id = i.payment_id, version = b.version + 1, updated_at = now()
+                 FROM unnest($1::uuid[], $2::text[]) AS i(id, payment_id)
+                WHERE b.id = i.id AND b.status = 'processing' AND b.payment_status IN ('pending', 'processing')
+                RETURNING ${COLUMNS.replace(/(\w+)/g, 'b.$1')}`,
+              [inputs.map((i) => i.id), inputs.map((i) => i.paymentId)],
+            )
+          ).rows,
+        ),
+      lost,
+    ),
+  );
+
+  const finalizeBatch = group<{ id: string; outcome: FinalOutcome; message: OutboxRow }, BookingRow | undefined>(
+    byKey(
+      (i) => i.id,
+      async (inputs) => {
+        const { rows } = await db.query<BookingRow>(
+          `WITH input AS (
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::text[])
+               AS t(id, status, payment_status, payment_id, error_message, msg_id, msg_topic, msg_value, msg_headers)
+           ), upd AS (
+             UPDATE bookings b
+                SET status = i.status, payment_status = i.payment_status, payment_id = COALESCE(i.payment_id, b.payment_id),
+                    error_message = i.error_message,
+                    confirmed_at = CASE WHEN i.status = 'confirmed' THEN now() END,
+                    failed_at = CASE WHEN i.status = 'failed' THEN now() END,
+                    version = b.version + 1, updated_at = now()
+               FROM input i
+              WHERE b.id = i.id AND b.status = 'processing'
+              RETURNING ${COLUMNS.replace(/(\w+)/g, 'b.$1')}
+           ), msg AS (
+             INSERT INTO outbox (id, topic, key, value, headers)
+             SELECT i.msg_id, i.msg_topic, i.id::text, i.msg_value::json, i.msg_headers::jsonb FROM input i JOIN upd ON upd.id = i.id
+           )
+           SELECT * FROM upd`,
+          [
+            inputs.map((i) => i.id),
+            inputs.map((i) => i.outcome.status),
+            inputs.map((i) => (i.outcome.status === 'confirmed' ? 'captured' : i.outcome.paymentStatus)),
+            inputs.map((i) => (i.outcome.status === 'confirmed' ? i.outcome.paymentId : (i.outcome.paymentId ?? null))),
+            inputs.map((i) => (i.outcome.status === 'confirmed' ? null : i.outcome.reason)),
+            inputs.map((i) => i.message.id),
+            inputs.map((i) => i.message.topic),
+            inputs.map((i) => JSON.stringify(i.message.value)),
+            inputs.map((i) => JSON.stringify(i.message.headers)),
+          ],
+        );
+        return rowsById(rows);
+      },
+      lost,
+    ),
+  );
 
   return {
-    findById: (id: string, q: Queryable = db) => one(`SELECT ${COLUMNS} FROM bookings WHERE id = $1`, [id], q),
+    findById: (id: string) => findByIdBatch(id),
 
-    findByIdempotencyKey: (userId: string, key: string) =>
-      one(`SELECT ${COLUMNS} FROM bookings WHERE user_id = $1 AND idempotency_key = $2`, [userId, key]),
+    findByIdempotencyKey: async (userId: string, key: string) =>
+      (await db.query<BookingRow>(`SELECT ${COLUMNS} FROM bookings WHERE user_id = $1 AND idempotency_key = $2`, [userId, key])).rows[0],
 
     /**
-     * Inserts the booking and, only if it was inserted, its outbox message: one statement, so one
-     * round trip and one atomic commit. Undefined when a booking for the hold (or the
-     * idempotency key) already exists.
+     * Inserts the booking and, only if it was inserted, its outbox message, in one statement (one
+     * atomic commit). Undefined when a booking for the hold (or the idempotency key) already exists.
      */
-    insertWithOutbox: (b: NewBooking, message: OutboxRow) =>
-      one(
-        `WITH ins AS (
-           INSERT INTO bookings (id, hold_id, user_id, user_email, user_name, idempotency_key, event_id, event_name, venue,
-                                 event_date, seats, total_cents, currency, payment_method, traceparent)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-           ON CONFLICT DO NOTHING
-           RETURNING ${COLUMNS}
-         ), msg AS (
-           INSERT INTO outbox (id, topic, key, value, headers)
-           SELECT $16, $17, ins.id::text, $18::json, $19::jsonb FROM ins
-         )
-         SELECT * FROM ins`,
-        [
-          b.id,
-          b.hold_id,
-          b.user_id,
-          b.user_email,
-          b.user_name,
-          b.idempotency_key,
-          b.event_id,
-          b.event_name,
-          b.venue,
-          b.event_date,
-          b.seats,
-          b.total_cents,
-          b.currency,
-          b.payment_method,
-          b.traceparent,
-          message.id,
-          message.topic,
-          JSON.stringify(message.value),
-          JSON.stringify(message.headers),
-        ],
-      ),
+    insertWithOutbox: (booking: NewBooking, message: OutboxRow) => insertBatch({ booking, message }),
 
     /** pending → processing, just before the charge; undefined when the booking is not pending. */
-    markPaymentProcessing: (id: string) =>
-      one(
-        `UPDATE bookings SET payment_status = 'processing', version = version + 1, updated_at = now()
-          WHERE id = $1 AND status = 'processing' AND payment_status = 'pending'
-          RETURNING ${COLUMNS}`,
-        [id],
-      ),
+    markPaymentProcessing: (id: string) => markProcessingBatch(id),
 
     /** Records a captured payment on a booking still processing; undefined when it is already final. */
-    markCaptured: (id: string, paymentId: string) =>
-      one(
-        `UPDATE bookings SET payment_status = 'captured', payment_id = $2, version = version + 1, updated_at = now()
-          WHERE id = $1 AND status = 'processing' AND payment_status IN ('pending', 'processing')
-          RETURNING ${COLUMNS}`,
-        [id, paymentId],
-      ),
+    markCaptured: (id: string, paymentId: string) => markCapturedBatch({ id, paymentId }),
 
     /** A payment captured after the booking was already failed (and then refunded) is recorded as refunded. */
-    markLateRefund: (id: string, paymentId: string) =>
-      one(
-        `UPDATE bookings SET payment_status = 'refunded', payment_id = $2, version = version + 1, updated_at = now()
-          WHERE id = $1 AND status = 'failed' AND payment_status = 'failed'
-          RETURNING ${COLUMNS}`,
-        [id, paymentId],
-      ),
+    markLateRefund: async (id: string, paymentId: string) =>
+      (
+        await db.query<BookingRow>(
+          `UPDATE bookings SET payment_status = 'refunded', payment_id = $2, version = version + 1, updated_at = now()
+            WHERE id = $1 AND status = 'failed' AND payment_status = 'failed'
+            RETURNING ${COLUMNS}`,
+          [id, paymentId],
+        )
+      ).rows[0],
 
     /**
-     * Moves a booking to its final state, once, and writes its notification in the same
-     * statement: the WHERE status = 'processing' makes every later attempt (redelivery,
-     * reconciler, second worker) a no-op that returns undefined and writes no message.
+     * Moves a booking to its final state, once, and writes its notification in the same statement:
+     * the WHERE status = 'processing' makes every later attempt (redelivery, reconciler, second
+     * worker) a no-op that returns undefined and writes no message.
      */
-    finalizeWithOutbox(id: string, outcome: FinalOutcome, message: OutboxRow) {
-      const confirmed = outcome.status === 'confirmed';
-      return one(
-        `WITH upd AS (
-           UPDATE bookings
-              SET status = $2::text, payment_status = $3::text, payment_id = COALESCE($4::text, payment_id), error_message = $5::text,
-                  confirmed_at = CASE WHEN $2::text = 'confirmed' THEN now() END,
-                  failed_at = CASE WHEN $2::text = 'failed' THEN now() END,
-                  version = version + 1, updated_at = now()
-            WHERE id = $1 AND status = 'processing'
-            RETURNING ${COLUMNS}
-         ), msg AS (
-           INSERT INTO outbox (id, topic, key, value, headers)
-           SELECT $6, $7, upd.id::text, $8::json, $9::jsonb FROM upd
-         )
-         SELECT * FROM upd`,
-        [
-          id,
-          outcome.status,
-          confirmed ? 'captured' : outcome.paymentStatus,
-          confirmed ? outcome.paymentId : (outcome.paymentId ?? null),
-          confirmed ? null : outcome.reason,
-          message.id,
-          message.topic,
-          JSON.stringify(message.value),
-          JSON.stringify(message.headers),
-        ],
-      );
-    },
+    finalizeWithOutbox: (id: string, outcome: FinalOutcome, message: OutboxRow) => finalizeBatch({ id, outcome, message }),
 
     /**
      * Claims bookings that have been processing without any change for `olderThanSeconds`:

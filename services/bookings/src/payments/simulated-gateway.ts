@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from '@ticketing/db';
 import { DomainError, TransientError } from '@ticketing/errors';
+import { byKey, createGroupCommit } from '../group-commit.ts';
 import type { ChargeRecord, ChargeRequest, ChargeResult, PaymentGateway } from './payment-gateway.ts';
 
 export interface SimulatedGatewayOptions {
@@ -21,6 +22,7 @@ export const TEST_METHODS = {
 const TRANSIENT_N = /^transient_failure_(\d{1,3})$/;
 
 interface ChargeRow {
+  idempotency_key: string;
   payment_id: string;
   amount_cents: string;
   status: 'captured' | 'declined';
@@ -45,13 +47,44 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
   const before = Math.floor(opts.latencyMs / 2);
   const after = opts.latencyMs - before;
 
+  const CHARGE_COLUMNS = 'idempotency_key, payment_id, amount_cents, status, reason, refunded_at';
   const findRow = async (key: string) =>
-    (
-      await db.query<ChargeRow>(
-        'SELECT payment_id, amount_cents, status, reason, refunded_at FROM gateway_charges WHERE idempotency_key = $1',
-        [key],
-      )
-    ).rows[0];
+    (await db.query<ChargeRow>(`SELECT ${CHARGE_COLUMNS} FROM gateway_charges WHERE idempotency_key = $1`, [key])).rows[0];
+
+  type NewCharge = ChargeRequest & { status: 'captured' | 'declined'; reason: string | undefined };
+  // Charges arriving together are recorded by one statement (group commit); a key already used
+  // answers with its first charge.
+  const recordCharge = createGroupCommit<NewCharge, ChargeRow | undefined>({
+    execute: byKey(
+      (c) => c.idempotencyKey,
+      async (charges) => {
+        const keys = charges.map((c) => c.idempotencyKey);
+        const { rows } = await db.query<ChargeRow>(
+          `WITH ins AS (
+             INSERT INTO gateway_charges (payment_id, idempotency_key, reference, amount_cents, currency, method, status, reason)
+             SELECT gen_random_uuid(), * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
+             ON CONFLICT (idempotency_key) DO NOTHING
+             RETURNING ${CHARGE_COLUMNS}
+           )
+           SELECT * FROM ins
+           UNION ALL
+           SELECT ${CHARGE_COLUMNS} FROM gateway_charges
+            WHERE idempotency_key = ANY($1::text[]) AND idempotency_key NOT IN (SELECT idempotency_key FROM ins)`,
+          [
+            keys,
+            charges.map((c) => c.reference ?? null),
+            charges.map((c) => c.amountCents),
+            charges.map((c) => c.currency),
+            charges.map((c) => c.method),
+            charges.map((c) => c.status),
+            charges.map((c) => c.reason ?? null),
+          ],
+        );
+        return new Map(rows.map((r) => [r.idempotency_key, r]));
+      },
+      (first) => first,
+    ),
+  });
 
   function failsTransiently(method: string): number {
     if (method === 'gateway_unavailable') return Number.POSITIVE_INFINITY;
@@ -83,17 +116,13 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
       if (attempt <= failures) throw new TransientError(`payment gateway temporarily unavailable (attempt ${attempt})`);
     }
     const reason = (TEST_METHODS as Record<string, string>)[req.method];
-    const status = reason === undefined ? 'captured' : 'declined';
-    // Insert first (one round trip for a new charge); a key already used answers with its first charge.
-    const inserted = await db.query<ChargeRow>(
-      `INSERT INTO gateway_charges (payment_id, idempotency_key, reference, amount_cents, currency, method, status, reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING payment_id, amount_cents, status, reason, refunded_at`,
-      [randomUUID(), req.idempotencyKey, req.reference ?? null, req.amountCents, req.currency, req.method, status, reason ?? null],
-    );
-    if (inserted.rows[0]) return toResult(inserted.rows[0]);
-    return sameCharge((await findRow(req.idempotencyKey))!, req);
+    // A charge with this key committed by another process after this statement's snapshot is
+    // skipped by ON CONFLICT but not returned: read it afresh.
+    const row =
+      (await recordCharge({ ...req, status: reason === undefined ? 'captured' : 'declined', reason })) ??
+      (await findRow(req.idempotencyKey));
+    if (!row) throw new TransientError('payment gateway could not record the charge');
+    return sameCharge(row, req);
   }
 
   return {
