@@ -110,6 +110,8 @@ async function startService(groupCommit: boolean): Promise<{ child: ChildProcess
       EVENTS_MAX_ACTIVE_HOLDS_PER_USER: '100000',
       EVENTS_GROUP_COMMIT_ENABLED: String(groupCommit),
       EVENTS_GROUP_COMMIT_WINDOW_MS: args['window-ms'],
+      // Sweeping is not part of the hold path (and would sweep earlier runs' holds meanwhile).
+      EVENTS_SWEEPER_INTERVAL_MS: '0',
     },
   });
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -123,6 +125,21 @@ async function startService(groupCommit: boolean): Promise<{ child: ChildProcess
     await sleep(100);
   }
   throw new Error('event service did not start');
+}
+
+const benchEvents: string[] = [];
+
+/** Deletes the runs' events with their seats and holds, so that repeated runs do not grow the database. */
+async function cleanUp(): Promise<void> {
+  if (benchEvents.length === 0) return;
+  const db = createPostgresDatabase({ url: testInfra.databaseUrl, schema: 'events', poolSize: 1 });
+  try {
+    await db.query('DELETE FROM holds WHERE event_id = ANY($1::uuid[])', [benchEvents]);
+    await db.query('DELETE FROM seats WHERE event_id = ANY($1::uuid[])', [benchEvents]);
+    await db.query('DELETE FROM events WHERE id = ANY($1::uuid[])', [benchEvents]);
+  } finally {
+    await db.close();
+  }
 }
 
 async function createEvent(baseUrl: string, seats: number): Promise<string> {
@@ -140,6 +157,7 @@ async function createEvent(baseUrl: string, seats: number): Promise<string> {
     },
   });
   if (res.status !== 201) throw new Error(`create event: ${res.status} ${res.text}`);
+  benchEvents.push(res.body.event_id as string);
   return res.body.event_id as string;
 }
 
@@ -349,6 +367,8 @@ for (const groupCommit of modes) {
     await new Promise((r) => child.once('exit', r));
   }
 }
+
+await cleanUp();
 
 console.log(
   `\nSeat holds: ${ATTEMPTS} attempts per run on fresh ${SEATS}-seat events, ${args.connections} connections, pool ${args.pool}, group commit window ${args['window-ms']} ms:\n`,
