@@ -1,16 +1,18 @@
 // Booking service benchmark (not part of npm test).
 //
-//   node bench/bookings/run.ts [--bookings 6000] [--rate 600] [--latency 2000] [--concurrency 2000]
-//                              [--streams 10000] [--updates 5000] [--update-rate 500] [--only e2e|sse]
+//   node bench/bookings/run.ts [--bookings 6000] [--rate 600] [--events 20] [--latency 2000]
+//                              [--concurrency 2000] [--streams 10000] [--updates 5000]
+//                              [--update-rate 500] [--only e2e|sse]
 //
 // 1. End-to-end throughput: the event service, the booking API and one booking worker run as
-//    separate processes (as in production) on the real PostgreSQL, Redis and Kafka. Holds are
-//    made first (not timed); then bookings are submitted at a fixed rate and the run ends when
+//    separate processes (as in production) on the real PostgreSQL, Redis and Kafka. Holds (one
+//    seat each, spread over --events events) are made first (not timed); then bookings are
+//    submitted at a fixed rate (open loop) and the run ends when
 //    every booking is final. Confirmed bookings per second = confirmed / (last confirmed_at −
 //    first created_at), from SQL; submit → confirmed latency from the same rows. Payments take
 //    --latency ms in the simulated gateway.
 // 2. SSE delivery: --streams clients each follow one booking on one booking API process; the
-//    bench commits final outcomes (the worker's own code path: transaction, then pub/sub) at
+//    bench commits final outcomes (the worker's own code path: one statement, then pub/sub) at
 //    --update-rate per second and measures, per stream, the time from the commit returning to
 //    the client receiving the `complete` event (same clock: both happen in this process).
 import { spawn, type ChildProcess } from 'node:child_process';

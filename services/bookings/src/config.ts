@@ -69,8 +69,8 @@ export const BookingsConfigSchema = Type.Object({
     {
       /** Run the worker pool (and reconciler) inside the API process (server.ts). @defaultValue true */
       enabled: Type.Boolean({ default: true }),
-      /** Bookings processed at once per process; payments are I/O wait, so this is high. @defaultValue 200 */
-      concurrency: Type.Integer({ default: 200, minimum: 1, maximum: 10_000 }),
+      /** Bookings processed at once per process: a payment is seconds of I/O wait, so 2 s × 500/s = 1000 in flight. @defaultValue 1000 */
+      concurrency: Type.Integer({ default: 1000, minimum: 1, maximum: 10_000 }),
       /** Attempts for a booking that keeps failing transiently before it is dead-lettered. @defaultValue 5 */
       maxAttempts: Type.Integer({ default: 5, minimum: 1, maximum: 100 }),
       /** @defaultValue 500 */
