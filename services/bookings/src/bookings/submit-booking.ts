@@ -108,17 +108,28 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
     }
   };
 
-  const hold = await call(() => deps.events.getHold(holdId, ctx));
-  assertBookable(hold, user, bookingId, amountCents);
-  const locked = await call(() =>
-    deps.events.lockHold(
-      holdId,
-      deps.lockSeconds > 0
-        ? { user_id: user.user_id, booking_id: bookingId, lock_seconds: deps.lockSeconds }
-        : { user_id: user.user_id, booking_id: bookingId },
-      ctx,
-    ),
-  );
+  let locked: Hold;
+  try {
+    const hold = await call(() => deps.events.getHold(holdId, ctx));
+    assertBookable(hold, user, bookingId, amountCents);
+    locked = await call(() =>
+      deps.events.lockHold(
+        holdId,
+        deps.lockSeconds > 0
+          ? { user_id: user.user_id, booking_id: bookingId, lock_seconds: deps.lockSeconds }
+          : { user_id: user.user_id, booking_id: bookingId },
+        ctx,
+      ),
+    );
+  } catch (err) {
+    // A concurrent submit for this hold may have stored the booking and a worker already
+    // confirmed or released the hold: that submit's booking is the answer, not the hold's state.
+    if (err instanceof DomainError && (err.code === 'hold_not_active' || err.code === 'hold_expired')) {
+      const concurrent = await deps.bookings.findById(bookingId);
+      if (concurrent?.user_id === user.user_id) return { created: false, booking: concurrent };
+    }
+    throw err;
+  }
 
   const traceparent = input.traceparent !== undefined && TRACEPARENT.test(input.traceparent) ? input.traceparent : newTraceparent();
   const userName = displayName(user);
