@@ -4,7 +4,7 @@ import { issueInternalToken, issueUserToken, type Role } from '@ticketing/auth';
 import type { Cache } from '@ticketing/cache';
 import type { DeepPartial } from '@ticketing/config';
 import { createMemoryCache } from '@ticketing/cache';
-import { createPgliteDatabase, createPostgresDatabase, type Database } from '@ticketing/db';
+import { createPgliteDatabase, type Database } from '@ticketing/db';
 import type { MessageBus } from '@ticketing/bus';
 import { apiClient, listen, testInfra, uniqueId, type ApiRequest } from '@ticketing/testing';
 import { buildEventsApp, createEventsDeps, loadEventsConfig, type EventsConfig } from '../src/index.ts';
@@ -63,11 +63,6 @@ export async function startEvents(
       await embedded?.db.close();
     },
   };
-}
-
-/** A plain connection to the events schema, for invariants checked in SQL after the fact. */
-export function sqlClient(): Database {
-  return createPostgresDatabase({ url: testInfra.databaseUrl, schema: 'events', poolSize: 4, applicationName: 'events-tests' });
 }
 
 export function futureDate(days = 30): string {

@@ -61,7 +61,14 @@ export function createHoldSweeper(opts: HoldSweeperOptions) {
   }
 
   return {
-    sweepOnce,
+    /**
+     * Sweeps now. A background sweep in flight is waited for first: it may have taken the due
+     * holds without having invalidated their caches yet, and the caller expects to see them.
+     */
+    async sweepOnce(maxBatches?: number): Promise<number> {
+      if (running) await running;
+      return sweepOnce(maxBatches);
+    },
     start(): void {
       if (opts.intervalMs <= 0 || timer) return;
       stopped = false;
