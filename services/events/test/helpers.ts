@@ -114,9 +114,20 @@ export async function expireHold(db: Database, holdId: string, servers: EventsSe
 /**
  * Expires a hold long ago, so that it is among the first the sweeper takes (the database is
  * shared with other test files and benchmarks, which may leave many expired holds behind), and
- * runs one sweep batch.
+ * runs one sweep batch. Returns whether this server's sweep expired it: the sweeper is global,
+ * and a server of another test file running alongside may have swept it first (then the
+ * expiry was announced by that server, not this one).
  */
-export async function expireAndSweep(server: EventsServer, holdId: string): Promise<void> {
+export async function expireAndSweep(server: EventsServer, holdId: string): Promise<boolean> {
   await expireHold(server.sql, holdId, [server], 365 * 86400);
-  await server.deps.sweeper.sweepOnce(1);
+  const swept = await server.deps.sweeper.sweepOnce(1);
+  if (swept.includes(holdId)) return true;
+  // Another sweeper had it locked (SKIP LOCKED): wait for its commit.
+  let status: string | undefined;
+  for (let i = 0; i < 100 && status !== 'expired'; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 20));
+    status = (await server.sql.query<{ status: string }>('SELECT status FROM holds WHERE id = $1', [holdId])).rows[0]?.status;
+  }
+  assert.equal(status, 'expired');
+  return false;
 }

@@ -19,15 +19,18 @@ export interface HoldSweeperOptions {
  */
 export function createHoldSweeper(opts: HoldSweeperOptions) {
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
+  let running: Promise<string[]> | undefined;
   let stopped = false;
 
-  /** Sweeps due holds, `batchSize` at a time, oldest first, until none is left (or `maxBatches`). */
-  async function sweepOnce(maxBatches = Number.POSITIVE_INFINITY): Promise<number> {
-    let total = 0;
+  /**
+   * Sweeps due holds, `batchSize` at a time, oldest first, until none is left (or
+   * `maxBatches`); returns the ids of the holds it expired.
+   */
+  async function sweepOnce(maxBatches = Number.POSITIVE_INFINITY): Promise<string[]> {
+    const ids: string[] = [];
     for (let batch = 1; ; batch++) {
       const swept = await opts.repository.sweepExpired(opts.batchSize, opts.lockedGraceSeconds);
-      total += swept.length;
+      ids.push(...swept.map((h) => h.id));
       await Promise.all(
         swept.map((h) =>
           opts.changes.record({
@@ -40,20 +43,20 @@ export function createHoldSweeper(opts: HoldSweeperOptions) {
           }),
         ),
       );
-      if (swept.length < opts.batchSize || stopped || batch >= maxBatches) return total;
+      if (swept.length < opts.batchSize || stopped || batch >= maxBatches) return ids;
     }
   }
 
   function tick(): void {
     if (running) return;
     running = sweepOnce()
-      .then((n) => {
-        if (n > 0) opts.logger.info({ expired: n }, 'expired holds swept');
-        return n;
+      .then((ids) => {
+        if (ids.length > 0) opts.logger.info({ expired: ids.length }, 'expired holds swept');
+        return ids;
       })
       .catch((err: unknown) => {
         opts.logger.warn({ err: (err as Error).message }, 'hold sweep failed; retrying next interval');
-        return 0;
+        return [];
       })
       .finally(() => {
         running = undefined;
@@ -65,7 +68,7 @@ export function createHoldSweeper(opts: HoldSweeperOptions) {
      * Sweeps now. A background sweep in flight is waited for first: it may have taken the due
      * holds without having invalidated their caches yet, and the caller expects to see them.
      */
-    async sweepOnce(maxBatches?: number): Promise<number> {
+    async sweepOnce(maxBatches?: number): Promise<string[]> {
       if (running) await running;
       return sweepOnce(maxBatches);
     },
