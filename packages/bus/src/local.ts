@@ -28,7 +28,14 @@ const BATCH = 200;
  * process restarts. Same delivery semantics as the Kafka adapter (at least once, in-order
  * commits, retries, dead letters).
  */
-export async function createLocalBus(db: Database, opts: { logger?: { warn: (o: object, m: string) => void } } = {}): Promise<MessageBus> {
+export async function createLocalBus(
+  db: Database,
+  opts: {
+    logger?: { warn: (o: object, m: string) => void };
+    /** Messages older than this that every group has consumed are deleted, like Kafka retention. @defaultValue 1 day */
+    retentionMs?: number;
+  } = {},
+): Promise<MessageBus> {
   await db.query(`
     CREATE TABLE IF NOT EXISTS bus_messages (
       id bigserial PRIMARY KEY,
@@ -48,6 +55,19 @@ export async function createLocalBus(db: Database, opts: { logger?: { warn: (o: 
   const wake = new EventEmitter();
   wake.setMaxListeners(0);
   const subscriptions = new Set<Subscription>();
+  const retentionMs = opts.retentionMs ?? 86_400_000;
+  const pruneTimer = setInterval(
+    () => {
+      db.query(
+        `DELETE FROM bus_messages m
+          WHERE m.created_at < now() - make_interval(secs => $1)
+            AND NOT EXISTS (SELECT 1 FROM bus_offsets o WHERE o.topic = m.topic AND o.last_id < m.id)`,
+        [retentionMs / 1000],
+      ).catch((err: unknown) => opts.logger?.warn({ err: (err as Error)?.message }, 'local bus retention failed'));
+    },
+    Math.min(retentionMs, 600_000),
+  );
+  pruneTimer.unref();
 
   const publisher: Publisher = {
     async publish(messages) {
@@ -191,6 +211,7 @@ export async function createLocalBus(db: Database, opts: { logger?: { warn: (o: 
     },
 
     async close() {
+      clearInterval(pruneTimer);
       await Promise.allSettled([...subscriptions].map((s) => s.close()));
     },
   };

@@ -158,6 +158,35 @@ describe('embedded bus durability', () => {
   });
 });
 
+describe('embedded bus retention', () => {
+  it('deletes old messages every group has consumed, and keeps the ones a group still needs', async () => {
+    const db = await createPgliteDatabase({ dataDir: 'memory://', schema: 'bus' });
+    const bus = await createLocalBus(db, { retentionMs: 100 });
+    try {
+      const seen: string[] = [];
+      const subA = await bus.consume({ groupId: 'g', topics: ['done'], handler: async (m) => void seen.push(m.key) });
+      // A group that has not reached the 'pending' message yet.
+      await db.query("INSERT INTO bus_offsets (group_id, topic, last_id) VALUES ('slow', 'pending', 0)");
+      await bus.publisher().publish([
+        { topic: 'done', key: 'a', value: {} },
+        { topic: 'pending', key: 'b', value: {} },
+      ]);
+      await waitFor(() => (seen.length === 1 ? true : undefined));
+      let topics: string[] = [];
+      for (let i = 0; i < 60; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        topics = (await db.query<{ topic: string }>('SELECT topic FROM bus_messages ORDER BY id')).rows.map((r) => r.topic);
+        if (!topics.includes('done')) break;
+      }
+      assert.deepEqual(topics, ['pending']);
+      await subA.close();
+    } finally {
+      await bus.close().catch(() => undefined);
+      await db.close();
+    }
+  });
+});
+
 describe('PartitionTracker', () => {
   it('commits only the contiguous finished prefix', () => {
     const t = new PartitionTracker();
