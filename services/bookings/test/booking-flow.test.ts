@@ -175,6 +175,20 @@ describe('a booking from submit to confirmation', () => {
   });
 });
 
+describe('names in messages', () => {
+  it("carries the token's display name as user_name, and the email's local part when the token has none", async () => {
+    const bookingTap = await tap(config.kafka.topics.bookingRequests);
+    try {
+      const named = newUser(config, 'user', 'Ada Lovelace');
+      const { bookingId } = await submitFor(named, ['G1']);
+      assert.equal((await bookingTap.find(bookingId)).json<{ user_name: string }>().user_name, 'Ada Lovelace');
+      assert.equal((await waitForFinal(svc.deps, bookingId)).user_name, 'Ada Lovelace');
+    } finally {
+      await bookingTap.close();
+    }
+  });
+});
+
 describe('declined payments', () => {
   for (const [method, reason] of [
     ['card_declined', 'Card declined'],

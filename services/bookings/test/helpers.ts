@@ -97,10 +97,10 @@ export interface TestUser {
   token: string;
 }
 
-export function newUser(config: Readonly<BookingsConfig>, role: Role = 'user'): TestUser {
+export function newUser(config: Readonly<BookingsConfig>, role: Role = 'user', name?: string): TestUser {
   const userId = randomUUID();
   const email = uniqueEmail('booker');
-  const { token } = issueUserToken({ userId, email, role }, config.jwt);
+  const { token } = issueUserToken(name === undefined ? { userId, email, role } : { userId, email, role, name }, config.jwt);
   return { userId, email, token };
 }
 

@@ -46,10 +46,10 @@ function invalidAmount(): DomainError {
   });
 }
 
-/** The name carried in messages: the token has no name claim, so the email's local part stands in. */
+/** The name carried in messages: the token's `name` claim, else the email's local part. */
 export function displayName(user: UserClaims): string {
-  const claims = user as UserClaims & { name?: unknown };
-  if (typeof claims.name === 'string' && claims.name.trim() !== '') return claims.name.trim();
+  const name = user.name?.trim();
+  if (name) return name;
   return user.email.split('@')[0] || user.email;
 }
 
