@@ -86,9 +86,12 @@ export function report(title, result, thresholds) {
   console.log(`\n${title}`);
   for (const [k, v] of Object.entries(rows)) console.log(`  ${k.padEnd(20)} ${v}`);
   const failed = [];
-  if (thresholds.p99Ms !== undefined && result.latency.p99 > thresholds.p99Ms) failed.push(`p99 ${result.latency.p99} ms > ${thresholds.p99Ms} ms`);
-  if (thresholds.maxErrorRate !== undefined && errorRate > thresholds.maxErrorRate) failed.push(`error rate ${(errorRate * 100).toFixed(2)}% > ${thresholds.maxErrorRate * 100}%`);
-  if (thresholds.minRps !== undefined && result.requests.average < thresholds.minRps) failed.push(`throughput ${result.requests.average}/s < ${thresholds.minRps}/s`);
+  if (thresholds.p99Ms !== undefined && result.latency.p99 > thresholds.p99Ms)
+    failed.push(`p99 ${result.latency.p99} ms > ${thresholds.p99Ms} ms`);
+  if (thresholds.maxErrorRate !== undefined && errorRate > thresholds.maxErrorRate)
+    failed.push(`error rate ${(errorRate * 100).toFixed(2)}% > ${thresholds.maxErrorRate * 100}%`);
+  if (thresholds.minRps !== undefined && result.requests.average < thresholds.minRps)
+    failed.push(`throughput ${result.requests.average}/s < ${thresholds.minRps}/s`);
   console.log(failed.length === 0 ? '  thresholds: PASS' : `  thresholds: FAIL (${failed.join('; ')})`);
   return failed.length === 0;
 }
