@@ -148,6 +148,7 @@ describe('a booking from submit to confirmation', () => {
           seats: ['A1', 'A2'],
           total_amount: 99.98,
           user_name: user.email.split('@')[0],
+          payment_status: 'captured',
         },
         timestamp: notification.json<{ timestamp: string }>().timestamp,
       });
@@ -213,9 +214,13 @@ describe('declined payments', () => {
         await holdSeats(events, newUser(config), event.event_id, ['C1', 'C2']);
         assert.deepEqual(await chargesFor(svc.deps, bookingId), { captured: 0, total: 1, refunded: 0 });
 
-        const notification = (await notificationTap.find(bookingId)).json<{ type: string; booking_data: { reason: string } }>();
+        const notification = (await notificationTap.find(bookingId)).json<{
+          type: string;
+          booking_data: { reason: string; payment_status: string };
+        }>();
         assert.equal(notification.type, 'booking_failed');
         assert.equal(notification.booking_data.reason, `Payment declined: ${reason}`);
+        assert.equal(notification.booking_data.payment_status, 'failed');
       } finally {
         await notificationTap.close();
       }

@@ -24,6 +24,8 @@ export function notificationFor(booking: Snapshot, outcome: FinalOutcome) {
     seats: booking.seats,
     total_amount: fromCents(booking.total_cents),
     user_name: booking.user_name,
+    // Optional extension of the contract: lets the failure email say exactly what happened to the money.
+    payment_status: outcome.status === 'confirmed' ? 'captured' : outcome.paymentStatus,
   };
   if (outcome.status === 'failed') bookingData.reason = outcome.reason;
   return {
