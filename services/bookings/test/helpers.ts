@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { issueUserToken, type Role } from '@ticketing/auth';
 import type { DeepPartial } from '@ticketing/config';
-import { apiClient, listen, testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
+import { apiClient, listen, readSse, testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
 import {
   buildBookingsApp,
   createBookingsDeps,
@@ -136,29 +136,12 @@ export function openStream(url: string, headers: Record<string, string> = {}) {
     responseHeaders = res.headers;
     resolveOpen();
     if (!res.body) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        let sep: number;
-        while ((sep = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, sep);
-          buffer = buffer.slice(sep + 2);
-          const ev: SseEvent = { event: 'message', data: '' };
-          let isEvent = false;
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) comments.push(line.slice(1).trim());
-            else if (line.startsWith('id: ')) ((ev.id = line.slice(4)), (isEvent = true));
-            else if (line.startsWith('event: ')) ((ev.event = line.slice(7)), (isEvent = true));
-            else if (line.startsWith('data: ')) ((ev.data += line.slice(6)), (isEvent = true));
-          }
-          if (isEvent) events.push(ev);
-        }
+    await readSse(res.body, (block) => {
+      if (block.comment !== undefined) comments.push(block.comment);
+      if (block.id !== undefined || block.event !== undefined || block.data !== undefined) {
+        events.push({ event: block.event ?? 'message', data: block.data ?? '', ...(block.id !== undefined ? { id: block.id } : {}) });
       }
-    } catch (err) {
-      if ((err as Error).name !== 'AbortError') throw err;
-    }
+    });
   })().catch((err: unknown) => {
     resolveOpen();
     if ((err as Error).name !== 'AbortError') throw err;

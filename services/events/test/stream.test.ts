@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRedisCache } from '@ticketing/cache';
-import { testInfra, uniqueId } from '@ticketing/testing';
+import { readSse, testInfra, uniqueId } from '@ticketing/testing';
 import { assertError, createEvent, expireAndSweep, startEvents, type EventsServer } from './helpers.ts';
 
 interface SseFrame {
@@ -17,32 +17,12 @@ async function openStream(url: string) {
   const res = await fetch(url, { signal: controller.signal });
   const frames: SseFrame[] = [];
   const waiters: (() => void)[] = [];
-  const done = (async () => {
-    if (!res.body) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const frame: SseFrame = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) frame.comment = line.slice(1).trim();
-            else if (line.startsWith('id: ')) frame.id = line.slice(4);
-            else if (line.startsWith('event: ')) frame.event = line.slice(7);
-            else if (line.startsWith('data: ')) frame.data = JSON.parse(line.slice(6));
-          }
-          frames.push(frame);
-          for (const w of waiters.splice(0)) w();
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
+  const done = res.body
+    ? readSse(res.body, (block) => {
+        frames.push({ ...block, data: block.data === undefined ? undefined : JSON.parse(block.data) });
+        for (const w of waiters.splice(0)) w();
+      }).catch(() => undefined)
+    : Promise.resolve();
   return {
     res,
     frames,
