@@ -79,9 +79,14 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         const existing = new Set(await admin.listTopics());
         const missing = topics.filter((t) => !existing.has(t));
         if (missing.length > 0) {
-          await admin.createTopics({ topics: missing, partitions, replicas: 1 }).catch((err: unknown) => {
-            if (!String((err as Error).message).includes('exists') && !JSON.stringify(err).includes('TOPIC_ALREADY_EXISTS')) throw err;
-          });
+          try {
+            await admin.createTopics({ topics: missing, partitions, replicas: 1 });
+          } catch (err) {
+            // Someone (another process, or auto-creation on first produce) may have created a
+            // topic meanwhile: what matters is that they all exist now.
+            const now = new Set(await admin.listTopics());
+            if (missing.some((t) => !now.has(t))) throw err;
+          }
         }
       } finally {
         await admin.close();
