@@ -297,6 +297,27 @@ for (const profile of PROFILES) {
         assertError(await confirm(holdId, bookingId), 409, 'hold_not_active');
       });
 
+      it('releases a hold locked by this booking even past its expiry, so a late confirm is refused', async () => {
+        const { holdId, buyer, eventId } = await activeHold();
+        const bookingId = uuid();
+        await lock(holdId, { user_id: buyer.userId, booking_id: bookingId });
+        await expireHold(sql, holdId, [server]);
+        // Someone takes A2 after the expiry; A1 is still the hold's own.
+        const other = await api('POST', `/api/events/${eventId}/hold`, { token: server.user().token, body: { seat_numbers: ['A2'] } });
+        assert.equal(other.status, 201);
+        const res = await release(holdId, { booking_id: bookingId, reason: 'settled as failed' });
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.status, 'released');
+        assertError(await confirm(holdId, bookingId), 409, 'hold_not_active');
+        assert.deepEqual(
+          (await seats(eventId, ['A1', 'A2'])).map((s) => [s.status, s.hold_id]),
+          [
+            ['available', null],
+            ['held', other.body.hold_id],
+          ],
+        );
+      });
+
       it('changes nothing when releasing a stale hold whose seat someone else now holds', async () => {
         const { holdId, eventId } = await activeHold();
         await expireHold(sql, holdId, [server]);

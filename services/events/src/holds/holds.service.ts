@@ -167,7 +167,14 @@ export function createHoldsService(opts: HoldsServiceOptions) {
       const bookingId = body.booking_id?.toLowerCase();
       const hold = await transition(holdId, async (tx, h) => {
         if (h.status === 'confirmed') throw notActive('its seats are booked');
-        if (h.status === 'released' || h.status === 'expired' || !h.live) return { result: h };
+        if (h.status === 'released') return { result: h };
+        // The booking that locked the hold gives it up even past its expiry (or after the sweeper
+        // marked it expired): marked released, a late confirm of that booking is refused, so a
+        // booking settled as failed can never end up with booked seats.
+        if (bookingId !== undefined && h.booking_id === bookingId && (h.status === 'locked' || h.status === 'expired')) {
+          return free(tx, h, bookingId);
+        }
+        if (h.status === 'expired' || !h.live) return { result: h };
         if (h.status === 'locked' && h.booking_id !== bookingId) throw notActive('it is locked by another booking');
         return free(tx, h, bookingId);
       });
