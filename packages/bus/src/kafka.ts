@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers, type Message } from '@platformatic/kafka';
 import { UnrecoverableError } from '@ticketing/errors';
-import { handleWithRetry, PartitionTracker } from './retry.ts';
+import { handleWithRetry, PartitionTracker, untilDone } from './retry.ts';
 import {
   DEAD_LETTER_SUFFIX,
   type ConsumeOptions,
@@ -147,24 +147,31 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         const outcome = await handleWithRetry(base, opts, () => stopping);
         if (outcome.kind === 'dead') {
           const error = outcome.error as Error;
-          await publisher.publish([
-            {
-              topic: msg.topic + DEAD_LETTER_SUFFIX,
-              key: base.key,
-              value: { raw, error: error?.message ?? String(error) },
-              messageId: base.messageId,
-              headers: {
-                ...headers,
-                'dlq-original-topic': msg.topic,
-                'dlq-partition': String(msg.partition),
-                'dlq-offset': String(msg.offset),
-                'dlq-error': String(error?.message ?? error).slice(0, 500),
-                'dlq-error-type': error?.name ?? 'Error',
-              },
-            },
-          ]);
+          await untilDone(
+            () =>
+              publisher.publish([
+                {
+                  topic: msg.topic + DEAD_LETTER_SUFFIX,
+                  key: base.key,
+                  value: { raw, error: error?.message ?? String(error) },
+                  messageId: base.messageId,
+                  headers: {
+                    ...headers,
+                    'dlq-original-topic': msg.topic,
+                    'dlq-partition': String(msg.partition),
+                    'dlq-offset': String(msg.offset),
+                    'dlq-error': String(error?.message ?? error).slice(0, 500),
+                    'dlq-error-type': error?.name ?? 'Error',
+                  },
+                },
+              ]),
+            () => stopping,
+          );
           log?.warn({ topic: msg.topic, offset: base.offset, message_id: base.messageId, err: error?.message }, 'message dead-lettered');
-          await opts.onDeadLetter?.({ ...base, attempt: opts.maxAttempts ?? 5 }, error);
+          await untilDone(
+            async () => opts.onDeadLetter?.({ ...base, attempt: opts.maxAttempts ?? 5 }, error),
+            () => stopping,
+          );
         }
       };
 

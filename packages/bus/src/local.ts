@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Database } from '@ticketing/db';
-import { handleWithRetry, PartitionTracker } from './retry.ts';
+import { handleWithRetry, PartitionTracker, untilDone } from './retry.ts';
 import { toHeaders } from './kafka.ts';
 import {
   DEAD_LETTER_SUFFIX,
@@ -135,22 +135,29 @@ export async function createLocalBus(
         const outcome = await handleWithRetry(base, options, () => stopping);
         if (outcome.kind === 'dead') {
           const error = outcome.error as Error;
-          await publisher.publish([
-            {
-              topic: row.topic + DEAD_LETTER_SUFFIX,
-              key: row.key,
-              value: { raw: row.value, error: error?.message ?? String(error) },
-              messageId: base.messageId,
-              headers: {
-                ...row.headers,
-                'dlq-original-topic': row.topic,
-                'dlq-error': String(error?.message ?? error).slice(0, 500),
-                'dlq-error-type': error?.name ?? 'Error',
-              },
-            },
-          ]);
+          await untilDone(
+            () =>
+              publisher.publish([
+                {
+                  topic: row.topic + DEAD_LETTER_SUFFIX,
+                  key: row.key,
+                  value: { raw: row.value, error: error?.message ?? String(error) },
+                  messageId: base.messageId,
+                  headers: {
+                    ...row.headers,
+                    'dlq-original-topic': row.topic,
+                    'dlq-error': String(error?.message ?? error).slice(0, 500),
+                    'dlq-error-type': error?.name ?? 'Error',
+                  },
+                },
+              ]),
+            () => stopping,
+          );
           opts.logger?.warn({ topic: row.topic, message_id: base.messageId, err: error?.message }, 'message dead-lettered');
-          await options.onDeadLetter?.({ ...base, attempt: options.maxAttempts ?? 5 }, error);
+          await untilDone(
+            async () => options.onDeadLetter?.({ ...base, attempt: options.maxAttempts ?? 5 }, error),
+            () => stopping,
+          );
         }
       };
 

@@ -50,3 +50,20 @@ export class PartitionTracker {
     return this.pending.length;
   }
 }
+
+/**
+ * Runs `fn` until it succeeds, backing off, or until the consumer stops (then the last error is
+ * thrown and the message stays uncommitted, to be redelivered). Used for the dead-letter step:
+ * giving up on it would leave a gap that blocks every later commit of the partition.
+ */
+export async function untilDone(fn: () => Promise<void>, isStopping: () => boolean, baseMs = 200, maxMs = 5_000): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await fn();
+      return;
+    } catch (error) {
+      if (isStopping()) throw error;
+      await sleep(Math.min(maxMs, baseMs * 2 ** (attempt - 1)));
+    }
+  }
+}

@@ -158,6 +158,41 @@ describe('embedded bus durability', () => {
   });
 });
 
+describe('dead-letter step failures', () => {
+  it('retries a failing dead-letter hook instead of leaving a gap that blocks later commits', async () => {
+    const db = await createPgliteDatabase({ dataDir: 'memory://', schema: 'bus' });
+    const bus = await createLocalBus(db);
+    try {
+      let hookCalls = 0;
+      const handled: string[] = [];
+      const sub = await bus.consume({
+        groupId: 'g',
+        topics: ['t'],
+        maxAttempts: 1,
+        handler: async (m) => {
+          if (m.key === 'bad') throw new UnrecoverableError('never');
+          handled.push(m.key);
+        },
+        onDeadLetter: () => {
+          hookCalls += 1;
+          if (hookCalls < 3) throw new Error('hook down');
+        },
+      });
+      await bus.publisher().publish([
+        { topic: 't', key: 'bad', value: {} },
+        { topic: 't', key: 'good', value: {} },
+      ]);
+      await waitFor(() => (handled.includes('good') && hookCalls >= 3 ? true : undefined));
+      await sub.close();
+      const { rows } = await db.query<{ last_id: string }>("SELECT last_id FROM bus_offsets WHERE group_id = 'g' AND topic = 't'");
+      assert.equal(rows[0]?.last_id, '2', 'both messages committed once the hook succeeded');
+    } finally {
+      await bus.close();
+      await db.close();
+    }
+  });
+});
+
 describe('embedded bus retention', () => {
   it('deletes old messages every group has consumed, and keeps the ones a group still needs', async () => {
     const db = await createPgliteDatabase({ dataDir: 'memory://', schema: 'bus' });
