@@ -2,7 +2,7 @@ import type { Logger } from '@ticketing/http';
 import type { HoldSeatsInput, HoldSeatsOutcome, HoldsRepository } from './holds.repository.ts';
 
 export interface HoldBatcherOptions {
-  repository: Pick<HoldsRepository, 'holdSeats' | 'holdSeatsBatch'>;
+  repository: Pick<HoldsRepository, 'holdSeats' | 'holdSeatsBatch' | 'findById'>;
   logger: Logger;
   /** How long the first request of a batch waits for company. */
   windowMs: number;
@@ -60,10 +60,26 @@ export function createHoldBatcher(opts: HoldBatcherOptions) {
     } catch (err) {
       opts.logger.warn({ err: (err as Error).message, size: batch.length }, 'hold batch failed; deciding its requests one by one');
       opts.onFallback?.(err);
-      await Promise.all(batch.map((p) => opts.repository.holdSeats(p.input).then(p.resolve, p.reject)));
+      // The batch may have committed before failing (e.g. the connection dropped after COMMIT):
+      // a request whose hold exists already won; only the others are decided again.
+      await Promise.all(batch.map((p) => decideAgain(p.input).then(p.resolve, p.reject)));
       return;
     }
     batch.forEach((p, i) => p.resolve(outcomes[i]!));
+  }
+
+  async function decideAgain(input: HoldSeatsInput): Promise<HoldSeatsOutcome> {
+    const existing = await opts.repository.findById(input.holdId);
+    if (existing) {
+      return {
+        kind: 'held',
+        holdId: existing.id,
+        labels: existing.seat_labels,
+        expiresAt: existing.expires_at,
+        totalPrice: existing.total_price,
+      };
+    }
+    return opts.repository.holdSeats(input);
   }
 
   function take(): void {
