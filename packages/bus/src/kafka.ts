@@ -87,6 +87,21 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
             const now = new Set(await admin.listTopics());
             if (missing.some((t) => !now.has(t))) throw err;
           }
+          // A new topic is usable once every partition has a leader; until then producers and
+          // consumers are told "unknown topic".
+          for (let attempt = 0; ; attempt++) {
+            const ready = await admin
+              .metadata({ topics: missing, forceUpdate: true })
+              .then((m) =>
+                missing.every(
+                  (t) => (m.topics.get(t)?.partitions ?? []).length > 0 && m.topics.get(t)!.partitions.every((p) => p.leader >= 0),
+                ),
+              )
+              .catch(() => false);
+            if (ready) break;
+            if (attempt >= 100) throw new Error(`topics not ready: ${missing.join(', ')}`);
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
         }
       } finally {
         await admin.close();

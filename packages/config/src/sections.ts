@@ -1,4 +1,6 @@
-import { Type } from '@sinclair/typebox';
+import { fileURLToPath } from 'node:url';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { loadConfig, type DeepPartial } from './load.ts';
 
 /** Sections every service's config shares; each service composes the ones it uses. */
 
@@ -95,4 +97,35 @@ export function assertProductionSecrets(jwt: { secret: string; internalSecret: s
   if (env.NODE_ENV === 'production' && (jwt.secret === DEV_JWT_SECRET || jwt.internalSecret === DEV_INTERNAL_SECRET)) {
     throw new Error('JWT_SECRET and INTERNAL_JWT_SECRET must be set in production');
   }
+}
+
+export interface LoadServiceConfigOptions<T extends TSchema> {
+  /** Service name: `<NAME>_CONFIG_FILE` overrides the YAML file's path. */
+  service: string;
+  schema: T;
+  /** The service's own config.yaml. */
+  defaultFile: URL;
+  /** The service's own environment variables; the common ones (commonEnv) are added. */
+  envMap: Record<string, string>;
+  overrides?: DeepPartial<Static<T>> | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * What every service's loadXConfig does: its YAML file (or `<NAME>_CONFIG_FILE`), the common and
+ * its own environment variables, overrides, validation, and no development secrets in production.
+ */
+export function loadServiceConfig<T extends TSchema>(options: LoadServiceConfigOptions<T>): Readonly<Static<T>> {
+  const env = options.env ?? process.env;
+  const config = loadConfig({
+    service: options.service,
+    schema: options.schema,
+    file: env[`${options.service.toUpperCase()}_CONFIG_FILE`] ?? fileURLToPath(options.defaultFile),
+    env,
+    overrides: options.overrides,
+    envMap: { ...commonEnv, ...options.envMap },
+  });
+  const jwt = (config as { jwt?: { secret: string; internalSecret: string } }).jwt;
+  if (jwt) assertProductionSecrets(jwt, env);
+  return config;
 }

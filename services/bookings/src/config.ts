@@ -1,12 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import {
-  assertProductionSecrets,
-  commonEnv,
   databaseSection,
   httpSection,
   jwtSection,
   kafkaSection,
-  loadConfig,
+  loadServiceConfig,
   logSection,
   redisSection,
   Type,
@@ -126,14 +123,13 @@ export function loadBookingsConfig(
   overrides?: DeepPartial<BookingsConfig>,
   env: NodeJS.ProcessEnv = process.env,
 ): Readonly<BookingsConfig> {
-  const config = loadConfig({
+  const config = loadServiceConfig({
     service: 'bookings',
     schema: BookingsConfigSchema,
-    file: env.BOOKINGS_CONFIG_FILE ?? fileURLToPath(new URL('../config.yaml', import.meta.url)),
+    defaultFile: new URL('../config.yaml', import.meta.url),
     env,
     overrides,
     envMap: {
-      ...commonEnv,
       BOOKINGS_PORT: 'http.port',
       EVENTS_URL: 'events.url',
       EVENTS_TIMEOUT_MS: 'events.timeoutMs',
@@ -157,6 +153,5 @@ export function loadBookingsConfig(
       SSE_HEARTBEAT_MS: 'stream.heartbeatMs',
     },
   });
-  assertProductionSecrets(config.jwt, env);
   return config;
 }

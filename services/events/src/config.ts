@@ -1,12 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import {
-  assertProductionSecrets,
-  commonEnv,
   databaseSection,
   httpSection,
   jwtSection,
   kafkaSection,
-  loadConfig,
+  loadServiceConfig,
   logSection,
   redisSection,
   Type,
@@ -80,14 +77,13 @@ export const EventsConfigSchema = Type.Object({
 export type EventsConfig = Static<typeof EventsConfigSchema>;
 
 export function loadEventsConfig(overrides?: DeepPartial<EventsConfig>, env: NodeJS.ProcessEnv = process.env): Readonly<EventsConfig> {
-  const config = loadConfig({
+  const config = loadServiceConfig({
     service: 'events',
     schema: EventsConfigSchema,
-    file: env.EVENTS_CONFIG_FILE ?? fileURLToPath(new URL('../config.yaml', import.meta.url)),
+    defaultFile: new URL('../config.yaml', import.meta.url),
     env,
     overrides,
     envMap: {
-      ...commonEnv,
       EVENTS_PORT: 'http.port',
       EVENTS_KAFKA_ENABLED: 'kafka.enabled',
       EVENTS_SEAT_EVENTS_TOPIC: 'kafka.seatEventsTopic',
@@ -109,6 +105,5 @@ export function loadEventsConfig(overrides?: DeepPartial<EventsConfig>, env: Nod
       EVENTS_CACHE_SEAT_MAP_TTL_SECONDS: 'cache.seatMapTtlSeconds',
     },
   });
-  assertProductionSecrets(config.jwt, env);
   return config;
 }

@@ -1,13 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import {
-  assertProductionSecrets,
-  commonEnv,
   ConfigError,
   databaseSection,
   httpSection,
   jwtSection,
   kafkaSection,
-  loadConfig,
+  loadServiceConfig,
   logSection,
   Type,
   type DeepPartial,
@@ -151,14 +148,13 @@ export function loadNotificationsConfig(
   overrides?: DeepPartial<NotificationsConfig>,
   env: NodeJS.ProcessEnv = process.env,
 ): Readonly<NotificationsConfig> {
-  const config = loadConfig({
+  const config = loadServiceConfig({
     service: 'notifications',
     schema: NotificationsConfigSchema,
-    file: env.NOTIFICATIONS_CONFIG_FILE ?? fileURLToPath(new URL('../config.yaml', import.meta.url)),
+    defaultFile: new URL('../config.yaml', import.meta.url),
     env,
     overrides,
     envMap: {
-      ...commonEnv,
       NOTIFICATIONS_PORT: 'http.port',
       NOTIFICATIONS_TOPIC: 'kafka.topics.notificationRequests',
       NOTIFICATIONS_GROUP_ID: 'consumer.groupId',
@@ -191,7 +187,6 @@ export function loadNotificationsConfig(
       REMINDER_POLL_INTERVAL_MS: 'reminders.pollIntervalMs',
     },
   });
-  assertProductionSecrets(config.jwt, env);
   assertTemplates(config);
   return config;
 }

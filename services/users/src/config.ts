@@ -1,11 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import {
-  assertProductionSecrets,
-  commonEnv,
   databaseSection,
   httpSection,
   jwtSection,
-  loadConfig,
+  loadServiceConfig,
   logSection,
   redisSection,
   Type,
@@ -39,14 +36,13 @@ export const UsersConfigSchema = Type.Object({
 export type UsersConfig = Static<typeof UsersConfigSchema>;
 
 export function loadUsersConfig(overrides?: DeepPartial<UsersConfig>, env: NodeJS.ProcessEnv = process.env): Readonly<UsersConfig> {
-  const config = loadConfig({
+  const config = loadServiceConfig({
     service: 'users',
     schema: UsersConfigSchema,
-    file: env.USERS_CONFIG_FILE ?? fileURLToPath(new URL('../config.yaml', import.meta.url)),
+    defaultFile: new URL('../config.yaml', import.meta.url),
     env,
     overrides,
     envMap: {
-      ...commonEnv,
       USERS_PORT: 'http.port',
       BCRYPT_ROUNDS: 'bcryptRounds',
       ADMIN_EMAILS: 'adminEmails[]',
@@ -55,6 +51,5 @@ export function loadUsersConfig(overrides?: DeepPartial<UsersConfig>, env: NodeJ
       LOGIN_RATE_LIMIT_WINDOW_SECONDS: 'loginRateLimit.windowSeconds',
     },
   });
-  assertProductionSecrets(config.jwt, env);
   return config;
 }
