@@ -261,11 +261,13 @@ export function createHoldsRepository(db: Queryable) {
     },
 
     /**
-     * Marks due holds `expired` and frees their seats, in one statement. Locked rows are
-     * skipped (SKIP LOCKED), so the sweeper never waits for, or deadlocks with, a request; a
-     * skipped hold is taken by the next sweep, and a skipped seat is free anyway (its hold
-     * expired) and is taken or freed later. Locked holds get `graceSeconds` more, so that a
-     * booking paid just before the expiry can still be confirmed.
+     * Marks due holds `expired` and frees their seats, in one statement. Hold rows locked by a
+     * request are skipped (SKIP LOCKED) and taken by the next sweep. The seats of the holds it
+     * took are locked in (event, seat) order and waited for: every writer locks a hold row before
+     * its seats, or only seats, so waiting cannot deadlock, and skipping would leave a seat marked
+     * held by a hold already marked expired (free by every check, but never tidied). Locked holds
+     * get `graceSeconds` more, so that a booking paid just before the expiry can still be
+     * confirmed.
      */
     async sweepExpired(limit: number, graceSeconds: number): Promise<SweptHold[]> {
       const { rows } = await db.query<{
@@ -292,7 +294,7 @@ export function createHoldsRepository(db: Queryable) {
              JOIN seats s ON s.event_id = x.event_id AND s.seat_no = x.seat_no
             WHERE s.hold_id = x.id AND s.status = 'held'
             ORDER BY s.event_id, s.seat_no
-              FOR UPDATE OF s SKIP LOCKED
+              FOR UPDATE OF s
          ), freed AS (
            UPDATE seats s SET status = 'available', hold_id = NULL, hold_expires_at = NULL
              FROM owned o WHERE s.event_id = o.event_id AND s.seat_no = o.seat_no
