@@ -103,6 +103,13 @@ export const BookingsConfigSchema = Type.Object({
     },
     { default: {} },
   ),
+  submit: Type.Object(
+    {
+      /** Concurrent submits per process before new ones are answered 503 + Retry-After. @defaultValue 2000 */
+      maxInFlight: Type.Integer({ default: 2000, minimum: 1 }),
+    },
+    { default: {} },
+  ),
   stream: Type.Object(
     {
       /** Comment heartbeat on every open stream. @defaultValue 15000 */
@@ -151,6 +158,7 @@ export function loadBookingsConfig(
       RECONCILER_INTERVAL_MS: 'reconciler.intervalMs',
       RECONCILER_STUCK_AFTER_SECONDS: 'reconciler.stuckAfterSeconds',
       SSE_HEARTBEAT_MS: 'stream.heartbeatMs',
+      BOOKINGS_MAX_SUBMITS_IN_FLIGHT: 'submit.maxInFlight',
     },
   });
   return config;

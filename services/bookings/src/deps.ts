@@ -102,6 +102,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     bookingRequestsTopic: config.kafka.topics.bookingRequests,
     currency: config.payments.currency,
     lockSeconds: config.events.lockSeconds,
+    maxSubmitsInFlight: config.submit.maxInFlight,
     onSubmitted: () => metrics.submitted.inc(),
   });
 

@@ -264,3 +264,33 @@ describe("other users' bookings", () => {
     await waitForFinal(svc.deps, id);
   });
 });
+
+describe('POST /api/booking admission', () => {
+  it('answers 503 with Retry-After above the in-flight limit, and accepts the rest', async () => {
+    const limited = await startBookings(bookingsConfig({ events: { url: events.baseUrl }, submit: { maxInFlight: 2 } }));
+    try {
+      const users = Array.from({ length: 8 }, () => newUser(config));
+      const holds = await Promise.all(users.map((u) => freshHold(u, ['A1'])));
+      const results = await Promise.all(
+        users.map((u, i) => limited.api('POST', '/api/booking', { token: u.token, body: bodyFor(holds[i]!) })),
+      );
+      const statuses = results.map((r) => r.status);
+      const shed = results.filter((r) => r.status === 503);
+      assert.ok(shed.length > 0, `some submits are shed: ${statuses.join(',')}`);
+      assert.ok(
+        statuses.every((s) => s === 202 || s === 503),
+        statuses.join(','),
+      );
+      for (const r of shed) {
+        assert.equal(r.body.error, 'service_unavailable');
+        assert.equal(r.headers.get('retry-after'), '1');
+      }
+      // A shed submit changed nothing: retried later, it is accepted.
+      const i = results.findIndex((r) => r.status === 503);
+      const retry = await limited.api('POST', '/api/booking', { token: users[i]!.token, body: bodyFor(holds[i]!) });
+      assert.equal(retry.status, 202, retry.text);
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -29,11 +29,28 @@ export function toSubmitResponse(row: BookingRow): SubmitResponse {
   };
 }
 
-export function createBookingsService(deps: SubmitBookingDeps & { bookings: BookingsRepository }) {
+export function createBookingsService(deps: SubmitBookingDeps & { bookings: BookingsRepository; maxSubmitsInFlight: number }) {
   const { bookings } = deps;
+  let submitsInFlight = 0;
 
   return {
-    submit: (input: SubmitBookingInput) => submitBooking(deps, input),
+    /**
+     * Accepts a booking. Above `maxSubmitsInFlight` concurrent submits the service is past its
+     * capacity: it answers 503 with Retry-After at once rather than queueing for many seconds.
+     */
+    async submit(input: SubmitBookingInput) {
+      if (submitsInFlight >= deps.maxSubmitsInFlight) {
+        throw new DomainError('service_unavailable', 'Too many bookings are being submitted right now; try again shortly', {
+          retry_after_seconds: 1,
+        });
+      }
+      submitsInFlight++;
+      try {
+        return await submitBooking(deps, input);
+      } finally {
+        submitsInFlight--;
+      }
+    },
 
     /** The booking if the caller may see it; a malformed id or another user's booking is not found. */
     async getVisible(user: UserClaims, id: string): Promise<BookingRow> {
