@@ -4,6 +4,7 @@ import { constants } from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { MailTransientError } from './errors.ts';
+import { toNodemailerMessage } from './compose.ts';
 import type { MailAddress, Mailer, MailMessage, SentMail } from './types.ts';
 
 export interface FileMailerOptions {
@@ -20,7 +21,6 @@ export interface FileMailerOptions {
  */
 export function createFileMailer(options: FileMailerOptions): Mailer {
   const composer = nodemailer.createTransport({ streamTransport: true as const, buffer: true, newline: 'unix' });
-  const from = options.from.name ? { name: options.from.name, address: options.from.address } : options.from.address;
   let ready: Promise<unknown> | undefined;
   const ensureDir = () => (ready ??= mkdir(options.dir, { recursive: true }));
 
@@ -28,15 +28,7 @@ export function createFileMailer(options: FileMailerOptions): Mailer {
     async send(message: MailMessage): Promise<SentMail> {
       try {
         await ensureDir();
-        const info = await composer.sendMail({
-          from,
-          to: message.to,
-          subject: message.subject,
-          text: message.text,
-          html: message.html,
-          messageId: message.messageId,
-          headers: message.headers,
-        });
+        const info = await composer.sendMail(toNodemailerMessage(options.from, message));
         const messageId = String(info.messageId ?? message.messageId ?? '');
         const base = `${new Date().toISOString().replaceAll(':', '-')}-${randomUUID().slice(0, 8)}`;
         const eml = path.join(options.dir, `${base}.eml`);

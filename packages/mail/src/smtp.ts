@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
 import { toMailError } from './errors.ts';
+import { toNodemailerMessage } from './compose.ts';
 import type { MailAddress, Mailer, MailMessage, SentMail } from './types.ts';
 
 export interface SmtpMailerOptions {
@@ -31,10 +32,6 @@ export interface SmtpMailerOptions {
   dnsTimeoutMs?: number;
   /** Name announced in EHLO; the machine's host name when absent. */
   clientName?: string | undefined;
-}
-
-function formatAddress(a: MailAddress): { name: string; address: string } | string {
-  return a.name ? { name: a.name, address: a.address } : a.address;
 }
 
 /**
@@ -69,20 +66,11 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
           maxConnections: options.maxConnections ?? 5,
           maxMessages: options.maxMessages ?? 100,
         });
-  const from = formatAddress(options.from);
 
   return {
     async send(message: MailMessage): Promise<SentMail> {
       try {
-        const info = await transport.sendMail({
-          from,
-          to: message.to,
-          subject: message.subject,
-          text: message.text,
-          html: message.html,
-          messageId: message.messageId,
-          headers: message.headers,
-        });
+        const info = await transport.sendMail(toNodemailerMessage(options.from, message));
         return { messageId: String(info.messageId ?? message.messageId ?? '') };
       } catch (err) {
         throw toMailError(err);
