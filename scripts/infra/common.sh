@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # the settings here are used by the files that source this one
 # scripts/infra/common.sh — settings and helpers shared by the per-server files (sourced by
 # scripts/infra.sh, never run on its own).
 #

@@ -165,7 +165,7 @@ kafka_up() {
     read -r -a heap <<<"${KAFKA_HEAP_OPTS}"
     (
       [[ -z "${LOCK_FD}" ]] || exec {LOCK_FD}>&-
-      cd "${KAFKA_CONF_DIR}"
+      cd "${KAFKA_CONF_DIR}" || exit 1
       # setsid: own session, so the broker outlives this script and its terminal
       exec setsid java -server "${heap[@]}" \
         -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
