@@ -1,4 +1,4 @@
 export * from './types.ts';
 export * from './kafka.ts';
-export { handleWithRetry, PartitionTracker } from './retry.ts';
+export { handleWithRetry, PartitionTracker, untilDone } from './retry.ts';
 export { createLocalBus } from './local.ts';

@@ -98,8 +98,12 @@ export const BookingsConfigSchema = Type.Object({
       enabled: Type.Boolean({ default: true }),
       /** @defaultValue 30000 */
       intervalMs: Type.Integer({ default: 30_000, minimum: 50 }),
-      /** A booking still processing after this long (no change) is failed safely. @defaultValue 900 */
+      /** A booking still processing after this long (no change) is settled (confirmed if paid and its seats are still its own, else failed). @defaultValue 900 */
       stuckAfterSeconds: Type.Integer({ default: 900, minimum: 1 }),
+      /** First wait before retrying a settlement that failed (a dependency down); doubles each time. @defaultValue 200 */
+      retryBaseMs: Type.Integer({ default: 200, minimum: 1 }),
+      /** Longest wait between settlement retries. @defaultValue 5000 */
+      retryMaxMs: Type.Integer({ default: 5000, minimum: 1 }),
     },
     { default: {} },
   ),

@@ -1,19 +1,26 @@
 // The real event service, started in-process, and the calls the tests make to it; plus SQL checks.
+import type { AddressInfo } from 'node:net';
 import { issueInternalToken } from '@ticketing/auth';
 import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
-import { apiClient, listen, testInfra, uniqueId } from '@ticketing/testing';
+import { apiClient, testInfra, uniqueId } from '@ticketing/testing';
 import type { BookingsConfig, BookingsDeps } from '../src/index.ts';
 import { merge, waitFor, type TestUser } from './helpers.ts';
 
 export interface StartedEvents {
   baseUrl: string;
+  port: number;
   api: ReturnType<typeof apiClient>;
   /** Calls to the internal hold API with a service token. */
   internal: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any; text: string }>;
   close(): Promise<void>;
 }
 
-export async function startEvents(jwt: BookingsConfig['jwt'], overrides: Record<string, unknown> = {}): Promise<StartedEvents> {
+/** Starts the event service on a real port (`port`, e.g. to restart one where it was; else any free one). */
+export async function startEvents(
+  jwt: BookingsConfig['jwt'],
+  overrides: Record<string, unknown> = {},
+  opts: { port?: number } = {},
+): Promise<StartedEvents> {
   const config = loadEventsConfig(
     merge(
       {
@@ -31,10 +38,13 @@ export async function startEvents(jwt: BookingsConfig['jwt'], overrides: Record<
   );
   const deps = await createEventsDeps(config);
   const app = await buildEventsApp(deps);
-  const baseUrl = await listen(app);
+  await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
+  const { port } = app.server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
   const api = apiClient(baseUrl);
   return {
     baseUrl,
+    port,
     api,
     internal: (method, path, body) =>
       api(method, path, {

@@ -1,14 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { processBooking, settleBooking } from '../src/bookings/process-booking.ts';
-import {
-  createBookingsDeps,
-  createHttpEventsClient,
-  startBookingsWorker,
-  startReconciler,
-  type BookingsConfig,
-  type PaymentGateway,
-} from '../src/index.ts';
+import { startBookingsWorker, startReconciler, type BookingsConfig, type PaymentGateway } from '../src/index.ts';
 import { assertInvariants, chargesFor, createEvent, holdSeats, startEvents, waitForFinal, type StartedEvents } from './events-helpers.ts';
 import { bookingsConfig, newUser, startBookings, waitFor, type StartedBookings } from './helpers.ts';
 
@@ -38,17 +32,17 @@ after(async () => {
   await events.close();
 });
 
-async function submitted(method = 'credit_card') {
+async function submitted(method = 'credit_card', on: { events: StartedEvents; svc: StartedBookings } = { events, svc }) {
   const user = newUser(config);
-  const event = await createEvent(events, user);
-  const hold = await holdSeats(events, user, event.event_id, ['A1', 'A2']);
+  const event = await createEvent(on.events, user);
+  const hold = await holdSeats(on.events, user, event.event_id, ['A1', 'A2']);
   holdIds.push(hold.hold_id);
-  const res = await svc.api('POST', '/api/booking', {
+  const res = await on.svc.api('POST', '/api/booking', {
     token: user.token,
     body: { hold_id: hold.hold_id, payment_info: { payment_method: method, amount: hold.total_price } },
   });
   assert.equal(res.status, 202, res.text);
-  const booking = (await svc.deps.bookingsRepository.findById(res.body.booking_id))!;
+  const booking = (await on.svc.deps.bookingsRepository.findById(res.body.booking_id))!;
   return { user, event, hold, booking };
 }
 
@@ -65,31 +59,60 @@ async function reconcile(bookingId: string) {
   }
 }
 
+/** What a worker that vanished right after charging the card leaves behind. */
+async function charge(booking: { id: string; total_cents: string }, method = 'credit_card') {
+  return svc.deps.gateway.charge({
+    idempotencyKey: booking.id,
+    amountCents: Number(booking.total_cents),
+    currency: 'USD',
+    method,
+    reference: booking.id,
+  });
+}
+
+const notificationTypes = async (bookingId: string) =>
+  (
+    await svc.deps.db.query<{ value: { type: string } }>('SELECT value FROM outbox WHERE key = $1 AND topic = $2', [
+      bookingId,
+      config.kafka.topics.notificationRequests,
+    ])
+  ).rows.map((r) => r.value.type);
+
 describe('the reconciler', () => {
-  it('refunds and fails a booking whose worker charged the card and vanished', async () => {
+  it('confirms a booking whose worker charged the card and vanished: the seats are still its own', async () => {
     const { hold, booking } = await submitted();
-    const charge = await svc.deps.gateway.charge({
-      idempotencyKey: booking.id,
-      amountCents: Number(booking.total_cents),
-      currency: 'USD',
-      method: 'credit_card',
-      reference: booking.id,
-    });
-    assert.equal(charge.status, 'captured');
+    assert.equal((await charge(booking)).status, 'captured');
+    const row = await reconcile(booking.id);
+    assert.equal(row.status, 'confirmed');
+    assert.equal(row.payment_status, 'captured');
+    assert.equal(row.error_message, null);
+    assert.deepEqual(await chargesFor(svc.deps, booking.id), { captured: 1, total: 1, refunded: 0 });
+    assert.equal((await events.internal('GET', `/internal/holds/${hold.hold_id}`)).body.status, 'confirmed');
+    assert.deepEqual(await notificationTypes(booking.id), ['booking_confirmed']);
+  });
+
+  it('refunds a paid booking only when the event service says its seats are gone', async () => {
+    const { hold, booking } = await submitted();
+    await charge(booking);
+    const released = await events.internal('POST', `/internal/holds/${hold.hold_id}/release`, { booking_id: booking.id });
+    assert.equal(released.status, 200, released.text);
     const row = await reconcile(booking.id);
     assert.equal(row.status, 'failed');
     assert.equal(row.payment_status, 'refunded');
-    assert.equal(row.error_message, 'The booking could not be processed in time');
+    assert.equal(row.error_message, 'The hold could not be confirmed (hold_not_active)');
     assert.deepEqual(await chargesFor(svc.deps, booking.id), { captured: 1, total: 1, refunded: 1 });
+    assert.deepEqual(await notificationTypes(booking.id), ['booking_failed']);
+  });
+
+  it('keeps the real reason of a declined card', async () => {
+    const { hold, booking } = await submitted('card_declined');
+    assert.equal((await charge(booking, 'card_declined')).status, 'declined');
+    const row = await reconcile(booking.id);
+    assert.equal(row.status, 'failed');
+    assert.equal(row.payment_status, 'failed');
+    assert.equal(row.error_message, 'Payment declined: Card declined');
     assert.equal((await events.internal('GET', `/internal/holds/${hold.hold_id}`)).body.status, 'released');
-    const outbox = await svc.deps.db.query<{ value: { type: string } }>('SELECT value FROM outbox WHERE key = $1 AND topic = $2', [
-      booking.id,
-      config.kafka.topics.notificationRequests,
-    ]);
-    assert.deepEqual(
-      outbox.rows.map((r) => r.value.type),
-      ['booking_failed'],
-    );
+    assert.deepEqual(await chargesFor(svc.deps, booking.id), { captured: 0, total: 1, refunded: 0 });
   });
 
   it('confirms a booking whose worker had already confirmed the seats (the hold decides)', async () => {
@@ -157,32 +180,69 @@ describe('a worker that lost the race with the reconciler', () => {
   });
 });
 
-describe('a booking dead-lettered while the event service is unreachable', () => {
-  it('stays processing until the reconciler can settle it, then ends failed with the payment refunded', async () => {
-    // A worker whose event service is unreachable: it charges, cannot confirm, gives up
-    // (dead letter), and cannot release the hold either.
-    const cutOff = await createBookingsDeps(config, {
-      eventsClient: createHttpEventsClient({ baseUrl: 'http://127.0.0.1:1', timeoutMs: 500, jwt: config.jwt }),
-    });
-    const worker = await startBookingsWorker(cutOff);
-    const { hold, booking } = await submitted();
+describe('the event service down for a few seconds while a paid booking is settled', () => {
+  // A second event service on a port of its own, stopped and started again on the same port.
+  let flaky: StartedEvents;
+  let port: number;
+  let cut: StartedBookings;
+  before(async () => {
+    flaky = await startEvents(config.jwt);
+    port = flaky.port;
+    cut = await startBookings({ ...config, events: { ...config.events, url: flaky.baseUrl } }, { worker: false });
+  });
+  after(async () => {
+    await cut.close();
+    await flaky.close();
+  });
+
+  const stopEvents = () => flaky.close();
+  const restartEvents = async () => {
+    flaky = await startEvents(config.jwt, {}, { port });
+  };
+
+  it('keeps settling a dead-lettered booking until the event service is back, then confirms it', { timeout: 60_000 }, async () => {
+    const { hold, booking } = await submitted('credit_card', { events: flaky, svc: cut });
+    await stopEvents();
+    // The worker charges the card, cannot confirm (maxAttempts 2), dead-letters, and settles.
+    const worker = await startBookingsWorker(cut.deps);
     try {
       const deadLettered = async () =>
-        (await cutOff.metrics.messages.get()).values.find((v) => v.labels.outcome === 'dead_lettered')?.value ?? 0;
+        (await cut.deps.metrics.messages.get()).values.find((v) => v.labels.outcome === 'dead_lettered')?.value ?? 0;
       await waitFor(async () => ((await deadLettered()) >= 1 ? true : undefined), 'the dead letter');
-      const row = (await svc.deps.bookingsRepository.findById(booking.id))!;
+      // Well past the three quick tries (~300 ms) that used to give up.
+      await sleep(2000);
+      const row = (await cut.deps.bookingsRepository.findById(booking.id))!;
       assert.equal(row.status, 'processing');
       assert.equal(row.payment_status, 'captured');
-      assert.deepEqual(await chargesFor(svc.deps, booking.id), { captured: 1, total: 1, refunded: 0 });
+
+      await restartEvents();
+      const final = await waitForFinal(cut.deps, booking.id, 20_000);
+      assert.equal(final.status, 'confirmed');
+      assert.equal(final.payment_status, 'captured');
+      assert.deepEqual(await chargesFor(cut.deps, booking.id), { captured: 1, total: 1, refunded: 0 });
+      assert.equal((await flaky.internal('GET', `/internal/holds/${hold.hold_id}`)).body.status, 'confirmed');
     } finally {
       await worker.close();
-      await cutOff.close();
     }
-    const row = await reconcile(booking.id);
-    assert.equal(row.status, 'failed');
-    assert.equal(row.payment_status, 'refunded');
-    assert.deepEqual(await chargesFor(svc.deps, booking.id), { captured: 1, total: 1, refunded: 1 });
-    assert.equal((await events.internal('GET', `/internal/holds/${hold.hold_id}`)).body.status, 'released');
+  });
+
+  it('has the reconciler retry soon, not after another stuck period, and confirm', { timeout: 60_000 }, async () => {
+    const { hold, booking } = await submitted('credit_card', { events: flaky, svc: cut });
+    await charge(booking);
+    await stopEvents();
+    await cut.deps.db.query(`UPDATE bookings SET updated_at = now() - interval '1 hour' WHERE id = $1`, [booking.id]);
+    const reconciler = startReconciler(cut.deps);
+    try {
+      await sleep(1500);
+      assert.equal((await cut.deps.bookingsRepository.findById(booking.id))!.status, 'processing');
+      await restartEvents();
+      const final = await waitForFinal(cut.deps, booking.id, 20_000);
+      assert.equal(final.status, 'confirmed');
+      assert.deepEqual(await chargesFor(cut.deps, booking.id), { captured: 1, total: 1, refunded: 0 });
+      assert.equal((await flaky.internal('GET', `/internal/holds/${hold.hold_id}`)).body.status, 'confirmed');
+    } finally {
+      await reconciler.close();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEAD_LETTER_SUFFIX, type Subscription } from '@ticketing/bus';
+import { DEAD_LETTER_SUFFIX, untilDone, type Subscription } from '@ticketing/bus';
 import { TransientError } from '@ticketing/errors';
 import type { BookingsDeps } from '../deps.ts';
 import { bookingIdOf, processBooking, settleBooking } from './process-booking.ts';
@@ -71,15 +71,16 @@ export async function startBookingsWorker(deps: BookingsDeps): Promise<RunningWo
       } catch {
         return;
       }
-      // Never throws: a failure here is left to the reconciler, and the offset still commits.
-      await settleBooking(processing, bookingId, DEAD_LETTER_REASON, { requestId: message.messageId }).then(
-        (row) => log.warn({ booking_id: bookingId, status: row?.status, err: (error as Error)?.message }, 'dead-lettered booking settled'),
-        (err: unknown) =>
-          log.error(
-            { booking_id: bookingId, err: (err as Error).message },
-            'could not settle a dead-lettered booking; the reconciler will',
-          ),
-      );
+      // A failure throws, and the bus calls this hook again with backoff (capped) until it
+      // succeeds; the offset stays uncommitted meanwhile, so a worker stopping here leaves the
+      // message to be redelivered. Never handed to the reconciler's later, slower look.
+      try {
+        const row = await settleBooking(processing, bookingId, DEAD_LETTER_REASON, { requestId: message.messageId });
+        log.warn({ booking_id: bookingId, status: row?.status, err: (error as Error)?.message }, 'dead-lettered booking settled');
+      } catch (err) {
+        log.warn({ booking_id: bookingId, err: (err as Error).message }, 'could not settle a dead-lettered booking yet; retrying');
+        throw err;
+      }
     },
   });
 
@@ -94,27 +95,48 @@ export async function startBookingsWorker(deps: BookingsDeps): Promise<RunningWo
 }
 
 /**
- * Every `reconciler.intervalMs`, settles bookings that have been processing without any change
- * for `reconciler.stuckAfterSeconds` (the message was lost, dead-lettered while the event service
- * was down, or never published). Several reconcilers can run: each claims its bookings.
+ * Every `reconciler.intervalMs`, claims bookings that have been processing without any change
+ * for `reconciler.stuckAfterSeconds` (the message was lost or never published, or the worker
+ * settling it died) and settles them. A settlement that fails (a dependency is down) is retried
+ * in the background with backoff capped at `reconciler.retryMaxMs`, not left for another
+ * `stuckAfterSeconds`. Several reconcilers can run: each claims its bookings.
  */
 export function startReconciler(deps: BookingsDeps): RunningWorker {
   const { config, processing } = deps;
   const log = deps.logger.child({ component: 'reconciler' });
   const stop = new AbortController();
+  const settling = new Map<string, Promise<void>>();
+  const MAX_SETTLING = 100;
+
+  function settle(id: string): void {
+    if (settling.has(id)) return;
+    let failures = 0;
+    const task = untilDone(
+      async () => {
+        try {
+          const row = await settleBooking(processing, id, STUCK_REASON);
+          log.warn({ booking_id: id, status: row?.status, error_message: row?.error_message }, 'stuck booking settled');
+        } catch (err) {
+          if (++failures === 1 || failures % 20 === 0) {
+            log.warn({ booking_id: id, err: (err as Error).message, failures }, 'stuck booking not settled yet; retrying');
+          }
+          throw err;
+        }
+      },
+      () => stop.signal.aborted,
+      config.reconciler.retryBaseMs,
+      config.reconciler.retryMaxMs,
+    )
+      .catch(() => undefined)
+      .finally(() => settling.delete(id));
+    settling.set(id, task);
+  }
 
   async function runOnce(): Promise<void> {
-    const stuck = await deps.bookingsRepository.claimStuck(config.reconciler.stuckAfterSeconds, 100);
-    for (let i = 0; i < stuck.length; i += 10) {
-      await Promise.all(
-        stuck.slice(i, i + 10).map((b) =>
-          settleBooking(processing, b.id, STUCK_REASON).then(
-            (row) => log.warn({ booking_id: b.id, status: row?.status }, 'stuck booking settled'),
-            (err: unknown) => log.warn({ booking_id: b.id, err: (err as Error).message }, 'stuck booking not settled yet'),
-          ),
-        ),
-      );
-    }
+    const room = MAX_SETTLING - settling.size;
+    if (room <= 0) return;
+    const stuck = await deps.bookingsRepository.claimStuck(config.reconciler.stuckAfterSeconds, room);
+    for (const b of stuck) settle(b.id);
   }
 
   const loop = (async () => {
@@ -128,6 +150,7 @@ export function startReconciler(deps: BookingsDeps): RunningWorker {
     async close() {
       stop.abort();
       await loop;
+      await Promise.allSettled([...settling.values()]);
     },
   };
 }

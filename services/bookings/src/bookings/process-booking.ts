@@ -37,6 +37,7 @@ export function bookingIdOf(value: unknown): string {
 }
 
 const refundKey = (bookingId: string) => `refund:${bookingId}`;
+const declinedReason = (why: string | undefined) => `Payment declined: ${why ?? 'declined'}`;
 
 /**
  * Processes one booking to its final state. Safe to run any number of times, concurrently too:
@@ -70,7 +71,7 @@ export async function processBooking(deps: ProcessBookingDeps, bookingId: string
         status: 'failed',
         paymentStatus: 'failed',
         paymentId: result.paymentId,
-        reason: `Payment declined: ${result.reason ?? 'declined'}`,
+        reason: declinedReason(result.reason),
       });
       return;
     }
@@ -93,12 +94,29 @@ export async function processBooking(deps: ProcessBookingDeps, bookingId: string
     }
   }
 
+  await confirmOrRefund(deps, booking, paymentId, ctx);
+}
+
+/**
+ * The last step for a booking whose payment is captured: the event service's confirm decides.
+ * Confirmed (or already confirmed for this booking) → the booking ends confirmed. A definitive
+ * "no" (the hold is gone, released, taken by another booking, or its seats were taken after it
+ * expired) → the money goes back and the booking fails. Anything else (the event service did
+ * not answer) is thrown, so the caller tries again later: a captured payment is never refunded
+ * because our own service blinked.
+ */
+async function confirmOrRefund(
+  deps: ProcessBookingDeps,
+  booking: BookingRow,
+  paymentId: string,
+  ctx: CallContext,
+): Promise<BookingRow | undefined> {
   try {
-    await retryTransient(() => deps.events.confirmHold(booking.hold_id, { booking_id: bookingId }, ctx));
+    await retryTransient(() => deps.events.confirmHold(booking.hold_id, { booking_id: booking.id }, ctx));
   } catch (err) {
     if (err instanceof DomainError && HOLD_LOST.has(err.code)) {
-      await deps.gateway.refund({ paymentId, idempotencyKey: refundKey(bookingId) });
-      await finishBooking(deps, booking, {
+      await deps.gateway.refund({ paymentId, idempotencyKey: refundKey(booking.id) });
+      return finishBooking(deps, booking, {
         status: 'failed',
         paymentStatus: 'refunded',
         paymentId,
@@ -107,11 +125,10 @@ export async function processBooking(deps: ProcessBookingDeps, bookingId: string
             ? 'The seats were taken after the hold expired'
             : `The hold could not be confirmed (${err.code})`,
       });
-      return;
     }
     throw err;
   }
-  await finishBooking(deps, booking, { status: 'confirmed', paymentId });
+  return finishBooking(deps, booking, { status: 'confirmed', paymentId });
 }
 
 /** Releases the hold of a failed booking; a hold already gone or not ours is fine (its seats are not ours to free). */
@@ -128,11 +145,16 @@ async function releaseQuietly(deps: ProcessBookingDeps, booking: BookingRow, rea
 }
 
 /**
- * Settles a booking whose processing gave up (dead letter) or got stuck: it ends failed, with any
- * captured payment refunded, unless the hold turns out to be confirmed for it already, in which
- * case it ends confirmed. The event service's hold is the arbiter: releasing it first means no
- * worker can confirm it afterwards, and a release refused because the hold is confirmed means
- * the seats are this booking's.
+ * Settles a booking whose processing gave up (dead letter) or got stuck (reconciler). The money
+ * decides first: a captured, unrefunded charge means the customer paid, so the booking is
+ * confirmed whenever the event service still lets it have its seats, and refunded only on a
+ * definitive refusal (confirmOrRefund). Without a capture, the hold is released first, so that
+ * no worker can confirm it afterwards; a release refused because the hold is confirmed for this
+ * booking means a worker got that far, and its charge decides. `reason` is kept for failures
+ * with no better one (a declined card keeps its decline).
+ *
+ * Throws when the event service, the gateway or the database could not answer: the caller
+ * retries until it succeeds (settling is never handed to a later, blinder step).
  */
 export async function settleBooking(
   deps: ProcessBookingDeps,
@@ -143,6 +165,9 @@ export async function settleBooking(
   const booking = await deps.bookings.findById(bookingId);
   if (!booking || booking.status !== 'processing') return booking;
 
+  const charge = await deps.gateway.findCharge(bookingId);
+  if (charge?.status === 'captured' && !charge.refunded) return confirmOrRefund(deps, booking, charge.paymentId, ctx);
+
   try {
     await retryTransient(() => deps.events.releaseHold(booking.hold_id, { booking_id: bookingId, reason: 'booking_failed' }, ctx));
   } catch (err) {
@@ -150,9 +175,10 @@ export async function settleBooking(
     if (err.code === 'hold_not_active') {
       const hold = await retryTransient(() => deps.events.getHold(booking.hold_id, ctx));
       if (hold.status === 'confirmed' && hold.booking_id === bookingId) {
-        const charge = await deps.gateway.findCharge(bookingId);
-        if (charge?.status === 'captured' && !charge.refunded) {
-          return finishBooking(deps, booking, { status: 'confirmed', paymentId: charge.paymentId });
+        // A worker confirmed the seats after our first look at the charge: it had captured it.
+        const paid = await deps.gateway.findCharge(bookingId);
+        if (paid?.status === 'captured' && !paid.refunded) {
+          return finishBooking(deps, booking, { status: 'confirmed', paymentId: paid.paymentId });
         }
         deps.logger.error({ booking_id: bookingId }, 'hold confirmed without a captured payment');
       }
@@ -161,10 +187,16 @@ export async function settleBooking(
     }
   }
 
-  const charge = await deps.gateway.findCharge(bookingId);
-  if (charge?.status === 'captured') {
-    await deps.gateway.refund({ paymentId: charge.paymentId, idempotencyKey: refundKey(bookingId) });
-    return finishBooking(deps, booking, { status: 'failed', paymentStatus: 'refunded', paymentId: charge.paymentId, reason });
+  // The seats are released: a charge that landed meanwhile goes back.
+  const last = await deps.gateway.findCharge(bookingId);
+  if (last?.status === 'captured') {
+    await deps.gateway.refund({ paymentId: last.paymentId, idempotencyKey: refundKey(bookingId) });
+    return finishBooking(deps, booking, { status: 'failed', paymentStatus: 'refunded', paymentId: last.paymentId, reason });
   }
-  return finishBooking(deps, booking, { status: 'failed', paymentStatus: 'failed', paymentId: charge?.paymentId ?? null, reason });
+  return finishBooking(deps, booking, {
+    status: 'failed',
+    paymentStatus: 'failed',
+    paymentId: last?.paymentId ?? null,
+    reason: last?.status === 'declined' ? declinedReason(last.reason) : reason,
+  });
 }
