@@ -12,8 +12,10 @@ mkdir -p "$RUN_DIR/pids" "$RUN_DIR/logs"
 log() { printf '[start-dev] %s\n' "$*"; }
 
 bash scripts/infra.sh up
-# shellcheck disable=SC1090
-set -a; source <(bash scripts/infra.sh env); set +a
+set -a
+# shellcheck disable=SC1090  # the connection settings printed by infra.sh
+source <(bash scripts/infra.sh env)
+set +a
 
 [ -d node_modules ] || npm install --no-audit --no-fund
 

@@ -3,7 +3,7 @@
 # events, declined payments, amount mismatches, other users' resources, and a burst of bad
 # bookings after which every service is still healthy. Exits non-zero on any failed check.
 set -uo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 # shellcheck source=scripts/lib/e2e.sh
 source scripts/lib/e2e.sh
 

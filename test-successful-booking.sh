@@ -4,7 +4,7 @@
 # Works against `npm start` (embedded) and ./start-dev.sh (distributed). Exits non-zero on any
 # failed check.
 set -uo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 # shellcheck source=scripts/lib/e2e.sh
 source scripts/lib/e2e.sh
 

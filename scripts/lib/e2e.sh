@@ -51,6 +51,7 @@ section() { printf '\n== %s\n' "$*"; }
 future_date() { node -e "console.log(new Date(Date.now() + Number(process.argv[1]) * 86400000).toISOString())" "${1:-30}"; }
 
 # register_and_login PREFIX -> sets TOKEN, USER_ID, EMAIL
+# shellcheck disable=SC2034  # TOKEN and USER_ID are read by the walks that source this file
 register_and_login() {
   EMAIL="$1.$(date +%s%N)@example.test"
   req POST "$USERS_URL/api/users/register" "{\"email\":\"$EMAIL\",\"password\":\"s3cure-password\",\"first_name\":\"Ada\",\"last_name\":\"Lovelace\"}"
