@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from '@ticketing/errors';
 import { testInfra, uniqueId } from '@ticketing/testing';
 import { createPgliteDatabase, type Database } from '@ticketing/db';
-import { createKafkaBus, createLocalBus, PartitionTracker, type IncomingMessage, type MessageBus } from '../src/index.ts';
+import { createKafkaBus, createLocalBus, type IncomingMessage, type MessageBus } from '../src/index.ts';
 
 function waitFor<T>(predicate: () => T | undefined, timeoutMs = 30_000): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -219,21 +219,5 @@ describe('embedded bus retention', () => {
       await bus.close().catch(() => undefined);
       await db.close();
     }
-  });
-});
-
-describe('PartitionTracker', () => {
-  it('commits only the contiguous finished prefix', () => {
-    const t = new PartitionTracker();
-    const committed: number[] = [];
-    for (const o of [1, 2, 3]) t.add(BigInt(o), async () => void committed.push(o));
-    assert.equal(t.finish(2n), undefined);
-    const c = t.finish(1n);
-    assert.ok(c);
-    void c();
-    assert.deepEqual(committed, [2]);
-    void t.finish(3n)?.();
-    assert.deepEqual(committed, [2, 3]);
-    assert.equal(t.size, 0);
   });
 });
