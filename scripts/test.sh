@@ -20,8 +20,9 @@ if [ "${SKIP_INFRA:-}" != "1" ]; then
   bash scripts/infra.sh up
 fi
 if [ "$#" -eq 0 ]; then
-  # includes the unit tier (*.unit.test.ts)
-  set -- "packages/*/test/**/*.test.ts" "services/*/test/**/*.test.ts" "test/**/*.test.ts"
+  # includes the unit tier (*.unit.test.ts); test/faults/ is not here: the fault matrix has its
+  # own command (npm run test:faults).
+  set -- "packages/*/test/**/*.test.ts" "services/*/test/**/*.test.ts" "test/*.test.ts"
 fi
 # spec: a readable log ending in the pass/fail summary. force-exit: a leaked handle in one
 # file cannot hang the whole run (each test still has its own timeout).
