@@ -1,5 +1,5 @@
-# Image for the ticketing services (one image, four services: users, events,
-# bookings, notifications). docker-compose.yml picks the service with `command:`.
+# Image for the ticketing services (one image, five services: users, events,
+# bookings, notifications and the web edge). docker-compose.yml picks the service with `command:`.
 # Node 24 runs the TypeScript sources directly (type stripping), so there is no
 # build step; the deps stage has a C/C++ toolchain in case a native addon
 # (e.g. bcrypt) has no prebuilt binary for the platform.
@@ -12,13 +12,16 @@ WORKDIR /app
 # workspaces need every package.json before `npm ci`; .dockerignore keeps
 # node_modules, .infra, .tools and .git out of the context
 COPY . .
-RUN npm ci --omit=dev --no-audit --no-fund
+# the web app is built here (Vite is a dev dependency), then dev dependencies are dropped
+RUN npm ci --no-audit --no-fund \
+ && node -e "import('./services/web/src/build.ts').then((m) => m.ensureWebBuild(console.log))" \
+ && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps --chown=node:node /app /app
 USER node
-EXPOSE 8081 8082 8083 8084
+EXPOSE 8080 8081 8082 8083 8084
 # overridden per service in docker-compose.yml, e.g. ["npm","run","start:events"]
 CMD ["npm", "run", "start:users"]

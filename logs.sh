@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Follows the logs of the services started by ./start-dev.sh.
-# Usage: ./logs.sh [user|event|booking|notification|<process name>]
+# Usage: ./logs.sh [user|event|booking|notification|web|<process name>]
 set -euo pipefail
 cd "$(dirname "$0")"
 RUN_DIR="${RUN_DIR:-.run}"

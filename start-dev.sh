@@ -34,6 +34,7 @@ PROCESSES=(
   "bookings-worker|services/bookings/src/worker.ts|"
   "notifications|services/notifications/src/server.ts|NOTIFICATIONS_RUN_WORKER=false"
   "notifications-worker|services/notifications/src/worker.ts|"
+  "web|services/web/src/server.ts|"
 )
 
 for entry in "${PROCESSES[@]}"; do
@@ -49,7 +50,7 @@ for entry in "${PROCESSES[@]}"; do
   log "started $name (pid $!, log $RUN_DIR/logs/$name.log)"
 done
 
-for port in 8081 8082 8083 8084; do
+for port in 8081 8082 8083 8084 "${WEB_PORT:-8080}"; do
   for _ in $(seq 1 120); do
     if curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1; then break; fi
     sleep 0.5
@@ -62,3 +63,4 @@ for port in 8081 8082 8083 8084; do
   fi
 done
 log "all services up: users :8081, events :8082, bookings :8083, notifications :8084 (API docs at /docs)"
+log "open the shop: http://127.0.0.1:${WEB_PORT:-8080}/"

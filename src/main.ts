@@ -22,6 +22,7 @@ import {
   loadNotificationsConfig,
   startNotificationsWorker,
 } from '@ticketing/notifications-service';
+import { buildWebApp, ensureWebBuild, loadWebConfig } from '@ticketing/web-service';
 
 const env = process.env;
 const dataDir = path.resolve(env.DATA_DIR ?? 'data');
@@ -44,6 +45,7 @@ const ports = {
   events: Number(env.EVENTS_PORT ?? 8082),
   bookings: Number(env.BOOKINGS_PORT ?? 8083),
   notifications: Number(env.NOTIFICATIONS_PORT ?? 8084),
+  web: Number(env.WEB_PORT ?? 8080),
 };
 const host = env.HOST ?? '127.0.0.1';
 
@@ -82,6 +84,18 @@ const apps: [string, App, number][] = [
   ['bookings', await buildBookingsApp(bookings), ports.bookings],
   ['notifications', await buildNotificationsApp(notifications), ports.notifications],
 ];
+// The web app and its edge: one origin for the browser, forwarding /api/... to the four ports.
+const webConfig = loadWebConfig({
+  http: { port: ports.web, host },
+  upstreams: {
+    users: `http://127.0.0.1:${ports.users}`,
+    events: `http://127.0.0.1:${ports.events}`,
+    bookings: `http://127.0.0.1:${ports.bookings}`,
+    notifications: `http://127.0.0.1:${ports.notifications}`,
+  },
+});
+if (webConfig.staticDir === '') await ensureWebBuild((line) => logger.info(line));
+apps.push(['web', await buildWebApp({ config: webConfig, logger: logger.child({ service: 'web' }) }), ports.web]);
 for (const [, app, port] of apps) await app.listen({ host, port });
 
 const relay = startOutboxRelay(bookings);
@@ -92,7 +106,12 @@ logger.info({ ms: Date.now() - started }, 'platform ready');
 const lines = [
   '',
   'Ticketing platform (embedded profile) is running:',
-  ...apps.map(([name, , port]) => `  ${name.padEnd(14)} http://${host}:${port}   docs: http://${host}:${port}/docs`),
+  '',
+  `  Open the shop:  http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${ports.web}/`,
+  '',
+  ...apps
+    .filter(([name]) => name !== 'web')
+    .map(([name, , port]) => `  ${name.padEnd(14)} http://${host}:${port}   docs: http://${host}:${port}/docs`),
   `  data           ${path.join(dataDir, 'pglite')} (PGlite; npm run reset clears it)`,
   `  mail           ${mailDir}`,
   '',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -35,6 +35,11 @@ export interface HttpAppOptions {
   healthExtras?: () => Record<string, unknown>;
   /** Metrics registry; one per service so several services can share a process. */
   metrics?: Registry;
+  /**
+   * Called for a request no route matched (and no other method of its path would), before the
+   * JSON 404; answering it (e.g. a single-page app's index.html) takes the place of the 404.
+   */
+  notFoundFallback?: (request: FastifyRequest, reply: FastifyReply) => boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -109,6 +114,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
       void reply.header('allow', [...allowed].join(', '));
       return reply.status(405).send({ error: 'method_not_allowed', message: `${request.method} is not allowed on ${path}` });
     }
+    if (options.notFoundFallback?.(request, reply)) return reply;
     return reply.status(404).send({ error: 'not_found', message: `No route for ${request.method} ${path}` });
   });
 
