@@ -65,7 +65,7 @@ export function loadConfig<T extends TSchema>(options: LoadConfigOptions<T>): Re
         )
       : setPath(merged, path, raw);
   }
-  if (options.overrides) merged = deepMerge(merged, options.overrides as Record<string, unknown>);
+  if (options.overrides) merged = deepMerge(merged, options.overrides);
 
   const withDefaults = Value.Default(options.schema, merged);
   const converted = Value.Convert(options.schema, withDefaults);

@@ -66,7 +66,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(createValidatorCompiler());
-  installErrorHandler(app as unknown as FastifyInstance, options.errorStatus ?? {});
+  installErrorHandler(app, options.errorStatus ?? {});
 
   const metrics = options.metrics ?? new Registry();
   metrics.setDefaultLabels({ service: options.service });
