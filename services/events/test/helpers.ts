@@ -48,7 +48,7 @@ export async function startEvents(
     deps,
     app,
     profile,
-    sql: deps.db as Database,
+    sql: deps.db,
     baseUrl,
     api: apiClient(baseUrl),
     /** A token for a new (or the given) user; the user service is not needed. */

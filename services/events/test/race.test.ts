@@ -91,7 +91,7 @@ async function assertNoDoubleHolds(server: EventsServer, eventId: string, attemp
     assert.ok(taken.length > 0);
     assert.ok(
       taken.every((s) => owner.has(s)),
-      `loser told ${taken} were taken`,
+      `loser told ${taken.join(',')} were taken`,
     );
     assert.ok(taken.every((s) => l.seats.includes(s)));
     const alternatives: string[] = l.body.details.available_alternatives;

@@ -17,7 +17,7 @@ export interface EventRow {
   created_at: Date;
 }
 
-export interface NewEvent extends Omit<EventRow, 'created_at'> {}
+export type NewEvent = Omit<EventRow, 'created_at'>;
 
 /** Seats taken right now: `held` counts live holds only (an expired hold's seats are free). */
 export interface SeatCounts {

@@ -32,7 +32,7 @@ export function registerSeatRoutes(app: App, deps: SeatRoutesDeps): void {
     reply.hijack();
     const res = reply.raw;
     const headers: Record<string, string | number | string[]> = {};
-    for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v as string | number | string[];
+    for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
     res.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
