@@ -153,7 +153,7 @@ const summary = (values: number[]) => {
 
 /** Runs `count` tasks with at most `limit` in flight. */
 async function pool<T>(count: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(count);
+  const out = new Array<T>(count);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, count) }, async () => {
@@ -169,7 +169,8 @@ async function pool<T>(count: number, limit: number, task: (i: number) => Promis
 // The load generator uses node:http with keep-alive (cheaper than fetch), so that less of the
 // shared CPU goes to the client.
 const clientAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-function post(url: string, token: string, body: unknown): Promise<{ status: number; body: any }> {
+/** POSTs JSON; the answer's body is trusted to be T (a benchmark talks to a known service). */
+function post<T>(url: string, token: string, body: unknown): Promise<{ status: number; body: T | undefined }> {
   const payload = JSON.stringify(body);
   const target = new URL(url);
   return new Promise((resolve, reject) => {
@@ -186,7 +187,7 @@ function post(url: string, token: string, body: unknown): Promise<{ status: numb
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as T) : undefined }));
         res.on('error', reject);
       },
     );
@@ -240,7 +241,7 @@ async function endToEnd(db: Database) {
   const perEvent = Math.ceil(n / eventCount);
   const eventIds: string[] = [];
   for (let e = 0; e < eventCount; e++) {
-    const res = await post(`http://127.0.0.1:${eventsPort}/api/events`, owner, {
+    const res = await post<{ event_id: string }>(`http://127.0.0.1:${eventsPort}/api/events`, owner, {
       name: `Bench ${run} ${e}`,
       venue: 'Bench Arena',
       city: 'Bench',
@@ -250,7 +251,7 @@ async function endToEnd(db: Database) {
       price_per_seat: 25.5,
       seats_per_row: 100,
     });
-    if (res.status !== 201) throw new Error(`create event: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 201 || !res.body) throw new Error(`create event: ${res.status} ${JSON.stringify(res.body)}`);
     eventIds.push(res.body.event_id);
   }
   const rows = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -264,11 +265,15 @@ async function endToEnd(db: Database) {
   const holds = await pool(n, 64, async (i) => {
     const userId = randomUUID();
     const token = issueUserToken({ userId, email: `bench-${i}@example.test`, role: 'user' }, jwt).token;
-    const res = await post(`http://127.0.0.1:${eventsPort}/api/events/${eventIds[i % eventCount]}/hold`, token, {
-      seat_numbers: [label(Math.floor(i / eventCount))],
-    });
-    if (res.status !== 201) throw new Error(`hold ${i}: ${res.status} ${JSON.stringify(res.body)}`);
-    return { token, holdId: res.body.hold_id as string, total: res.body.total_price as number };
+    const res = await post<{ hold_id: string; total_price: number }>(
+      `http://127.0.0.1:${eventsPort}/api/events/${eventIds[i % eventCount]}/hold`,
+      token,
+      {
+        seat_numbers: [label(Math.floor(i / eventCount))],
+      },
+    );
+    if (res.status !== 201 || !res.body) throw new Error(`hold ${i}: ${res.status} ${JSON.stringify(res.body)}`);
+    return { token, holdId: res.body.hold_id, total: res.body.total_price };
   });
   console.log(`holds ready in ${((Date.now() - prepStart) / 1000).toFixed(1)} s; warming up the worker (consumer group join)…`);
   await sleep(3000);

@@ -157,8 +157,9 @@ async function createEvent(baseUrl: string, seats: number): Promise<string> {
     },
   });
   if (res.status !== 201) throw new Error(`create event: ${res.status} ${res.text}`);
-  benchEvents.push(res.body.event_id as string);
-  return res.body.event_id as string;
+  const { event_id: eventId } = res.body as { event_id: string };
+  benchEvents.push(eventId);
+  return eventId;
 }
 
 /** Two seats: adjacent at a random position (random) or any two of the first `hot` seats. */
