@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { DependencyUnavailableError, DomainError } from '@ticketing/errors';
 import type { Database, Queryable, QueryResult } from './types.ts';
 
 export interface PostgresOptions {
@@ -18,6 +19,34 @@ export interface PostgresOptions {
    * connection). @defaultValue false
    */
   preparedStatements?: boolean;
+  /** Told about connections lost while idle in the pool (the pool replaces them). */
+  onConnectionError?: (err: Error) => void;
+}
+
+/** SQLSTATEs that mean the server went away or refuses connections now, not that the query is wrong. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** Socket errors of a connection that could not be made or was cut. */
+const UNAVAILABLE_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** True when `err` (a pg or socket error) says the database cannot be reached, judged by its code. */
+export function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || UNAVAILABLE_ERRNOS.has(code);
+}
+
+function unavailable(err: unknown): DependencyUnavailableError {
+  return new DependencyUnavailableError('database', `database unavailable: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -36,8 +65,9 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', () => undefined);
+  // A client losing its connection while idle in the pool must not crash the process; the pool
+  // drops it and connects a new one on the next checkout.
+  pool.on('error', (err) => options.onConnectionError?.(err));
 
   const names = new Map<string, string>();
   const statementName = (text: string): string => {
@@ -57,26 +87,59 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
   };
 
+  /**
+   * Checks a client out for `work`. While it is out, the client's 'error' event (the server
+   * ended the session: 57P01, a cut socket) is listened to, so it never crashes the process;
+   * such a client, or one whose state is unknown, is released with the error so the pool
+   * destroys it. Connection failures reject as DependencyUnavailableError.
+   */
+  const withClient = async <T>(work: (client: pg.PoolClient, discard: (err: Error) => void) => Promise<T>): Promise<T> => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      // Checking out only fails for want of a connection (refused, timed out, server starting).
+      throw unavailable(err);
+    }
+    let broken: Error | undefined;
+    const discard = (err: Error) => {
+      broken ??= err;
+    };
+    client.on('error', discard);
+    try {
+      return await work(client, discard);
+    } catch (err) {
+      if (isConnectionError(err) || (broken !== undefined && !(err instanceof DomainError))) {
+        discard(err as Error);
+        throw unavailable(err);
+      }
+      throw err;
+    } finally {
+      client.removeListener('error', discard);
+      client.release(broken);
+    }
+  };
+
   return {
     schema: options.schema,
-    query: (text, params) => run(pool, text, params),
-    async transaction(fn) {
-      const client = await pool.connect();
-      try {
+    query: (text, params) => withClient((client) => run(client, text, params)),
+    transaction: (fn) =>
+      withClient(async (client, discard) => {
         await client.query('BEGIN');
-        const tx: Queryable = { query: (text, params) => run(client, text, params) };
-        const result = await fn(tx);
+        let result;
+        try {
+          const tx: Queryable = { query: (text, params) => run(client, text, params) };
+          result = await fn(tx);
+        } catch (err) {
+          // A failed ROLLBACK leaves the session in an unknown state: it must not be reused.
+          await client.query('ROLLBACK').catch((rollbackErr: unknown) => discard(rollbackErr as Error));
+          throw err;
+        }
         await client.query('COMMIT');
         return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
-    },
+      }),
     async ping() {
-      await pool.query('SELECT 1');
+      await withClient((client) => client.query('SELECT 1'));
     },
     async close() {
       await pool.end();

@@ -54,3 +54,30 @@ export class UnrecoverableError extends Error {
     this.name = 'UnrecoverableError';
   }
 }
+
+/**
+ * A dependency (the database, a broker, a cache a route cannot do without) cannot be reached
+ * right now. Workers retry it like any TransientError; HTTP answers 503 `service_unavailable`
+ * with `Retry-After`, whatever layer it was thrown from.
+ */
+export class DependencyUnavailableError extends TransientError {
+  /** What is unavailable, e.g. `database`. */
+  readonly dependency: string;
+  /** @defaultValue 2 */
+  readonly retryAfterSeconds: number;
+
+  constructor(dependency: string, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super(message, options);
+    this.name = 'DependencyUnavailableError';
+    this.dependency = dependency;
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 2;
+  }
+}
+
+/** The DependencyUnavailableError that `err` is or was caused by (following `cause`), if any. */
+export function findDependencyUnavailable(err: unknown): DependencyUnavailableError | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e instanceof DependencyUnavailableError) return e;
+  }
+  return undefined;
+}

@@ -70,7 +70,14 @@ export async function createNotificationsDeps(
   // Every message and reminder in flight holds one connection for its SMTP conversation.
   const poolSize = Math.max(config.database.poolSize, config.consumer.concurrency + config.reminders.concurrency + 3);
   const db =
-    given.db ?? createPostgresDatabase({ url: config.database.url, schema: 'notifications', poolSize, applicationName: 'notifications' });
+    given.db ??
+    createPostgresDatabase({
+      url: config.database.url,
+      schema: 'notifications',
+      poolSize,
+      applicationName: 'notifications',
+      onConnectionError: (err) => logger.warn({ err: err.message }, 'database connection lost; the pool replaces it'),
+    });
   const bus =
     given.bus ??
     createKafkaBus({

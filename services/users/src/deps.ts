@@ -26,7 +26,13 @@ export async function createUsersDeps(
   const logger = given.logger ?? createLogger('users', config.log.level);
   const db =
     given.db ??
-    createPostgresDatabase({ url: config.database.url, schema: 'users', poolSize: config.database.poolSize, applicationName: 'users' });
+    createPostgresDatabase({
+      url: config.database.url,
+      schema: 'users',
+      poolSize: config.database.poolSize,
+      applicationName: 'users',
+      onConnectionError: (err) => logger.warn({ err: err.message }, 'database connection lost; the pool replaces it'),
+    });
   const cache = given.cache ?? createCacheFromConfig(config.redis);
   const { applied } = await runMigrations(db, MIGRATIONS_DIR);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
