@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, commonErrorStatus, type ErrorStatusMap } from '@ticketing/errors';
+import { DomainError, commonErrorStatus, findDependencyUnavailable, type ErrorStatusMap } from '@ticketing/errors';
 import { describeValidationErrors } from './validation.ts';
 
 export interface ErrorBody {
@@ -21,18 +21,30 @@ export function installErrorHandler(app: FastifyInstance, statusMap: ErrorStatus
       request.log.error({ err, error_id: errorId }, 'unhandled error');
     } else if (status >= 500) {
       // A deliberate 5xx (e.g. 503 while a dependency is down): expected, no stack trace needed.
-      request.log.warn({ error: body.error, status }, body.message);
+      request.log.warn({ error: body.error, status, cause: findDependencyUnavailable(err)?.message }, body.message);
     } else {
       request.log.info({ error: body.error, status }, body.message);
     }
-    if ((status === 429 || status === 503) && err instanceof DomainError && typeof err.details?.retry_after_seconds === 'number') {
-      void reply.header('retry-after', String(err.details.retry_after_seconds));
-    }
+    const retryAfter = body.details?.retry_after_seconds;
+    if ((status === 429 || status === 503) && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     return reply.status(status).type('application/json; charset=utf-8').send(body);
   });
 }
 
 function toErrorResponse(err: FastifyError, statuses: ErrorStatusMap): { status: number; body: ErrorBody } {
+  // A dependency outage (the database restarting, a broker away), from whatever layer it was
+  // thrown: the client should come back shortly, not report a bug.
+  const outage = findDependencyUnavailable(err);
+  if (outage) {
+    return {
+      status: 503,
+      body: {
+        error: 'service_unavailable',
+        message: `The service is temporarily unavailable (${outage.dependency} unreachable); try again shortly`,
+        details: { retry_after_seconds: outage.retryAfterSeconds },
+      },
+    };
+  }
   if (err instanceof DomainError) {
     const status = statuses[err.code] ?? 500;
     if (status >= 500 && statuses[err.code] === undefined) {

@@ -105,3 +105,4 @@ export async function readSse(body: AsyncIterable<Uint8Array>, onBlock: (block: 
     if ((err as Error).name !== 'AbortError') throw err;
   }
 }
+export * from './private-postgres.ts';
