@@ -10,6 +10,10 @@ const dir = process.env.SMTP_SINK_DIR ?? '.run/mail';
 mkdirSync(dir, { recursive: true });
 let count = 0;
 
+function log(level: 'info' | 'warn', fields: Record<string, unknown>, msg: string): void {
+  console.log(JSON.stringify({ level, service: 'smtp-sink', ...fields, msg }));
+}
+
 const server = new SMTPServer({
   authOptional: true,
   disabledCommands: ['STARTTLS'],
@@ -17,17 +21,22 @@ const server = new SMTPServer({
   onData(stream, session, callback) {
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
+    // The client went away mid-message: nothing was accepted, so nothing is written.
+    stream.on('error', (err: Error) => log('warn', { err: err.message }, 'message abandoned by the client'));
     stream.on('end', () => {
       count += 1;
       const file = path.join(dir, `${Date.now()}-${count}.eml`);
       writeFileSync(file, Buffer.concat(chunks));
       const to = session.envelope.rcptTo.map((r) => r.address).join(', ');
-      console.log(JSON.stringify({ level: 'info', service: 'smtp-sink', to, file, msg: 'mail received' }));
+      log('info', { to, file }, 'mail received');
       callback();
     });
   },
 });
-server.listen(port, '127.0.0.1', () => console.log(JSON.stringify({ level: 'info', service: 'smtp-sink', port, dir, msg: 'listening' })));
+// A client resetting its connection (even in the middle of a mail transaction) is reported here;
+// without a listener the 'error' event would end the process, and with it every later delivery.
+server.on('error', (err: Error & { code?: string }) => log('warn', { err: err.message, code: err.code }, 'client connection error'));
+server.listen(port, '127.0.0.1', () => log('info', { port, dir }, 'listening'));
 const stop = () => server.close(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

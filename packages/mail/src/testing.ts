@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 
@@ -57,6 +57,8 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions = {}) {
       started.push(session.envelope.rcptTo.map((r) => r.address.toLowerCase()));
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
+      // The client went away mid-message: nothing was accepted.
+      stream.on('error', () => undefined);
       stream.on('end', async () => {
         const recipients = session.envelope.rcptTo.map((r) => r.address);
         const delay = options.dataDelayMs?.(recipients) ?? 0;
@@ -75,6 +77,8 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions = {}) {
       });
     },
   });
+  // Client connection errors (a reset, even mid-transaction) are re-emitted on the server; with
+  // no listener they would end the test process.
   server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.server.address() as AddressInfo;
@@ -110,3 +114,40 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions = {}) {
 }
 
 export type TestSmtpServer = Awaited<ReturnType<typeof startTestSmtpServer>>;
+
+/**
+ * Opens an SMTP session, starts a message (MAIL FROM, RCPT TO, DATA, part of the body) and then
+ * resets the TCP connection (RST): a client dying in the middle of a mail transaction.
+ */
+export async function resetMidData(host: string, port: number): Promise<void> {
+  const socket: Socket = connect(port, host);
+  socket.setEncoding('utf8');
+  let buffer = '';
+  const waiters: ((line: string) => void)[] = [];
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    const lines = buffer.split('\r\n');
+    buffer = lines.pop() ?? '';
+    // A reply ends with the line whose code is followed by a space ("250 OK"), not a dash.
+    for (const line of lines) if (/^\d{3} /.test(line)) waiters.shift()?.(line);
+  });
+  const failed = new Promise<never>((_, reject) => socket.once('error', reject));
+  failed.catch(() => undefined);
+  const reply = (command?: string) => {
+    const next = new Promise<string>((resolve) => waiters.push(resolve));
+    if (command !== undefined) socket.write(`${command}\r\n`);
+    return Promise.race([next, failed]);
+  };
+  const expect = async (code: string, command?: string) => {
+    const line = await reply(command);
+    if (!line.startsWith(code)) throw new Error(`expected ${code} to ${command ?? 'greeting'}, got ${line.trim()}`);
+  };
+  await expect('220');
+  await expect('250', 'EHLO reset.test');
+  await expect('250', 'MAIL FROM:<sender@example.test>');
+  await expect('250', 'RCPT TO:<reset@example.test>');
+  await expect('354', 'DATA');
+  socket.write('Subject: cut short\r\n\r\nThe first half of a message');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  socket.resetAndDestroy();
+}
