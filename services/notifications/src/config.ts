@@ -44,8 +44,13 @@ export const NotificationsConfigSchema = Type.Object({
       retryBaseMs: Type.Integer({ default: 1000, minimum: 1 }),
       /** @defaultValue 60000 */
       retryMaxMs: Type.Integer({ default: 60_000, minimum: 1 }),
-      /** How long a duplicate waits for another worker that is sending the same email. @defaultValue 5000 */
+      /** How long a claim waits for another claim of the same email (a short transaction). @defaultValue 5000 */
       lockWaitMs: Type.Integer({ default: 5000, minimum: 1, maximum: 60_000 }),
+      /**
+       * How long a worker owns an email it is sending; past it, a worker that died mid-send is
+       * taken over. Must exceed the longest SMTP conversation (the smtp timeouts). @defaultValue 120000
+       */
+      sendLeaseMs: Type.Integer({ default: 120_000, minimum: 100, maximum: 3_600_000 }),
     },
     { default: {} },
   ),

@@ -67,8 +67,7 @@ export async function createNotificationsDeps(
   given: NotificationsAdapters = {},
 ): Promise<NotificationsDeps> {
   const logger = given.logger ?? createLogger('notifications', config.log.level);
-  // Every message and reminder in flight holds one connection for its SMTP conversation.
-  const poolSize = Math.max(config.database.poolSize, config.consumer.concurrency + config.reminders.concurrency + 3);
+  const poolSize = config.database.poolSize;
   const db =
     given.db ??
     createPostgresDatabase({
@@ -109,6 +108,7 @@ export async function createNotificationsDeps(
     clock,
     logger,
     lockWaitMs: config.consumer.lockWaitMs,
+    sendLeaseMs: config.consumer.sendLeaseMs,
     messageIdDomain: config.mail.messageIdDomain,
     reminderSettings: { enabled: config.reminders.enabled, leadTimeMs: config.reminders.leadTimeMinutes * 60_000 },
   });

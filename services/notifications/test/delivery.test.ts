@@ -36,7 +36,7 @@ before(async () => {
     },
     onData: ([to = ''], attempt) =>
       to.startsWith('data451') && attempt === 1 ? { code: 451, message: '4.3.0 Try again later' } : undefined,
-    dataDelayMs: ([to = '']) => (to.startsWith('slow') ? 400 : 0),
+    dataDelayMs: ([to = '']) => (to.startsWith('stalled') ? 2500 : to.startsWith('slow') ? 400 : 0),
   });
   service = await startNotifications({ smtp });
   producer = createTestProducer();
@@ -93,6 +93,52 @@ describe('exactly one email per booking and type', () => {
     await publish(producer, service.topic, reminder);
     const mails = await smtp.waitFor(confirmed.recipient_email, 2);
     assert.deepEqual(mails.map((m) => m.parsed.subject).sort(), ['Booking confirmed: Rock Night', 'Reminder: Rock Night is coming up']);
+  });
+});
+
+describe('no database transaction during SMTP', () => {
+  it('keeps no transaction open while a slow SMTP server holds the conversation', async () => {
+    const value = notificationRequest('booking_confirmed', {}, uniqueEmail('stalled'));
+    await publish(producer, service.topic, value);
+    await waitFor(() => (smtp.dataStarted(value.recipient_email) > 0 ? true : undefined), 'the SMTP conversation to start');
+    // The server answers the DATA after 2.5 s; wait past any short bookkeeping transaction.
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal(smtp.to(value.recipient_email).length, 0, 'the send is still in progress');
+    const { rows } = await service.deps.db.query<{ pid: number; query: string }>(
+      `SELECT pid, query FROM pg_stat_activity
+       WHERE datname = current_database() AND application_name = 'notifications'
+         AND state LIKE 'idle in transaction%' AND state_change < now() - interval '500 milliseconds'`,
+    );
+    assert.deepEqual(rows, [], 'no notifications backend sits idle in a transaction during the send');
+    await smtp.waitFor(value.recipient_email);
+    const [row] = await waitFor(async () => {
+      const rows = await deliveriesOf(service.deps, value.booking_data.booking_id);
+      return rows[0]?.status === 'sent' ? rows : undefined;
+    }, 'the delivery to be marked sent');
+    assert.equal(row!.attempts, 1);
+  });
+
+  it('takes over an email left "sending" by a worker that died, once its lease has passed, and sends it once', async () => {
+    const value = notificationRequest('booking_confirmed');
+    const id = value.booking_data.booking_id;
+    // What a worker killed in the middle of its SMTP conversation leaves behind.
+    const { rows: left } = await service.deps.db.query<{ lease_until: Date }>(
+      `INSERT INTO deliveries (id, message_id, booking_id, type, recipient_email, event_name, subject, status, claim_token, lease_until)
+       VALUES (gen_random_uuid(), $1, $2, 'booking_confirmed', $3, 'Rock Night', 'Booking confirmed: Rock Night', 'sending',
+               gen_random_uuid(), now() + interval '1500 milliseconds')
+       RETURNING lease_until`,
+      [randomUUID(), id, value.recipient_email],
+    );
+    await publish(producer, service.topic, value);
+    const [mail] = await smtp.waitFor(value.recipient_email);
+    const rows = await waitFor(async () => {
+      const rows = await deliveriesOf(service.deps, id);
+      return rows[0]?.status === 'sent' ? rows : undefined;
+    }, 'the delivery to be marked sent');
+    assert.equal(rows.length, 1);
+    // The Date header is written when the message is composed, after the claim (1 s precision).
+    assert.ok(mail!.parsed.date!.getTime() >= left[0]!.lease_until.getTime() - 1000, 'not taken over before the lease passed');
+    assert.equal(smtp.to(value.recipient_email).length, 1);
   });
 });
 

@@ -28,23 +28,39 @@ export interface DeliveryOptions {
   reminders: RemindersRepository;
   clock: Clock;
   logger: Logger;
-  /** How long a claim waits for another transaction holding the same delivery. */
+  /** How long a claim waits for another claim's (short) transaction on the same delivery. */
   lockWaitMs: number;
+  /**
+   * How long a claim owns a delivery while it sends. Longer than any SMTP conversation can take
+   * (the mailer's timeouts); a worker that dies mid-send delays that email by at most this.
+   */
+  sendLeaseMs: number;
   /** Domain of the stable Message-ID header (`<booking_confirmed.<booking_id>@domain>`). */
   messageIdDomain: string;
   reminderSettings: { enabled: boolean; leadTimeMs: number };
 }
 
 const isLockTimeout = (err: unknown) => (err as { code?: string } | null)?.code === '55P03';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type Claim =
+  { kind: 'claimed'; deliveryId: string } | { kind: 'duplicate'; status: DeliveryStatus } | { kind: 'busy'; leaseUntil: Date | null };
 
 /**
- * Sends the email of one notification at most once per message id and per (booking, type).
+ * Sends the email of one notification once per message id and per (booking, type), with no
+ * database transaction open during the SMTP conversation:
  *
- * The delivery row is claimed and the SMTP conversation runs inside ONE database transaction
- * that holds the row: a concurrent duplicate waits on the row lock (then sees 'sent' and drops
- * itself), and a crash before the commit rolls the claim back, so the message is simply handled
- * again. The only duplicate left is a crash between the server's 250 reply and the commit (two
- * short statements); the stable Message-ID header lets mail systems recognise that copy.
+ * 1. claim: one short transaction inserts the delivery row as 'sending' with a lease and this
+ *    attempt's token (or takes over a 'failed', 'dead' or abandoned 'sending' row); a 'sent' row
+ *    makes the message a duplicate, a live lease means another worker is sending it now;
+ * 2. send over SMTP, holding nothing in the database;
+ * 3. mark 'sent' (and schedule the reminder) in one short transaction, retried while the database
+ *    blinks.
+ *
+ * The guarantee is at least once: a crash (or a database outage outlasting step 3's retries)
+ * between the server's acceptance and step 3 leaves the row 'sending'; once its lease has passed
+ * the redelivered message sends it again, with the same stable Message-ID header so mail systems
+ * can recognise the copy. A crash before the acceptance sends it once, after the lease.
  */
 export function createNotificationDelivery(opts: DeliveryOptions) {
   const { deliveries, reminders, templates, mailer } = opts;
@@ -66,43 +82,87 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
     });
   }
 
-  /** Claims, sends and records one delivery inside the caller's transaction. Never throws for a mail failure. */
-  async function deliverWithin(tx: Queryable, input: DeliveryInput): Promise<DeliveryOutcome> {
+  async function claim(input: DeliveryInput, claimToken: string, fields: { recipientEmail: string; eventName: string; subject: string }) {
+    const n = input.notification;
+    const key = { messageId: input.messageId, bookingId: n.booking.bookingId, type: n.type };
+    const lease = { claimToken, leaseMs: opts.sendLeaseMs };
+    try {
+      return await opts.db.transaction(async (tx): Promise<Claim> => {
+        await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${opts.lockWaitMs}ms`]);
+        let deliveryId: string;
+        const claimed = await deliveries.insertClaim(tx, { id: randomUUID(), ...key, ...fields, ...lease });
+        if (claimed) {
+          deliveryId = claimed.id;
+        } else {
+          const existing = await deliveries.lockExisting(tx, key);
+          const sent = existing.find((r) => r.status === 'sent');
+          if (sent) {
+            await deliveries.countDuplicate(tx, sent.id);
+            return { kind: 'duplicate', status: sent.status };
+          }
+          const sameBooking = existing.find((r) => r.booking_id === n.booking.bookingId && r.type === n.type);
+          if (!sameBooking) {
+            // This message id was already used for another booking or type: a duplicate message id.
+            const other = existing[0];
+            if (!other) throw new TransientError('delivery row not visible yet');
+            opts.logger.warn(
+              { message_id: input.messageId, booking_id: n.booking.bookingId, other_booking_id: other.booking_id },
+              'message id reused for another notification',
+            );
+            await deliveries.countDuplicate(tx, other.id);
+            return { kind: 'duplicate', status: other.status };
+          }
+          if (sameBooking.status === 'sending' && sameBooking.lease_live) return { kind: 'busy', leaseUntil: sameBooking.lease_until };
+          // 'failed' (to retry), 'dead' (replayed from the dead letters) or abandoned: try again.
+          deliveryId = sameBooking.id;
+          await deliveries.reclaim(tx, deliveryId, { ...fields, ...lease });
+        }
+        if (n.type === 'booking_failed') await reminders.cancel(tx, n.booking.bookingId);
+        return { kind: 'claimed', deliveryId };
+      });
+    } catch (err) {
+      if (isLockTimeout(err)) throw new TransientError('the same email is being claimed by another worker', { cause: err });
+      throw err;
+    }
+  }
+
+  /** Runs a short bookkeeping transaction after a send, retrying while the database is unreachable. */
+  async function record(what: string, work: (tx: Queryable) => Promise<void>): Promise<void> {
+    const deadline = Date.now() + opts.sendLeaseMs / 2;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await opts.db.transaction(work);
+        return;
+      } catch (err) {
+        if (!(err instanceof TransientError) || Date.now() > deadline) throw err;
+        opts.logger.warn({ err: err.message, attempt }, `${what} not recorded yet; retrying`);
+        await sleep(Math.min(2_000, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  /**
+   * Claims, sends and records one delivery. Never throws for a mail failure. When another worker
+   * holds a live lease on it, waits up to `waitMs` for that worker to finish, then throws a
+   * TransientError (so the caller retries later).
+   */
+  async function deliver(input: DeliveryInput, waitMs = 0): Promise<DeliveryOutcome> {
     const n = input.notification;
     const b = n.booking;
     const email = templates.render(n);
-    const key = { messageId: input.messageId, bookingId: b.bookingId, type: n.type };
     const fields = { recipientEmail: n.recipientEmail, eventName: b.eventName, subject: email.subject };
-
-    await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${opts.lockWaitMs}ms`]);
-    let deliveryId: string;
-    const claimed = await deliveries.insertClaim(tx, { id: randomUUID(), ...key, ...fields });
-    if (claimed) {
-      deliveryId = claimed.id;
-    } else {
-      const existing = await deliveries.lockExisting(tx, key);
-      const sent = existing.find((r) => r.status === 'sent');
-      if (sent) {
-        await deliveries.countDuplicate(tx, sent.id);
-        return { kind: 'duplicate', status: sent.status };
-      }
-      const sameBooking = existing.find((r) => r.booking_id === b.bookingId && r.type === n.type);
-      if (!sameBooking) {
-        // This message id was already used for another booking or type: a duplicate message id.
-        const other = existing[0];
-        if (!other) throw new TransientError('delivery row not visible yet');
-        opts.logger.warn(
-          { message_id: input.messageId, booking_id: b.bookingId, other_booking_id: other.booking_id },
-          'message id reused for another notification',
-        );
-        await deliveries.countDuplicate(tx, other.id);
-        return { kind: 'duplicate', status: other.status };
-      }
-      // 'failed' (to retry) or 'dead' (replayed from the dead letters): try again.
-      deliveryId = sameBooking.id;
-      await deliveries.reclaim(tx, deliveryId, fields);
+    const claimToken = randomUUID();
+    const waitUntil = Date.now() + waitMs;
+    let claimed: Claim;
+    for (;;) {
+      claimed = await claim(input, claimToken, fields);
+      if (claimed.kind !== 'busy') break;
+      if (Date.now() >= waitUntil) throw new TransientError('the same email is being sent by another worker');
+      const leaseLeft = claimed.leaseUntil ? claimed.leaseUntil.getTime() - Date.now() : 0;
+      await sleep(Math.max(50, Math.min(1_000, leaseLeft, waitUntil - Date.now())));
     }
-    if (n.type === 'booking_failed') await reminders.cancel(tx, b.bookingId);
+    if (claimed.kind === 'duplicate') return claimed;
+    const { deliveryId } = claimed;
 
     let smtpMessageId: string;
     try {
@@ -118,29 +178,22 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
     } catch (err) {
       const error = toMailError(err);
       const permanent = error instanceof UnrecoverableError;
-      await deliveries.markFailed(tx, deliveryId, permanent ? 'dead' : 'failed', error.message);
-      // A mailbox that refuses mail for good will refuse the reminder too.
-      if (!permanent) await scheduleReminder(tx, n);
+      await record('failed send', async (tx) => {
+        await deliveries.markFailed(tx, deliveryId, claimToken, permanent ? 'dead' : 'failed', error.message);
+        // A mailbox that refuses mail for good will refuse the reminder too.
+        if (!permanent) await scheduleReminder(tx, n);
+      });
       return { kind: 'failed', error, permanent };
     }
-    await deliveries.markSent(tx, deliveryId, smtpMessageId);
-    await scheduleReminder(tx, n);
+    // The duplicate window: the server has the message; until this commits a crash resends it.
+    await record('sent email', async (tx) => {
+      await deliveries.markSent(tx, deliveryId, smtpMessageId);
+      await scheduleReminder(tx, n);
+    });
     return { kind: 'sent', deliveryId, smtpMessageId };
   }
 
-  return {
-    deliverWithin,
-
-    /** Delivers in its own transaction (the consumer's path). */
-    async deliver(input: DeliveryInput): Promise<DeliveryOutcome> {
-      try {
-        return await opts.db.transaction((tx) => deliverWithin(tx, input));
-      } catch (err) {
-        if (isLockTimeout(err)) throw new TransientError('the same email is being sent by another worker', { cause: err });
-        throw err;
-      }
-    },
-  };
+  return { deliver };
 }
 
 export type NotificationDelivery = ReturnType<typeof createNotificationDelivery>;

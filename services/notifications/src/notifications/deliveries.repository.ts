@@ -19,10 +19,14 @@ export interface DeliveryRow {
   created_at: Date;
   updated_at: Date;
   sent_at: Date | null;
+  /** While 'sending': until when the claiming worker owns the row (a later claim may take it over). */
+  lease_until: Date | null;
+  /** Whether the lease is still running, by the database's clock. */
+  lease_live: boolean;
 }
 
 const COLUMNS =
-  'id, message_id, booking_id, type, recipient_email, event_name, subject, status, attempts, duplicates, last_error, smtp_message_id, created_at, updated_at, sent_at';
+  'id, message_id, booking_id, type, recipient_email, event_name, subject, status, attempts, duplicates, last_error, smtp_message_id, created_at, updated_at, sent_at, lease_until, coalesce(lease_until > now(), false) AS lease_live';
 
 export interface DeliveryKey {
   messageId: string;
@@ -33,20 +37,20 @@ export interface DeliveryKey {
 export function createDeliveriesRepository(db: Queryable) {
   return {
     /**
-     * Claims a new delivery: inserts it as 'sending' (visible to others only once the transaction
-     * commits) or does nothing when this message id or this (booking, type) already has a row.
-     * A concurrent claim of the same key waits here until the first transaction ends.
+     * Claims a new delivery: inserts it as 'sending' with a lease of `leaseMs` and the claimer's
+     * token, or does nothing when this message id or this (booking, type) already has a row. A
+     * concurrent claim of the same key waits here until the first claim's transaction ends.
      */
     async insertClaim(
       tx: Queryable,
-      row: DeliveryKey & { id: string; recipientEmail: string; eventName: string; subject: string },
+      row: DeliveryKey & { id: string; recipientEmail: string; eventName: string; subject: string; claimToken: string; leaseMs: number },
     ): Promise<DeliveryRow | undefined> {
       const { rows } = await tx.query<DeliveryRow>(
-        `INSERT INTO deliveries (id, message_id, booking_id, type, recipient_email, event_name, subject, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending')
+        `INSERT INTO deliveries (id, message_id, booking_id, type, recipient_email, event_name, subject, status, claim_token, lease_until)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending', $8, now() + make_interval(secs => $9::float8 / 1000))
          ON CONFLICT DO NOTHING
          RETURNING ${COLUMNS}`,
-        [row.id, row.messageId, row.bookingId, row.type, row.recipientEmail, row.eventName, row.subject],
+        [row.id, row.messageId, row.bookingId, row.type, row.recipientEmail, row.eventName, row.subject, row.claimToken, row.leaseMs],
       );
       return rows[0];
     },
@@ -62,12 +66,20 @@ export function createDeliveriesRepository(db: Queryable) {
       return rows;
     },
 
-    /** Takes over a 'failed' or 'dead' row for a new attempt (the row is locked by the caller). */
-    async reclaim(tx: Queryable, id: string, row: { recipientEmail: string; eventName: string; subject: string }): Promise<void> {
+    /**
+     * Takes over a 'failed' or 'dead' row, or a 'sending' one whose lease has passed (its worker
+     * died), for a new attempt under a new lease and token (the row is locked by the caller).
+     */
+    async reclaim(
+      tx: Queryable,
+      id: string,
+      row: { recipientEmail: string; eventName: string; subject: string; claimToken: string; leaseMs: number },
+    ): Promise<void> {
       await tx.query(
-        `UPDATE deliveries SET status = 'sending', recipient_email = $2, event_name = $3, subject = $4, updated_at = now()
+        `UPDATE deliveries SET status = 'sending', recipient_email = $2, event_name = $3, subject = $4, claim_token = $5,
+           lease_until = now() + make_interval(secs => $6::float8 / 1000), updated_at = now()
          WHERE id = $1`,
-        [id, row.recipientEmail, row.eventName, row.subject],
+        [id, row.recipientEmail, row.eventName, row.subject, row.claimToken, row.leaseMs],
       );
     },
 
@@ -78,18 +90,19 @@ export function createDeliveriesRepository(db: Queryable) {
     async markSent(tx: Queryable, id: string, smtpMessageId: string): Promise<void> {
       await tx.query(
         `UPDATE deliveries SET status = 'sent', smtp_message_id = $2, attempts = attempts + 1, last_error = NULL,
-           sent_at = now(), updated_at = now()
+           sent_at = now(), updated_at = now(), lease_until = NULL
          WHERE id = $1`,
         [id, smtpMessageId],
       );
     },
 
-    async markFailed(tx: Queryable, id: string, status: 'failed' | 'dead', error: string): Promise<void> {
-      await tx.query(`UPDATE deliveries SET status = $2, attempts = attempts + 1, last_error = $3, updated_at = now() WHERE id = $1`, [
-        id,
-        status,
-        error.slice(0, 2000),
-      ]);
+    /** Records a refused send, unless another worker took the row over meanwhile (its claim token differs). */
+    async markFailed(tx: Queryable, id: string, claimToken: string, status: 'failed' | 'dead', error: string): Promise<void> {
+      await tx.query(
+        `UPDATE deliveries SET status = $3, attempts = attempts + 1, last_error = $4, updated_at = now(), lease_until = NULL
+         WHERE id = $1 AND claim_token = $2 AND status = 'sending'`,
+        [id, claimToken, status, error.slice(0, 2000)],
+      );
     },
 
     /** After the bus gave up on a message: its delivery (if it was still to be retried) is dead. */

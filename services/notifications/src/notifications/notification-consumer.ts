@@ -12,6 +12,8 @@ export interface ConsumerOptions {
   deadLetters: DeadLettersRepository;
   stats: NotificationStats;
   logger: Logger;
+  /** How long a message waits for another worker that is sending the same email right now. */
+  waitForOtherSenderMs: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export function createNotificationHandler(opts: ConsumerOptions) {
   return async function handleNotificationRequest(message: IncomingMessage): Promise<void> {
     if (message.attempt > 1) stats.retries++;
     const notification = parseNotificationRequest(message.raw);
-    const outcome = await opts.delivery.deliver({ messageId: message.messageId, notification });
+    const outcome = await opts.delivery.deliver({ messageId: message.messageId, notification }, opts.waitForOtherSenderMs);
     const log = {
       message_id: message.messageId,
       booking_id: notification.booking.bookingId,

@@ -16,7 +16,15 @@ export async function startNotificationsWorker(deps: NotificationsDeps): Promise
   const topic = config.kafka.topics.notificationRequests;
   await deps.bus.ensureTopics([topic, topic + DEAD_LETTER_SUFFIX]);
 
-  const consumerOptions = { delivery: deps.delivery, deliveries: deps.deliveries, deadLetters: deps.deadLetters, stats, logger };
+  const consumerOptions = {
+    delivery: deps.delivery,
+    deliveries: deps.deliveries,
+    deadLetters: deps.deadLetters,
+    stats,
+    logger,
+    // A copy of a message whose email another worker is sending waits for it (its lease at most).
+    waitForOtherSenderMs: config.consumer.sendLeaseMs + config.consumer.lockWaitMs,
+  };
   const subscription: Subscription = await deps.bus.consume({
     groupId: config.consumer.groupId,
     topics: [topic],
@@ -42,6 +50,7 @@ export async function startNotificationsWorker(deps: NotificationsDeps): Promise
         maxAttempts: config.reminders.maxAttempts,
         retryBaseMs: config.reminders.retryBaseMs,
         retryMaxMs: config.reminders.retryMaxMs,
+        leaseMs: config.consumer.sendLeaseMs,
       })
     : undefined;
   reminders?.start();

@@ -17,9 +17,6 @@ export interface ReminderRow {
   sent_at: Date | null;
 }
 
-const COLUMNS =
-  'booking_id, recipient_email, payload, event_date, due_at, next_attempt_at, status, attempts, last_error, created_at, sent_at';
-
 export function createRemindersRepository() {
   return {
     /** Schedules the reminder of a booking once; a second call for the same booking changes nothing. */
@@ -43,15 +40,24 @@ export function createRemindersRepository() {
       ]);
     },
 
-    /** The next due reminder, locked; rows locked by other schedulers are skipped, not waited for. */
-    async pickDue(tx: Queryable, now: Date): Promise<ReminderRow | undefined> {
-      const { rows } = await tx.query<ReminderRow>(
-        `SELECT ${COLUMNS} FROM reminders
-         WHERE status = 'pending' AND next_attempt_at <= $1
-         ORDER BY next_attempt_at, booking_id
-         LIMIT 1
-         FOR UPDATE SKIP LOCKED`,
-        [now],
+    /**
+     * Claims the next due reminder in one statement: its next attempt moves `leaseMs` ahead, so
+     * no other scheduler picks it while this one sends, and a scheduler that dies mid-send leaves
+     * it due again once the lease has passed.
+     */
+    async claimDue(db: Queryable, now: Date, leaseMs: number): Promise<ReminderRow | undefined> {
+      const { rows } = await db.query<ReminderRow>(
+        `WITH due AS (
+           SELECT booking_id, next_attempt_at FROM reminders
+           WHERE status = 'pending' AND next_attempt_at <= $1
+           ORDER BY next_attempt_at, booking_id
+           LIMIT 1
+           FOR UPDATE SKIP LOCKED
+         )
+         UPDATE reminders r SET next_attempt_at = $1::timestamptz + make_interval(secs => $2::float8 / 1000), updated_at = now()
+         FROM due WHERE r.booking_id = due.booking_id
+         RETURNING r.*`,
+        [now, leaseMs],
       );
       return rows[0];
     },

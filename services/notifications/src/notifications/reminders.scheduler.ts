@@ -19,15 +19,19 @@ export interface ReminderSchedulerOptions {
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** How long a claimed reminder stays away from other schedulers while it is sent. */
+  leaseMs: number;
 }
 
 export const REMINDERS_SOURCE = 'reminders';
 
 /**
- * Sends due reminders. Each one is handled in its own transaction that locks the reminder row
- * (FOR UPDATE SKIP LOCKED, so several processes share the work), claims the event_reminder
- * delivery, sends, and marks both: a crash rolls everything back and the reminder is picked
- * again; a reminder once marked sent is never picked again. "Now" comes from the injected clock.
+ * Sends due reminders with no transaction open during SMTP. Each one is claimed in one statement
+ * that moves its next attempt a lease ahead (SKIP LOCKED, so several processes share the work),
+ * then delivered like any notification (claim, send, mark), then finished. A scheduler that dies
+ * mid-send leaves it due again when the lease passes, and the delivery row decides whether the
+ * email already went out; a reminder once finished is never picked again. "Now" comes from the
+ * injected clock.
  */
 export function createReminderScheduler(opts: ReminderSchedulerOptions) {
   const { db, reminders, clock, stats, logger } = opts;
@@ -55,7 +59,7 @@ export function createReminderScheduler(opts: ReminderSchedulerOptions) {
     logger.warn({ booking_id: r.booking_id, err: error }, 'reminder given up');
   }
 
-  /** Puts back a reminder whose transaction failed (rolled back), so it cannot block the others. */
+  /** Puts back a reminder whose sending failed with an error, so it cannot block the others. */
   async function postpone(r: ReminderRow, err: unknown): Promise<void> {
     const now = clock.now();
     const attempts = r.attempts + 1;
@@ -69,56 +73,53 @@ export function createReminderScheduler(opts: ReminderSchedulerOptions) {
 
   /** Handles the next due reminder; false when none is due. */
   async function processNext(): Promise<boolean> {
-    let current: ReminderRow | undefined;
+    // A failed claim (database unreachable) ends this pass.
+    const r = await reminders.claimDue(db, clock.now(), opts.leaseMs);
+    if (!r) return false;
     try {
-      return await db.transaction((tx) => processOne(tx, (r) => (current = r)));
+      await processOne(r);
     } catch (err) {
-      // The pick itself failed (database unreachable): this pass ends.
-      if (!current) throw err;
-      await postpone(current, err);
-      return true;
+      await postpone(r, err);
     }
+    return true;
   }
 
-  /** One reminder, inside the caller's transaction. */
-  async function processOne(tx: Queryable, picked: (r: ReminderRow) => void): Promise<boolean> {
+  /** One claimed reminder. */
+  async function processOne(r: ReminderRow): Promise<void> {
     const now = clock.now();
-    const r = await reminders.pickDue(tx, now);
-    if (!r) return false;
-    picked(r);
     if (r.event_date.getTime() <= now.getTime()) {
-      await reminders.finish(tx, r.booking_id, 'skipped', 'event already started', now);
-      return true;
+      await reminders.finish(db, r.booking_id, 'skipped', 'event already started', now);
+      return;
     }
     let notification;
     try {
       notification = fromValue({ type: 'event_reminder', recipient_email: r.recipient_email, booking_data: r.payload });
     } catch (err) {
-      await giveUp(tx, r, (err as Error).name, (err as Error).message, now);
-      return true;
+      await db.transaction((tx) => giveUp(tx, r, (err as Error).name, (err as Error).message, now));
+      return;
     }
-    const outcome = await opts.delivery.deliverWithin(tx, { messageId: `reminder:${r.booking_id}`, notification });
+    const outcome = await opts.delivery.deliver({ messageId: `reminder:${r.booking_id}`, notification });
     switch (outcome.kind) {
       case 'sent':
-        await reminders.finish(tx, r.booking_id, 'sent', null, now);
+        await reminders.finish(db, r.booking_id, 'sent', null, now);
         stats.emails_sent++;
         stats.reminders_sent++;
         logger.info({ booking_id: r.booking_id }, 'reminder sent');
-        return true;
+        return;
       case 'duplicate':
         // The booking's reminder email already went out (e.g. from an event_reminder message).
-        await reminders.finish(tx, r.booking_id, 'sent', 'already sent', now);
+        await reminders.finish(db, r.booking_id, 'sent', 'already sent', now);
         stats.duplicates_skipped++;
-        return true;
+        return;
       case 'failed': {
         const attempts = r.attempts + 1;
         if (outcome.permanent || attempts >= opts.maxAttempts) {
-          await giveUp(tx, r, outcome.error.name, outcome.error.message, now);
+          await db.transaction((tx) => giveUp(tx, r, outcome.error.name, outcome.error.message, now));
         } else {
-          await reminders.retryLater(tx, r.booking_id, new Date(now.getTime() + backoff(attempts)), outcome.error.message);
+          await reminders.retryLater(db, r.booking_id, new Date(now.getTime() + backoff(attempts)), outcome.error.message);
           logger.warn({ booking_id: r.booking_id, attempt: attempts, err: outcome.error.message }, 'reminder not sent; will retry');
         }
-        return true;
+        return;
       }
     }
   }
