@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createMemoryCache } from '@ticketing/cache';
 import { createLocalBus } from '@ticketing/bus';
 import { createPgliteDatabase, type Database } from '@ticketing/db';
+import { withPersistedSecrets } from '@ticketing/config';
 import { createLogger, onShutdown, type App } from '@ticketing/http';
 import { buildUsersApp, createUsersDeps, loadUsersConfig } from '@ticketing/users-service';
 import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
@@ -29,6 +30,10 @@ const dataDir = path.resolve(env.DATA_DIR ?? 'data');
 const mailDir = path.join(dataDir, 'mail');
 const logger = createLogger('platform', env.LOG_LEVEL ?? 'info');
 const started = Date.now();
+// JWT secrets not given in the environment are generated on first start and kept with the data
+// (DATA_DIR/secrets.json, mode 0600), so tokens survive restarts and `npm run reset` renews them.
+const secrets = withPersistedSecrets(env, path.join(dataDir, 'secrets.json'));
+if (secrets.created) logger.warn({ file: secrets.file }, 'JWT secrets were not set: generated new ones and kept them with the data');
 
 const databases: Database[] = [];
 async function database(schema: string): Promise<Database> {
@@ -49,18 +54,21 @@ const ports = {
 };
 const host = env.HOST ?? '127.0.0.1';
 
-const usersConfig = loadUsersConfig({ ...embedded, http: { port: ports.users, host } });
+const usersConfig = loadUsersConfig({ ...embedded, http: { port: ports.users, host } }, secrets.env);
 const users = await createUsersDeps(usersConfig, { db: await database('users'), cache, logger: logger.child({ service: 'users' }) });
 
-const eventsConfig = loadEventsConfig({ ...embedded, http: { port: ports.events, host } });
+const eventsConfig = loadEventsConfig({ ...embedded, http: { port: ports.events, host } }, secrets.env);
 // No bus for the event service here: nothing consumes its seat-events topic in this profile.
 const events = await createEventsDeps(eventsConfig, { db: await database('events'), cache, logger: logger.child({ service: 'events' }) });
 
-const bookingsConfig = loadBookingsConfig({
-  ...embedded,
-  http: { port: ports.bookings, host },
-  events: { url: `http://127.0.0.1:${ports.events}` },
-});
+const bookingsConfig = loadBookingsConfig(
+  {
+    ...embedded,
+    http: { port: ports.bookings, host },
+    events: { url: `http://127.0.0.1:${ports.events}` },
+  },
+  secrets.env,
+);
 const bookings = await createBookingsDeps(bookingsConfig, {
   db: await database('bookings'),
   cache,
@@ -68,10 +76,13 @@ const bookings = await createBookingsDeps(bookingsConfig, {
   logger: logger.child({ service: 'bookings' }),
 });
 
-const notificationsConfig = loadNotificationsConfig({
-  http: { port: ports.notifications, host },
-  mail: { transport: 'file', fileDir: mailDir },
-});
+const notificationsConfig = loadNotificationsConfig(
+  {
+    http: { port: ports.notifications, host },
+    mail: { transport: 'file', fileDir: mailDir },
+  },
+  secrets.env,
+);
 const notifications = await createNotificationsDeps(notificationsConfig, {
   db: await database('notifications'),
   bus,

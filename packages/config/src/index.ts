@@ -1,2 +1,3 @@
 export * from './load.ts';
 export * from './sections.ts';
+export * from './secrets.ts';

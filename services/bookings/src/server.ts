@@ -1,4 +1,4 @@
-import { redact } from '@ticketing/config';
+import { redact, withPersistedSecrets } from '@ticketing/config';
 import { onShutdown } from '@ticketing/http';
 import { buildBookingsApp } from './app.ts';
 import { startBookingsWorker } from './bookings/booking-worker.ts';
@@ -8,8 +8,11 @@ import { startOutboxRelay } from './outbox/start-outbox-relay.ts';
 
 // HTTP entry point. By default the worker pool and the outbox relay run in this process too
 // (WORKER_ENABLED=false / OUTBOX_ENABLED=false to run them only in `node src/worker.ts`).
-const config = loadBookingsConfig();
+// Outside production, unset JWT secrets are generated once and kept in SECRETS_FILE (.run/secrets.json).
+const secrets = withPersistedSecrets(process.env);
+const config = loadBookingsConfig(undefined, secrets.env);
 const deps = await createBookingsDeps(config);
+if (secrets.created) deps.logger.warn({ file: secrets.file }, 'JWT secrets were not set: generated new ones and kept them in this file');
 deps.logger.info({ config: redact(config) }, 'starting bookings service');
 const app = await buildBookingsApp(deps);
 const relay = config.outbox.enabled ? startOutboxRelay(deps) : undefined;

@@ -1,4 +1,4 @@
-import { redact } from '@ticketing/config';
+import { redact, withPersistedSecrets } from '@ticketing/config';
 import { onShutdown } from '@ticketing/http';
 import { startBookingsWorker } from './bookings/booking-worker.ts';
 import { loadBookingsConfig } from './config.ts';
@@ -7,8 +7,11 @@ import { startOutboxRelay } from './outbox/start-outbox-relay.ts';
 
 // Worker entry point: the booking worker pool, the reconciler and an outbox relay (for the
 // notification messages the workers write), without HTTP. Scale it out by running more.
-const config = loadBookingsConfig();
+// Outside production, unset JWT secrets are generated once and kept in SECRETS_FILE (.run/secrets.json).
+const secrets = withPersistedSecrets(process.env);
+const config = loadBookingsConfig(undefined, secrets.env);
 const deps = await createBookingsDeps(config);
+if (secrets.created) deps.logger.warn({ file: secrets.file }, 'JWT secrets were not set: generated new ones and kept them in this file');
 deps.logger.info({ config: redact(config) }, 'starting bookings worker');
 const relay = startOutboxRelay(deps);
 const worker = await startBookingsWorker(deps);

@@ -1,5 +1,5 @@
 import { onShutdown } from '@ticketing/http';
-import { redact } from '@ticketing/config';
+import { redact, withPersistedSecrets } from '@ticketing/config';
 import { buildNotificationsApp } from './app.ts';
 import { loadNotificationsConfig } from './config.ts';
 import { createNotificationsDeps } from './deps.ts';
@@ -7,8 +7,11 @@ import { startNotificationsWorker } from './notifications/notifications.worker.t
 
 // The HTTP API and, unless worker.enabled is false (NOTIFICATIONS_RUN_WORKER=false), the
 // consumer and reminder scheduler in the same process; src/worker.ts runs the worker alone.
-const config = loadNotificationsConfig();
+// Outside production, unset JWT secrets are generated once and kept in SECRETS_FILE (.run/secrets.json).
+const secrets = withPersistedSecrets(process.env);
+const config = loadNotificationsConfig(undefined, secrets.env);
 const deps = await createNotificationsDeps(config);
+if (secrets.created) deps.logger.warn({ file: secrets.file }, 'JWT secrets were not set: generated new ones and kept them in this file');
 deps.logger.info({ config: redact(config) }, 'starting notification service');
 const app = await buildNotificationsApp(deps);
 const worker = config.worker.enabled ? await startNotificationsWorker(deps) : undefined;

@@ -1,12 +1,15 @@
 import { onShutdown } from '@ticketing/http';
-import { redact } from '@ticketing/config';
+import { redact, withPersistedSecrets } from '@ticketing/config';
 import { loadNotificationsConfig } from './config.ts';
 import { createNotificationsDeps } from './deps.ts';
 import { startNotificationsWorker } from './notifications/notifications.worker.ts';
 
 // The consumer and reminder scheduler alone (no HTTP): scale it separately from the API.
-const config = loadNotificationsConfig();
+// Outside production, unset JWT secrets are generated once and kept in SECRETS_FILE (.run/secrets.json).
+const secrets = withPersistedSecrets(process.env);
+const config = loadNotificationsConfig(undefined, secrets.env);
 const deps = await createNotificationsDeps(config);
+if (secrets.created) deps.logger.warn({ file: secrets.file }, 'JWT secrets were not set: generated new ones and kept them in this file');
 deps.logger.info({ config: redact(config) }, 'starting notification worker');
 const worker = await startNotificationsWorker(deps);
 onShutdown(deps.logger, async () => {
