@@ -82,32 +82,47 @@ const faults: Fault[] = [
   {
     key: 'redis-stop',
     name: `Redis stopped for ${OUTAGE_MS / 1000} s`,
-    async inject() {
-      const stopped = Date.now();
+    async inject(t) {
+      const stopping = Date.now();
       await infra!.redis.stop();
-      await sleep(OUTAGE_MS - (Date.now() - stopped));
-      await infra!.redis.start();
-      return Date.now();
+      const stopped = Date.now();
+      await sleep(OUTAGE_MS - (stopped - stopping));
+      const starting = Date.now();
+      const backAt = await infra!.redis.start();
+      t.diagnostic(
+        `stop took ${((stopped - stopping) / 1000).toFixed(1)} s, back ${((backAt - starting) / 1000).toFixed(1)} s after the start`,
+      );
+      return backAt;
     },
   },
   {
     key: 'kafka-stop',
     name: `Kafka stopped for ${OUTAGE_MS / 1000} s`,
-    async inject() {
-      const stopped = Date.now();
+    async inject(t) {
+      const stopping = Date.now();
       await infra!.kafka.stop();
-      await sleep(OUTAGE_MS - (Date.now() - stopped));
-      await infra!.kafka.start();
-      return Date.now();
+      const stopped = Date.now();
+      await sleep(OUTAGE_MS - (stopped - stopping));
+      const starting = Date.now();
+      const backAt = await infra!.kafka.start();
+      t.diagnostic(
+        `stop took ${((stopped - stopping) / 1000).toFixed(1)} s, back ${((backAt - starting) / 1000).toFixed(1)} s after the start`,
+      );
+      return backAt;
     },
   },
   {
     key: 'pg-restart',
     name: 'PostgreSQL restart (pg_ctl -m fast stop, then start)',
-    async inject() {
+    async inject(t) {
+      const stopping = Date.now();
       await infra!.postgres.stop();
-      await infra!.postgres.start();
-      return Date.now();
+      const starting = Date.now();
+      const backAt = await infra!.postgres.start();
+      t.diagnostic(
+        `stop took ${((starting - stopping) / 1000).toFixed(1)} s, back ${((backAt - starting) / 1000).toFixed(1)} s after the start`,
+      );
+      return backAt;
     },
   },
 ];
@@ -224,7 +239,7 @@ describe('fault matrix (distributed mode, private PostgreSQL, Redis and Kafka)',
   before(
     async () => {
       dir = mkdtempSync(path.join(tmpdir(), 'ticketing-faults-'));
-      // The postgres OS user runs the private cluster inside this directory.
+      // The postgres OS user runs the private cluster inside this directory (infra.sh).
       chmodSync(dir, 0o755);
       infra = await startPrivateInfra(path.join(dir, 'infra'), {
         postgres: base + 32,
