@@ -109,6 +109,7 @@ if (webConfig.staticDir === '') await ensureWebBuild((line) => logger.info(line)
 apps.push(['web', await buildWebApp({ config: webConfig, logger: logger.child({ service: 'web' }) }), ports.web]);
 for (const [, app, port] of apps) await app.listen({ host, port });
 
+events.sweeper.start();
 const relay = startOutboxRelay(bookings);
 const bookingWorker = await startBookingsWorker(bookings);
 const notificationWorker = await startNotificationsWorker(notifications);

@@ -41,6 +41,7 @@ export async function startEvents(
   await app.listen({ host: '127.0.0.1', port: opts.port ?? 0 });
   const { port } = app.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
+  deps.sweeper.start();
   const api = apiClient(baseUrl);
   return {
     baseUrl,

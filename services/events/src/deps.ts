@@ -43,7 +43,7 @@ export interface EventsDeps {
 
 /**
  * The composition root: builds every dependency from config; adapters may be passed in
- * (embedded mode, tests). Runs the migrations and starts the hold sweeper.
+ * (embedded mode, tests). Runs the migrations; starts nothing (the entry point starts the sweeper).
  */
 export async function createEventsDeps(
   config: Readonly<EventsConfig>,
@@ -148,7 +148,6 @@ export async function createEventsDeps(
     batchSize: config.sweeperBatchSize,
     lockedGraceSeconds: config.lockedGraceSeconds,
   });
-  sweeper.start();
 
   return {
     config,

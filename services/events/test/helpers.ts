@@ -42,6 +42,7 @@ export async function startEvents(
   const deps = await createEventsDeps(config, { ...embedded, ...given });
   const app = await buildEventsApp(deps);
   const baseUrl = await listen(app);
+  deps.sweeper.start();
   const { secret, issuer, internalSecret } = config.jwt;
   return {
     config,

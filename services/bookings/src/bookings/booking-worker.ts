@@ -1,8 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEAD_LETTER_SUFFIX, untilDone, type Subscription } from '@ticketing/bus';
 import { TransientError } from '@ticketing/errors';
+import type { Logger } from '@ticketing/http';
+import { createPeriodicTask } from '@ticketing/tasks';
+import type { BookingsConfig } from '../config.ts';
 import type { BookingsDeps } from '../deps.ts';
-import { bookingIdOf, processBooking, settleBooking } from './process-booking.ts';
+import type { BookingsRepository } from './bookings.repository.ts';
+import { bookingIdOf, processBooking, settleBooking, type ProcessBookingDeps } from './process-booking.ts';
 
 export interface RunningWorker {
   /** Stops fetching, lets the bookings in flight finish and commits their offsets. */
@@ -94,6 +98,13 @@ export async function startBookingsWorker(deps: BookingsDeps): Promise<RunningWo
   };
 }
 
+export interface ReconcilerDeps {
+  config: Pick<BookingsConfig, 'reconciler'>;
+  logger: Logger;
+  bookingsRepository: Pick<BookingsRepository, 'claimStuck'>;
+  processing: ProcessBookingDeps;
+}
+
 /**
  * Every `reconciler.intervalMs`, claims bookings that have been processing without any change
  * for `reconciler.stuckAfterSeconds` (the message was lost or never published, or the worker
@@ -101,10 +112,11 @@ export async function startBookingsWorker(deps: BookingsDeps): Promise<RunningWo
  * in the background with backoff capped at `reconciler.retryMaxMs`, not left for another
  * `stuckAfterSeconds`. Several reconcilers can run: each claims its bookings.
  */
-export function startReconciler(deps: BookingsDeps): RunningWorker {
-  const { config, processing } = deps;
+export function startReconciler(deps: ReconcilerDeps): RunningWorker {
+  const { processing } = deps;
+  const settings = deps.config.reconciler;
   const log = deps.logger.child({ component: 'reconciler' });
-  const stop = new AbortController();
+  let stopping = false;
   const settling = new Map<string, Promise<void>>();
   const MAX_SETTLING = 100;
 
@@ -123,33 +135,33 @@ export function startReconciler(deps: BookingsDeps): RunningWorker {
           throw err;
         }
       },
-      () => stop.signal.aborted,
-      config.reconciler.retryBaseMs,
-      config.reconciler.retryMaxMs,
+      () => stopping,
+      settings.retryBaseMs,
+      settings.retryMaxMs,
     )
       .catch(() => undefined)
       .finally(() => settling.delete(id));
     settling.set(id, task);
   }
 
-  async function runOnce(): Promise<void> {
+  async function claimAndSettle(): Promise<void> {
     const room = MAX_SETTLING - settling.size;
     if (room <= 0) return;
-    const stuck = await deps.bookingsRepository.claimStuck(config.reconciler.stuckAfterSeconds, room);
+    const stuck = await deps.bookingsRepository.claimStuck(settings.stuckAfterSeconds, room);
     for (const b of stuck) settle(b.id);
   }
 
-  const loop = (async () => {
-    while (!stop.signal.aborted) {
-      await runOnce().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'reconciler pass failed'));
-      await sleep(config.reconciler.intervalMs, undefined, { signal: stop.signal }).catch(() => undefined);
-    }
-  })();
+  const task = createPeriodicTask({
+    intervalMs: settings.intervalMs,
+    run: claimAndSettle,
+    onError: (err) => log.warn({ err: (err as Error).message }, 'reconciler pass failed'),
+  });
+  task.start();
 
   return {
     async close() {
-      stop.abort();
-      await loop;
+      stopping = true;
+      await task.stop();
       await Promise.allSettled([...settling.values()]);
     },
   };

@@ -1,4 +1,5 @@
 import type { Logger } from '@ticketing/http';
+import { createPeriodicTask } from '@ticketing/tasks';
 import type { SeatChanges } from '../seats/seat-changes.ts';
 import type { HoldsRepository } from './holds.repository.ts';
 
@@ -18,15 +19,11 @@ export interface HoldSweeperOptions {
  * rows, invalidates the caches and publishes the change. Safe with several instances running.
  */
 export function createHoldSweeper(opts: HoldSweeperOptions) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<string[]> | undefined;
-  let stopped = false;
-
   /**
    * Sweeps due holds, `batchSize` at a time, oldest first, until none is left (or
-   * `maxBatches`); returns the ids of the holds it expired.
+   * `maxBatches`, or the sweeper stops); returns the ids of the holds it expired.
    */
-  async function sweepOnce(maxBatches = Number.POSITIVE_INFINITY): Promise<string[]> {
+  async function sweep(signal: AbortSignal, maxBatches = Number.POSITIVE_INFINITY): Promise<string[]> {
     const ids: string[] = [];
     for (let batch = 1; ; batch++) {
       const swept = await opts.repository.sweepExpired(opts.batchSize, opts.lockedGraceSeconds);
@@ -43,47 +40,32 @@ export function createHoldSweeper(opts: HoldSweeperOptions) {
           }),
         ),
       );
-      if (swept.length < opts.batchSize || stopped || batch >= maxBatches) return ids;
+      if (swept.length < opts.batchSize || signal.aborted || batch >= maxBatches) return ids;
     }
   }
 
-  function tick(): void {
-    if (running) return;
-    running = sweepOnce()
-      .then((ids) => {
-        if (ids.length > 0) opts.logger.info({ expired: ids.length }, 'expired holds swept');
-        return ids;
-      })
-      .catch((err: unknown) => {
-        opts.logger.warn({ err: (err as Error).message }, 'hold sweep failed; retrying next interval');
-        return [];
-      })
-      .finally(() => {
-        running = undefined;
-      });
-  }
+  const task = createPeriodicTask({
+    intervalMs: opts.intervalMs,
+    async run(signal) {
+      const ids = await sweep(signal);
+      if (ids.length > 0) opts.logger.info({ expired: ids.length }, 'expired holds swept');
+      return ids;
+    },
+    onError: (err) => opts.logger.warn({ err: (err as Error).message }, 'hold sweep failed; retrying next interval'),
+  });
 
   return {
     /**
      * Sweeps now. A background sweep in flight is waited for first: it may have taken the due
      * holds without having invalidated their caches yet, and the caller expects to see them.
      */
-    async sweepOnce(maxBatches?: number): Promise<string[]> {
-      if (running) await running;
-      return sweepOnce(maxBatches);
+    sweepOnce(maxBatches?: number): Promise<string[]> {
+      return task.runOnce((signal) => sweep(signal, maxBatches));
     },
-    start(): void {
-      if (opts.intervalMs <= 0 || timer) return;
-      stopped = false;
-      timer = setInterval(tick, opts.intervalMs);
-      timer.unref();
-    },
-    async stop(): Promise<void> {
-      stopped = true;
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running;
-    },
+    /** Sweeps every `intervalMs` (the first sweep at once); does nothing when it is 0. */
+    start: task.start,
+    /** Stops sweeping and waits for the sweep in flight. */
+    stop: task.stop,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '@ticketing/db';
 import type { Logger } from '@ticketing/http';
+import { createPeriodicTask } from '@ticketing/tasks';
 import type { DeadLettersRepository } from './dead-letters.repository.ts';
 import type { NotificationDelivery } from './deliver-notification.ts';
 import { fromValue } from './notification-message.ts';
@@ -35,10 +36,6 @@ export const REMINDERS_SOURCE = 'reminders';
  */
 export function createReminderScheduler(opts: ReminderSchedulerOptions) {
   const { db, reminders, clock, stats, logger } = opts;
-  let stopping = false;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-
   const backoff = (attempt: number) => Math.min(opts.retryMaxMs, opts.retryBaseMs * 2 ** (attempt - 1));
 
   async function giveUp(tx: Queryable, r: ReminderRow, errorType: string, error: string, now: Date) {
@@ -125,12 +122,12 @@ export function createReminderScheduler(opts: ReminderSchedulerOptions) {
   }
 
   /** Sends every reminder due now (by the clock), `concurrency` at a time; resolves with how many were handled. */
-  async function runDue(): Promise<number> {
+  async function sendDue(signal: AbortSignal): Promise<number> {
     let handled = 0;
     // Every lane finishes before this returns (stop() relies on it), even when one fails.
     const lanes = await Promise.allSettled(
       Array.from({ length: opts.concurrency }, async () => {
-        while (!stopping && (await processNext())) handled++;
+        while (!signal.aborted && (await processNext())) handled++;
       }),
     );
     const failed = lanes.find((l) => l.status === 'rejected');
@@ -138,39 +135,19 @@ export function createReminderScheduler(opts: ReminderSchedulerOptions) {
     return handled;
   }
 
+  const task = createPeriodicTask({
+    intervalMs: opts.pollIntervalMs,
+    run: sendDue,
+    onError: (err) => logger.error({ err: (err as Error).message }, 'reminder scheduler pass failed'),
+  });
+
   return {
-    runDue,
-
-    start(): void {
-      if (loop) return;
-      stopping = false;
-      loop = (async () => {
-        while (!stopping) {
-          try {
-            await runDue();
-          } catch (err) {
-            logger.error({ err: (err as Error).message }, 'reminder scheduler pass failed');
-          }
-          if (stopping) break;
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, opts.pollIntervalMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = undefined;
-        }
-      })();
-    },
-
-    /** Stops polling and waits for the reminder being sent, if any. */
-    async stop(): Promise<void> {
-      stopping = true;
-      wake?.();
-      await loop;
-      loop = undefined;
-    },
+    /** Sends the reminders due now, after the pass in flight if any. */
+    runDue: (): Promise<number> => task.runOnce(),
+    /** Polls every `pollIntervalMs` (the first pass at once). */
+    start: task.start,
+    /** Stops polling and waits for the reminders being sent, if any. */
+    stop: task.stop,
   };
 }
 
