@@ -1,5 +1,4 @@
-import type { Queryable } from '@ticketing/db';
-import { byKey, createGroupCommit } from '../group-commit.ts';
+import { byKey, createGroupCommit, type Queryable } from '@ticketing/db';
 import type { OutboxRow } from '../outbox/outbox.repository.ts';
 
 export type BookingStatus = 'processing' | 'confirmed' | 'failed';

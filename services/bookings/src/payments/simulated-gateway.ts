@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Queryable } from '@ticketing/db';
+import { byKey, createGroupCommit, type Queryable } from '@ticketing/db';
 import { DomainError, TransientError } from '@ticketing/errors';
-import { byKey, createGroupCommit } from '../group-commit.ts';
 import type { ChargeRecord, ChargeRequest, ChargeResult, PaymentGateway } from './payment-gateway.ts';
 
 export interface SimulatedGatewayOptions {

@@ -1,3 +1,4 @@
+import { createGroupCommit } from '@ticketing/db';
 import type { Logger } from '@ticketing/http';
 import type { HoldSeatsInput, HoldSeatsOutcome, HoldsRepository } from './holds.repository.ts';
 
@@ -15,12 +16,6 @@ export interface HoldBatcherOptions {
   onFallback?: (err: unknown) => void;
 }
 
-interface Pending {
-  input: HoldSeatsInput;
-  resolve: (outcome: HoldSeatsOutcome) => void;
-  reject: (err: unknown) => void;
-}
-
 /**
  * Group commit in the application: hold requests that arrive together are decided by one
  * statement (hold_seats_batch, one round trip, one transaction, one WAL flush) instead of one
@@ -35,39 +30,8 @@ interface Pending {
  * are retried one by one, so one bad request never fails the others.
  */
 export function createHoldBatcher(opts: HoldBatcherOptions) {
-  const queue: Pending[] = [];
-  let inFlight = 0;
-  let timer: NodeJS.Timeout | undefined;
-
-  async function runBatch(batch: Pending[]): Promise<void> {
-    const started = performance.now();
-    try {
-      await decideAll(batch);
-    } finally {
-      opts.onBatch?.(batch.length, (performance.now() - started) / 1000);
-    }
-  }
-
-  async function decideAll(batch: Pending[]): Promise<void> {
-    if (batch.length === 1) {
-      const only = batch[0]!;
-      await opts.repository.holdSeats(only.input).then(only.resolve, only.reject);
-      return;
-    }
-    let outcomes: HoldSeatsOutcome[];
-    try {
-      outcomes = await opts.repository.holdSeatsBatch(batch.map((p) => p.input));
-    } catch (err) {
-      opts.logger.warn({ err: (err as Error).message, size: batch.length }, 'hold batch failed; deciding its requests one by one');
-      opts.onFallback?.(err);
-      // The batch may have committed before failing (e.g. the connection dropped after COMMIT):
-      // a request whose hold exists already won; only the others are decided again.
-      await Promise.all(batch.map((p) => decideAgain(p.input).then(p.resolve, p.reject)));
-      return;
-    }
-    batch.forEach((p, i) => p.resolve(outcomes[i]!));
-  }
-
+  // The batch may have committed before failing (e.g. the connection dropped after COMMIT): a
+  // request whose hold exists already won; only the others are decided again.
   async function decideAgain(input: HoldSeatsInput): Promise<HoldSeatsOutcome> {
     const existing = await opts.repository.findById(input.holdId);
     if (existing) {
@@ -82,34 +46,21 @@ export function createHoldBatcher(opts: HoldBatcherOptions) {
     return opts.repository.holdSeats(input);
   }
 
-  function take(): void {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    while (queue.length > 0 && inFlight < opts.maxInFlight) {
-      const batch = queue.splice(0, opts.maxBatch);
-      inFlight++;
-      void runBatch(batch).finally(() => {
-        inFlight--;
-        // Whoever queued meanwhile has waited long enough: no window for them.
-        if (queue.length > 0) take();
-      });
-    }
-  }
-
-  function schedule(): void {
-    if (queue.length === 0 || inFlight >= opts.maxInFlight) return;
-    if (queue.length >= opts.maxBatch || opts.windowMs <= 0) take();
-    else timer ??= setTimeout(take, opts.windowMs);
-  }
-
-  return {
-    decide(input: HoldSeatsInput): Promise<HoldSeatsOutcome> {
-      return new Promise<HoldSeatsOutcome>((resolve, reject) => {
-        queue.push({ input, resolve, reject });
-        schedule();
-      });
+  const decide = createGroupCommit<HoldSeatsInput, HoldSeatsOutcome>({
+    execute: (inputs) => opts.repository.holdSeatsBatch(inputs),
+    executeOne: (input) => opts.repository.holdSeats(input),
+    retryEach: decideAgain,
+    windowMs: opts.windowMs,
+    maxBatch: opts.maxBatch,
+    maxInFlight: opts.maxInFlight,
+    onBatch: opts.onBatch,
+    onBatchFailed(err, size) {
+      opts.logger.warn({ err: (err as Error).message, size }, 'hold batch failed; deciding its requests one by one');
+      opts.onFallback?.(err);
     },
-  };
+  });
+
+  return { decide };
 }
 
 export type HoldBatcher = ReturnType<typeof createHoldBatcher>;
