@@ -10,17 +10,17 @@ export interface Limiter {
   /** Slots free now. */
   readonly available: number;
   /** Takes a slot if one is free; false at the limit. */
-  tryAcquire(): boolean;
+  tryAcquire(this: void): boolean;
   /** Takes a slot, waiting (first come, first served) while none is free. */
-  acquire(): Promise<void>;
+  acquire(this: void): Promise<void>;
   /** Gives a slot back: to the longest waiter, if any. */
-  release(): void;
+  release(this: void): void;
   /** Runs `fn` in a slot (waiting for one) and gives it back however `fn` ends. */
-  run<T>(fn: () => Promise<T>): Promise<T>;
+  run<T>(this: void, fn: () => Promise<T>): Promise<T>;
   /** Resolves once a slot is free (without taking it). */
-  whenAvailable(): Promise<void>;
+  whenAvailable(this: void): Promise<void>;
   /** Resolves once no slot is taken (drain). */
-  whenIdle(): Promise<void>;
+  whenIdle(this: void): Promise<void>;
 }
 
 const resolved = Promise.resolve();

@@ -26,16 +26,16 @@ export interface PeriodicTaskOptions<T> {
 
 export interface PeriodicTask<T> {
   /** Starts the loop: a first pass at once, then one every intervalMs. No-op when running. */
-  start(): void;
+  start(this: void): void;
   /** Stops the loop and waits for the pass in flight (runOnce's included) to finish. */
-  stop(): Promise<void>;
+  stop(this: void): Promise<void>;
   /** Runs the next pass now (after coalesceMs), or right after the pass in flight. */
-  wake(): void;
+  wake(this: void): void;
   /**
    * Runs one pass now, after the pass in flight if any (passes never overlap), and returns its
    * result or error. `run` replaces the task's own pass for this call (e.g. a bounded one).
    */
-  runOnce<R = T>(run?: (signal: AbortSignal) => Promise<R>): Promise<R>;
+  runOnce<R = T>(this: void, run?: (signal: AbortSignal) => Promise<R>): Promise<R>;
   readonly started: boolean;
 }
 
