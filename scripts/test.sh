@@ -19,6 +19,8 @@ fi
 if [ "${SKIP_INFRA:-}" != "1" ]; then
   bash scripts/infra.sh up
 fi
+# the browser tests need Chromium (installed with apt-get when missing)
+bash scripts/chromium.sh
 if [ "$#" -eq 0 ]; then
   # includes the unit tier (*.unit.test.ts); test/faults/ is not here: the fault matrix has its
   # own command (npm run test:faults).

@@ -246,6 +246,19 @@ for (const profile of PROFILES) {
         assert.deepEqual(names(await list('name=_')), ['Jazz_Club']);
       });
 
+      it("lists an organizer's own events with created_by", async () => {
+        const { token: organizer, userId: organizerId } = server.user();
+        const own = await createEvent(api, organizer, { category: uniqueId('cat'), name: 'Own Show', total_seats: 2, event_date: at(5) });
+        const res = await api('GET', `/api/events?created_by=${organizerId}`);
+        assert.equal(res.status, 200);
+        assert.deepEqual(
+          res.body.events.map((e: { event_id: string }) => e.event_id),
+          [own.event_id],
+        );
+        assert.equal(res.body.events[0].created_by, organizerId);
+        assert.deepEqual(names(await list(`created_by=${organizerId}`)), [], 'combined with the other filters');
+      });
+
       it('matches category exactly', async () => {
         assert.equal((await api('GET', `/api/events?category=${category.toUpperCase()}`)).body.events.length, 0);
         assert.equal((await api('GET', `/api/events?category=${category.slice(0, -1)}`)).body.events.length, 0);
@@ -276,6 +289,7 @@ for (const profile of PROFILES) {
         ['date_to=2031-06-10T20:00:00', 'date_to'],
         ['date_from=2031-06-12&date_to=2031-06-11', 'date_to'],
         ['city=', 'city'],
+        ['created_by=not-a-uuid', 'created_by'],
         ['colour=red', 'colour'],
       ];
       for (const [query, field] of bad) {

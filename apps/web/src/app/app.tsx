@@ -1,7 +1,64 @@
+import type { ReactNode } from 'react';
+import { AuthProvider, useAuth } from '../lib/auth.tsx';
+import { Link, matchPath, RouterProvider, useLocation } from '../lib/router.tsx';
+import { PageTitle } from '../components/ui.tsx';
+import { Layout } from './layout.tsx';
+import { BookingPage, CheckoutPage, EventPage, HomePage, LoginPage, MyBookingsPage, ProfilePage, RegisterPage } from './routes/buyer.tsx';
+import { BoxOfficePage, CreateEventPage, SalesPage } from './routes/box-office.tsx';
+
+type Route = [pattern: string, render: (p: Record<string, string>) => ReactNode, needsLogin?: boolean];
+
+const ROUTES: Route[] = [
+  ['/', () => <HomePage />],
+  ['/events/:id', (p) => <EventPage id={p.id!} key={p.id} />],
+  ['/checkout/:holdId', (p) => <CheckoutPage holdId={p.holdId!} key={p.holdId} />, true],
+  ['/bookings', () => <MyBookingsPage />, true],
+  ['/bookings/:id', (p) => <BookingPage id={p.id!} key={p.id} />, true],
+  ['/login', () => <LoginPage />],
+  ['/register', () => <RegisterPage />],
+  ['/profile', () => <ProfilePage />, true],
+  ['/box-office', () => <BoxOfficePage />, true],
+  ['/box-office/new', () => <CreateEventPage />, true],
+  ['/box-office/events/:id', (p) => <SalesPage id={p.id!} key={p.id} />, true],
+];
+
+function Routes() {
+  const { path } = useLocation();
+  const { session } = useAuth();
+  for (const [pattern, render, needsLogin] of ROUTES) {
+    const params = matchPath(pattern, path);
+    if (!params) continue;
+    if (needsLogin && !session) {
+      return (
+        <>
+          <PageTitle>Please log in</PageTitle>
+          <p>
+            This page needs an account. <Link to={`/login?next=${encodeURIComponent(path)}`}>Log in</Link> or{' '}
+            <Link to={`/register?next=${encodeURIComponent(path)}`}>sign up</Link>.
+          </p>
+        </>
+      );
+    }
+    return render(params);
+  }
+  return (
+    <>
+      <PageTitle>Page not found</PageTitle>
+      <p>
+        There is nothing here. <Link to="/">See the events</Link>.
+      </p>
+    </>
+  );
+}
+
 export function App() {
   return (
-    <main>
-      <h1>Ticketing</h1>
-    </main>
+    <RouterProvider>
+      <AuthProvider>
+        <Layout>
+          <Routes />
+        </Layout>
+      </AuthProvider>
+    </RouterProvider>
   );
 }

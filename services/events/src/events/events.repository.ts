@@ -35,6 +35,7 @@ export interface EventFilters {
   city?: string | undefined;
   name?: string | undefined;
   category?: string | undefined;
+  createdBy?: string | undefined;
   from?: Date | undefined;
   /** Exclusive upper bound when `toExclusive`, else inclusive. */
   to?: Date | undefined;
@@ -57,6 +58,7 @@ function filterSql(f: EventFilters): { where: string; params: unknown[] } {
   if (f.city !== undefined) add((p) => `strpos(lower(city), lower(${p})) > 0`, f.city);
   if (f.name !== undefined) add((p) => `strpos(lower(name), lower(${p})) > 0`, f.name);
   if (f.category !== undefined) add((p) => `category = ${p}`, f.category);
+  if (f.createdBy !== undefined) add((p) => `created_by = ${p}`, f.createdBy);
   if (f.from !== undefined) add((p) => `event_date >= ${p}`, f.from);
   if (f.to !== undefined) add((p) => (f.toExclusive ? `event_date < ${p}` : `event_date <= ${p}`), f.to);
   return { where: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };

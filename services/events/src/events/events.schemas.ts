@@ -39,6 +39,7 @@ export const ListQuery = Type.Object(
     city: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive substring' })),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive substring' })),
     category: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Exact match' })),
+    created_by: Type.Optional(Type.String({ format: 'uuid', description: "The organizer's user id: their own events (box office)" })),
     date_from: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'YYYY-MM-DD (from the start of that day, UTC) or RFC 3339' }),
     ),

@@ -173,7 +173,14 @@ export function createEventsService(opts: EventsServiceOptions) {
     },
 
     async listEvents(q: ListQuery): Promise<EventListView> {
-      const filters: EventFilters = { city: q.city, name: q.name, category: q.category, limit: q.limit, offset: q.offset };
+      const filters: EventFilters = {
+        city: q.city,
+        name: q.name,
+        category: q.category,
+        createdBy: q.created_by,
+        limit: q.limit,
+        offset: q.offset,
+      };
       if (q.date_from !== undefined) filters.from = parseBound(q.date_from, 'date_from').start;
       if (q.date_to !== undefined) {
         const to = parseBound(q.date_to, 'date_to');

@@ -1,0 +1,83 @@
+import { useEffect, useState } from 'react';
+import { api } from '../../lib/api/client.ts';
+import type { paths } from '../../lib/api/schema.ts';
+import { getToken } from '../../lib/auth-token.ts';
+import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { formatDate, formatMoney } from '../../lib/format.ts';
+import { useEventSource } from '../../lib/use-event-source.ts';
+import { ErrorMessage, Spinner } from '../../components/ui.tsx';
+
+type Booking = paths['/api/booking/{id}']['get']['responses'][200]['content']['application/json'];
+
+const TEXT: Record<string, string> = {
+  processing: 'Processing your payment…',
+  confirmed: 'Confirmed! Your seats are booked. A confirmation email is on its way.',
+  failed: 'Payment failed: the booking was not made.',
+};
+
+/** A booking's status, followed live from the booking stream until it is final. */
+export function BookingStatus({ bookingId }: { bookingId: string }) {
+  const [booking, setBooking] = useState<Booking | null>(null);
+  const [status, setStatus] = useState<string>('processing');
+  const [error, setError] = useState('');
+
+  const load = () =>
+    api.GET('/api/booking/{id}', { params: { path: { id: bookingId } } }).then(
+      ({ data, error: err, response }) => {
+        if (data) {
+          setBooking(data);
+          setStatus(data.status);
+        } else setError(describeError(err, response.status));
+      },
+      () => setError(NETWORK_ERROR),
+    );
+  useEffect(() => {
+    void load();
+  }, [bookingId]);
+
+  const final = status === 'confirmed' || status === 'failed';
+  const token = getToken();
+  // EventSource cannot send headers: the stream takes the token as ?access_token=.
+  useEventSource(
+    final || !token ? null : `/api/booking/${encodeURIComponent(bookingId)}/stream?access_token=${encodeURIComponent(token)}`,
+    {
+      status: (data) => {
+        const s = (data as { status: string }).status;
+        setStatus(s);
+        if (s === 'confirmed' || s === 'failed') void load();
+      },
+      complete: () => void load(),
+    },
+  );
+
+  if (!booking) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner label="Loading your booking…" />;
+  return (
+    <section className={`booking booking-${status}`} aria-label="Booking">
+      <p className="status-line" role="status" aria-live="polite">
+        <span className={`badge badge-${status}`}>{status}</span> {TEXT[status] ?? status}
+      </p>
+      {status === 'failed' && booking.error_message ? <p className="error">{sentence(booking.error_message)}</p> : null}
+      <dl className="facts">
+        <dt>Event</dt>
+        <dd>{booking.event.name}</dd>
+        <dt>When</dt>
+        <dd>
+          {formatDate(booking.event.event_date)} · {booking.event.venue}
+        </dd>
+        <dt>Seats</dt>
+        <dd>{booking.seats.join(', ')}</dd>
+        <dt>Total</dt>
+        <dd>{formatMoney(booking.total_amount)}</dd>
+        <dt>Booking number</dt>
+        <dd>
+          <code>{booking.booking_id}</code>
+        </dd>
+      </dl>
+    </section>
+  );
+}
+
+function sentence(s: string) {
+  const t = s.charAt(0).toUpperCase() + s.slice(1);
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}

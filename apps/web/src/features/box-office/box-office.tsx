@@ -1,0 +1,199 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { api } from '../../lib/api/client.ts';
+import type { paths } from '../../lib/api/schema.ts';
+import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { formatDate, formatMoney } from '../../lib/format.ts';
+import { Link } from '../../lib/router.tsx';
+import { useLiveSeats, type SeatChange } from '../../lib/seats/use-live-seats.ts';
+import { ErrorMessage, Field, Spinner } from '../../components/ui.tsx';
+
+type EventList = paths['/api/events']['get']['responses'][200]['content']['application/json'];
+type EventItem = paths['/api/events/{id}']['get']['responses'][200]['content']['application/json'];
+
+/** The organizer's own events (GET /api/events?created_by=<user id>). */
+export function MyEvents({ userId }: { userId: string }) {
+  const [list, setList] = useState<EventList | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    api.GET('/api/events', { params: { query: { created_by: userId, limit: 100, offset: 0 } } }).then(
+      ({ data, error: err, response }) => (data ? setList(data) : setError(describeError(err, response.status))),
+      () => setError(NETWORK_ERROR),
+    );
+  }, [userId]);
+  if (!list) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner label="Loading your events…" />;
+  if (list.events.length === 0) return <p>You have not created any events yet.</p>;
+  return (
+    <table className="table">
+      <caption className="sr-only">Your events</caption>
+      <thead>
+        <tr>
+          <th scope="col">Event</th>
+          <th scope="col">Date</th>
+          <th scope="col">Seats left</th>
+          <th scope="col">Price</th>
+        </tr>
+      </thead>
+      <tbody>
+        {list.events.map((e) => (
+          <tr key={e.event_id}>
+            <td>
+              <Link to={`/box-office/events/${e.event_id}`}>{e.name}</Link>
+            </td>
+            <td>{formatDate(e.event_date)}</td>
+            <td>
+              {e.available_seats} of {e.total_seats}
+            </td>
+            <td>{formatMoney(e.price_per_seat)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function toIso(local: string): string {
+  // <input type="datetime-local"> gives local time without a zone.
+  return new Date(local).toISOString();
+}
+
+export function CreateEventForm({ onCreated }: { onCreated: (eventId: string) => void }) {
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const text = (k: string) => String(f.get(k) ?? '').trim();
+    const num = (k: string) => Number(f.get(k));
+    setError('');
+    const when = text('event_date');
+    if (!when || Number.isNaN(Date.parse(when))) return setError('Please give the date and time of the event.');
+    setBusy(true);
+    try {
+      const body = {
+        name: text('name'),
+        description: text('description'),
+        venue: text('venue'),
+        city: text('city'),
+        category: text('category'),
+        event_date: toIso(when),
+        total_seats: num('total_seats'),
+        seats_per_row: num('seats_per_row'),
+        price_per_seat: num('price_per_seat'),
+        hold_ttl_seconds: num('hold_minutes') * 60,
+      };
+      const { data, error: err, response } = await api.POST('/api/events', { body });
+      if (data) return onCreated(data.event_id);
+      setError(describeError(err, response.status));
+    } catch {
+      setError(NETWORK_ERROR);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form className="form" onSubmit={submit} aria-label="New event">
+      <Field label="Name">
+        <input name="name" required maxLength={200} />
+      </Field>
+      <Field label="Description">
+        <textarea name="description" rows={3} maxLength={5000} />
+      </Field>
+      <Field label="Venue">
+        <input name="venue" required maxLength={200} />
+      </Field>
+      <Field label="City">
+        <input name="city" required maxLength={200} />
+      </Field>
+      <Field label="Category">
+        <input name="category" required maxLength={200} placeholder="concert" />
+      </Field>
+      <Field label="Date and time">
+        <input name="event_date" type="datetime-local" required />
+      </Field>
+      <Field label="Number of seats" hint="1 to 100,000">
+        <input name="total_seats" type="number" min={1} max={100000} defaultValue={100} required />
+      </Field>
+      <Field label="Seats per row">
+        <input name="seats_per_row" type="number" min={1} max={1000} defaultValue={20} required />
+      </Field>
+      <Field label="Price per seat (EUR)">
+        <input name="price_per_seat" type="number" min={0.01} step={0.01} defaultValue={25} required />
+      </Field>
+      <Field label="Minutes a buyer may hold seats" hint="0.5 to 60">
+        <input name="hold_minutes" type="number" min={0.5} max={60} step={0.5} defaultValue={15} required />
+      </Field>
+      <ErrorMessage>{error}</ErrorMessage>
+      <button type="submit" className="primary" disabled={busy}>
+        Create event
+      </button>
+    </form>
+  );
+}
+
+interface Activity extends SeatChange {
+  key: number;
+}
+
+/** Live sales of one event: counts and revenue from the live seat map, and the latest changes. */
+export function SalesView({ eventId }: { eventId: string }) {
+  const [event, setEvent] = useState<EventItem | null>(null);
+  const [error, setError] = useState('');
+  const [activity, setActivity] = useState<Activity[]>([]);
+  useEffect(() => {
+    api.GET('/api/events/{id}', { params: { path: { id: eventId } } }).then(
+      ({ data, error: err, response }) => (data ? setEvent(data) : setError(describeError(err, response.status))),
+      () => setError(NETWORK_ERROR),
+    );
+  }, [eventId]);
+  const onChange = useCallback((c: SeatChange) => {
+    setActivity((a) => [{ ...c, key: Date.now() + Math.random() }, ...a].slice(0, 25));
+  }, []);
+  const { model, live } = useLiveSeats(eventId, onChange);
+
+  if (!event || !model) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner label="Loading sales…" />;
+  const [available, held, sold] = model.counts;
+  const revenue = Math.round(sold * event.price_per_seat * 100) / 100;
+  return (
+    <section aria-label="Sales">
+      <p>
+        {formatDate(event.event_date)} · {event.venue}, {event.city} · <Link to={`/events/${event.event_id}`}>Shop page</Link>
+      </p>
+      <dl className="stats" aria-live="polite">
+        <div>
+          <dt>Sold</dt>
+          <dd data-testid="sold">{sold.toLocaleString('en')}</dd>
+        </div>
+        <div>
+          <dt>Held</dt>
+          <dd>{held.toLocaleString('en')}</dd>
+        </div>
+        <div>
+          <dt>Available</dt>
+          <dd>{available.toLocaleString('en')}</dd>
+        </div>
+        <div>
+          <dt>Revenue</dt>
+          <dd>{formatMoney(revenue)}</dd>
+        </div>
+      </dl>
+      <p className={live ? 'live' : 'muted'}>{live ? '● Live' : 'Connecting…'}</p>
+      <h2>Recent activity</h2>
+      {activity.length === 0 ? (
+        <p className="muted">Nothing yet. Sales and holds appear here the moment they happen.</p>
+      ) : (
+        <ul className="activity" aria-label="Recent activity">
+          {activity.map((a) => (
+            <li key={a.key}>
+              <time dateTime={a.at}>{new Date(a.at).toLocaleTimeString('en')}</time>{' '}
+              {a.change === 'booked'
+                ? `Sold ${a.seats.join(', ')} for ${formatMoney(a.seats.length * event.price_per_seat)}`
+                : a.change === 'held'
+                  ? `Held ${a.seats.join(', ')}`
+                  : `Released ${a.seats.join(', ')}${a.change === 'expired' ? ' (hold expired)' : ''}`}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,174 @@
+import { useCallback, useState, type FormEvent } from 'react';
+import { api } from '../../lib/api/client.ts';
+import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { formatMoney } from '../../lib/format.ts';
+import { ErrorMessage, Spinner } from '../../components/ui.tsx';
+import { COLORS, SeatCanvas } from './seat-canvas.tsx';
+import { AVAILABLE, type SeatStatus } from '../../lib/seats/seat-model.ts';
+import { useLiveSeats } from '../../lib/seats/use-live-seats.ts';
+
+const MAX_SEATS = 10;
+
+export interface SeatPickerProps {
+  eventId: string;
+  pricePerSeat: number;
+  loggedIn: boolean;
+  onNeedLogin: () => void;
+  onHeld: (holdId: string) => void;
+}
+
+/** Pick seats on the live map and hold them; refusals offer the nearby seats the API suggests. */
+export function SeatPicker({ eventId, pricePerSeat, loggedIn, onNeedLogin, onHeld }: SeatPickerProps) {
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [cursor, setCursor] = useState(-1);
+  const [error, setError] = useState('');
+  const [lost, setLost] = useState<string[]>([]);
+  const [alternatives, setAlternatives] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+
+  const onChange = useCallback((c: { status: SeatStatus }, changed: string[]) => {
+    if (c.status === 'available') return;
+    setSelected((sel) => {
+      const taken = changed.filter((s) => sel.has(s));
+      if (taken.length > 0) setLost((l) => [...new Set([...l, ...taken])]);
+      return sel;
+    });
+  }, []);
+  const { model, version, error: loadError, live } = useLiveSeats(eventId, onChange);
+
+  const toggle = useCallback(
+    (label: string) => {
+      if (!model) return;
+      const i = model.index.get(label);
+      if (i === undefined) {
+        setError(`There is no seat ${label} at this event.`);
+        return;
+      }
+      setError('');
+      setSelected((sel) => {
+        const next = new Set(sel);
+        if (next.has(label)) {
+          next.delete(label);
+          setLost((l) => l.filter((s) => s !== label));
+        } else if (model.status[i] !== AVAILABLE) {
+          setError(`Seat ${label} is not available.`);
+        } else if (next.size >= MAX_SEATS) {
+          setError(`You can hold at most ${MAX_SEATS} seats at once.`);
+        } else {
+          next.add(label);
+        }
+        return next;
+      });
+    },
+    [model],
+  );
+
+  function goToSeat(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const input = e.currentTarget.elements.namedItem('seat') as HTMLInputElement;
+    const label = input.value.trim().toUpperCase();
+    if (!label || !model) return;
+    const i = model.index.get(label);
+    if (i !== undefined) setCursor(i);
+    toggle(label);
+    input.value = '';
+  }
+
+  async function hold() {
+    if (!loggedIn) return onNeedLogin();
+    setBusy(true);
+    setError('');
+    setAlternatives([]);
+    try {
+      const {
+        data,
+        error: err,
+        response,
+      } = await api.POST('/api/events/{id}/hold', {
+        params: { path: { id: eventId } },
+        body: { seat_numbers: [...selected] },
+      });
+      if (data) return onHeld(data.hold_id);
+      setError(describeError(err, response.status));
+      const details = (err as { details?: { unavailable_seats?: string[]; available_alternatives?: string[] } } | undefined)?.details;
+      if (details?.unavailable_seats) setLost(details.unavailable_seats);
+      if (details?.available_alternatives) setAlternatives(details.available_alternatives);
+    } catch {
+      setError(NETWORK_ERROR);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function takeAlternatives() {
+    setSelected(new Set(alternatives));
+    setLost([]);
+    setAlternatives([]);
+    setError('');
+  }
+
+  if (!model) return loadError ? <ErrorMessage>{loadError}</ErrorMessage> : <Spinner label="Loading the seat map…" />;
+  const seats = [...selected];
+  return (
+    <section className="seat-picker" aria-label="Choose your seats">
+      <div className="legend" aria-label="Seat availability" role="group">
+        <span>
+          <i style={{ background: COLORS.available }} /> Available:{' '}
+          <strong data-testid="count-available">{model.counts[0].toLocaleString('en')}</strong>
+        </span>
+        <span>
+          <i style={{ background: COLORS.held }} /> Held: <strong>{model.counts[1].toLocaleString('en')}</strong>
+        </span>
+        <span>
+          <i style={{ background: COLORS.booked }} /> Sold: <strong>{model.counts[2].toLocaleString('en')}</strong>
+        </span>
+        <span>
+          <i style={{ background: COLORS.selected }} /> Your choice
+        </span>
+        <span className={live ? 'live' : 'muted'}>{live ? '● Live' : 'Connecting…'}</span>
+      </div>
+      <SeatCanvas model={model} version={version} selected={selected} onToggle={toggle} cursor={cursor} onCursor={setCursor} />
+      <form className="inline-form" onSubmit={goToSeat}>
+        <label>
+          Pick a seat by number <input name="seat" placeholder="e.g. A12" autoComplete="off" />
+        </label>
+        <button type="submit">Pick seat</button>
+      </form>
+      <div className="selection" aria-live="polite">
+        <h2>Your seats</h2>
+        {seats.length === 0 ? (
+          <p className="muted">No seats chosen yet. Click seats on the map, or type a seat number.</p>
+        ) : (
+          <ul aria-label="Chosen seats">
+            {seats.map((s) => (
+              <li key={s}>
+                {s}
+                {lost.includes(s) ? <strong className="taken"> — just taken by someone else</strong> : null}{' '}
+                <button type="button" className="link" onClick={() => toggle(s)} aria-label={`Remove seat ${s}`}>
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        {seats.length > 0 ? (
+          <p>
+            Total: <strong>{formatMoney(pricePerSeat * seats.length)}</strong>
+          </p>
+        ) : null}
+      </div>
+      <ErrorMessage>{error}</ErrorMessage>
+      {alternatives.length > 0 ? (
+        <div className="alternatives" role="region" aria-label="Alternatives">
+          <p>Nearby free seats: {alternatives.join(', ')}</p>
+          <button type="button" onClick={takeAlternatives}>
+            Choose {alternatives.join(', ')} instead
+          </button>
+        </div>
+      ) : null}
+      <button type="button" className="primary" disabled={seats.length === 0 || busy} onClick={hold}>
+        {loggedIn ? `Hold ${seats.length || ''} seat${seats.length === 1 ? '' : 's'}`.replace('  ', ' ') : 'Log in to hold seats'}
+      </button>
+    </section>
+  );
+}

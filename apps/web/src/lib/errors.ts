@@ -1,0 +1,54 @@
+// Every error a person sees is a sentence: a friendly text per stable error code, else the
+// API's own `message`, never raw JSON.
+export interface ApiErrorBody {
+  error?: string;
+  message?: string;
+  details?: Record<string, unknown>;
+}
+
+const FRIENDLY: Record<string, string> = {
+  authentication_failed: 'That email and password do not match an account.',
+  email_taken: 'An account with this email already exists. Log in instead?',
+  invalid_current_password: 'Your current password is not right.',
+  unauthorized: 'Please log in first.',
+  invalid_token: 'Your session has ended. Please log in again.',
+  rate_limited: 'Too many attempts. Please wait a moment and try again.',
+  event_not_found: 'This event does not exist (any more).',
+  seats_unavailable: 'Some of those seats were just taken by someone else.',
+  sales_closed: 'Sales for this event have closed: it has already started.',
+  hold_limit_reached: 'You already hold seats for this event several times. Finish or release a hold first.',
+  hold_not_found: 'This reservation was not found. It may have been released.',
+  hold_expired: 'Your reservation expired and the seats were released. Please pick your seats again.',
+  hold_not_active: 'This reservation can no longer be changed: it is being paid or was already booked.',
+  booking_not_found: 'This booking was not found.',
+  amount_mismatch: 'The amount to pay changed. Please reload the page.',
+  payload_too_large: 'That is too much data to send at once.',
+  service_unavailable: 'The service is busy or not available right now. Please try again in a moment.',
+  gateway_timeout: 'The server took too long to answer. Please try again.',
+  bad_gateway: 'The service is not available right now. Please try again in a moment.',
+  internal_error: 'Something went wrong on our side. Please try again.',
+  not_found: 'That page or resource does not exist.',
+};
+
+/** Codes whose API message is more precise than the generic text (it names the fields or seats). */
+const USE_API_MESSAGE = new Set(['validation_failed', 'invalid_seats']);
+
+export function describeError(body: unknown, status?: number): string {
+  const b = (body ?? {}) as ApiErrorBody;
+  if (b.error === 'validation_failed' && b.details && typeof b.details.fields === 'object' && b.details.fields) {
+    const fields = Object.entries(b.details.fields as Record<string, string>).map(([f, why]) => `${f.replace(/_/g, ' ')} ${why}`);
+    return `Please check the form: ${fields.join('; ')}.`;
+  }
+  if (b.error && USE_API_MESSAGE.has(b.error) && b.message) return ensureSentence(b.message);
+  if (b.error && FRIENDLY[b.error]) return FRIENDLY[b.error]!;
+  if (b.message) return ensureSentence(b.message);
+  if (status && status >= 500) return FRIENDLY.internal_error!;
+  return 'Something went wrong. Please try again.';
+}
+
+function ensureSentence(s: string): string {
+  const t = s.charAt(0).toUpperCase() + s.slice(1);
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+export const NETWORK_ERROR = 'Cannot reach the server. Check your connection and try again.';

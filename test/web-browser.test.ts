@@ -1,0 +1,286 @@
+// The shop and the box office in a real browser (Debian's Chromium driven by playwright-core),
+// against the real services on PostgreSQL, Redis and Kafka, through the web edge. Each test is
+// a person's story; pages are found by roles and labels, and every page passes axe-core with no
+// serious or critical violation. Screenshots of the main pages go to docs/screenshots/.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { apiEvent, apiUser, launchBrowser, screenshotDir, seriousA11yViolations, startPlatform, type Platform } from './web/platform.ts';
+
+let platform: Platform;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+before(
+  async () => {
+    platform = await startPlatform();
+    browser = await launchBrowser();
+  },
+  { timeout: 240_000 },
+);
+
+after(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await platform?.close();
+});
+
+async function newPage(viewport = { width: 1200, height: 900 }): Promise<Page> {
+  const context = await browser.newContext({ viewport, baseURL: platform.url });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  return page;
+}
+
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  const violations = await seriousA11yViolations(page);
+  assert.deepEqual(violations, [], `${what}: accessibility violations`);
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`) });
+}
+
+async function logIn(page: Page, user: { email: string; password: string }): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
+/** Picks seats on the event page with the keyboard-friendly seat box. */
+async function pickSeats(page: Page, seats: string[]): Promise<void> {
+  for (const seat of seats) {
+    await page.getByLabel('Pick a seat by number').fill(seat);
+    await page.getByRole('button', { name: 'Pick seat' }).click();
+    await page.getByRole('list', { name: 'Chosen seats' }).getByText(seat, { exact: false }).waitFor();
+  }
+}
+
+describe('the shop', () => {
+  it('a buyer signs up, picks seats on the live map, holds them, pays and sees the booking confirmed live', async () => {
+    const organizer = await apiUser(platform, 'Olga', 'Organizer');
+    const event = await apiEvent(platform, organizer.token);
+    const page = await newPage();
+
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Find an event' }).waitFor();
+    await page.getByLabel('Event name').fill(event.name);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: event.name }).waitFor();
+    await expectAccessible(page, 'events list');
+    await screenshot(page, 'events');
+
+    await page.getByRole('link', { name: 'Sign up' }).click();
+    await page.getByLabel('First name').fill('Bea');
+    await page.getByLabel('Last name').fill('Buyer');
+    const email = `bea.${Date.now()}@example.test`;
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('a good long password');
+    await expectAccessible(page, 'sign-up page');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('button', { name: 'Log out' }).waitFor();
+
+    await page.getByLabel('Event name').fill(event.name);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: event.name }).click();
+    await page.getByRole('heading', { name: event.name }).waitFor();
+    await page.getByText('● Live').waitFor();
+
+    // One seat with the mouse on the map (A1 is the top-left seat), one with the keyboard.
+    const map = page.getByRole('img', { name: /Seat map/ });
+    const box = (await map.boundingBox())!;
+    await page.getByRole('button', { name: 'Fit' }).click();
+    await map.focus();
+    await page.keyboard.press('Enter'); // the cursor starts on the first free seat: A1
+    await page.getByRole('list', { name: 'Chosen seats' }).getByText('A1').waitFor();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press(' ');
+    await page.getByRole('list', { name: 'Chosen seats' }).getByText('A2').waitFor();
+    assert.ok(box.width > 100);
+    await expectAccessible(page, 'event page');
+    await screenshot(page, 'event-seat-map');
+
+    await page.getByRole('button', { name: 'Hold 2 seats' }).click();
+    await page.getByRole('heading', { name: 'Checkout' }).waitFor();
+    await page.getByRole('timer', { name: 'Time left to pay' }).waitFor();
+    await page.getByText('Seats: A1, A2').waitFor();
+    await expectAccessible(page, 'checkout');
+    await screenshot(page, 'checkout');
+
+    await page.getByRole('radio', { name: /Test card/ }).check();
+    await page.getByRole('button', { name: /^Pay/ }).click();
+    await page.getByRole('heading', { name: 'Your booking' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Confirmed!' }).waitFor({ timeout: 30_000 });
+    await expectAccessible(page, 'booking page');
+    await screenshot(page, 'booking-confirmed');
+
+    await page.getByRole('link', { name: 'My bookings' }).first().click();
+    const row = page.getByRole('row', { name: new RegExp(event.name) });
+    await row.getByText('confirmed').waitFor();
+    await expectAccessible(page, 'my bookings');
+
+    await page.getByRole('link', { name: 'Profile' }).click();
+    await page.getByLabel('First name').fill('Beatrice');
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByText('Your profile is saved.').waitFor();
+    await expectAccessible(page, 'profile');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('link', { name: 'Log in' }).waitFor();
+    await page.goto('/login');
+    await expectAccessible(page, 'login page');
+  });
+
+  it('two buyers race for the same seat: one wins, the other sees it taken live and is offered seats nearby', async () => {
+    const organizer = await apiUser(platform, 'Olga', 'Organizer');
+    const event = await apiEvent(platform, organizer.token);
+    const [ann, ben] = [await apiUser(platform, 'Ann', 'First'), await apiUser(platform, 'Ben', 'Second')];
+    const pageA = await newPage();
+    const pageB = await newPage();
+    await logIn(pageA, ann);
+    await logIn(pageB, ben);
+    for (const page of [pageA, pageB]) {
+      await page.goto(`/events/${event.event_id}`);
+      await page.getByText('● Live').waitFor();
+      await pickSeats(page, ['C5']);
+    }
+
+    await pageA.getByRole('button', { name: 'Hold 1 seat' }).click();
+    await pageA.getByRole('heading', { name: 'Checkout' }).waitFor();
+
+    // Ben did nothing: the seat turns taken on his screen by itself.
+    await pageB.getByText('C5 — just taken by someone else').waitFor({ timeout: 5_000 });
+    await pageB.getByRole('button', { name: 'Hold 1 seat' }).click();
+    await pageB.getByRole('alert').filter({ hasText: 'just taken by someone else' }).waitFor();
+    const offer = pageB.getByRole('button', { name: /^Choose .* instead$/ });
+    const offered = (await offer.textContent())!.replace(/^Choose | instead$/g, '');
+    assert.ok(offered.length > 0 && !offered.includes('C5'), `alternatives: ${offered}`);
+    await expectAccessible(pageB, 'event page with alternatives');
+    await screenshot(pageB, 'seat-taken-alternatives');
+    await offer.click();
+    await pageB.getByRole('button', { name: 'Hold 1 seat' }).click();
+    await pageB.getByRole('heading', { name: 'Checkout' }).waitFor();
+    await pageB.getByText(`Seats: ${offered}`).waitFor();
+
+    // Exactly one hold has C5: Ann's.
+    const holdOfA = pageA.url().split('/').pop()!;
+    const holdA = await platform.api('GET', `/api/events/holds/${holdOfA}`, { token: ann.token });
+    assert.deepEqual(holdA.body.seats, ['C5']);
+    const map = await platform.api('GET', `/api/events/${event.event_id}/seats`);
+    const c5 = map.body.rows
+      .flatMap((r: { seats: { seat_number: string; status: string }[] }) => r.seats)
+      .find((s: { seat_number: string }) => s.seat_number === 'C5');
+    assert.equal(c5.status, 'held');
+  });
+
+  it('a declined card fails the booking, shown live, on a phone-sized screen', async () => {
+    const organizer = await apiUser(platform, 'Olga', 'Organizer');
+    const event = await apiEvent(platform, organizer.token);
+    const buyer = await apiUser(platform, 'Dan', 'Declined');
+    const page = await newPage({ width: 390, height: 844 });
+    await logIn(page, buyer);
+    await page.goto(`/events/${event.event_id}`);
+    await page.getByText('● Live').waitFor();
+    await pickSeats(page, ['B3']);
+    await page.getByRole('button', { name: 'Hold 1 seat' }).click();
+    await page.getByRole('heading', { name: 'Checkout' }).waitFor();
+    await page.getByRole('radio', { name: /Declined card/ }).check();
+    await page.getByRole('button', { name: /^Pay/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Payment failed' }).waitFor({ timeout: 30_000 });
+    await expectAccessible(page, 'failed booking (phone)');
+    await screenshot(page, 'booking-failed-phone');
+    // The page never shows raw JSON.
+    assert.ok(!(await page.content()).includes('{"error"'));
+  });
+
+  it('a hold expires while the buyer is on the checkout page', async () => {
+    const organizer = await apiUser(platform, 'Olga', 'Organizer');
+    const event = await apiEvent(platform, organizer.token, { hold_ttl_seconds: 30 });
+    const buyer = await apiUser(platform, 'Eve', 'Slow');
+    const page = await newPage();
+    await logIn(page, buyer);
+    await page.goto(`/events/${event.event_id}`);
+    await page.getByText('● Live').waitFor();
+    await pickSeats(page, ['A4']);
+    await page.getByRole('button', { name: 'Hold 1 seat' }).click();
+    await page.getByRole('timer', { name: 'Time left to pay' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Your hold expired' }).waitFor({ timeout: 45_000 });
+    assert.equal(await page.getByRole('button', { name: /^Pay/ }).count(), 0, 'no way to pay an expired hold');
+    await screenshot(page, 'hold-expired');
+    await page.getByRole('button', { name: 'Back to the seat map' }).click();
+    await page.getByRole('heading', { name: event.name }).waitFor();
+    // The seat is free again: it can be picked.
+    await pickSeats(page, ['A4']);
+  });
+});
+
+describe('the box office', () => {
+  it('an organizer creates an event and watches a sale appear live in the sales view', async () => {
+    const organizer = await apiUser(platform, 'Omar', 'Organizer');
+    const page = await newPage();
+    await logIn(page, organizer);
+    await page.getByRole('link', { name: 'Box office' }).click();
+    await page.getByRole('heading', { name: 'Box office' }).waitFor();
+    await expectAccessible(page, 'box office');
+    await page.getByRole('link', { name: 'Create an event' }).click();
+    const name = `Spring Gala ${Date.now()}`;
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Venue').fill('Opera House');
+    await page.getByLabel('City').fill('Paris');
+    await page.getByLabel('Category').fill('opera');
+    const when = new Date(Date.now() + 30 * 86_400_000);
+    await page.getByLabel('Date and time').fill(`${when.toISOString().slice(0, 10)}T20:00`);
+    await page.getByLabel('Number of seats').fill('40');
+    await page.getByLabel('Seats per row').fill('10');
+    await page.getByLabel('Price per seat (EUR)').fill('30');
+    await expectAccessible(page, 'create event');
+    await page.getByRole('button', { name: 'Create event' }).click();
+    await page.getByRole('heading', { name: 'Sales' }).waitFor();
+    await page.getByText('● Live').waitFor();
+    const eventId = page.url().split('/').pop()!;
+
+    // A buyer elsewhere buys two seats.
+    const buyer = await apiUser(platform, 'Sam', 'Spender');
+    const hold = await platform.api('POST', `/api/events/${eventId}/hold`, { token: buyer.token, body: { seat_numbers: ['A1', 'A2'] } });
+    assert.equal(hold.status, 201, hold.text);
+    await page.getByText('Held A1, A2').waitFor();
+    const booking = await platform.api('POST', '/api/booking', {
+      token: buyer.token,
+      body: { hold_id: hold.body.hold_id, payment_info: { payment_method: 'credit_card', amount: hold.body.total_price } },
+    });
+    assert.equal(booking.status, 202, booking.text);
+    await page.getByText(/Sold A1, A2 for €60\.00/).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('sold').textContent(), '2');
+    await page.getByText('€60.00').first().waitFor();
+    await expectAccessible(page, 'sales view');
+    await screenshot(page, 'box-office-sales');
+
+    await page.getByRole('link', { name: 'Box office' }).click();
+    await page.getByRole('link', { name }).waitFor();
+  });
+
+  it('a 100,000-seat event draws its map quickly and stays usable', async () => {
+    const organizer = await apiUser(platform, 'Big', 'Venue');
+    const event = await apiEvent(platform, organizer.token, { total_seats: 100_000, seats_per_row: 500 });
+    const page = await newPage();
+    const started = Date.now();
+    await page.goto(`/events/${event.event_id}`);
+    await page.getByRole('img', { name: /Seat map, 100,000 seats/ }).waitFor({ timeout: 30_000 });
+    await page.waitForFunction(() => performance.getEntriesByName('seat-map:first-draw').length > 0);
+    const marks = (await page.evaluate(`({
+      request: performance.getEntriesByName('seat-map:request')[0].startTime,
+      drawn: performance.getEntriesByName('seat-map:first-draw')[0].startTime,
+    })`)) as { request: number; drawn: number };
+    // Reported, not asserted: this shared machine's load makes wall-clock bounds flaky.
+    console.log(
+      `100,000 seats: first draw ${Math.round(marks.drawn)} ms after navigation start, ${Math.round(marks.drawn - marks.request)} ms after the seat map request (API + parse + draw); ${Date.now() - started} ms seen by the test`,
+    );
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    await pickSeats(page, ['GR250']);
+    await screenshot(page, 'seat-map-100k');
+  });
+});

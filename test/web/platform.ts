@@ -1,0 +1,175 @@
+// The whole platform for the browser tests, in this process, on the real PostgreSQL, Redis and
+// Kafka (production adapters, like test/bad-input.test.ts): users, events, bookings with its
+// outbox relay and worker, and the web edge serving the built app. Its own Kafka topics, group
+// and Redis key prefixes keep it apart from other test files.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createLogger, type App } from '@ticketing/http';
+import { apiClient, listen, testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
+import { buildUsersApp, createUsersDeps, loadUsersConfig } from '@ticketing/users-service';
+import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
+import {
+  buildBookingsApp,
+  createBookingsDeps,
+  loadBookingsConfig,
+  startBookingsWorker,
+  startOutboxRelay,
+} from '@ticketing/bookings-service';
+import { buildWebApp, ensureWebBuild, loadWebConfig } from '@ticketing/web-service';
+
+export interface Platform {
+  url: string;
+  api: ReturnType<typeof apiClient>;
+  close(): Promise<void>;
+}
+
+export async function startPlatform(): Promise<Platform> {
+  await ensureWebBuild();
+  const id = uniqueId('webui');
+  const infra = { log: { level: 'silent' as const }, database: { url: testInfra.databaseUrl } };
+  const closers: (() => Promise<void>)[] = [];
+  const serve = async (app: App, close: () => Promise<void>) => {
+    const url = await listen(app);
+    closers.push(async () => {
+      await app.close();
+      await close();
+    });
+    return url;
+  };
+  try {
+    const users = await createUsersDeps(
+      loadUsersConfig({ ...infra, redis: { url: testInfra.redisUrl, keyPrefix: `${id}:u:` }, bcryptRounds: 4 }, {}),
+    );
+    const usersUrl = await serve(await buildUsersApp(users), () => users.close());
+
+    const events = await createEventsDeps(
+      loadEventsConfig(
+        { ...infra, redis: { url: testInfra.redisUrl, keyPrefix: `${id}:e:` }, kafka: { enabled: false }, sweeperIntervalMs: 1000 },
+        {},
+      ),
+    );
+    const eventsUrl = await serve(await buildEventsApp(events), () => events.close());
+
+    const bookings = await createBookingsDeps(
+      loadBookingsConfig(
+        {
+          ...infra,
+          redis: { url: testInfra.redisUrl, keyPrefix: `${id}:b:` },
+          events: { url: eventsUrl },
+          kafka: {
+            brokers: testInfra.kafkaBrokers,
+            clientId: id,
+            topics: { bookingRequests: `${id}.booking-requests`, notificationRequests: `${id}.notification-requests` },
+            workerGroup: `${id}-workers`,
+          },
+          // Long enough to see "processing" first, short enough for a quick test.
+          payments: { latencyMs: 500 },
+          worker: { retryBaseMs: 50, retryMaxMs: 300 },
+          outbox: { intervalMs: 100 },
+          reconciler: { enabled: false },
+        },
+        {},
+      ),
+    );
+    const bookingsApp = await buildBookingsApp(bookings);
+    const relay = startOutboxRelay(bookings);
+    const worker = await startBookingsWorker(bookings);
+    const bookingsUrl = await listen(bookingsApp);
+    closers.push(async () => {
+      await bookingsApp.close();
+      await worker.close();
+      await relay.close();
+      await bookings.close();
+    });
+
+    const web = await buildWebApp({
+      config: loadWebConfig(
+        {
+          log: { level: 'silent' },
+          upstreams: { users: usersUrl, events: eventsUrl, bookings: bookingsUrl, notifications: 'http://127.0.0.1:1' },
+        },
+        {},
+      ),
+      logger: createLogger('web', 'silent'),
+    });
+    const url = await listen(web);
+    closers.push(() => web.close());
+    return {
+      url,
+      api: apiClient(url),
+      async close() {
+        for (const close of closers.reverse()) await close();
+      },
+    };
+  } catch (err) {
+    for (const close of closers.reverse()) await close();
+    throw err;
+  }
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+    ],
+  });
+}
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** Runs axe-core in the page; returns the serious and critical violations (none expected). */
+export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: axePath });
+  // A string, so this file needs no DOM types: it runs in the page.
+  const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+    r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`)) as {
+    id: string;
+    impact: string;
+    help: string;
+    targets: string[];
+  }[];
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.join(', ')}`);
+}
+
+export const screenshotDir = path.resolve(import.meta.dirname, '../../docs/screenshots');
+
+/** A registered user with a token, made through the API (for the other side of a story). */
+export async function apiUser(platform: Platform, first = 'Alex', last = 'Buyer') {
+  const email = uniqueEmail(first.toLowerCase());
+  const password = 'correct horse battery';
+  const reg = await platform.api('POST', '/api/users/register', { body: { email, password, first_name: first, last_name: last } });
+  if (reg.status !== 201) throw new Error(`register: ${reg.text}`);
+  const login = await platform.api('POST', '/api/users/login', { body: { email, password } });
+  return { email, password, token: login.body.access_token as string, userId: login.body.user.user_id as string };
+}
+
+export async function apiEvent(platform: Platform, token: string, extra: Record<string, unknown> = {}) {
+  const res = await platform.api('POST', '/api/events', {
+    token,
+    body: {
+      name: uniqueId('Jazz Night'),
+      description: 'An evening of live jazz.',
+      venue: 'Blue Note Hall',
+      city: 'Lyon',
+      category: 'concert',
+      event_date: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      total_seats: 60,
+      seats_per_row: 12,
+      price_per_seat: 25,
+      ...extra,
+    },
+  });
+  if (res.status !== 201) throw new Error(`event: ${res.text}`);
+  return res.body as { event_id: string; name: string };
+}
