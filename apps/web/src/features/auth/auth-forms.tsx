@@ -1,3 +1,4 @@
+import { formText } from '../../lib/form.ts';
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../../lib/api/client.ts';
 import { useAuth } from '../../lib/auth.tsx';
@@ -28,7 +29,7 @@ export function LoginForm({ onDone }: { onDone: () => void }) {
     setBusy(true);
     setError('');
     try {
-      setSession(await logIn(String(f.get('email')), String(f.get('password'))));
+      setSession(await logIn(formText(f, 'email'), formText(f, 'password')));
       onDone();
     } catch (err) {
       setError(message(err));
@@ -60,10 +61,10 @@ export function RegisterForm({ onDone }: { onDone: () => void }) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const body = {
-      first_name: String(f.get('first_name')),
-      last_name: String(f.get('last_name')),
-      email: String(f.get('email')),
-      password: String(f.get('password')),
+      first_name: formText(f, 'first_name'),
+      last_name: formText(f, 'last_name'),
+      email: formText(f, 'email'),
+      password: formText(f, 'password'),
     };
     setBusy(true);
     setError('');
@@ -125,7 +126,7 @@ export function ProfileForm() {
         error: err,
         response,
       } = await api.PUT('/api/users/profile', {
-        body: { first_name: String(f.get('first_name')), last_name: String(f.get('last_name')) },
+        body: { first_name: formText(f, 'first_name'), last_name: formText(f, 'last_name') },
       });
       if (!data) throw new Error(describeError(err, response.status));
       setProfile(data);

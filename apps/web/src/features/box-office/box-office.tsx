@@ -1,3 +1,4 @@
+import { formText } from '../../lib/form.ts';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../../lib/api/client.ts';
 import type { paths } from '../../lib/api/schema.ts';
@@ -62,8 +63,8 @@ export function CreateEventForm({ onCreated }: { onCreated: (eventId: string) =>
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    const text = (k: string) => String(f.get(k) ?? '').trim();
-    const num = (k: string) => Number(f.get(k));
+    const text = (k: string) => formText(f, k).trim();
+    const num = (k: string) => Number(formText(f, k));
     setError('');
     const when = text('event_date');
     if (!when || Number.isNaN(Date.parse(when))) return setError('Please give the date and time of the event.');

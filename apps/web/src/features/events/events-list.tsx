@@ -1,3 +1,4 @@
+import { formText } from '../../lib/form.ts';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link } from '../../lib/router.tsx';
 import { formatDate, formatMoney } from '../../lib/format.ts';
@@ -34,7 +35,7 @@ export function EventsList({
     const f = new FormData(e.currentTarget);
     const q: EventQuery = { limit: PAGE, offset: 0, ...extra };
     for (const key of ['name', 'city', 'category', 'date_from', 'date_to'] as const) {
-      const v = String(f.get(key) ?? '').trim();
+      const v = formText(f, key).trim();
       if (v) q[key] = v;
     }
     setQuery(q);
