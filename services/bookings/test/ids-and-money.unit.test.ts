@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { bookingIdForHold, uuidV5 } from '../src/bookings/booking-id.ts';
-import { fromCents, toCents } from '../src/bookings/money.ts';
+import { fromCents, toCents } from '@ticketing/contracts';
 
 describe('booking ids', () => {
   it('derives one stable UUIDv5 per hold, whatever the case of the hold id', () => {

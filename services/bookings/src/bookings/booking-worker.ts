@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEAD_LETTER_SUFFIX, untilDone, type Subscription } from '@ticketing/bus';
+import { bookingRequests } from '@ticketing/contracts';
 import { TransientError } from '@ticketing/errors';
 import type { Logger } from '@ticketing/http';
 import { createPeriodicTask } from '@ticketing/tasks';
@@ -54,7 +55,8 @@ export async function startBookingsWorker(deps: BookingsDeps): Promise<RunningWo
     retryBaseMs: config.worker.retryBaseMs,
     retryMaxMs: config.worker.retryMaxMs,
     async handler(message) {
-      const bookingId = bookingIdOf(message.json());
+      // A message off the contract can never succeed: decode throws an UnrecoverableError (dead letter).
+      const bookingId = bookingRequests.decode(message).booking_id.toLowerCase();
       if (message.attempt > 1) metrics.messages.inc({ outcome: 'retried' });
       try {
         await processBooking(processing, bookingId, { requestId: message.messageId });
@@ -71,6 +73,7 @@ export async function startBookingsWorker(deps: BookingsDeps): Promise<RunningWo
       metrics.messages.inc({ outcome: 'dead_lettered' });
       let bookingId: string;
       try {
+        // Even a message off the contract is settled when it names its booking.
         bookingId = bookingIdOf(message.json());
       } catch {
         return;

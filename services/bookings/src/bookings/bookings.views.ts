@@ -1,4 +1,4 @@
-import { fromCents } from './money.ts';
+import { fromCents } from '@ticketing/contracts';
 import type { BookingListItemRow, BookingRow } from './bookings.repository.ts';
 import type { BookingView } from './bookings.schemas.ts';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { fromCents, notificationRequests, type NotificationRequest } from '@ticketing/contracts';
 import type { OutboxSignal } from '../outbox/outbox-signal.ts';
 import type { StatusPublisher } from '../stream/status-publisher.ts';
 import type { BookingRow, BookingsRepository, FinalOutcome } from './bookings.repository.ts';
-import { fromCents } from './money.ts';
 
 export interface FinishDeps {
   bookings: BookingsRepository;
@@ -15,23 +15,22 @@ export interface FinishDeps {
 type Snapshot = Pick<BookingRow, 'id' | 'user_email' | 'user_name' | 'event_name' | 'venue' | 'event_date' | 'seats' | 'total_cents'>;
 
 /** The `notification-requests` value of the contract for a booking's final outcome. */
-export function notificationFor(booking: Snapshot, outcome: FinalOutcome) {
-  const bookingData: Record<string, unknown> = {
-    booking_id: booking.id,
-    event_name: booking.event_name,
-    venue: booking.venue,
-    event_date: booking.event_date.toISOString(),
-    seats: booking.seats,
-    total_amount: fromCents(booking.total_cents),
-    user_name: booking.user_name,
-    // Optional extension of the contract: lets the failure email say exactly what happened to the money.
-    payment_status: outcome.status === 'confirmed' ? 'captured' : outcome.paymentStatus,
-  };
-  if (outcome.status === 'failed') bookingData.reason = outcome.reason;
+export function notificationFor(booking: Snapshot, outcome: FinalOutcome): NotificationRequest {
   return {
     type: outcome.status === 'confirmed' ? 'booking_confirmed' : 'booking_failed',
     recipient_email: booking.user_email,
-    booking_data: bookingData,
+    booking_data: {
+      booking_id: booking.id,
+      event_name: booking.event_name,
+      venue: booking.venue,
+      event_date: booking.event_date.toISOString(),
+      seats: booking.seats,
+      total_amount: fromCents(booking.total_cents),
+      user_name: booking.user_name,
+      // Optional extension of the contract: lets the failure email say exactly what happened to the money.
+      payment_status: outcome.status === 'confirmed' ? 'captured' : outcome.paymentStatus,
+      ...(outcome.status === 'failed' ? { reason: outcome.reason } : {}),
+    },
     timestamp: new Date().toISOString(),
   };
 }
@@ -49,10 +48,12 @@ export async function finishBooking(
 ): Promise<BookingRow | undefined> {
   const row = await deps.bookings.finalizeWithOutbox(booking.id, outcome, {
     id: randomUUID(),
-    topic: deps.notificationRequestsTopic,
-    key: booking.id,
-    headers: booking.traceparent ? { traceparent: booking.traceparent } : {},
-    value: notificationFor(booking, outcome),
+    ...notificationRequests.message({
+      topic: deps.notificationRequestsTopic,
+      key: booking.id,
+      headers: booking.traceparent ? { traceparent: booking.traceparent } : {},
+      value: notificationFor(booking, outcome),
+    }),
   });
   if (row) {
     deps.signal.notify();

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { UserClaims } from '@ticketing/auth';
 import { newTraceparent } from '@ticketing/bus';
+import { bookingRequests, fromCents, toCents } from '@ticketing/contracts';
 import { DomainError, TransientError } from '@ticketing/errors';
 import type { EventsClient, Hold } from '../clients/events-client.ts';
 import type { OutboxSignal } from '../outbox/outbox-signal.ts';
 import { bookingIdForHold } from './booking-id.ts';
 import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
-import { toCents } from './money.ts';
 
 export interface SubmitBookingDeps {
   bookings: BookingsRepository;
@@ -154,23 +154,25 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
     },
     {
       id: randomUUID(),
-      topic: deps.bookingRequestsTopic,
-      key: bookingId,
-      headers: { traceparent },
-      value: {
-        booking_id: bookingId,
-        user_id: user.user_id,
-        user_email: user.email,
-        user_name: userName,
-        hold_id: holdId,
-        event_id: locked.event_id,
-        event_name: locked.event_name,
-        venue: locked.venue,
-        event_date: eventDate,
-        seats: locked.seats,
-        payment_info: { payment_method: input.paymentMethod, amount: input.amount },
-        timestamp: new Date().toISOString(),
-      },
+      ...bookingRequests.message({
+        topic: deps.bookingRequestsTopic,
+        key: bookingId,
+        headers: { traceparent },
+        value: {
+          booking_id: bookingId,
+          user_id: user.user_id,
+          user_email: user.email,
+          user_name: userName,
+          hold_id: holdId,
+          event_id: locked.event_id,
+          event_name: locked.event_name,
+          venue: locked.venue,
+          event_date: eventDate,
+          seats: locked.seats,
+          payment_info: { payment_method: input.paymentMethod, amount: fromCents(amountCents) },
+          timestamp: new Date().toISOString(),
+        },
+      }),
     },
   );
 

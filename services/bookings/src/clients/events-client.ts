@@ -1,20 +1,9 @@
 import { issueInternalToken } from '@ticketing/auth';
+import { internalHold, type ConfirmHoldBody, type InternalHold, type LockHoldBody, type ReleaseHoldBody } from '@ticketing/contracts';
 import { DomainError, TransientError } from '@ticketing/errors';
 
-/** A hold as the event service's internal API returns it (docs/internal-api.md). */
-export interface Hold {
-  hold_id: string;
-  user_id: string;
-  event_id: string;
-  event_name: string;
-  venue: string;
-  event_date: string;
-  seats: string[];
-  total_price: number;
-  expires_at: string;
-  status: 'active' | 'locked' | 'confirmed' | 'released' | 'expired';
-  booking_id: string | null;
-}
+/** A hold as the event service's internal API returns it (docs/internal-api.md, @ticketing/contracts). */
+export type Hold = InternalHold;
 
 /** Per-call context: the request id of the HTTP request or message being handled. */
 export interface CallContext {
@@ -24,9 +13,9 @@ export interface CallContext {
 /** The booking service's view of the event service (a port, so the embedded mode can call in-process). */
 export interface EventsClient {
   getHold(holdId: string, ctx?: CallContext): Promise<Hold>;
-  lockHold(holdId: string, body: { user_id: string; booking_id: string; lock_seconds?: number }, ctx?: CallContext): Promise<Hold>;
-  confirmHold(holdId: string, body: { booking_id: string }, ctx?: CallContext): Promise<Hold>;
-  releaseHold(holdId: string, body: { booking_id?: string; reason?: string }, ctx?: CallContext): Promise<Hold>;
+  lockHold(holdId: string, body: LockHoldBody, ctx?: CallContext): Promise<Hold>;
+  confirmHold(holdId: string, body: ConfirmHoldBody, ctx?: CallContext): Promise<Hold>;
+  releaseHold(holdId: string, body: ReleaseHoldBody, ctx?: CallContext): Promise<Hold>;
 }
 
 export interface HttpEventsClientOptions {
@@ -106,11 +95,19 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
       throw new TransientError(`event service unreachable: ${method} ${path}: ${(err as Error).message}`, { cause: err });
     }
     if (res.status >= 200 && res.status < 300) {
+      let hold: unknown;
       try {
-        return JSON.parse(text) as Hold;
+        hold = JSON.parse(text);
       } catch (err) {
         throw new TransientError(`event service answered ${res.status} with a body that is not JSON`, { cause: err });
       }
+      // An answer off the contract (a version skew during a deploy) is worth another try later, never trusted.
+      if (!internalHold.check(hold)) {
+        throw new TransientError(
+          `event service answered ${method} ${path} with a body that is not a hold: ${internalHold.problems(hold, 3).join('; ')}`,
+        );
+      }
+      return hold;
     }
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
       throw new TransientError(`event service answered ${res.status} to ${method} ${path}`);

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { UserClaims } from '@ticketing/auth';
+import { amountOfDecimal, formatCents, toCents } from '@ticketing/contracts';
 import { DomainError } from '@ticketing/errors';
 import { isUuid } from '@ticketing/http';
 import type { EventCache } from './event-cache.ts';
@@ -31,12 +32,15 @@ function cleanText(value: string, field: string): string {
   return trimmed;
 }
 
+// Ten whole digits, as the route's schema says.
+const MAX_PRICE_CENTS = 999_999_999_999;
+
 /** The price as exact decimal text; a JSON number with more than two decimals (10.005) is refused. */
 function priceText(price: number): string {
-  const text = String(price);
-  if (!/^\d{1,10}(\.\d{1,2})?$/.test(text) || price <= 0)
+  const cents = toCents(price);
+  if (cents === undefined || cents <= 0 || cents > MAX_PRICE_CENTS)
     throw invalid('price_per_seat', 'must be greater than 0 with at most two decimals');
-  return text;
+  return formatCents(cents);
 }
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -66,7 +70,7 @@ export function toEventView(row: EventRow, counts: SeatCounts): EventView {
     total_seats: row.total_seats,
     available_seats: Math.max(0, counts.total - counts.held - counts.booked),
     // numeric(12,2) text → a JSON number with at most two decimals, only at the edge.
-    price_per_seat: Number(row.price_per_seat),
+    price_per_seat: amountOfDecimal(row.price_per_seat),
     created_at: row.created_at.toISOString(),
     created_by: row.created_by,
   };

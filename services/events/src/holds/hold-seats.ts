@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { UserClaims } from '@ticketing/auth';
+import { amountOfDecimal } from '@ticketing/contracts';
 import { DomainError } from '@ticketing/errors';
 import type { EventsService } from '../events/events.service.ts';
 import type { SeatChanges } from '../seats/seat-changes.ts';
@@ -66,7 +67,7 @@ export function createHoldSeats(deps: HoldSeatsDeps) {
           event_id: event.id,
           held_seats: outcome.labels,
           expires_at: outcome.expiresAt.toISOString(),
-          total_price: Number(outcome.totalPrice),
+          total_price: amountOfDecimal(outcome.totalPrice),
         };
       case 'unavailable': {
         const alternatives = await deps.seats.alternatives(event, seatNos, seatNos.length);

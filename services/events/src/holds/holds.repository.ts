@@ -1,6 +1,7 @@
+import type { HoldStatus } from '@ticketing/contracts';
 import type { Queryable } from '@ticketing/db';
 
-export type HoldStatus = 'active' | 'locked' | 'confirmed' | 'released' | 'expired';
+export type { HoldStatus };
 
 export interface HoldRow {
   id: string;

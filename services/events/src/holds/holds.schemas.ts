@@ -1,8 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ConfirmHoldBody, HoldDetails, InternalHold, LockHoldBody, Money, ReleaseHoldBody, Uuid } from '@ticketing/contracts';
 import { errorResponses, IdParam } from '@ticketing/http';
-
-const Uuid = Type.String({ format: 'uuid' });
-const HoldStatus = Type.Union(['active', 'locked', 'confirmed', 'released', 'expired'].map((s) => Type.Literal(s)));
 
 export const HoldBody = Type.Object({
   // The count (1 to maxSeatsPerHold) and distinctness are checked by the use case, with the configured limit.
@@ -15,51 +13,31 @@ export const HoldBody = Type.Object({
 export type HoldBody = Static<typeof HoldBody>;
 
 export const HoldCreatedSchema = Type.Object({
-  hold_id: Uuid,
-  event_id: Uuid,
+  hold_id: Uuid(),
+  event_id: Uuid(),
   held_seats: Type.Array(Type.String()),
   expires_at: Type.String({ format: 'date-time' }),
-  total_price: Type.Number(),
+  total_price: Money(),
 });
 export type HoldCreatedView = Static<typeof HoldCreatedSchema>;
 
-export const HoldDetailsSchema = Type.Object({
-  hold_id: Uuid,
-  user_id: Uuid,
-  event_id: Uuid,
-  event_name: Type.String(),
-  venue: Type.String(),
-  event_date: Type.String({ format: 'date-time' }),
-  seats: Type.Array(Type.String()),
-  total_price: Type.Number(),
-  expires_at: Type.String({ format: 'date-time' }),
-  status: HoldStatus,
-});
-export type HoldDetailsView = Static<typeof HoldDetailsSchema>;
+// The hold objects and the internal bodies are the contract the booking service reads (@ticketing/contracts).
+export const HoldDetailsSchema = HoldDetails;
+export type HoldDetailsView = HoldDetails;
 
-export const InternalHoldSchema = Type.Object({
-  ...HoldDetailsSchema.properties,
-  booking_id: Type.Union([Uuid, Type.Null()]),
-});
-export type InternalHoldView = Static<typeof InternalHoldSchema>;
+export const InternalHoldSchema = InternalHold;
+export type InternalHoldView = InternalHold;
 
 export const ReleasedSchema = Type.Object({ message: Type.String() });
 
-export const LockBody = Type.Object({
-  user_id: Uuid,
-  booking_id: Uuid,
-  lock_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400, description: 'Default: config paymentWindowSeconds (600)' })),
-});
-export type LockBody = Static<typeof LockBody>;
+export const LockBody = LockHoldBody;
+export type LockBody = LockHoldBody;
 
-export const ConfirmBody = Type.Object({ booking_id: Uuid });
-export type ConfirmBody = Static<typeof ConfirmBody>;
+export const ConfirmBody = ConfirmHoldBody;
+export type ConfirmBody = ConfirmHoldBody;
 
-export const ReleaseBody = Type.Object({
-  booking_id: Type.Optional(Uuid),
-  reason: Type.Optional(Type.String({ maxLength: 500 })),
-});
-export type ReleaseBody = Static<typeof ReleaseBody>;
+export const ReleaseBody = ReleaseHoldBody;
+export type ReleaseBody = ReleaseHoldBody;
 
 const HoldParams = Type.Object({ holdId: IdParam });
 const EventParams = Type.Object({ id: IdParam });

@@ -1,4 +1,5 @@
 import type { UserClaims } from '@ticketing/auth';
+import { amountOfDecimal } from '@ticketing/contracts';
 import type { Database, Queryable } from '@ticketing/db';
 import { DomainError } from '@ticketing/errors';
 import { isUuid } from '@ticketing/http';
@@ -31,7 +32,7 @@ export function toHoldDetails(h: HoldRow): HoldDetailsView {
     venue: h.venue,
     event_date: h.event_date.toISOString(),
     seats: h.seat_labels,
-    total_price: Number(h.total_price),
+    total_price: amountOfDecimal(h.total_price),
     expires_at: h.expires_at.toISOString(),
     status: effectiveStatus(h),
   };

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageBus, OutgoingMessage } from '@ticketing/bus';
 import type { Cache } from '@ticketing/cache';
+import { SEAT_STATUS_AFTER, seatEvents, type SeatChangeKind } from '@ticketing/contracts';
 import type { Logger } from '@ticketing/http';
 import type { EventCache } from '../events/event-cache.ts';
 import { seatChannel, type SeatChangeMessage, type SeatStreamHub } from './seat-stream.ts';
 
-export type SeatChangeKind = SeatChangeMessage['change'];
+export type { SeatChangeKind };
 
 export interface SeatChange {
   change: SeatChangeKind;
@@ -16,13 +17,6 @@ export interface SeatChange {
   /** Labels of the seats whose status changed. */
   seats: readonly string[];
 }
-
-const STATUS: Record<SeatChangeKind, SeatChangeMessage['status']> = {
-  held: 'held',
-  released: 'available',
-  booked: 'booked',
-  expired: 'available',
-};
 
 // Kafka messages wait this long to be sent together; past the cap (Kafka down) the oldest are dropped.
 const FLUSH_MS = 5;
@@ -80,7 +74,15 @@ export function createSeatChanges(opts: {
       const k = `${c.eventId}:${c.change}`;
       const g = groups.get(k);
       if (g) g.seats.push(...c.seats);
-      else groups.set(k, { id: randomUUID(), event_id: c.eventId, change: c.change, status: STATUS[c.change], seats: [...c.seats], at });
+      else
+        groups.set(k, {
+          id: randomUUID(),
+          event_id: c.eventId,
+          change: c.change,
+          status: SEAT_STATUS_AFTER[c.change],
+          seats: [...c.seats],
+          at,
+        });
     }
     const events = [...new Set(changes.map((c) => c.eventId))];
     await Promise.all([
@@ -97,21 +99,23 @@ export function createSeatChanges(opts: {
   return {
     /** Resolves once the event's caches are invalidated (the caller's next read sees the change). */
     record(c: SeatChange): Promise<void> {
-      enqueue({
-        topic,
-        key: c.eventId,
-        messageId: randomUUID(),
-        value: {
-          type: `seats.${c.change}`,
-          event_id: c.eventId,
-          hold_id: c.holdId,
-          user_id: c.userId,
-          booking_id: c.bookingId ?? null,
-          seats: [...c.seats],
-          status: STATUS[c.change],
-          timestamp: new Date().toISOString(),
-        },
-      });
+      enqueue(
+        seatEvents.message({
+          topic,
+          key: c.eventId,
+          messageId: randomUUID(),
+          value: {
+            type: `seats.${c.change}`,
+            event_id: c.eventId,
+            hold_id: c.holdId,
+            user_id: c.userId,
+            booking_id: c.bookingId ?? null,
+            seats: [...c.seats],
+            status: SEAT_STATUS_AFTER[c.change],
+            timestamp: new Date().toISOString(),
+          },
+        }),
+      );
       if (!tick) {
         const changes: SeatChange[] = [];
         const done = new Promise<void>((resolve) =>

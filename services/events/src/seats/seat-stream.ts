@@ -1,12 +1,13 @@
 import type { Cache } from '@ticketing/cache';
+import type { SeatChangeKind, SeatStatus } from '@ticketing/contracts';
 import type { Logger } from '@ticketing/http';
 
 /** One seat-status change as published on the event's channel and sent to stream clients. */
 export interface SeatChangeMessage {
   id: string;
   event_id: string;
-  change: 'held' | 'released' | 'booked' | 'expired';
-  status: 'held' | 'available' | 'booked';
+  change: SeatChangeKind;
+  status: SeatStatus;
   seats: string[];
   at: string;
 }

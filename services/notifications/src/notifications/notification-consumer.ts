@@ -25,7 +25,7 @@ export function createNotificationHandler(opts: ConsumerOptions) {
   const { stats, logger } = opts;
   return async function handleNotificationRequest(message: IncomingMessage): Promise<void> {
     if (message.attempt > 1) stats.retries++;
-    const notification = parseNotificationRequest(message.raw);
+    const notification = parseNotificationRequest(message);
     const outcome = await opts.delivery.deliver({ messageId: message.messageId, notification }, opts.waitForOtherSenderMs);
     const log = {
       message_id: message.messageId,
@@ -51,9 +51,9 @@ export function createNotificationHandler(opts: ConsumerOptions) {
   };
 }
 
-function tryParse(raw: string): Notification | undefined {
+function tryParse(message: IncomingMessage): Notification | undefined {
   try {
-    return parseNotificationRequest(raw);
+    return parseNotificationRequest(message);
   } catch {
     return undefined;
   }
@@ -70,7 +70,7 @@ export function createDeadLetterHandler(opts: ConsumerOptions) {
     stats.dead_lettered++;
     stats.messages_processed++;
     const err = error instanceof Error ? error : new Error(String(error));
-    const n = tryParse(message.raw);
+    const n = tryParse(message);
     try {
       if (n) await opts.deliveries.markGivenUp({ messageId: message.messageId, bookingId: n.booking.bookingId, type: n.type }, err.message);
       await opts.deadLetters.record({

@@ -1,12 +1,13 @@
 import type { Queryable } from '@ticketing/db';
-import type { NotificationRequestValue } from './notification-message.ts';
+import type { NotificationBookingData, NotificationBookingDataV1 } from '@ticketing/contracts';
 
 export type ReminderStatus = 'pending' | 'sent' | 'skipped' | 'cancelled' | 'dead';
 
 export interface ReminderRow {
   booking_id: string;
   recipient_email: string;
-  payload: NotificationRequestValue['booking_data'];
+  /** Stored as written: by this version, or with the amount as decimal text by an earlier one. */
+  payload: NotificationBookingData | NotificationBookingDataV1;
   event_date: Date;
   due_at: Date;
   next_attempt_at: Date;
