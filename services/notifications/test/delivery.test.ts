@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { MessageBus } from '@ticketing/bus';
-import { notificationRequests, VERSION_HEADER } from '@ticketing/contracts';
+import { notificationRequests, VERSION_HEADER, type NotificationRequest } from '@ticketing/contracts';
 import { uniqueEmail } from '@ticketing/testing';
 import {
   collectTopic,
@@ -297,7 +297,7 @@ describe('GET /health counters', () => {
 describe('message versions (rolling deploy)', () => {
   it('sends the previous version (no version header, decimal-text amount) and the current one, and dead-letters an unknown one', async () => {
     const previous = notificationRequest('booking_confirmed', { total_amount: '49.50' });
-    const current = notificationRequest('booking_confirmed', { total_amount: 49.5 });
+    const current = notificationRequest('booking_confirmed', { total_amount: 49.5 }) as NotificationRequest;
     const future = notificationRequest('booking_confirmed');
     const futureId = randomUUID();
     await producer.publisher().publish([
