@@ -247,6 +247,34 @@ describe('dead letters', () => {
   });
 });
 
+describe('message versions (rolling deploy)', () => {
+  it('sends the previous version (no version header, decimal-text amount) and the current one, and dead-letters an unknown one', async () => {
+    const previous = notificationRequest('booking_confirmed', { total_amount: '49.50' });
+    const current = notificationRequest('booking_confirmed', { total_amount: 49.5 }) as NotificationRequest;
+    const future = notificationRequest('booking_confirmed');
+    const futureId = randomUUID();
+    await producer.publisher().publish([
+      { topic: service.topic, key: previous.booking_data.booking_id, value: previous },
+      notificationRequests.message({ topic: service.topic, key: current.booking_data.booking_id, value: current }),
+      {
+        topic: service.topic,
+        key: future.booking_data.booking_id,
+        value: future,
+        messageId: futureId,
+        headers: { [VERSION_HEADER]: String(notificationRequests.version + 1) },
+      },
+    ]);
+    for (const value of [previous, current]) {
+      const [mail] = await smtp.waitFor(value.recipient_email);
+      assert.match(mail!.parsed.text ?? '', /49\.50/);
+    }
+    const recorded = await deadLetter(futureId);
+    assert.equal(recorded.error_type, 'MalformedMessageError');
+    assert.match(recorded.error ?? '', /message_version "3"/);
+    assert.equal(smtp.to(future.recipient_email).length, 0);
+  });
+});
+
 describe('worker shutdown and restart', () => {
   it('finishes the emails in flight on close, and a new worker in the same group resends nothing', async () => {
     const values = Array.from({ length: 4 }, () => notificationRequest('booking_confirmed', {}, uniqueEmail('slow')));
@@ -291,33 +319,5 @@ describe('GET /health counters', () => {
     assert.ok(res.body.duplicates_skipped >= 6, JSON.stringify(res.body));
     assert.ok(res.body.messages_processed >= res.body.emails_sent + res.body.dead_lettered);
     assert.equal(res.body.consumer, 'stopped');
-  });
-});
-
-describe('message versions (rolling deploy)', () => {
-  it('sends the previous version (no version header, decimal-text amount) and the current one, and dead-letters an unknown one', async () => {
-    const previous = notificationRequest('booking_confirmed', { total_amount: '49.50' });
-    const current = notificationRequest('booking_confirmed', { total_amount: 49.5 }) as NotificationRequest;
-    const future = notificationRequest('booking_confirmed');
-    const futureId = randomUUID();
-    await producer.publisher().publish([
-      { topic: service.topic, key: previous.booking_data.booking_id, value: previous },
-      notificationRequests.message({ topic: service.topic, key: current.booking_data.booking_id, value: current }),
-      {
-        topic: service.topic,
-        key: future.booking_data.booking_id,
-        value: future,
-        messageId: futureId,
-        headers: { [VERSION_HEADER]: String(notificationRequests.version + 1) },
-      },
-    ]);
-    for (const value of [previous, current]) {
-      const [mail] = await smtp.waitFor(value.recipient_email);
-      assert.match(mail!.parsed.text ?? '', /49\.50/);
-    }
-    const recorded = await deadLetter(futureId);
-    assert.equal(recorded.error_type, 'MalformedMessageError');
-    assert.match(recorded.error ?? '', /message_version "3"/);
-    assert.equal(smtp.to(future.recipient_email).length, 0);
   });
 });
