@@ -50,14 +50,14 @@ export function defineMessage<T extends TSchema>(def: {
   name: string;
   version: number;
   schema: T;
-  // Each previous version has its own schema type.
-  previous?: PreviousVersion<T, any>[];
+  // Each previous version has its own schema type (upgrade is a method, so its parameter is checked bivariantly).
+  previous?: PreviousVersion<T, TSchema>[];
 }): MessageContract<T> {
   const current = compile(def.schema);
   const readers = new Map<number, { validator: Validator<TSchema>; upgrade: (v: unknown) => Static<T> }>([
-    [def.version, { validator: current, upgrade: (v) => v as Static<T> }],
+    [def.version, { validator: current, upgrade: (v) => v }],
   ]);
-  for (const p of def.previous ?? []) readers.set(p.version, { validator: compile(p.schema as TSchema), upgrade: (v) => p.upgrade(v) });
+  for (const p of def.previous ?? []) readers.set(p.version, { validator: compile(p.schema), upgrade: (v) => p.upgrade(v) });
   const known = [...readers.keys()].sort((a, b) => a - b).join(', ');
   const what = `${def.name} message`;
 
