@@ -127,6 +127,9 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         heartbeatInterval: 500,
         rebalanceTimeout: 15_000,
       });
+      // The client emits 'error' when rejoining its group fails (e.g. the coordinator is still
+      // loading after a broker restart); with no listener that would end the process.
+      consumer.on('error', (err: Error) => log?.error({ err: err.message, group_id: opts.groupId }, 'kafka consumer group error'));
       const stream = await consumer.consume({
         topics: opts.topics,
         autocommit: false,
