@@ -118,29 +118,38 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     },
 
     async consume(opts: ConsumeOptions) {
-      const consumer = new Consumer({
-        ...common,
-        retries: 10,
-        groupId: opts.groupId,
-        deserializers: stringDeserializers,
-        sessionTimeout: 10_000,
-        heartbeatInterval: 500,
-        rebalanceTimeout: 15_000,
-      });
-      // The client emits 'error' when rejoining its group fails (e.g. the coordinator is still
-      // loading after a broker restart); with no listener that would end the process.
-      consumer.on('error', (err: Error) => log?.error({ err: err.message, group_id: opts.groupId }, 'kafka consumer group error'));
-      const stream = await consumer.consume({
-        topics: opts.topics,
-        autocommit: false,
-        mode: 'committed',
-        fallbackMode: 'earliest',
-        maxWaitTime: 100,
-      });
       const concurrency = Math.max(1, opts.concurrency ?? 8);
-      const trackers = new Map<string, PartitionTracker>();
       const inflight = new Set<Promise<void>>();
       let stopping = false;
+      let wake: (() => void) | undefined;
+
+      const open = async () => {
+        const consumer = new Consumer({
+          ...common,
+          retries: 10,
+          groupId: opts.groupId,
+          deserializers: stringDeserializers,
+          sessionTimeout: 10_000,
+          heartbeatInterval: 500,
+          rebalanceTimeout: 15_000,
+        });
+        // The client emits 'error' when rejoining its group fails (e.g. the coordinator is still
+        // loading after a broker restart); with no listener that would end the process.
+        consumer.on('error', (err: Error) => log?.error({ err: err.message, group_id: opts.groupId }, 'kafka consumer group error'));
+        try {
+          const stream = await consumer.consume({
+            topics: opts.topics,
+            autocommit: false,
+            mode: 'committed',
+            fallbackMode: 'earliest',
+            maxWaitTime: 100,
+          });
+          return { consumer, stream };
+        } catch (err) {
+          await consumer.close(true).catch(() => undefined);
+          throw err;
+        }
+      };
 
       const processOne = async (msg: Message<string, string, string, string>) => {
         const headers: Record<string, string> = {};
@@ -193,7 +202,9 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         }
       };
 
-      const loop = (async () => {
+      /** Reads one stream until it ends or fails. Each stream has its own partition trackers. */
+      const drain = async (stream: Awaited<ReturnType<typeof open>>['stream']) => {
+        const trackers = new Map<string, PartitionTracker>();
         for await (const msg of stream as AsyncIterable<Message<string, string, string, string>>) {
           if (stopping) break;
           const tpKey = `${msg.topic}:${msg.partition}`;
@@ -217,20 +228,64 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
           inflight.add(p);
           if (inflight.size >= concurrency) await Promise.race(inflight);
         }
-      })().catch((err: unknown) => {
-        if (!stopping) log?.error({ err: (err as Error)?.message }, 'consumer stream failed');
-      });
+      };
+
+      // The first stream's failure reaches the caller; later ones are reopened below.
+      let current = await open();
+      const pause = (ms: number) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+
+      // A stream that fails for good (the broker away longer than the client's retries) is
+      // closed and a new consumer joins again, with backoff, for as long as the subscription
+      // lasts: a worker that stopped consuming while staying alive would strand every message.
+      const loop = (async () => {
+        for (;;) {
+          try {
+            await drain(current.stream);
+          } catch (err) {
+            if (!stopping) log?.error({ err: (err as Error)?.message, group_id: opts.groupId }, 'consumer stream failed; reopening it');
+          }
+          // The old stream's messages finish first; offsets it can no longer commit are redelivered.
+          await Promise.allSettled([...inflight]);
+          await current.stream.close().catch(() => undefined);
+          await current.consumer.close(true).catch(() => undefined);
+          for (let attempt = 1; !stopping; attempt++) {
+            await pause(Math.min(10_000, 250 * 2 ** (attempt - 1)));
+            if (stopping) break;
+            try {
+              const next = await open();
+              if (stopping) {
+                await next.stream.close().catch(() => undefined);
+                await next.consumer.close(true).catch(() => undefined);
+                break;
+              }
+              current = next;
+              log?.info({ group_id: opts.groupId, attempt }, 'consumer stream reopened');
+              break;
+            } catch (err) {
+              log?.warn({ err: (err as Error)?.message, group_id: opts.groupId, attempt }, 'consumer could not reopen yet');
+            }
+          }
+          if (stopping) return;
+        }
+      })();
 
       const subscription: Subscription = {
         async close() {
           if (stopping) return;
           stopping = true;
           subscriptions.delete(subscription);
-          stream.pause();
+          wake?.();
+          current.stream.pause();
           await Promise.allSettled([...inflight]);
-          await stream.close().catch(() => undefined);
+          await current.stream.close().catch(() => undefined);
           await loop;
-          await consumer.close(true).catch(() => undefined);
         },
       };
       subscriptions.add(subscription);
