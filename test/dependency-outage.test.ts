@@ -83,6 +83,17 @@ describe('a PostgreSQL outage', () => {
     assert.equal((await register()).status, 201);
     assert.equal((await login()).status, 200);
     assert.equal((await myBookings()).status, 200);
+    // The contract says so: each of these routes documents its 503.
+    const documented = async (server: { baseUrl: string }, route: string, method: string) => {
+      const doc = (await (await fetch(`${server.baseUrl}/openapi.json`)).json()) as {
+        paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      };
+      return Object.keys(doc.paths[route]?.[method]?.responses ?? {}).includes('503');
+    };
+    assert.ok(await documented(events, '/api/events/{id}/hold', 'post'), 'hold documents 503');
+    assert.ok(await documented(users, '/api/users/register', 'post'), 'register documents 503');
+    assert.ok(await documented(users, '/api/users/login', 'post'), 'login documents 503');
+    assert.ok(await documented(bookings, '/api/bookings', 'get'), 'bookings list documents 503');
     const health = await Promise.all([users, events, bookings].map((s) => fetch(`${s.baseUrl}/health`)));
     assert.deepEqual(
       health.map((r) => r.status),

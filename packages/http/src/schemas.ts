@@ -9,9 +9,13 @@ export const ErrorBodySchema = Type.Object(
   { $id: undefined },
 );
 
-/** Response schemas for the error statuses a route can return (documentation and serialization). */
+/**
+ * Response schemas for the error statuses a route can return (documentation and serialization).
+ * 503 is always among them: any route answers `service_unavailable` while a dependency it needs
+ * (its database) is unreachable.
+ */
 export function errorResponses(...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, ErrorBodySchema]));
+  return Object.fromEntries([...new Set([...statuses, 503])].map((s) => [s, ErrorBodySchema]));
 }
 
 /** A UUID path parameter; a malformed id is matched by the route and answered 404 by the handler. */
