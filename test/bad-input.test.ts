@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { issueInternalToken, issueUserToken } from '@ticketing/auth';
 import { listen, testInfra, uniqueId } from '@ticketing/testing';
 import type { App } from '@ticketing/http';
@@ -74,8 +75,19 @@ after(async () => {
 const jwt = loadUsersConfig({}, {}).jwt;
 const userToken = issueUserToken({ userId: randomUUID(), email: 'fuzz@example.test', role: 'user' }, jwt).token;
 const internalToken = issueInternalToken('fuzz', { secret: jwt.internalSecret, issuer: jwt.issuer, ttlSeconds: 300 });
+// Correctly signed, but its subject is no user id.
+const oddSubjectToken = issueUserToken({ userId: 'admin', email: 'fuzz@example.test', role: 'admin' }, jwt).token;
 
-const badIds = ['not-a-uuid', randomUUID(), '00000000-0000-0000-0000-000000000000', 'x'.repeat(150), '%27%20OR%201%3D1--', '..%2F..%2Fetc'];
+const badIds = [
+  'not-a-uuid',
+  randomUUID(),
+  '00000000-0000-0000-0000-000000000000',
+  'x'.repeat(150),
+  'x'.repeat(201),
+  'x'.repeat(5000),
+  '%27%20OR%201%3D1--',
+  '..%2F..%2Fetc',
+];
 const badBodies: (string | undefined)[] = [
   '{"a":',
   '[]',
@@ -88,20 +100,99 @@ const badBodies: (string | undefined)[] = [
 ];
 const badQueries = ['?limit=abc', '?limit=-5&offset=-1', '?limit=100000', '?date_from=31-12-2020', '?status=weird', '?city=%25%5F'];
 
+interface Schema {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  anyOf?: Schema[];
+}
+
+interface Parameter {
+  name: string;
+  in: 'query' | 'path' | 'header';
+  schema?: Schema;
+}
+
 interface Route {
   method: string;
   path: string;
+  parameters: Parameter[];
+  body: Schema | undefined;
+}
+
+interface Operation {
+  parameters?: Parameter[];
+  requestBody?: { content?: Record<string, { schema?: Schema }> };
 }
 
 async function routesOf(service: Service): Promise<Route[]> {
-  const spec = (await (await fetch(`${service.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+  const spec = (await (await fetch(`${service.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, Operation>> };
   const routes: Route[] = [];
   for (const [path, methods] of Object.entries(spec.paths)) {
-    for (const method of Object.keys(methods)) {
-      if (['get', 'post', 'put', 'delete', 'patch'].includes(method)) routes.push({ method: method.toUpperCase(), path });
+    for (const [method, op] of Object.entries(methods)) {
+      if (!['get', 'post', 'put', 'delete', 'patch'].includes(method)) continue;
+      const body = op.requestBody?.content?.['application/json']?.schema;
+      routes.push({ method: method.toUpperCase(), path, parameters: op.parameters ?? [], body });
     }
   }
   return routes;
+}
+
+const isNumeric = (schema: Schema | undefined): boolean =>
+  [schema?.type].flat().some((t) => t === 'integer' || t === 'number') || (schema?.anyOf ?? []).some(isNumeric);
+
+/** Every property of a body schema, nested objects included, as paths (`payment_info.amount`). */
+function propertiesOf(schema: Schema | undefined, prefix: string[] = []): { path: string[]; schema: Schema }[] {
+  const out: { path: string[]; schema: Schema }[] = [];
+  for (const [name, child] of Object.entries(schema?.properties ?? {})) {
+    out.push({ path: [...prefix, name], schema: child });
+    if (child.properties) out.push(...propertiesOf(child, [...prefix, name]));
+  }
+  return out;
+}
+
+function bodyWith(path: string[], value: unknown): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  let node = body;
+  path.forEach((key, i) => {
+    if (i === path.length - 1) node[key] = value;
+    else node = (node[key] = {}) as Record<string, unknown>;
+  });
+  return body;
+}
+
+const pathWith = (route: Route, id: string): string => route.path.replace(/\{[^}]+\}/g, id);
+
+/** node:http, because fetch refuses some methods (TRACE, CONNECT) and hides others' bodies. */
+function rawRequest(
+  url: string,
+  method: string,
+  body?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  return new Promise((resolve, reject) => {
+    // Internal routes authenticate before reading anything: they get the token they need.
+    const token = new URL(url).pathname.startsWith('/internal') ? internalToken : userToken;
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const req = httpRequest(url, { method, headers, timeout: 10_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function errorBodyProblem(status: number, text: string): string | undefined {
+  try {
+    const parsed = JSON.parse(text) as { error?: unknown; message?: unknown };
+    if (typeof parsed.error === 'string' && typeof parsed.message === 'string') return undefined;
+  } catch {
+    // falls through
+  }
+  return `${status} without an error body: ${text.slice(0, 120)}`;
 }
 
 async function send(
@@ -135,10 +226,10 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
       const failures: string[] = [];
       let requests = 0;
       for (const route of routes) {
-        const paths = route.path.includes('{') ? badIds.map((bad) => route.path.replace(/\{[^}]+\}/g, bad)) : [route.path];
+        const paths = route.path.includes('{') ? badIds.map((bad) => pathWith(route, bad)) : [route.path];
         const tokens = route.path.startsWith('/internal')
           ? [undefined, userToken, internalToken]
-          : [undefined, 'forged.token.here', userToken];
+          : [undefined, 'forged.token.here', oddSubjectToken, userToken];
         const bodies = route.method === 'GET' || route.method === 'DELETE' ? [undefined] : badBodies;
         const queries = route.method === 'GET' ? ['', ...badQueries] : [''];
         for (const path of paths) {
@@ -147,7 +238,7 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
               for (const query of queries) {
                 requests++;
                 const res = await send(`${service.baseUrl}${path}${query}`, route.method, body, token);
-                const where = `${route.method} ${path}${query} token=${token === undefined ? 'none' : token === internalToken ? 'internal' : token === userToken ? 'user' : 'forged'} body=${(body ?? '').slice(0, 40)}`;
+                const where = `${route.method} ${path}${query} token=${token === undefined ? 'none' : token === internalToken ? 'internal' : token === userToken ? 'user' : token === oddSubjectToken ? 'odd-subject' : 'forged'} body=${(body ?? '').slice(0, 40)}`;
                 if (res.status >= 500) failures.push(`${res.status} ${where}: ${res.text.slice(0, 200)}`);
                 if (res.status >= 400 && res.status < 500) {
                   let parsed: { error?: unknown; message?: unknown } | undefined;
@@ -167,6 +258,137 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
       t.diagnostic(`${requests} requests over ${routes.length} routes`);
       assert.ok(requests >= routes.length * 3, `${requests} requests for ${routes.length} routes`);
       assert.deepEqual(failures.slice(0, 20), [], `${failures.length} bad answers out of ${requests}`);
+    });
+  }
+
+  const BAD_TEXT = { 'a NUL character': 'a\u0000b', 'a lone surrogate': 'a\ud800b', 'a lone low surrogate': '\udc00' };
+  const HUGE = ['9223372036854775808', '-9223372036854775809', '1e400', '99999999999999999999999999', '1.7976931348623157e309'];
+  const ODD_METHODS = ['QUERY', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT', 'PURGE', 'TRACE'];
+
+  for (const name of ['users', 'events', 'bookings', 'notifications']) {
+    it(`${name}: NUL characters and lone surrogates in any body field, query or path are a 400 naming the field`, async () => {
+      const service = services.find((s) => s.name === name)!;
+      const failures: string[] = [];
+      let checked = 0;
+      const expect400 = async (what: string, url: string, method: string, body?: string): Promise<void> => {
+        checked++;
+        const res = await rawRequest(url, method, body);
+        let parsed: { error?: string; details?: { fields?: Record<string, string> } } = {};
+        try {
+          parsed = JSON.parse(res.text) as typeof parsed;
+        } catch {
+          // reported below
+        }
+        if (res.status !== 400 || parsed.error !== 'validation_failed' || Object.keys(parsed.details?.fields ?? {}).length === 0)
+          failures.push(`${res.status} ${what}: ${res.text.slice(0, 160)}`);
+      };
+      for (const route of await routesOf(service)) {
+        const base = `${service.baseUrl}${pathWith(route, randomUUID())}`;
+        for (const [label, text] of Object.entries(BAD_TEXT)) {
+          for (const property of propertiesOf(route.body)) {
+            await expect400(
+              `${route.method} ${route.path} ${property.path.join('.')} with ${label}`,
+              base,
+              route.method,
+              JSON.stringify(bodyWith(property.path, text)),
+            );
+          }
+          if (route.body)
+            await expect400(`${route.method} ${route.path} a key with ${label}`, base, route.method, JSON.stringify({ [`k${text}`]: 1 }));
+        }
+        for (const param of route.parameters) {
+          if (param.in === 'query')
+            await expect400(
+              `${route.method} ${route.path}?${param.name}=NUL`,
+              `${base}?${param.name}=a%00b`,
+              route.method,
+              route.body ? '{}' : undefined,
+            );
+          if (param.in === 'path')
+            await expect400(
+              `${route.method} ${route.path} ${param.name}=NUL`,
+              `${service.baseUrl}${route.path.replace(`{${param.name}}`, 'a%00b').replace(/\{[^}]+\}/g, randomUUID())}`,
+              route.method,
+              route.body ? '{}' : undefined,
+            );
+        }
+      }
+      assert.ok(checked > 0, 'something was checked');
+      assert.deepEqual(failures.slice(0, 20), [], `${failures.length} of ${checked}`);
+    });
+
+    it(`${name}: huge numbers in every numeric parameter are a 400, in bodies never a 5xx`, async () => {
+      const service = services.find((s) => s.name === name)!;
+      const failures: string[] = [];
+      for (const route of await routesOf(service)) {
+        const base = `${service.baseUrl}${pathWith(route, randomUUID())}`;
+        for (const param of route.parameters.filter((p) => p.in === 'query' && isNumeric(p.schema))) {
+          for (const huge of HUGE) {
+            const res = await rawRequest(`${base}?${param.name}=${huge}`, route.method);
+            if (res.status !== 400 || !res.text.includes(param.name))
+              failures.push(`${res.status} ${route.method} ${route.path}?${param.name}=${huge}: ${res.text.slice(0, 160)}`);
+          }
+        }
+        for (const property of propertiesOf(route.body).filter((p) => isNumeric(p.schema))) {
+          for (const huge of HUGE) {
+            // Raw JSON text: 1e400 parses to Infinity, the others lose precision.
+            const body = JSON.stringify(bodyWith(property.path, 0)).replace(/:0(?=\}+$)/, `:${huge}`);
+            const res = await rawRequest(base, route.method, body);
+            const problem = res.status >= 500 ? `${res.status}` : res.status >= 400 ? errorBodyProblem(res.status, res.text) : undefined;
+            if (problem)
+              failures.push(`${problem} ${route.method} ${route.path} ${property.path.join('.')}=${huge}: ${res.text.slice(0, 160)}`);
+          }
+        }
+      }
+      assert.deepEqual(failures.slice(0, 20), [], `${failures.length} bad answers`);
+    });
+
+    it(`${name}: over-long path ids are a 404 with the contract body`, async () => {
+      const service = services.find((s) => s.name === name)!;
+      const failures: string[] = [];
+      for (const route of (await routesOf(service)).filter((r) => r.path.includes('{'))) {
+        for (const length of [201, 1000, 6000]) {
+          const res = await rawRequest(
+            `${service.baseUrl}${pathWith(route, 'x'.repeat(length))}`,
+            route.method,
+            route.body ? '{}' : undefined,
+          );
+          if (res.status !== 404 || errorBodyProblem(res.status, res.text))
+            failures.push(`${res.status} ${route.method} ${route.path} id of ${length}: ${res.text.slice(0, 160)}`);
+        }
+      }
+      assert.deepEqual(failures, []);
+    });
+
+    it(`${name}: odd methods (QUERY, PROPFIND, ...) on every path are a 405 with Allow`, async () => {
+      const service = services.find((s) => s.name === name)!;
+      const routes = await routesOf(service);
+      const failures: string[] = [];
+      for (const path of new Set(routes.map((r) => r.path))) {
+        const declared = routes.filter((r) => r.path === path).map((r) => r.method);
+        const url = `${service.baseUrl}${path.replace(/\{[^}]+\}/g, randomUUID())}`;
+        for (const method of ODD_METHODS) {
+          for (const body of [undefined, '{"a":1}']) {
+            const res = await rawRequest(url, method, body);
+            const allow = String(res.headers.allow ?? '');
+            if (res.status !== 405 || declared.some((m) => !allow.includes(m)) || errorBodyProblem(res.status, res.text))
+              failures.push(`${res.status} ${method} ${path} allow=${allow}: ${res.text.slice(0, 120)}`);
+          }
+        }
+      }
+      assert.deepEqual(failures.slice(0, 20), [], `${failures.length} bad answers`);
+    });
+
+    it(`${name}: unknown query parameters are a 400 naming the parameter`, async () => {
+      const service = services.find((s) => s.name === name)!;
+      const failures: string[] = [];
+      for (const route of await routesOf(service)) {
+        const url = `${service.baseUrl}${pathWith(route, randomUUID())}?no_such_param=1`;
+        const res = await rawRequest(url, route.method, route.body ? '{}' : undefined);
+        if (res.status !== 400 || !res.text.includes('no_such_param'))
+          failures.push(`${res.status} ${route.method} ${route.path}: ${res.text.slice(0, 160)}`);
+      }
+      assert.deepEqual(failures, []);
     });
   }
 });

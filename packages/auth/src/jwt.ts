@@ -34,6 +34,7 @@ export class TokenError extends Error {
   }
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
 /** Tolerance for clocks of different hosts, in seconds. */
 const CLOCK_SKEW_S = 30;
@@ -120,7 +121,9 @@ export function verifyToken(token: string, opts: { secret: string; issuer?: stri
 export function verifyUserToken(token: string, opts: { secret: string; issuer?: string; now?: number }): UserClaims {
   const claims = verifyToken(token, opts);
   if (claims.scope !== undefined) throw new TokenError('not a user token');
-  if (typeof claims.sub !== 'string' || claims.user_id !== claims.sub) throw new TokenError('bad subject');
+  // Every service uses the subject as a UUID column: a signed token with another subject would
+  // reach PostgreSQL and fail there, so it is refused as invalid here.
+  if (typeof claims.sub !== 'string' || !UUID.test(claims.sub) || claims.user_id !== claims.sub) throw new TokenError('bad subject');
   if (claims.role !== 'user' && claims.role !== 'admin') throw new TokenError('bad role');
   if (typeof claims.email !== 'string') throw new TokenError('bad email');
   return claims as unknown as UserClaims;

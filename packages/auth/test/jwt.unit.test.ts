@@ -94,4 +94,15 @@ describe('JWT', () => {
     const { token } = issueUserToken(user, opts);
     assert.throws(() => verifyInternalToken(token, { secret }), /not an internal token/);
   });
+
+  it('refuses a correctly signed user token whose subject is not a UUID', () => {
+    const { token } = issueUserToken(user, opts);
+    for (const sub of ['admin', '1', '', `${user.userId}x`, "' OR 1=1 --"]) {
+      const forged = resign(token, (_h, b) => {
+        b.sub = sub;
+        b.user_id = sub;
+      });
+      assert.throws(() => verifyUserToken(forged, { secret }), /bad subject/, sub);
+    }
+  });
 });

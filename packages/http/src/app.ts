@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -10,7 +17,8 @@ import type { ErrorStatusMap } from '@ticketing/errors';
 import type { Logger } from './logger.ts';
 import { installErrorHandler } from './errors.ts';
 import { runHealthChecks, type HealthCheck } from './health.ts';
-import { createValidatorCompiler } from './validation.ts';
+import { findUnstorableText } from './text-guard.ts';
+import { createValidatorCompiler, invalidRequest } from './validation.ts';
 
 export type App = FastifyInstance<
   import('node:http').Server,
@@ -43,6 +51,29 @@ export interface HttpAppOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Longer path parameters cannot be ids of this platform; the router answers them 404 itself. */
+const MAX_PARAM_LENGTH = 200;
+
+function pathOf(url: string): string {
+  const path = url.split('?')[0] ?? '/';
+  return path.length > 120 ? `${path.slice(0, 120)}…` : path;
+}
+
+/** The router's own answers (a path segment too long to be an id, a malformed escape) get the contract's body, not Fastify's. */
+function answerRouterError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void reply.header('x-request-id', request.id);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.status(404).send(notFoundBody(request.method, pathOf(request.url)));
+  } else if (error.code === 'FST_ERR_BAD_URL') {
+    void reply.status(400).send({ error: 'bad_request', message: 'The URL has a malformed percent-escape' });
+  } else {
+    void reply.status(500).send({ error: 'internal_error', message: 'An unexpected error occurred' });
+  }
+}
+
+function notFoundBody(method: string, path: string): { error: string; message: string } {
+  return { error: 'not_found', message: `No route for ${method} ${path}` };
+}
 
 /**
  * Builds a Fastify instance with everything every service shares: request ids, logging,
@@ -61,8 +92,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     ajv: undefined,
+    // The router's own answers (a path segment too long to be an id, a malformed escape) get
+    // the contract's body, not Fastify's.
+    frameworkErrors: answerRouterError,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(createValidatorCompiler());
@@ -82,6 +116,27 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
 
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+    // Unknown paths and methods are answered here, before any body is read: a method such as
+    // QUERY would otherwise be refused by the body parser (400) instead of getting its 405.
+    if (request.is404) return answerUnmatched(request, reply);
+  });
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [
+      ['body', request.body],
+      ['query', request.query],
+      ['path', request.params],
+    ] as const) {
+      const found = findUnstorableText(value);
+      if (found) throw invalidRequest({ [found.field || part]: found.problem });
+    }
+    // A route without a query schema takes no query parameters (those with one refuse
+    // unknown ones through additionalProperties: false): a misspelt filter is an error, not
+    // silently ignored.
+    const schema = request.routeOptions.schema;
+    if (schema && schema.hide !== true && schema.querystring === undefined) {
+      const unknown = Object.keys((request.query ?? {}) as Record<string, unknown>);
+      if (unknown.length > 0) throw invalidRequest(Object.fromEntries(unknown.map((name) => [name, 'is not allowed'])));
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -106,17 +161,18 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
       methodsByPath.on('GET', route.url, () => undefined, { allowed: set });
     }
   });
-  app.setNotFoundHandler(async (request: FastifyRequest, reply) => {
+  async function answerUnmatched(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const path = request.url.split('?')[0] ?? '/';
     const match = methodsByPath.find('GET', path);
     const allowed = (match?.store as { allowed?: Set<string> } | undefined)?.allowed;
     if (allowed && !allowed.has(request.method)) {
       void reply.header('allow', [...allowed].join(', '));
-      return reply.status(405).send({ error: 'method_not_allowed', message: `${request.method} is not allowed on ${path}` });
+      return reply.status(405).send({ error: 'method_not_allowed', message: `${request.method} is not allowed on ${pathOf(path)}` });
     }
     if (options.notFoundFallback?.(request, reply)) return reply;
-    return reply.status(404).send({ error: 'not_found', message: `No route for ${request.method} ${path}` });
-  });
+    return reply.status(404).send(notFoundBody(request.method, pathOf(path)));
+  }
+  app.setNotFoundHandler(answerUnmatched);
 
   const origins = options.corsOrigins ?? [];
   if (origins.length > 0) {

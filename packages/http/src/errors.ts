@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, commonErrorStatus, findDependencyUnavailable, type ErrorStatusMap } from '@ticketing/errors';
-import { describeValidationErrors } from './validation.ts';
+import { describeInvalidRequest, describeValidationErrors } from './validation.ts';
 
 export interface ErrorBody {
   error: string;
@@ -56,15 +56,7 @@ function toErrorResponse(err: FastifyError, statuses: ErrorStatusMap): { status:
   }
   if (err.validation) {
     const fields = describeValidationErrors(err.validation, err.validationContext ?? 'request');
-    const names = Object.keys(fields);
-    return {
-      status: 400,
-      body: {
-        error: 'validation_failed',
-        message: `Invalid request: ${names.map((n) => `${n} ${fields[n]}`).join('; ')}`.slice(0, 500),
-        details: { fields },
-      },
-    };
+    return { status: 400, body: { error: 'validation_failed', message: describeInvalidRequest(fields), details: { fields } } };
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { DomainError } from '@ticketing/errors';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -25,8 +26,13 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = makeAjv(false);
   const coercing = makeAjv('array');
   return ({ schema, httpPart }) => {
-    const ajv = httpPart === 'body' ? strict : coercing;
-    return ajv.compile(schema as object);
+    if (httpPart === 'body') return strict.compile(schema as object);
+    // Unknown query parameters are refused unless a schema says otherwise.
+    const s = schema as { type?: unknown; additionalProperties?: unknown };
+    if (httpPart === 'querystring' && s.type === 'object' && s.additionalProperties === undefined) {
+      return coercing.compile({ ...s, additionalProperties: false });
+    }
+    return coercing.compile(schema as object);
   };
 }
 
@@ -48,4 +54,16 @@ export function describeValidationErrors(errors: readonly Partial<ErrorObject>[]
       e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' ? 'is not allowed' : (e.message ?? 'is invalid');
   }
   return fields;
+}
+
+/** The one sentence every validation failure reads as, naming each bad field. */
+export function describeInvalidRequest(fields: Record<string, string>): string {
+  return `Invalid request: ${Object.entries(fields)
+    .map(([name, problem]) => `${name} ${problem}`)
+    .join('; ')}`.slice(0, 500);
+}
+
+/** A validation failure found outside the JSON schema (same code, message and details shape). */
+export function invalidRequest(fields: Record<string, string>): DomainError {
+  return new DomainError('validation_failed', describeInvalidRequest(fields), { fields });
 }

@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Type } from '@sinclair/typebox';
+import type { InjectOptions } from 'fastify';
 import { DomainError } from '@ticketing/errors';
 import { createHttpApp, createLogger } from '../src/index.ts';
 
@@ -25,6 +27,22 @@ async function build() {
   app.get('/unmapped', async () => {
     throw new DomainError('never_declared', 'oops');
   });
+  app.post(
+    '/things/:id',
+    {
+      schema: {
+        params: Type.Object({ id: Type.String({ maxLength: 200 }) }),
+        body: Type.Object({ name: Type.String(), tags: Type.Optional(Type.Array(Type.String())) }),
+      },
+    },
+    async (request) => ({ id: request.params.id, body: request.body }),
+  );
+  app.get(
+    '/things',
+    { schema: { querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }) } },
+    async (request) => request.query,
+  );
+  app.get('/plain', { schema: { summary: 'no query' } }, async () => ({ ok: true }));
   return app;
 }
 
@@ -67,5 +85,92 @@ describe('createHttpApp error handling', () => {
     assert.equal(res.statusCode, 405);
     assert.equal(res.headers.allow, 'GET, HEAD');
     assert.equal(res.json().error, 'method_not_allowed');
+  });
+
+  it('answers QUERY, PROPFIND and other odd methods 405 with Allow on a known path, before reading any body', async () => {
+    const app = await build();
+    for (const method of ['QUERY', 'PROPFIND', 'MKCOL', 'PUT', 'DELETE'] as const) {
+      const res = await app.inject({
+        method: method as 'PUT',
+        url: '/things/1',
+        payload: '{"a":1}',
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(res.statusCode, 405, method);
+      assert.equal(res.headers.allow, 'POST', method);
+      assert.equal(res.json().error, 'method_not_allowed', method);
+      const bare = await app.inject({ method: method as 'PUT', url: '/things/1' });
+      assert.equal(bare.statusCode, 405, `${method} without a body`);
+    }
+    const unknown = await app.inject({ method: 'QUERY' as 'PUT', url: '/nowhere' });
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(unknown.json().error, 'not_found');
+  });
+
+  it('answers an over-long path id 404 with the contract body, not the router’s 414', async () => {
+    const app = await build();
+    const res = await app.inject({ method: 'POST', url: `/things/${'x'.repeat(5000)}`, payload: { name: 'n' } });
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().error, 'not_found');
+    assert.equal(typeof res.json().message, 'string');
+    assert.ok(res.json().message.length < 300, 'the message does not echo the whole path');
+    const badEscape = await app.inject({ method: 'POST', url: '/things/%E0%A4%A', payload: { name: 'n' } });
+    assert.ok(badEscape.statusCode === 400 || badEscape.statusCode === 404, String(badEscape.statusCode));
+    assert.equal(typeof badEscape.json().error, 'string');
+  });
+
+  it('refuses NUL characters and lone surrogates anywhere in body, query or path, naming the field', async () => {
+    const app = await build();
+    const cases: [string, InjectOptions, string][] = [
+      [
+        'body field',
+        { method: 'POST', url: '/things/1', payload: '{"name":"a\\u0000b"}', headers: { 'content-type': 'application/json' } },
+        'name',
+      ],
+      [
+        'nested',
+        {
+          method: 'POST',
+          url: '/things/1',
+          payload: '{"name":"a","tags":["ok","\\ud800"]}',
+          headers: { 'content-type': 'application/json' },
+        },
+        'tags.1',
+      ],
+      [
+        'body key',
+        { method: 'POST', url: '/things/1', payload: '{"name":"a","x\\u0000":1}', headers: { 'content-type': 'application/json' } },
+        'x\\u0000',
+      ],
+      [
+        'low surrogate',
+        { method: 'POST', url: '/things/1', payload: '{"name":"\\udc00x"}', headers: { 'content-type': 'application/json' } },
+        'name',
+      ],
+      ['path', { method: 'POST', url: '/things/a%00b', payload: { name: 'a' } }, 'id'],
+      ['query', { method: 'GET', url: '/things?limit=%00' }, 'limit'],
+    ];
+    for (const [what, request, field] of cases) {
+      const res = await app.inject(request);
+      assert.equal(res.statusCode, 400, what);
+      const body = res.json();
+      assert.equal(body.error, 'validation_failed', what);
+      assert.ok(body.details.fields[field], `${what}: ${JSON.stringify(body)}`);
+      assert.match(body.message, /NUL|surrogate/, what);
+    }
+    const fine = await app.inject({ method: 'POST', url: '/things/1', payload: { name: 'Zoë 🎟️ 東京' } });
+    assert.equal(fine.statusCode, 200);
+  });
+
+  it('refuses unknown query parameters, naming them', async () => {
+    const app = await build();
+    const withSchema = await app.inject({ method: 'GET', url: '/things?limit=5&lmit=3' });
+    assert.equal(withSchema.statusCode, 400);
+    assert.deepEqual(withSchema.json().details.fields, { lmit: 'is not allowed' });
+    const withoutSchema = await app.inject({ method: 'GET', url: '/plain?debug=1' });
+    assert.equal(withoutSchema.statusCode, 400);
+    assert.deepEqual(withoutSchema.json().details.fields, { debug: 'is not allowed' });
+    assert.equal((await app.inject({ method: 'GET', url: '/things?limit=5' })).statusCode, 200);
+    assert.equal((await app.inject({ method: 'GET', url: '/plain' })).statusCode, 200);
   });
 });

@@ -84,6 +84,18 @@ describe('POST /api/booking validation', () => {
     assert.equal(await holdStatus(hold.hold_id), 'active');
   });
 
+  it('refuses a NUL character or a lone surrogate in the payment method before the hold is locked', async () => {
+    const user = newUser(config);
+    const hold = await freshHold(user);
+    for (const method of ['card\u0000', '\ud800card']) {
+      const res = await submit(user, bodyFor(hold, { payment_method: method }));
+      assertError(res, 400, 'validation_failed');
+      assert.ok('payment_info.payment_method' in res.body.details.fields, JSON.stringify(res.body));
+      assert.equal(await holdStatus(hold.hold_id), 'active', 'the hold is not locked for the payment window');
+    }
+    assert.equal((await submit(user, bodyFor(hold))).status, 202);
+  });
+
   it('requires a user token', async () => {
     const res = await svc.api('POST', '/api/booking', {
       body: { hold_id: randomUUID(), payment_info: { payment_method: 'visa', amount: 1 } },

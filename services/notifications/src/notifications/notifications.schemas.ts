@@ -20,7 +20,7 @@ export type NotificationView = Static<typeof NotificationSchema>;
 export const ListNotificationsQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    offset: Type.Integer({ minimum: 0, default: 0 }),
+    offset: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 }),
     type: Type.Optional(TypeSchema),
   },
   { additionalProperties: false },
