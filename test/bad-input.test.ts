@@ -6,77 +6,28 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { issueInternalToken, issueUserToken } from '@ticketing/auth';
-import { listen, testInfra, uniqueId } from '@ticketing/testing';
-import type { App } from '@ticketing/http';
-import { buildUsersApp, createUsersDeps, loadUsersConfig } from '@ticketing/users-service';
-import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
-import { buildBookingsApp, createBookingsDeps, loadBookingsConfig } from '@ticketing/bookings-service';
-import { buildNotificationsApp, createNotificationsDeps, loadNotificationsConfig } from '@ticketing/notifications-service';
+import { issueUserToken } from '@ticketing/auth';
+import { loadUsersConfig } from '@ticketing/users-service';
+import { serviceNames, startPlatform, type Platform, type RunningService } from './support/platform.ts';
 
-interface Service {
-  name: string;
-  baseUrl: string;
-  app: App;
-  close: () => Promise<void>;
-}
-
-const services: Service[] = [];
-const infra = {
-  log: { level: 'silent' as const },
-  database: { url: testInfra.databaseUrl },
-  redis: { url: testInfra.redisUrl },
-};
-const id = uniqueId('bad');
+type Service = RunningService;
+let platform: Platform;
+let services: Service[] = [];
+let userToken = '';
+let internalToken = '';
 
 before(async () => {
-  const users = await createUsersDeps(loadUsersConfig({ ...infra, bcryptRounds: 4 }, {}));
-  const usersApp = await buildUsersApp(users);
-  services.push({ name: 'users', app: usersApp, baseUrl: await listen(usersApp), close: () => users.close() });
-
-  const events = await createEventsDeps(loadEventsConfig({ ...infra, kafka: { enabled: false }, sweeperIntervalMs: 0 }, {}));
-  const eventsApp = await buildEventsApp(events);
-  const eventsUrl = await listen(eventsApp);
-  services.push({ name: 'events', app: eventsApp, baseUrl: eventsUrl, close: () => events.close() });
-
-  const bookings = await createBookingsDeps(
-    loadBookingsConfig(
-      {
-        ...infra,
-        events: { url: eventsUrl },
-        kafka: { brokers: testInfra.kafkaBrokers, topics: { bookingRequests: `${id}.br`, notificationRequests: `${id}.nr` } },
-        reconciler: { enabled: false },
-      },
-      {},
-    ),
-  );
-  const bookingsApp = await buildBookingsApp(bookings);
-  services.push({ name: 'bookings', app: bookingsApp, baseUrl: await listen(bookingsApp), close: () => bookings.close() });
-
-  const notifications = await createNotificationsDeps(
-    loadNotificationsConfig({ ...infra, kafka: { brokers: testInfra.kafkaBrokers } }, {}),
-  );
-  const notificationsApp = await buildNotificationsApp(notifications);
-  services.push({
-    name: 'notifications',
-    app: notificationsApp,
-    baseUrl: await listen(notificationsApp),
-    close: () => notifications.close(),
-  });
+  platform = await startPlatform();
+  services = platform.services;
+  ({ user: userToken, internal: internalToken } = platform.tokens);
 });
 
 after(async () => {
-  for (const s of services) {
-    await s.app.close();
-    await s.close();
-  }
+  await platform.close();
 });
 
-const jwt = loadUsersConfig({}, {}).jwt;
-const userToken = issueUserToken({ userId: randomUUID(), email: 'fuzz@example.test', role: 'user' }, jwt).token;
-const internalToken = issueInternalToken('fuzz', { secret: jwt.internalSecret, issuer: jwt.issuer, ttlSeconds: 300 });
 // Correctly signed, but its subject is no user id.
-const oddSubjectToken = issueUserToken({ userId: 'admin', email: 'fuzz@example.test', role: 'admin' }, jwt).token;
+const oddSubjectToken = issueUserToken({ userId: 'admin', email: 'fuzz@example.test', role: 'admin' }, loadUsersConfig({}, {}).jwt).token;
 
 const badIds = [
   'not-a-uuid',
@@ -218,7 +169,7 @@ async function send(
 }
 
 describe('bad input on every route (from each service’s OpenAPI document)', () => {
-  for (const name of ['users', 'events', 'bookings', 'notifications']) {
+  for (const name of serviceNames) {
     it(`${name}: never answers 5xx, and every 4xx is a JSON error body`, async (t) => {
       const service = services.find((s) => s.name === name)!;
       const routes = await routesOf(service);
@@ -265,7 +216,7 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
   const HUGE = ['9223372036854775808', '-9223372036854775809', '1e400', '99999999999999999999999999', '1.7976931348623157e309'];
   const ODD_METHODS = ['QUERY', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT', 'PURGE', 'TRACE'];
 
-  for (const name of ['users', 'events', 'bookings', 'notifications']) {
+  for (const name of serviceNames) {
     it(`${name}: NUL characters and lone surrogates in any body field, query or path are a 400 naming the field`, async () => {
       const service = services.find((s) => s.name === name)!;
       const failures: string[] = [];

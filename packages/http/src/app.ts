@@ -17,6 +17,7 @@ import type { ErrorStatusMap } from '@ticketing/errors';
 import type { Logger } from './logger.ts';
 import { installErrorHandler } from './errors.ts';
 import { runHealthChecks, type HealthCheck } from './health.ts';
+import { addCommonResponses } from './schemas.ts';
 import { findUnstorableText } from './text-guard.ts';
 import { createValidatorCompiler, invalidRequest } from './validation.ts';
 
@@ -71,6 +72,44 @@ function answerRouterError(error: FastifyError, request: FastifyRequest, reply: 
   }
 }
 
+/** Requests Node cannot parse (headers too large, malformed) still get the contract's body. */
+function answerUnparsableRequest(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, body] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', { error: 'request_timeout', message: 'The request took too long to arrive' }]
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', { error: 'headers_too_large', message: 'The URL and headers exceed 64 KiB' }]
+        : [400, 'Bad Request', { error: 'bad_request', message: 'The request is not valid HTTP' }];
+  const text = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${text}`,
+    );
+  }
+  socket.destroy(err);
+}
+
+/**
+ * A query parameter with a default may be left out, but TypeBox (to keep the handler's type
+ * non-optional) marks it required: the document says what a client must send.
+ */
+function optionalDefaults<T>(document: T): T {
+  const paths = (
+    document as {
+      paths?: Record<string, Record<string, { parameters?: { in?: string; required?: boolean; schema?: { default?: unknown } }[] }>>;
+    }
+  ).paths;
+  for (const operations of Object.values(paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.in === 'query' && parameter.schema?.default !== undefined) parameter.required = false;
+      }
+    }
+  }
+  return document;
+}
+
 function notFoundBody(method: string, path: string): { error: string; message: string } {
   return { error: 'not_found', message: `No route for ${method} ${path}` };
 }
@@ -97,6 +136,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
     // The router's own answers (a path segment too long to be an id, a malformed escape) get
     // the contract's body, not Fastify's.
     frameworkErrors: answerRouterError,
+    clientErrorHandler: answerUnparsableRequest,
+    // Room for a URL carrying a browser's ?access_token= with every character percent-encoded.
+    http: { maxHeaderSize: 64 * 1024 },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(createValidatorCompiler());
@@ -153,6 +195,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
   const methodsByPath = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 200 });
   const seenPaths = new Map<string, Set<string>>();
   app.addHook('onRoute', (route) => {
+    const schema = route.schema as (Parameters<typeof addCommonResponses>[0] & { hide?: boolean }) | undefined;
+    if (schema && schema.hide !== true) addCommonResponses(schema);
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const set = seenPaths.get(route.url) ?? new Set<string>();
     for (const m of methods) set.add(String(m));
@@ -185,6 +229,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
   }
 
   await app.register(swagger, {
+    transformObject: (document) => ('openapiObject' in document ? optionalDefaults(document.openapiObject) : document.swaggerObject),
     openapi: {
       openapi: '3.1.0',
       info: { title: `${options.service} service`, version: options.version ?? '0.1.0', description: options.description ?? '' },

@@ -305,7 +305,7 @@ describe('GET /api/booking/:id/stream', () => {
     assert.ok(logLines.some((l) => l.includes('access_token=[redacted]')));
   });
 
-  it('rejects a missing or bad token with 401, and never accepts access_token on other routes', async () => {
+  it('rejects a missing or bad token with 401, and refuses access_token on other routes', async () => {
     const user = newUser(config);
     const row = await seedBooking(user);
     const none = await fetch(url(row.id));
@@ -314,8 +314,10 @@ describe('GET /api/booking/:id/stream', () => {
     const bad = await fetch(url(row.id, '?access_token=abc.def.ghi'));
     assert.equal(bad.status, 401);
     assert.equal(((await bad.json()) as { error: string }).error, 'invalid_token');
+    // Elsewhere it is an unknown query parameter: refused before any token is looked at.
     const elsewhere = await fetch(`${svc.baseUrl}/api/booking/${row.id}?access_token=${user.token}`);
-    assert.equal(elsewhere.status, 401);
+    assert.equal(elsewhere.status, 400);
+    assert.deepEqual(((await elsewhere.json()) as { details: unknown }).details, { fields: { access_token: 'is not allowed' } });
   });
 
   it("answers 404 for another user's booking and for a malformed id", async () => {

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { errorResponses } from '@ticketing/http';
+import { errorResponses, sseResponse } from '@ticketing/http';
 
 const Status = Type.Union([Type.Literal('processing'), Type.Literal('confirmed'), Type.Literal('failed')]);
 const PaymentStatus = Type.Union([
@@ -130,6 +130,6 @@ export const streamSchema = {
     'Events `status` and `complete`, each with an `id:` (the booking version); `Last-Event-ID` resumes. Browsers (EventSource cannot send headers) may pass the token as `?access_token=`.',
   security,
   params: IdParams,
-  querystring: Type.Object({ access_token: Type.Optional(Type.String({ maxLength: 8192 })) }),
-  response: { 200: { description: 'text/event-stream', type: 'string' }, ...errorResponses(401, 404) },
+  querystring: Type.Object({ access_token: Type.Optional(Type.String({ maxLength: 4096 })) }),
+  response: { 200: sseResponse('Events `status` and `complete` until the booking is final'), ...errorResponses(401, 404) },
 };

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { errorResponses, IdParam } from '@ticketing/http';
+import { errorResponses, IdParam, sseResponse } from '@ticketing/http';
 
 // Lengths are checked again after trimming in the service (1–200 characters).
 const Text = Type.String({ minLength: 1, maxLength: 1000 });
@@ -120,7 +120,7 @@ export const seatStreamSchema = {
     'and a `: heartbeat` comment every 15 s.',
   params: EventParams,
   response: {
-    200: { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+    200: sseResponse('An event stream'),
     ...errorResponses(404),
   },
 };
