@@ -176,7 +176,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
     // silently ignored.
     const schema = request.routeOptions.schema;
     if (schema && schema.hide !== true && schema.querystring === undefined) {
-      const unknown = Object.keys((request.query ?? {}) as Record<string, unknown>);
+      const unknown = Object.keys(request.query ?? {});
       if (unknown.length > 0) throw invalidRequest(Object.fromEntries(unknown.map((name) => [name, 'is not allowed'])));
     }
   });

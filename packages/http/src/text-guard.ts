@@ -7,9 +7,9 @@
 export function findUnstorableText(value: unknown, path = ''): { field: string; problem: string } | undefined {
   if (typeof value === 'string') return describeText(value, path);
   if (typeof value !== 'object' || value === null) return undefined;
-  // Only what JSON and query parsing produce: a raw body (a stream, a Buffer) is not walked.
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return undefined;
+  // Only what JSON, query and path parsing produce: a raw body (a stream or a Buffer, on a
+  // route that parses nothing) is not walked.
+  if (ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === 'function') return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const found = findUnstorableText(value[i], join(path, String(i)));
