@@ -106,7 +106,7 @@ function bodyWith(path: string[], value: unknown): Record<string, unknown> {
   let node = body;
   path.forEach((key, i) => {
     if (i === path.length - 1) node[key] = value;
-    else node = (node[key] = {}) as Record<string, unknown>;
+    else node = node[key] = {};
   });
   return body;
 }
