@@ -7,7 +7,7 @@
 //   FAULTS=kafka-stop npm run test:faults    one fault (keys below; comma-separated for several)
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startPrivateInfra, type PrivateInfra } from './infra.ts';
@@ -238,7 +238,9 @@ async function runFault(t: TestContext, fault: Fault): Promise<void> {
 describe('fault matrix (distributed mode, private PostgreSQL, Redis and Kafka)', { concurrency: false }, () => {
   before(
     async () => {
-      dir = mkdtempSync(path.join(tmpdir(), 'ticketing-faults-'));
+      // FAULTS_DIR: a directory chosen by the caller (CI cleans up from <FAULTS_DIR>/infra.env).
+      dir = process.env.FAULTS_DIR ?? mkdtempSync(path.join(tmpdir(), 'ticketing-faults-'));
+      mkdirSync(dir, { recursive: true });
       // The postgres OS user runs the private cluster inside this directory (infra.sh).
       chmodSync(dir, 0o755);
       infra = await startPrivateInfra(path.join(dir, 'infra'), {
@@ -264,6 +266,18 @@ describe('fault matrix (distributed mode, private PostgreSQL, Redis and Kafka)',
         },
       });
       await platform.start();
+      // The matrix starts from a platform that works: one booking all the way through first.
+      const started = Date.now();
+      const warmup = new BookingLoad(platform.urls);
+      await warmup.prepare(2);
+      const { eventId, seats } = await warmup.createEvent(200);
+      warmup.start(eventId, seats, 2);
+      while (![...warmup.accepted.values()].some((b) => b.final !== undefined)) {
+        if (Date.now() - started > 180_000) throw new Error(`no booking became final within 180 s of the start (logs in ${dir})`);
+        await sleep(250);
+      }
+      await warmup.stop();
+      console.log(`# platform up; first booking final ${((Date.now() - started) / 1000).toFixed(1)} s after every process was ready`);
     },
     { timeout: 300_000 },
   );

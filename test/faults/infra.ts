@@ -4,6 +4,7 @@
 // The moment a server is back is taken from the test's own probe, not from infra.sh returning
 // (its readiness check starts a JVM, which takes seconds on a loaded machine).
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -133,8 +134,7 @@ export async function startPrivateInfra(dir: string, ports: InfraPorts): Promise
     // infra.sh would reuse a server it finds on the port; this test must own its servers.
     if (await portOpen(port)) throw new Error(`port ${port} (${name}) is already in use; set FAULTS_PORT_BASE to another range`);
   }
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const settings = {
     INFRA_DIR: dir,
     INFRA_PG_PORT: String(ports.postgres),
     INFRA_REDIS_PORT: String(ports.redis),
@@ -143,6 +143,15 @@ export async function startPrivateInfra(dir: string, ports: InfraPorts): Promise
     INFRA_PG_SHARED_BUFFERS: '128MB',
     KAFKA_HEAP_OPTS: '-Xms128m -Xmx512m',
   };
+  // For whoever must clean up after a run that was killed (.ci/run's trap):
+  // `(set -a; source <dir>.env; bash scripts/infra.sh reset)`.
+  writeFileSync(
+    `${dir}.env`,
+    Object.entries(settings)
+      .map(([k, v]) => `${k}='${v}'\n`)
+      .join(''),
+  );
+  const env: NodeJS.ProcessEnv = { ...process.env, ...settings };
   const url = `postgres://ticketing:ticketing@127.0.0.1:${ports.postgres}/ticketing`;
   const brokers = `127.0.0.1:${ports.kafka}`;
   const postgres = Object.assign(new PrivateServer('postgres', env, () => postgresAnswers(url)), {
