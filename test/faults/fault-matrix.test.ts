@@ -142,11 +142,37 @@ const pct = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
 
+/** Runs bookings until one is final (a platform that works); resolves with how long it took. */
+async function firstBooking(p: Platform): Promise<number> {
+  const started = Date.now();
+  const warmup = new BookingLoad(p.urls);
+  await warmup.prepare(2);
+  const { eventId, seats } = await warmup.createEvent(200);
+  warmup.start(eventId, seats, 2);
+  try {
+    while (![...warmup.accepted.values()].some((b) => b.final !== undefined)) {
+      if (Date.now() - started > 180_000) throw new Error(`no booking became final within 180 s (logs in ${dir})`);
+      await sleep(250);
+    }
+  } finally {
+    await warmup.stop();
+  }
+  return Date.now() - started;
+}
+
+/** Set when a case failed: its damage (a process alive but no longer consuming) must not spill over. */
+let restartNeeded = false;
+
 async function runFault(t: TestContext, fault: Fault): Promise<void> {
   const p = platform!;
-  // A process that died in an earlier case is started again, so that each case stands alone.
-  const revived = await p.reviveDead();
-  if (revived.length > 0) t.diagnostic(`restarted before this case (died earlier): ${revived.join(', ')}`);
+  if (restartNeeded) {
+    await p.stop();
+    await p.start();
+    const ms = await firstBooking(p);
+    restartNeeded = false;
+    t.diagnostic(`every process restarted after the previous case failed; first booking final after ${(ms / 1000).toFixed(1)} s`);
+  }
+  restartNeeded = true;
 
   const load = new BookingLoad(p.urls);
   await load.prepare(10);
@@ -227,6 +253,7 @@ async function runFault(t: TestContext, fault: Fault): Promise<void> {
         .join(' | ')}`,
     );
 
+  if (failures.length === 0) restartNeeded = false;
   if (failures.length > 0) {
     const logs = p.problems(faultAt);
     assert.fail(
@@ -266,18 +293,8 @@ describe('fault matrix (distributed mode, private PostgreSQL, Redis and Kafka)',
         },
       });
       await platform.start();
-      // The matrix starts from a platform that works: one booking all the way through first.
-      const started = Date.now();
-      const warmup = new BookingLoad(platform.urls);
-      await warmup.prepare(2);
-      const { eventId, seats } = await warmup.createEvent(200);
-      warmup.start(eventId, seats, 2);
-      while (![...warmup.accepted.values()].some((b) => b.final !== undefined)) {
-        if (Date.now() - started > 180_000) throw new Error(`no booking became final within 180 s of the start (logs in ${dir})`);
-        await sleep(250);
-      }
-      await warmup.stop();
-      console.log(`# platform up; first booking final ${((Date.now() - started) / 1000).toFixed(1)} s after every process was ready`);
+      const ms = await firstBooking(platform);
+      console.log(`# platform up; first booking final ${(ms / 1000).toFixed(1)} s after every process was ready`);
     },
     { timeout: 300_000 },
   );

@@ -180,16 +180,6 @@ export class Platform {
     return out;
   }
 
-  /** Starts again whatever died (so that one fault's crash does not spoil the next fault). */
-  async reviveDead(): Promise<ProcessName[]> {
-    const revived: ProcessName[] = [];
-    for (const { name } of this.dead()) {
-      await this.startProcess(name);
-      revived.push(name);
-    }
-    return revived;
-  }
-
   /** The log written by the current instance of a process. */
   logSince(name: ProcessName): string {
     const r = this.running.get(name);
