@@ -98,6 +98,7 @@ const faults: Fault[] = [
   {
     key: 'kafka-stop',
     name: `Kafka stopped for ${OUTAGE_MS / 1000} s`,
+    todo: 'the workers resume consuming about 17 s after Kafka is back, not within 10 s (findings F9)',
     async inject(t) {
       const stopping = Date.now();
       await infra!.kafka.stop();
