@@ -167,6 +167,7 @@ export function loadNotificationsConfig(
       NOTIFICATIONS_MAX_ATTEMPTS: 'consumer.maxAttempts',
       NOTIFICATIONS_RETRY_BASE_MS: 'consumer.retryBaseMs',
       NOTIFICATIONS_RETRY_MAX_MS: 'consumer.retryMaxMs',
+      NOTIFICATIONS_SEND_LEASE_MS: 'consumer.sendLeaseMs',
       NOTIFICATIONS_RUN_WORKER: 'worker.enabled',
       MAIL_TRANSPORT: 'mail.transport',
       MAIL_FILE_DIR: 'mail.fileDir',
