@@ -4,16 +4,28 @@ import type { Database } from './types.ts';
 
 const FILE = /^(\d{3,})_[\w-]+\.sql$/;
 
+export interface MigrationOptions {
+  /**
+   * A directory of `*.sql` files that define the schema's database functions with
+   * `CREATE OR REPLACE`. They are applied in name order after the migrations, on every run,
+   * so that these files, not the migration history, are the functions' source.
+   */
+  functionsDir?: string;
+}
+
 export interface MigrationResult {
   applied: string[];
+  /** The function files applied (every one, every run). */
+  functions: string[];
 }
 
 /**
  * Applies the numbered SQL files of `dir` (001_init.sql, 002_…) that this schema has not seen,
- * in order, in one transaction guarded by an advisory lock so that several processes starting
- * at once apply each file exactly once.
+ * in order, then every file of `functionsDir`, in one transaction guarded by an advisory lock so
+ * that several processes starting at once apply each migration exactly once and never replace a
+ * function concurrently.
  */
-export async function runMigrations(db: Database, dir: string): Promise<MigrationResult> {
+export async function runMigrations(db: Database, dir: string, options: MigrationOptions = {}): Promise<MigrationResult> {
   const files = (await readdir(dir)).filter((f) => FILE.test(f)).sort();
   const seen = new Set<string>();
   for (const f of files) {
@@ -21,6 +33,8 @@ export async function runMigrations(db: Database, dir: string): Promise<Migratio
     if (seen.has(version)) throw new Error(`duplicate migration number ${version} in ${dir}`);
     seen.add(version);
   }
+  const functionsDir = options.functionsDir;
+  const functionFiles = functionsDir ? (await readdir(functionsDir)).filter((f) => f.endsWith('.sql')).sort() : [];
   const schema = db.schema;
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`migrations:${schema}`]);
@@ -41,6 +55,11 @@ export async function runMigrations(db: Database, dir: string): Promise<Migratio
       await tx.query(`INSERT INTO ${schema}.schema_migrations (name) VALUES ($1)`, [file]);
       applied.push(file);
     }
-    return { applied };
+    for (const file of functionFiles) {
+      const sql = await readFile(path.join(functionsDir!, file), 'utf8');
+      await tx.query(`SET LOCAL search_path TO ${schema}, public`);
+      await tx.query(sql);
+    }
+    return { applied, functions: functionFiles };
   });
 }

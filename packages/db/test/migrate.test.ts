@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { testInfra } from '@ticketing/testing';
-import { createPostgresDatabase, isUniqueViolation, runMigrations, type Database } from '../src/index.ts';
+import { createPgliteDatabase, createPostgresDatabase, isUniqueViolation, runMigrations, type Database } from '../src/index.ts';
 
 const schema = `t_${randomUUID().slice(0, 8)}`;
 const dbs: Database[] = [];
@@ -45,5 +45,68 @@ describe('runMigrations (real PostgreSQL)', () => {
       (err: unknown) => isUniqueViolation(err),
     );
     assert.equal((await db.query('SELECT count(*)::int AS n FROM things WHERE id = 10')).rows[0]?.n, 0);
+  });
+});
+
+/** A migration and a function file; rewriting the function file changes what the function answers. */
+async function checkFunctionsDir(db: Database): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mig-fn-'));
+  const functions = mkdtempSync(path.join(tmpdir(), 'fn-'));
+  writeFileSync(path.join(dir, '001_rows.sql'), 'CREATE TABLE rows_ (n int); INSERT INTO rows_ VALUES (1), (2), (3);');
+  const define = (threshold: number) =>
+    writeFileSync(
+      path.join(functions, 'rules.sql'),
+      `CREATE OR REPLACE FUNCTION is_big(p integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$ SELECT p > ${threshold} $$;`,
+    );
+  // Uses the function of the first file: files run in name order.
+  writeFileSync(
+    path.join(functions, 'uses.sql'),
+    'CREATE OR REPLACE FUNCTION big_rows() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT count(*) FROM rows_ WHERE is_big(n) $$;',
+  );
+  writeFileSync(path.join(functions, 'notes.txt'), 'not SQL');
+  define(1);
+  const first = await runMigrations(db, dir, { functionsDir: functions });
+  assert.deepEqual(first, { applied: ['001_rows.sql'], functions: ['rules.sql', 'uses.sql'] });
+  assert.equal(Number((await db.query<{ n: string }>('SELECT big_rows() AS n')).rows[0]?.n), 2);
+
+  // Every run applies the function files again, after the (already applied) migrations.
+  define(2);
+  const second = await runMigrations(db, dir, { functionsDir: functions });
+  assert.deepEqual(second, { applied: [], functions: ['rules.sql', 'uses.sql'] });
+  assert.equal(Number((await db.query<{ n: string }>('SELECT big_rows() AS n')).rows[0]?.n), 1);
+}
+
+describe('runMigrations with a functions directory', () => {
+  it('applies the function files after the migrations on every run, while processes race (PostgreSQL)', async () => {
+    const fnSchema = `f_${randomUUID().slice(0, 8)}`;
+    const [a, b] = [0, 1].map(() => {
+      const db = createPostgresDatabase({ url: testInfra.databaseUrl, schema: fnSchema });
+      dbs.push(db);
+      return db;
+    });
+    try {
+      await checkFunctionsDir(a!);
+      // A concurrent start: both replace the functions, one after the other under the lock.
+      const dir = mkdtempSync(path.join(tmpdir(), 'mig-race-'));
+      const functions = mkdtempSync(path.join(tmpdir(), 'fn-race-'));
+      writeFileSync(
+        path.join(functions, 'f.sql'),
+        'CREATE OR REPLACE FUNCTION one() RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT 1 $$;',
+      );
+      const results = await Promise.all([a!, b!, a!, b!].map((db) => runMigrations(db, dir, { functionsDir: functions })));
+      assert.ok(results.every((r) => r.functions.length === 1));
+      assert.equal((await b!.query<{ one: number }>('SELECT one()')).rows[0]?.one, 1);
+    } finally {
+      await a!.query(`DROP SCHEMA IF EXISTS ${fnSchema} CASCADE`);
+    }
+  });
+
+  it('does the same on PGlite (the embedded profile)', async () => {
+    const db = await createPgliteDatabase({ dataDir: 'memory://', schema: 'fns' });
+    try {
+      await checkFunctionsDir(db);
+    } finally {
+      await db.close();
+    }
   });
 });
