@@ -20,6 +20,13 @@ import { createSeatsService, type SeatsService } from './seats/seats.service.ts'
 import { trackDatabase } from './tracked-database.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+/** The database functions (CREATE OR REPLACE), applied after the migrations on every start. */
+export const SQL_DIR = fileURLToPath(new URL('../sql', import.meta.url));
+
+/** Brings the schema up to date: pending migrations, then every database function. */
+export function migrateEventsDatabase(db: Database) {
+  return runMigrations(db, MIGRATIONS_DIR, { functionsDir: SQL_DIR });
+}
 
 export interface EventsDeps {
   config: Readonly<EventsConfig>;
@@ -74,7 +81,7 @@ export async function createEventsDeps(
           logger,
         })
       : undefined);
-  const { applied } = await runMigrations(db, MIGRATIONS_DIR);
+  const { applied } = await migrateEventsDatabase(db);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const metrics = new Registry();

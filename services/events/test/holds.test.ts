@@ -154,6 +154,14 @@ for (const profile of PROFILES) {
         assertError(await hold('12345', buyer.token, ['A1']), 404, 'event_not_found');
       });
 
+      it('decides sales_closed on the database clock, before invalid_seats, whatever the cached event says', async () => {
+        const { eventId, buyer } = await setup();
+        await hold(eventId, buyer.token, ['A1']); // the event is cached with its (future) date
+        await sql.query(`UPDATE events SET event_date = now() - interval '1 minute' WHERE id = $1`, [eventId]);
+        assertError(await hold(eventId, buyer.token, ['Z999']), 409, 'sales_closed');
+        assertError(await hold(eventId, buyer.token, ['A2']), 409, 'sales_closed');
+      });
+
       it('refuses holds once the event has started with 409 sales_closed', async () => {
         const { eventId, buyer } = await setup();
         await sql.query(`UPDATE events SET event_date = now() - interval '1 minute' WHERE id = $1`, [eventId]);

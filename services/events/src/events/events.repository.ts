@@ -128,7 +128,7 @@ export function createEventsRepository(db: Queryable) {
            FROM events e
            LEFT JOIN LATERAL (
              SELECT sum(seat_count) AS held, min(expires_at) AS next_expiry FROM holds
-              WHERE event_id = e.id AND status IN ('active', 'locked') AND expires_at > now()
+              WHERE event_id = e.id AND hold_is_live(status, expires_at)
            ) h ON true
           WHERE e.id = ANY($1::uuid[])`,
         [ids],

@@ -12,7 +12,7 @@ import type { HoldCreatedView } from './holds.schemas.ts';
 export interface HoldSeatsDeps {
   events: Pick<EventsService, 'getEventRow'>;
   seats: Pick<SeatsService, 'alternatives'>;
-  holds: Pick<HoldsRepository, 'earliestLiveExpiry'>;
+  holds: Pick<HoldsRepository, 'earliestLiveExpiry' | 'salesOpen'>;
   /** Runs the deciding statement: alone, or batched with concurrent requests (group commit). */
   decide: (input: HoldSeatsInput) => Promise<HoldSeatsOutcome>;
   changes: SeatChanges;
@@ -32,8 +32,8 @@ export function createHoldSeats(deps: HoldSeatsDeps) {
     const duplicates = [...new Set(labels.filter((l, i) => labels.indexOf(l) !== i))];
     if (duplicates.length > 0) throw invalid(`must not repeat a seat (${duplicates.join(', ')})`);
 
+    // Whether sales are open is decided by the database clock, in the deciding statement.
     const event = await deps.events.getEventRow(eventId);
-    if (event.event_date.getTime() <= Date.now()) throw salesClosed();
 
     const seats = labels.map((label) => ({
       label,
@@ -41,6 +41,8 @@ export function createHoldSeats(deps: HoldSeatsDeps) {
     }));
     const unknown = seats.filter((s) => s.seatNo === undefined).map((s) => s.label);
     if (unknown.length > 0) {
+      // A closed event answers sales_closed whatever the seats (asked only on this error path).
+      if (!(await deps.holds.salesOpen(event.id))) throw salesClosed();
       throw new DomainError('invalid_seats', `seat numbers do not exist: ${unknown.join(', ')}`, { invalid_seats: unknown });
     }
     const seatNos = seats.map((s) => s.seatNo!).sort((a, b) => a - b);

@@ -30,6 +30,7 @@ export interface HoldSeatsInput {
   maxActiveHolds: number;
 }
 
+/** How a request was decided; `live` is the user's live holds when refused for the limit. */
 export type HoldSeatsOutcome =
   | { kind: 'event_not_found' }
   | { kind: 'sales_closed' }
@@ -41,19 +42,20 @@ export type HoldSeatsOutcome =
  * The one statement that decides a hold. It locks the requested seat rows in seat order
  * (FOR UPDATE re-reads each row's latest committed version, so the availability test sees
  * every concurrent hold), then inserts the hold and marks its seats only when every requested
- * seat is free: available, or held by a hold whose expiry has passed. All seats or none, no
- * deadlocks (one lock order), one round trip. The per-user limit is serialised per
- * (event, user) by lock_user_live_holds, taken before any seat lock.
+ * seat is free (seat_is_free, sql/01_rules.sql). All seats or none, no deadlocks (one lock
+ * order), one round trip. The per-user limit is serialised per (event, user) by
+ * lock_user_live_holds, taken before any seat lock. It answers the row shape of
+ * hold_seats_batch (sql/03_holds.sql), so one mapper reads both.
  *
  * $1 event id, $2 seat numbers (ascending int[]), $3 hold id, $4 user id, $5 max live holds.
  * bench/holds runs this exact text under pgbench.
  */
 export const HOLD_SEATS_SQL = `WITH ev AS (
-  SELECT id, price_per_seat, hold_ttl_seconds, event_date > now() AS open FROM events WHERE id = $1
+  SELECT id, price_per_seat, hold_ttl_seconds, sales_open(event_date) AS open FROM events WHERE id = $1
 ), quota AS (
   SELECT lock_user_live_holds(ev.id, $4) AS live FROM ev WHERE ev.open
 ), locked AS (
-  SELECT s.seat_no, s.label, (s.status = 'available' OR (s.status = 'held' AND s.hold_expires_at <= now())) AS free
+  SELECT s.seat_no, s.label, seat_is_free(s.status, s.hold_expires_at) AS free
     FROM seats s
    WHERE s.event_id = $1 AND s.seat_no = ANY($2::int[]) AND (SELECT live FROM quota) < $5
    ORDER BY s.seat_no
@@ -74,35 +76,49 @@ export const HOLD_SEATS_SQL = `WITH ev AS (
     FROM ins WHERE s.event_id = $1 AND s.seat_no = ANY($2::int[])
   RETURNING s.seat_no
 )
-SELECT ev.open, quota.live, verdict.taken, ins.id AS hold_id, ins.seat_labels, ins.expires_at,
-       ins.total_price::text AS total_price, (SELECT count(*) FROM upd)::int AS updated
+SELECT CASE WHEN NOT ev.open THEN 'sales_closed' WHEN quota.live >= $5 THEN 'limit_reached'
+            WHEN ins.id IS NULL THEN 'unavailable' ELSE 'held' END AS outcome,
+       quota.live, verdict.taken, ins.id AS hold_id, ins.seat_labels, ins.expires_at,
+       CASE WHEN ins.id IS NULL THEN NULL
+            WHEN (SELECT count(*) FROM upd) = cardinality($2::int[]) THEN ins.total_price::text
+            ELSE 'partial' END AS total_price
   FROM ev LEFT JOIN quota ON true LEFT JOIN verdict ON true LEFT JOIN ins ON true`;
 
-interface HoldSeatsRow {
-  open: boolean;
+/** A decided request, as both HOLD_SEATS_SQL and hold_seats_batch answer it. */
+export interface DecidedHoldRow {
+  outcome: HoldSeatsOutcome['kind'];
   live: number | null;
   taken: string[] | null;
   hold_id: string | null;
   seat_labels: string[] | null;
   expires_at: Date | null;
+  /** The hold's total as decimal text; 'partial' if it did not get every seat (never, while the locks hold). */
   total_price: string | null;
-  updated: number;
 }
 
-export function toHoldSeatsOutcome(row: HoldSeatsRow | undefined, input: HoldSeatsInput): HoldSeatsOutcome {
+/** The one mapper from a decided row to an outcome; no row means the event does not exist. */
+export function toHoldSeatsOutcome(row: DecidedHoldRow | undefined): HoldSeatsOutcome {
   if (!row) return { kind: 'event_not_found' };
-  if (!row.open) return { kind: 'sales_closed' };
-  if (row.live !== null && row.live >= input.maxActiveHolds) return { kind: 'limit_reached', live: row.live };
-  if (row.hold_id === null) return { kind: 'unavailable', taken: row.taken ?? [] };
-  if (row.updated !== input.seatNos.length) {
-    // Impossible while the statement holds the row locks; refuse to report a partial hold.
-    throw new Error(`hold ${row.hold_id} marked ${row.updated} of ${input.seatNos.length} seats`);
+  switch (row.outcome) {
+    case 'held':
+      // Impossible while the statement holds the row locks; refuse to report a partial hold.
+      if (row.hold_id === null || row.total_price === null || row.total_price === 'partial') {
+        throw new Error(`hold ${row.hold_id} was not given all its seats`);
+      }
+      return { kind: 'held', holdId: row.hold_id, labels: row.seat_labels ?? [], expiresAt: row.expires_at!, totalPrice: row.total_price };
+    case 'unavailable':
+      return { kind: 'unavailable', taken: row.taken ?? [] };
+    case 'limit_reached':
+      return { kind: 'limit_reached', live: row.live ?? 0 };
+    case 'sales_closed':
+      return { kind: 'sales_closed' };
+    case 'event_not_found':
+      return { kind: 'event_not_found' };
   }
-  return { kind: 'held', holdId: row.hold_id, labels: row.seat_labels ?? [], expiresAt: row.expires_at!, totalPrice: row.total_price! };
 }
 
 const HOLD_COLUMNS = `h.id, h.user_id, h.event_id, e.name AS event_name, e.venue, e.event_date, h.seat_nos, h.seat_labels,
-  h.seat_count, h.total_price::text AS total_price, h.expires_at, h.status, h.expires_at > now() AS live, h.booking_id`;
+  h.seat_count, h.total_price::text AS total_price, h.expires_at, h.status, hold_is_live(h.status, h.expires_at) AS live, h.booking_id`;
 
 /** Frees, re-times or books exactly the seats of one hold, locking them in seat order. */
 function seatsOfHoldSql(set: string, condition: string): string {
@@ -115,7 +131,7 @@ function seatsOfHoldSql(set: string, condition: string): string {
 }
 
 const OWNED = `hold_id = $3 AND status = 'held'`;
-const OWNED_OR_FREE = `((hold_id = $3 AND status = 'held') OR status = 'available' OR (status = 'held' AND hold_expires_at <= now()))`;
+const OWNED_OR_FREE = `((hold_id = $3 AND status = 'held') OR seat_is_free(status, hold_expires_at))`;
 
 export interface SweptHold {
   id: string;
@@ -130,19 +146,19 @@ export interface SweptHold {
 export function createHoldsRepository(db: Queryable) {
   return {
     async holdSeats(input: HoldSeatsInput, tx: Queryable = db): Promise<HoldSeatsOutcome> {
-      const { rows } = await tx.query<HoldSeatsRow>(HOLD_SEATS_SQL, [
+      const { rows } = await tx.query<DecidedHoldRow>(HOLD_SEATS_SQL, [
         input.eventId,
         input.seatNos,
         input.holdId,
         input.userId,
         input.maxActiveHolds,
       ]);
-      return toHoldSeatsOutcome(rows[0], input);
+      return toHoldSeatsOutcome(rows[0]);
     },
 
     /**
-     * Group commit: decides a batch of requests in one round trip (hold_seats_batch, migration
-     * 004), each exactly as the single statement would have alone, in arrival order.
+     * Group commit: decides a batch of requests in one round trip (hold_seats_batch,
+     * sql/03_holds.sql), each exactly as the single statement would have alone, in arrival order.
      */
     async holdSeatsBatch(inputs: readonly HoldSeatsInput[]): Promise<HoldSeatsOutcome[]> {
       const first: number[] = [];
@@ -151,39 +167,19 @@ export function createHoldsRepository(db: Queryable) {
         first.push(seatNos.length + 1);
         seatNos.push(...i.seatNos);
       }
-      const { rows } = await db.query<{
-        req: number;
-        outcome: HoldSeatsOutcome['kind'];
-        live: number | null;
-        taken: string[] | null;
-        hold_id: string | null;
-        seat_labels: string[] | null;
-        expires_at: Date | null;
-        total_price: string | null;
-      }>('SELECT * FROM hold_seats_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::int[], $7::int[])', [
-        inputs.map((i) => i.holdId),
-        inputs.map((i) => i.eventId),
-        inputs.map((i) => i.userId),
-        inputs.map((i) => i.maxActiveHolds),
-        first,
-        inputs.map((i) => i.seatNos.length),
-        seatNos,
-      ]);
-      return rows.map((r): HoldSeatsOutcome => {
-        switch (r.outcome) {
-          case 'held':
-            if (r.total_price === 'partial' || r.hold_id === null) throw new Error(`hold ${r.hold_id} was not given all its seats`);
-            return { kind: 'held', holdId: r.hold_id, labels: r.seat_labels ?? [], expiresAt: r.expires_at!, totalPrice: r.total_price! };
-          case 'unavailable':
-            return { kind: 'unavailable', taken: r.taken ?? [] };
-          case 'limit_reached':
-            return { kind: 'limit_reached', live: r.live ?? 0 };
-          case 'sales_closed':
-            return { kind: 'sales_closed' };
-          case 'event_not_found':
-            return { kind: 'event_not_found' };
-        }
-      });
+      const { rows } = await db.query<DecidedHoldRow>(
+        'SELECT * FROM hold_seats_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::int[], $7::int[])',
+        [
+          inputs.map((i) => i.holdId),
+          inputs.map((i) => i.eventId),
+          inputs.map((i) => i.userId),
+          inputs.map((i) => i.maxActiveHolds),
+          first,
+          inputs.map((i) => i.seatNos.length),
+          seatNos,
+        ],
+      );
+      return rows.map((r) => toHoldSeatsOutcome(r));
     },
 
     async findById(id: string, tx: Queryable = db): Promise<HoldRow | undefined> {
@@ -202,11 +198,17 @@ export function createHoldsRepository(db: Queryable) {
       return rows[0];
     },
 
+    /** Whether seats of the event can still be held, by the database clock (the one every hold is decided on). */
+    async salesOpen(eventId: string): Promise<boolean> {
+      const { rows } = await db.query<{ open: boolean }>('SELECT sales_open(event_date) AS open FROM events WHERE id = $1', [eventId]);
+      return rows[0]?.open ?? false;
+    },
+
     /** When the oldest live hold of a user on an event ends (for Retry-After). */
     async earliestLiveExpiry(eventId: string, userId: string): Promise<Date | undefined> {
       const { rows } = await db.query<{ at: Date | null }>(
         `SELECT min(expires_at) AS at FROM holds
-          WHERE event_id = $1 AND user_id = $2 AND status IN ('active', 'locked') AND expires_at > now()`,
+          WHERE event_id = $1 AND user_id = $2 AND hold_is_live(status, expires_at)`,
         [eventId, userId],
       );
       return rows[0]?.at ?? undefined;

@@ -2,9 +2,8 @@ import type { Queryable } from '@ticketing/db';
 
 export type SeatStatus = 'available' | 'held' | 'booked';
 
-/** The status a seat reads as: a seat held by a hold that has expired is available. */
-export const SEAT_STATUS_SQL = `CASE WHEN status = 'booked' THEN 'booked'
-  WHEN status = 'held' AND hold_expires_at > now() THEN 'held' ELSE 'available' END`;
+/** The status a seat reads as (seat_status_now, sql/01_rules.sql): a seat held by a hold that has expired is available. */
+export const SEAT_STATUS_SQL = `seat_status_now(status, hold_expires_at)`;
 
 export interface AlternativesLookup {
   eventId: string;
@@ -30,7 +29,7 @@ export function createSeatsRepository(db: Queryable) {
     /** When the first live hold of the event expires (a cached seat map is exact until then). */
     async nextHoldExpiry(eventId: string): Promise<Date | null> {
       const { rows } = await db.query<{ at: Date | null }>(
-        `SELECT min(expires_at) AS at FROM holds WHERE event_id = $1 AND status IN ('active', 'locked') AND expires_at > now()`,
+        `SELECT min(expires_at) AS at FROM holds WHERE event_id = $1 AND hold_is_live(status, expires_at)`,
         [eventId],
       );
       return rows[0]?.at ?? null;
@@ -57,7 +56,7 @@ export function createSeatsRepository(db: Queryable) {
              FROM unnest($6::int[], $7::int[], $8::int[]) AS w(i, lo, hi)
              JOIN lk ON lk.i = w.i + 1
              JOIN seats s ON s.event_id = lk.event_id AND s.seat_no BETWEEN w.lo AND w.hi
-            WHERE (s.status = 'available' OR (s.status = 'held' AND s.hold_expires_at <= now()))
+            WHERE seat_is_free(s.status, s.hold_expires_at)
               AND NOT EXISTS (SELECT 1 FROM rq WHERE rq.i = w.i AND rq.seat_no = s.seat_no)
          ), ranked AS (
            SELECT c.i, c.label, c.lim,
