@@ -178,6 +178,7 @@ async function runFault(t: TestContext, fault: Fault): Promise<void> {
   const load = new BookingLoad(p.urls);
   await load.prepare(10);
   const { eventId, seats } = await load.createEvent(5000);
+  const loadStarted = Date.now();
   load.start(eventId, seats, RATE);
   await sleep(WARMUP_MS);
 
@@ -191,6 +192,7 @@ async function runFault(t: TestContext, fault: Fault): Promise<void> {
   }
   const recoveryEnd = backAt + RECOVERY_MS;
   await sleep(recoveryEnd + OBSERVE_MS - Date.now());
+  const loadSeconds = (Date.now() - loadStarted) / 1000;
   await load.stop();
 
   const accepted = [...load.accepted.values()];
@@ -235,7 +237,7 @@ async function runFault(t: TestContext, fault: Fault): Promise<void> {
   const during = load.errors.filter((e) => e.startedAt < recoveryEnd);
   t.diagnostic(
     `fault took ${((backAt - faultAt) / 1000).toFixed(1)} s; flows ${load.flowsStarted} (skipped ${load.flowsSkipped}), ` +
-      `accepted ${accepted.length}, seen final ${finals.length} (confirmed ${byStatus('confirmed')}, failed ${byStatus('failed')}); ` +
+      `accepted ${accepted.length} (${(accepted.length / loadSeconds).toFixed(1)}/s), seen final ${finals.length} (confirmed ${byStatus('confirmed')}, failed ${byStatus('failed')}); ` +
       `time to final p50 ${pct(
         finals.map((b) => b.finalAt! - b.acceptedAt),
         50,
