@@ -202,9 +202,15 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         }
       };
 
+      // Offset commits run per partition in order, in the background: the handler's slot is free
+      // once its message is handled. close() waits for them; a failed stream does not (its
+      // commits cannot succeed any more, and its uncommitted messages are redelivered).
+      const commits = new Set<Promise<void>>();
+
       /** Reads one stream until it ends or fails. Each stream has its own partition trackers. */
-      const drain = async (stream: Awaited<ReturnType<typeof open>>['stream']) => {
+      const drain = async (stream: Awaited<ReturnType<typeof open>>['stream'], state: { dead: boolean }) => {
         const trackers = new Map<string, PartitionTracker>();
+        const chains = new Map<string, Promise<void>>();
         for await (const msg of stream as AsyncIterable<Message<string, string, string, string>>) {
           if (stopping) break;
           const tpKey = `${msg.topic}:${msg.partition}`;
@@ -212,12 +218,18 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
           if (!tracker) trackers.set(tpKey, (tracker = new PartitionTracker()));
           const t = tracker;
           t.add(msg.offset, async () => {
-            await msg.commit();
+            if (!state.dead) await msg.commit();
           });
           const p: Promise<void> = processOne(msg)
-            .then(async () => {
+            .then(() => {
               const commit = t.finish(msg.offset);
-              if (commit) await commit().catch((err: unknown) => log?.warn({ err: (err as Error).message }, 'offset commit failed'));
+              if (!commit) return;
+              const c = (chains.get(tpKey) ?? Promise.resolve())
+                .then(commit)
+                .catch((err: unknown) => log?.warn({ err: (err as Error).message }, 'offset commit failed'));
+              chains.set(tpKey, c);
+              commits.add(c);
+              void c.finally(() => commits.delete(c));
             })
             .catch((err: unknown) => {
               // Only reached while stopping (or when the dead-letter publish fails): the offset is
@@ -231,7 +243,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       };
 
       // The first stream's failure reaches the caller; later ones are reopened below.
-      let current = await open();
+      let current = { ...(await open()), state: { dead: false } };
       const pause = (ms: number) =>
         new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, ms);
@@ -247,16 +259,20 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       const loop = (async () => {
         for (;;) {
           try {
-            await drain(current.stream);
+            await drain(current.stream, current.state);
           } catch (err) {
             if (!stopping) log?.error({ err: (err as Error)?.message, group_id: opts.groupId }, 'consumer stream failed; reopening it');
           }
           // The old stream's messages finish first; offsets it can no longer commit are redelivered.
+          if (!stopping) current.state.dead = true;
           await Promise.allSettled([...inflight]);
+          if (stopping) await Promise.allSettled([...commits]);
           await current.stream.close().catch(() => undefined);
           await current.consumer.close(true).catch(() => undefined);
           for (let attempt = 1; !stopping; attempt++) {
-            await pause(Math.min(10_000, 250 * 2 ** (attempt - 1)));
+            // Short pauses: opening itself waits out the client's retries, and every second spent
+            // here after the broker is back is a second without consuming.
+            await pause(Math.min(2_000, 250 * 2 ** (attempt - 1)));
             if (stopping) break;
             try {
               const next = await open();
@@ -265,7 +281,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
                 await next.consumer.close(true).catch(() => undefined);
                 break;
               }
-              current = next;
+              current = { ...next, state: { dead: false } };
               log?.info({ group_id: opts.groupId, attempt }, 'consumer stream reopened');
               break;
             } catch (err) {
@@ -284,6 +300,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
           wake?.();
           current.stream.pause();
           await Promise.allSettled([...inflight]);
+          await Promise.allSettled([...commits]);
           await current.stream.close().catch(() => undefined);
           await loop;
         },
