@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { DomainError } from '@ticketing/errors';
+import { commonErrors } from '@ticketing/errors';
+
+const { unauthorized, invalidToken } = commonErrors.errors;
 import { TokenError, verifyInternalToken, verifyUserToken, type InternalClaims, type UserClaims } from './jwt.ts';
 
 declare module 'fastify' {
@@ -17,10 +19,10 @@ export interface AuthOptions {
 function bearer(request: FastifyRequest): string {
   const header = request.headers.authorization;
   if (header === undefined || header === '') {
-    throw new DomainError('unauthorized', 'Authentication required: send Authorization: Bearer <token>');
+    throw unauthorized();
   }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match?.[1]) throw new DomainError('invalid_token', 'Authorization header must be "Bearer <token>"');
+  if (!match?.[1]) throw invalidToken({ message: 'Authorization header must be "Bearer <token>"' });
   return match[1];
 }
 
@@ -31,7 +33,7 @@ export function requireUser(opts: AuthOptions): preHandlerAsyncHookHandler {
     try {
       request.user = verifyUserToken(token, opts);
     } catch (err) {
-      if (err instanceof TokenError) throw new DomainError('invalid_token', 'The access token is invalid or expired');
+      if (err instanceof TokenError) throw invalidToken();
       throw err;
     }
   };
@@ -44,7 +46,7 @@ export function requireInternal(opts: AuthOptions): preHandlerAsyncHookHandler {
     try {
       request.internalCaller = verifyInternalToken(token, opts);
     } catch (err) {
-      if (err instanceof TokenError) throw new DomainError('invalid_token', 'A valid internal service token is required');
+      if (err instanceof TokenError) throw invalidToken({ message: 'A valid internal service token is required' });
       throw err;
     }
   };
@@ -52,6 +54,6 @@ export function requireInternal(opts: AuthOptions): preHandlerAsyncHookHandler {
 
 /** The authenticated user of a request behind requireUser. */
 export function currentUser(request: FastifyRequest): UserClaims {
-  if (!request.user) throw new DomainError('unauthorized', 'Authentication required');
+  if (!request.user) throw unauthorized();
   return request.user;
 }

@@ -1,43 +1,6 @@
-/**
- * Domain errors carry a stable snake_case `code`; each service maps codes to HTTP statuses in
- * one place (its errors.ts), so business code never speaks HTTP.
- */
-export class DomainError extends Error {
-  readonly code: string;
-  readonly details: Record<string, unknown> | undefined;
-
-  constructor(code: string, message: string, details?: Record<string, unknown>) {
-    super(message);
-    this.name = 'DomainError';
-    this.code = code;
-    this.details = details;
-  }
-}
-
-export function isDomainError(err: unknown): err is DomainError {
-  return err instanceof DomainError;
-}
-
-/** A map from error code to HTTP status, declared per service. */
-export type ErrorStatusMap = Readonly<Record<string, number>>;
-
-/** Codes shared by every service; their statuses are fixed by the API contract. */
-export const commonErrorStatus = {
-  validation_failed: 400,
-  invalid_json: 400,
-  unauthorized: 401,
-  invalid_token: 401,
-  forbidden: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  rate_limited: 429,
-  internal_error: 500,
-  service_unavailable: 503,
-} as const satisfies ErrorStatusMap;
-
-export type CommonErrorCode = keyof typeof commonErrorStatus;
+export * from './common.ts';
+export * from './domain-error.ts';
+export * from './catalog.ts';
 
 /** Thrown when a downstream dependency fails in a way worth retrying (network, 5xx, timeout). */
 export class TransientError extends Error {
@@ -80,4 +43,9 @@ export function findDependencyUnavailable(err: unknown): DependencyUnavailableEr
     if (e instanceof DependencyUnavailableError) return e;
   }
   return undefined;
+}
+
+/** The message of anything thrown, for a sentence; logs take the error itself (pino's `err`). */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

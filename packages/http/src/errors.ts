@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, commonErrorStatus, findDependencyUnavailable, type ErrorStatusMap } from '@ticketing/errors';
+import { isDomainError, commonErrorStatus, findDependencyUnavailable, type ErrorStatusMap } from '@ticketing/errors';
 import { describeInvalidRequest, describeValidationErrors } from './validation.ts';
 
 export interface ErrorBody {
@@ -18,7 +18,11 @@ export function installErrorHandler(app: FastifyInstance, statusMap: ErrorStatus
     if (status >= 500 && body.error === 'internal_error') {
       const errorId = randomUUID();
       body.details = { error_id: errorId };
-      request.log.error({ err, error_id: errorId }, 'unhandled error');
+      const uncatalogued = isDomainError(err) && err.code !== 'internal_error' ? { uncatalogued_code: err.code } : {};
+      request.log.error(
+        { err, error_id: errorId, ...uncatalogued },
+        uncatalogued.uncatalogued_code ? 'error code missing from the catalog' : 'unhandled error',
+      );
     } else if (status >= 500) {
       // A deliberate 5xx (e.g. 503 while a dependency is down): expected, no stack trace needed.
       request.log.warn({ error: body.error, status, cause: findDependencyUnavailable(err)?.message }, body.message);
@@ -45,9 +49,12 @@ function toErrorResponse(err: FastifyError, statuses: ErrorStatusMap): { status:
       },
     };
   }
-  if (err instanceof DomainError) {
-    const status = statuses[err.code] ?? 500;
-    if (status >= 500 && statuses[err.code] === undefined) {
+  if (isDomainError(err)) {
+    // The catalog's factory gave the error its status; the map is for errors made without one.
+    const status = err.status ?? statuses[err.code];
+    if (status === undefined) {
+      // A code no catalog knows is a bug (the catalog tests should have caught it): reported
+      // as one, with the code in the log line, never passed off as a deliberate answer.
       return { status: 500, body: { error: 'internal_error', message: 'An unexpected error occurred' } };
     }
     const body: ErrorBody = { error: err.code, message: err.message };

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
-import { DomainError } from '@ticketing/errors';
+import { commonErrors, type DomainError } from '@ticketing/errors';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -64,6 +64,6 @@ export function describeInvalidRequest(fields: Record<string, string>): string {
 }
 
 /** A validation failure found outside the JSON schema (same code, message and details shape). */
-export function invalidRequest(fields: Record<string, string>): DomainError {
-  return new DomainError('validation_failed', describeInvalidRequest(fields), { fields });
+export function invalidRequest(fields: Record<string, string>): DomainError<'validation_failed'> {
+  return commonErrors.errors.validationFailed({ message: describeInvalidRequest(fields), details: { fields } });
 }

@@ -1,14 +1,22 @@
-import type { ErrorStatusMap } from '@ticketing/errors';
+import { commonErrorSpecs, defineErrors, type DomainError } from '@ticketing/errors';
 
-/** Error codes of the booking service and their HTTP statuses (documented in docs/bookings.md). */
-export const bookingsErrorStatus = {
-  hold_not_found: 404,
-  hold_expired: 409,
-  hold_not_active: 409,
-  amount_mismatch: 400,
-  idempotency_key_reused: 409,
-  booking_not_found: 404,
-  user_not_found: 404,
-  seats_unavailable: 409,
-  event_service_error: 502,
-} as const satisfies ErrorStatusMap;
+/**
+ * Every error the booking service answers with: code, HTTP status, message (docs/errors.md).
+ * The event service's refusals are mapped to these at the client boundary
+ * (clients/events-client.ts), never matched here by their text.
+ */
+export const bookingsCatalog = defineErrors({
+  ...commonErrorSpecs,
+  hold_not_found: { status: 404, message: 'Hold not found' },
+  hold_expired: { status: 409, message: 'The hold has expired; hold the seats again' },
+  hold_not_active: { status: 409, message: 'The hold cannot be booked any more' },
+  amount_mismatch: { status: 400, message: "The amount does not match the hold's total" },
+  idempotency_key_reused: { status: 409, message: 'This Idempotency-Key was already used for a booking of another hold' },
+  booking_not_found: { status: 404, message: 'Booking not found' },
+  user_not_found: { status: 404, message: 'User not found' },
+});
+
+export const errors = bookingsCatalog.errors;
+export const bookingsErrorStatus = bookingsCatalog.statuses;
+export type BookingsErrorCode = keyof typeof bookingsCatalog.specs;
+export type BookingsError = DomainError<BookingsErrorCode>;

@@ -2,9 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
-import { DomainError, TransientError } from '@ticketing/errors';
+import { TransientError } from '@ticketing/errors';
 import { testInfra } from '@ticketing/testing';
 import { MIGRATIONS_DIR } from '../src/deps.ts';
+import { PaymentGatewayError } from '../src/payments/payment-gateway.ts';
 import { createSimulatedGateway } from '../src/payments/simulated-gateway.ts';
 
 let db: Database;
@@ -95,7 +96,7 @@ describe('simulated payment gateway', () => {
     await gateway.charge(charge(key, 'visa', 1000));
     await assert.rejects(
       gateway.charge(charge(key, 'visa', 2000)),
-      (err: unknown) => err instanceof DomainError && err.code === 'idempotency_conflict',
+      (err: unknown) => err instanceof PaymentGatewayError && err.code === 'idempotency_conflict',
     );
   });
 
@@ -108,7 +109,7 @@ describe('simulated payment gateway', () => {
     const second = await gateway.refund({ paymentId, idempotencyKey: `refund:${key}` });
     assert.equal(first.refundId, second.refundId);
     assert.deepEqual(await gateway.findCharge(key), { status: 'captured', paymentId, refunded: true });
-    await assert.rejects(gateway.refund({ paymentId: randomUUID(), idempotencyKey: 'x' }), DomainError);
+    await assert.rejects(gateway.refund({ paymentId: randomUUID(), idempotencyKey: 'x' }), PaymentGatewayError);
     assert.equal(await gateway.findCharge(randomUUID()), undefined);
   });
 });

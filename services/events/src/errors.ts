@@ -1,13 +1,19 @@
-import type { ErrorStatusMap } from '@ticketing/errors';
+import { commonErrorSpecs, defineErrors, type DomainError } from '@ticketing/errors';
 
-/** Error codes of the event service and their HTTP statuses (documented in docs/events.md). */
-export const eventsErrorStatus = {
-  event_not_found: 404,
-  hold_not_found: 404,
-  invalid_seats: 400,
-  seats_unavailable: 409,
-  sales_closed: 409,
-  hold_not_active: 409,
-  hold_expired: 409,
-  hold_limit_reached: 429,
-} as const satisfies ErrorStatusMap;
+/** Every error the event service answers with: code, HTTP status, message (docs/errors.md). */
+export const eventsCatalog = defineErrors({
+  ...commonErrorSpecs,
+  event_not_found: { status: 404, message: 'Event not found' },
+  hold_not_found: { status: 404, message: 'Hold not found' },
+  invalid_seats: { status: 400, message: 'Some seat numbers do not exist in this event' },
+  seats_unavailable: { status: 409, message: 'Some requested seats are not available' },
+  sales_closed: { status: 409, message: 'Sales are closed: the event has already started' },
+  hold_not_active: { status: 409, message: 'The hold is not active' },
+  hold_expired: { status: 409, message: 'The hold has expired' },
+  hold_limit_reached: { status: 429, message: 'You already hold as many seats for this event as allowed' },
+});
+
+export const errors = eventsCatalog.errors;
+export const eventsErrorStatus = eventsCatalog.statuses;
+export type EventsErrorCode = keyof typeof eventsCatalog.specs;
+export type EventsError = DomainError<EventsErrorCode>;

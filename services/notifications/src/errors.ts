@@ -1,11 +1,12 @@
-import type { ErrorStatusMap } from '@ticketing/errors';
-import { UnrecoverableError } from '@ticketing/errors';
+import { commonErrorSpecs, defineErrors, UnrecoverableError, type DomainError } from '@ticketing/errors';
 
-/**
- * Error codes of the notification service's HTTP API and their statuses. The read API only uses
- * the common codes (validation_failed, unauthorized, invalid_token); listed here for completeness.
- */
-export const notificationsErrorStatus = {} as const satisfies ErrorStatusMap;
+/** The notification service's read API answers with the common codes only (docs/errors.md). */
+export const notificationsCatalog = defineErrors({ ...commonErrorSpecs });
+
+export const errors = notificationsCatalog.errors;
+export const notificationsErrorStatus = notificationsCatalog.statuses;
+export type NotificationsErrorCode = keyof typeof notificationsCatalog.specs;
+export type NotificationsError = DomainError<NotificationsErrorCode>;
 
 /** A message that can never be handled (not JSON, missing fields, unknown type): dead-lettered at once. */
 export class MalformedMessageError extends UnrecoverableError {

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { createCacheFromConfig, createRateLimiter, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
-import { DomainError } from '@ticketing/errors';
 import { createLogger, type Logger } from '@ticketing/http';
 import type { UsersConfig } from './config.ts';
+import { errors } from './errors.ts';
 import { createUsersRepository } from './users/users.repository.ts';
 import { createUsersService, type UsersService } from './users/users.service.ts';
 
@@ -51,7 +51,7 @@ export async function createUsersDeps(
       const blocked = [byEmail, byIp].filter((r) => !r.allowed);
       if (blocked.length > 0) {
         const retryAfter = Math.max(...blocked.map((r) => r.retryAfterSeconds));
-        throw new DomainError('rate_limited', 'Too many login attempts; try again later', { retry_after_seconds: retryAfter });
+        throw errors.rateLimited({ message: 'Too many login attempts; try again later', details: { retry_after_seconds: retryAfter } });
       }
     },
     clearLoginLimit: (email) => perEmail.reset(email),

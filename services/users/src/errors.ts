@@ -1,9 +1,15 @@
-import type { ErrorStatusMap } from '@ticketing/errors';
+import { commonErrorSpecs, defineErrors, type DomainError } from '@ticketing/errors';
 
-/** Error codes of the user service and their HTTP statuses (documented in docs/errors.md). */
-export const usersErrorStatus = {
-  email_taken: 409,
-  authentication_failed: 401,
-  invalid_current_password: 403,
-  user_not_found: 404,
-} as const satisfies ErrorStatusMap;
+/** Every error the user service answers with: code, HTTP status, message (docs/errors.md). */
+export const usersCatalog = defineErrors({
+  ...commonErrorSpecs,
+  email_taken: { status: 409, message: 'An account with this email already exists' },
+  authentication_failed: { status: 401, message: 'Invalid email or password' },
+  invalid_current_password: { status: 403, message: 'The current password is not correct' },
+  user_not_found: { status: 404, message: 'User not found' },
+});
+
+export const errors = usersCatalog.errors;
+export const usersErrorStatus = usersCatalog.statuses;
+export type UsersErrorCode = keyof typeof usersCatalog.specs;
+export type UsersError = DomainError<UsersErrorCode>;

@@ -12,7 +12,8 @@ const PaymentStatus = Type.Union([
 const Timestamp = Type.String({ format: 'date-time' });
 
 export const SubmitBody = Type.Object({
-  hold_id: Type.String({ format: 'uuid' }),
+  // Not `format: uuid`: a hold id that cannot be one is answered like an unknown hold (404).
+  hold_id: Type.String({ minLength: 1, maxLength: 200, description: 'The hold to book (a UUID; anything else is an unknown hold, 404)' }),
   payment_info: Type.Object({
     payment_method: Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' }),
     // At most two decimals is checked exactly (on the decimal text) in the use case.

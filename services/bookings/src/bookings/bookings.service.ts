@@ -1,12 +1,12 @@
 import type { UserClaims } from '@ticketing/auth';
-import { DomainError } from '@ticketing/errors';
 import { isUuid } from '@ticketing/http';
 import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
 import type { BookingList, BookingView, ListQuery, SubmitResponse } from './bookings.schemas.ts';
 import { toBookingView, toListItem } from './bookings.views.ts';
 import { submitBooking, type SubmitBookingDeps, type SubmitBookingInput } from './submit-booking.ts';
+import { errors } from '../errors.ts';
 
-const bookingNotFound = () => new DomainError('booking_not_found', 'Booking not found');
+const bookingNotFound = () => errors.bookingNotFound();
 
 /** Owners see their bookings; admins see every booking; everyone else gets a 404. */
 function canSee(user: UserClaims, ownerId: string): boolean {
@@ -40,8 +40,9 @@ export function createBookingsService(deps: SubmitBookingDeps & { bookings: Book
      */
     async submit(input: SubmitBookingInput) {
       if (submitsInFlight >= deps.maxSubmitsInFlight) {
-        throw new DomainError('service_unavailable', 'Too many bookings are being submitted right now; try again shortly', {
-          retry_after_seconds: 1,
+        throw errors.serviceUnavailable({
+          message: 'Too many bookings are being submitted right now; try again shortly',
+          details: { retry_after_seconds: 1 },
         });
       }
       submitsInFlight++;
@@ -65,7 +66,7 @@ export function createBookingsService(deps: SubmitBookingDeps & { bookings: Book
     },
 
     async listBookings(user: UserClaims, userId: string, query: ListQuery): Promise<BookingList> {
-      if (!isUuid(userId) || !canSee(user, userId.toLowerCase())) throw new DomainError('user_not_found', 'User not found');
+      if (!isUuid(userId) || !canSee(user, userId.toLowerCase())) throw errors.userNotFound();
       const { rows, total } = await bookings.listByUser(userId.toLowerCase(), query);
       return {
         bookings: rows.map(toListItem),

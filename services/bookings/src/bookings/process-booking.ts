@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DomainError, TransientError, UnrecoverableError } from '@ticketing/errors';
+import { TransientError, UnrecoverableError } from '@ticketing/errors';
 import type { Logger } from '@ticketing/http';
 import { isUuid } from '@ticketing/http';
-import type { CallContext, EventsClient, Hold } from '../clients/events-client.ts';
+import { HoldRefusedError, type CallContext, type EventsClient, type Hold, type HoldRefusal } from '../clients/events-client.ts';
 import type { PaymentGateway } from '../payments/payment-gateway.ts';
 import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
 import { finishBooking, type FinishDeps } from './finish-booking.ts';
@@ -15,7 +15,7 @@ export interface ProcessBookingDeps extends FinishDeps {
 }
 
 /** Answers from the event service that mean the hold can no longer become this booking's seats. */
-const HOLD_LOST = new Set(['seats_unavailable', 'hold_not_active', 'hold_not_found', 'hold_expired']);
+const HOLD_LOST: ReadonlySet<HoldRefusal> = new Set(['seats_unavailable', 'hold_not_active', 'hold_not_found', 'hold_expired']);
 
 /** Retries a call that failed transiently a few times at once before giving up to the bus's slower backoff. */
 export async function retryTransient<T>(fn: () => Promise<T>, attempts = 3, baseMs = 100): Promise<T> {
@@ -114,16 +114,16 @@ async function confirmOrRefund(
   try {
     await retryTransient(() => deps.events.confirmHold(booking.hold_id, { booking_id: booking.id }, ctx));
   } catch (err) {
-    if (err instanceof DomainError && HOLD_LOST.has(err.code)) {
+    if (err instanceof HoldRefusedError && HOLD_LOST.has(err.refusal)) {
       await deps.gateway.refund({ paymentId, idempotencyKey: refundKey(booking.id) });
       return finishBooking(deps, booking, {
         status: 'failed',
         paymentStatus: 'refunded',
         paymentId,
         reason:
-          err.code === 'seats_unavailable'
+          err.refusal === 'seats_unavailable'
             ? 'The seats were taken after the hold expired'
-            : `The hold could not be confirmed (${err.code})`,
+            : `The hold could not be confirmed (${err.refusal})`,
       });
     }
     throw err;
@@ -136,8 +136,8 @@ async function releaseQuietly(deps: ProcessBookingDeps, booking: BookingRow, rea
   try {
     return await retryTransient(() => deps.events.releaseHold(booking.hold_id, { booking_id: booking.id, reason }, ctx));
   } catch (err) {
-    if (err instanceof DomainError) {
-      deps.logger.info({ booking_id: booking.id, code: err.code }, 'hold not released');
+    if (err instanceof HoldRefusedError) {
+      deps.logger.info({ booking_id: booking.id, refusal: err.refusal }, 'hold not released');
       return undefined;
     }
     throw err;
@@ -171,8 +171,8 @@ export async function settleBooking(
   try {
     await retryTransient(() => deps.events.releaseHold(booking.hold_id, { booking_id: bookingId, reason: 'booking_failed' }, ctx));
   } catch (err) {
-    if (!(err instanceof DomainError)) throw err;
-    if (err.code === 'hold_not_active') {
+    if (!(err instanceof HoldRefusedError)) throw err;
+    if (err.refusal === 'hold_not_active') {
       const hold = await retryTransient(() => deps.events.getHold(booking.hold_id, ctx));
       if (hold.status === 'confirmed' && hold.booking_id === bookingId) {
         // A worker confirmed the seats after our first look at the charge: it had captured it.
@@ -182,7 +182,7 @@ export async function settleBooking(
         }
         deps.logger.error({ booking_id: bookingId }, 'hold confirmed without a captured payment');
       }
-    } else if (err.code !== 'hold_not_found') {
+    } else if (err.refusal !== 'hold_not_found') {
       throw err;
     }
   }

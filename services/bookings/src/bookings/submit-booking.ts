@@ -3,7 +3,9 @@ import type { UserClaims } from '@ticketing/auth';
 import { newTraceparent } from '@ticketing/bus';
 import { bookingRequests, fromCents, toCents } from '@ticketing/contracts';
 import { DomainError, TransientError } from '@ticketing/errors';
-import type { EventsClient, Hold } from '../clients/events-client.ts';
+import { invalidRequest, isUuid } from '@ticketing/http';
+import { HoldRefusedError, type EventsClient, type Hold } from '../clients/events-client.ts';
+import { errors, type BookingsError, type BookingsErrorCode } from '../errors.ts';
 import type { OutboxSignal } from '../outbox/outbox-signal.ts';
 import { bookingIdForHold } from './booking-id.ts';
 import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
@@ -37,13 +39,25 @@ export interface SubmitBookingResult {
 
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-const holdNotFound = () => new DomainError('hold_not_found', 'Hold not found');
+const holdNotFound = () => errors.holdNotFound();
+/** Refusals that a concurrent submit of the same hold may explain (its booking is the answer). */
+const SETTLED_ELSEWHERE: ReadonlySet<BookingsErrorCode> = new Set(['hold_not_active', 'hold_expired']);
 
-function invalidAmount(): DomainError {
-  const problem = 'must be a positive amount with at most two decimals';
-  return new DomainError('validation_failed', `Invalid request: payment_info.amount ${problem}`, {
-    fields: { 'payment_info.amount': problem },
-  });
+function invalidAmount(): BookingsError {
+  return invalidRequest({ 'payment_info.amount': 'must be a positive amount with at most two decimals' });
+}
+
+/** The event service's refusal of the hold, as this use case answers it. */
+function refusedHold(err: HoldRefusedError): BookingsError {
+  switch (err.refusal) {
+    case 'hold_not_found':
+      return errors.holdNotFound();
+    case 'hold_expired':
+      return errors.holdExpired();
+    case 'hold_not_active':
+    case 'seats_unavailable':
+      return errors.holdNotActive();
+  }
 }
 
 /** The name carried in messages: the token's `name` claim, else the email's local part. */
@@ -57,12 +71,13 @@ export function displayName(user: UserClaims): string {
 function assertBookable(hold: Hold, user: UserClaims, bookingId: string, amountCents: number): void {
   if (hold.user_id !== user.user_id) throw holdNotFound();
   const retry = hold.status === 'locked' && hold.booking_id === bookingId;
-  if (hold.status === 'expired') throw new DomainError('hold_expired', 'The hold has expired; hold the seats again');
-  if (hold.status !== 'active' && !retry) throw new DomainError('hold_not_active', `The hold is ${hold.status} and cannot be booked`);
+  if (hold.status === 'expired') throw errors.holdExpired();
+  if (hold.status !== 'active' && !retry) throw errors.holdNotActive({ message: `The hold is ${hold.status} and cannot be booked` });
   const expected = toCents(hold.total_price);
   if (expected !== amountCents) {
-    throw new DomainError('amount_mismatch', `The amount does not match the hold's total of ${hold.total_price}`, {
-      expected: hold.total_price,
+    throw errors.amountMismatch({
+      message: `The amount does not match the hold's total of ${hold.total_price}`,
+      details: { expected: hold.total_price },
     });
   }
 }
@@ -77,15 +92,15 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
   const { user } = input;
   const amountCents = toCents(input.amount);
   if (amountCents === undefined || amountCents <= 0) throw invalidAmount();
+  // A hold id that cannot be one is answered like an unknown hold.
+  if (!isUuid(input.holdId)) throw holdNotFound();
   const holdId = input.holdId.toLowerCase();
   const bookingId = bookingIdForHold(holdId);
 
   if (input.idempotencyKey !== undefined) {
     const byKey = await deps.bookings.findByIdempotencyKey(user.user_id, input.idempotencyKey);
     if (byKey && byKey.hold_id !== holdId) {
-      throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used for a booking of another hold', {
-        booking_id: byKey.id,
-      });
+      throw errors.idempotencyKeyReused({ details: { booking_id: byKey.id } });
     }
     if (byKey) return { created: false, booking: byKey };
   }
@@ -102,8 +117,12 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
       return await fn();
     } catch (err) {
       if (err instanceof TransientError) {
-        throw new DomainError('service_unavailable', 'The event service is unavailable; try again shortly', { retry_after_seconds: 1 });
+        throw errors.serviceUnavailable({
+          message: 'The event service is unavailable; try again shortly',
+          details: { retry_after_seconds: 1 },
+        });
       }
+      if (err instanceof HoldRefusedError) throw refusedHold(err);
       throw err;
     }
   };
@@ -124,7 +143,7 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
   } catch (err) {
     // A concurrent submit for this hold may have stored the booking and a worker already
     // confirmed or released the hold: that submit's booking is the answer, not the hold's state.
-    if (err instanceof DomainError && (err.code === 'hold_not_active' || err.code === 'hold_expired')) {
+    if (err instanceof DomainError && SETTLED_ELSEWHERE.has(err.code as BookingsErrorCode)) {
       const concurrent = await deps.bookings.findById(bookingId);
       if (concurrent?.user_id === user.user_id) return { created: false, booking: concurrent };
     }
@@ -185,5 +204,5 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
   // Idempotency-Key is taken by another hold's booking of this user.
   const winner = await deps.bookings.findById(bookingId);
   if (winner) return { created: false, booking: winner };
-  throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used for a booking of another hold');
+  throw errors.idempotencyKeyReused();
 }

@@ -1,9 +1,41 @@
 import { issueInternalToken } from '@ticketing/auth';
 import { internalHold, type ConfirmHoldBody, type InternalHold, type LockHoldBody, type ReleaseHoldBody } from '@ticketing/contracts';
-import { DomainError, TransientError } from '@ticketing/errors';
+import { TransientError } from '@ticketing/errors';
 
 /** A hold as the event service's internal API returns it (docs/internal-api.md, @ticketing/contracts). */
 export type Hold = InternalHold;
+
+/** Why the event service refused a hold call, as the booking service understands it. */
+export type HoldRefusal = 'hold_not_found' | 'hold_not_active' | 'hold_expired' | 'seats_unavailable';
+
+/**
+ * The event service refused a hold call for good. Its codes belong to its own catalog: they are
+ * mapped here, at the boundary, to the few refusals the booking service acts on, and each use
+ * case turns them into its own errors (never matching the event service's codes as strings).
+ */
+export class HoldRefusedError extends Error {
+  readonly refusal: HoldRefusal;
+  constructor(refusal: HoldRefusal, message: string) {
+    super(message);
+    this.name = 'HoldRefusedError';
+    this.refusal = refusal;
+  }
+}
+
+/** The event service's refusal codes (docs/internal-api.md) the booking service knows. */
+const REFUSALS: Readonly<Record<string, HoldRefusal>> = {
+  hold_not_found: 'hold_not_found',
+  hold_not_active: 'hold_not_active',
+  hold_expired: 'hold_expired',
+  seats_unavailable: 'seats_unavailable',
+};
+
+/** A 404 without a known code is still an unknown hold; any other unknown refusal is a bug (plain Error). */
+function toHoldRefusal(status: number, code: unknown): HoldRefusal | undefined {
+  const known = typeof code === 'string' && Object.hasOwn(REFUSALS, code) ? REFUSALS[code] : undefined;
+  if (known && (status === 404 || status === 409)) return known;
+  return status === 404 ? 'hold_not_found' : undefined;
+}
 
 /** Per-call context: the request id of the HTTP request or message being handled. */
 export interface CallContext {
@@ -35,9 +67,9 @@ export interface HttpEventsClientOptions {
 const TOKEN_TTL_S = 300;
 
 /**
- * Calls the event service's internal API over HTTP with a service token. 404/409/400 answers
- * become DomainErrors with the same code; 5xx, 429, timeouts and network errors become
- * TransientErrors (worth retrying); anything else is a plain Error.
+ * Calls the event service's internal API over HTTP with a service token. Its refusals of a hold
+ * become HoldRefusedErrors; 5xx, 429, timeouts and network errors become TransientErrors (worth
+ * retrying); anything else is a plain Error (a bug on one side).
  */
 export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsClient {
   const base = opts.baseUrl.replace(/\/+$/, '');
@@ -118,12 +150,11 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
     } catch {
       // Left empty: the status alone decides below.
     }
-    if ((res.status === 404 || res.status === 409 || res.status === 400) && typeof parsed.error === 'string') {
-      const details =
-        typeof parsed.details === 'object' && parsed.details !== null ? (parsed.details as Record<string, unknown>) : undefined;
-      throw new DomainError(parsed.error, typeof parsed.message === 'string' ? parsed.message : parsed.error, details);
+    const refusal = toHoldRefusal(res.status, parsed.error);
+    if (refusal) {
+      const upstream = typeof parsed.message === 'string' ? parsed.message : `status ${res.status}`;
+      throw new HoldRefusedError(refusal, `event service: ${upstream}`);
     }
-    if (res.status === 404) throw new DomainError('hold_not_found', 'Hold not found');
     throw new Error(`event service answered ${res.status} to ${method} ${path}: ${text.slice(0, 200)}`);
   }
 

@@ -33,3 +33,16 @@ export interface PaymentGateway {
   /** The charge made with this idempotency key, if any (used to settle a booking safely). */
   findCharge(idempotencyKey: string): Promise<ChargeRecord | undefined>;
 }
+
+/**
+ * The gateway refused a request that can never succeed as sent. Not a DomainError: it never
+ * reaches a client (the worker retries, then dead-letters the booking, which is settled).
+ */
+export class PaymentGatewayError extends Error {
+  readonly code: 'idempotency_conflict' | 'invalid_payment_method' | 'payment_not_found';
+  constructor(code: PaymentGatewayError['code'], message: string) {
+    super(message);
+    this.name = 'PaymentGatewayError';
+    this.code = code;
+  }
+}

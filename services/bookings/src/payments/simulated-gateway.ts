@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { byKey, createGroupCommit, type Queryable } from '@ticketing/db';
-import { DomainError, TransientError } from '@ticketing/errors';
-import type { ChargeRecord, ChargeRequest, ChargeResult, PaymentGateway } from './payment-gateway.ts';
+import { TransientError } from '@ticketing/errors';
+import { PaymentGatewayError, type ChargeRecord, type ChargeRequest, type ChargeResult, type PaymentGateway } from './payment-gateway.ts';
 
 export interface SimulatedGatewayOptions {
   db: Queryable;
@@ -94,7 +94,7 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
 
   const sameCharge = (row: ChargeRow, req: ChargeRequest): ChargeResult => {
     if (Number(row.amount_cents) !== req.amountCents) {
-      throw new DomainError('idempotency_conflict', 'This idempotency key was used for a different amount');
+      throw new PaymentGatewayError('idempotency_conflict', 'This idempotency key was used for a different amount');
     }
     return toResult(row);
   };
@@ -126,7 +126,7 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
 
   return {
     async charge(req) {
-      if (req.method.length === 0) throw new DomainError('invalid_payment_method', 'payment method is empty');
+      if (req.method.length === 0) throw new PaymentGatewayError('invalid_payment_method', 'payment method is empty');
       await sleep(before);
       const result = await decide(req);
       await sleep(after);
@@ -142,7 +142,7 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
           RETURNING refund_id`,
         [req.paymentId, randomUUID()],
       );
-      if (!rows[0]) throw new DomainError('payment_not_found', 'No captured payment with this id');
+      if (!rows[0]) throw new PaymentGatewayError('payment_not_found', 'No captured payment with this id');
       await sleep(after);
       return { refundId: rows[0].refund_id };
     },

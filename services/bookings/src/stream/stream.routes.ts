@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { currentUser, requireUser, TokenError, verifyUserToken } from '@ticketing/auth';
-import { DomainError } from '@ticketing/errors';
+import { errors } from '../errors.ts';
 import type { App } from '@ticketing/http';
 import type { BookingsService } from '../bookings/bookings.service.ts';
 import { streamSchema } from '../bookings/bookings.schemas.ts';
@@ -36,12 +36,12 @@ export function registerStreamRoutes(
     if (request.headers.authorization !== undefined) return headerAuth.call(app, request, reply);
     const token = (request.query as { access_token?: string }).access_token;
     if (token === undefined || token === '') {
-      throw new DomainError('unauthorized', 'Authentication required: send Authorization: Bearer <token> or ?access_token=');
+      throw errors.unauthorized({ message: 'Authentication required: send Authorization: Bearer <token> or ?access_token=' });
     }
     try {
       request.user = verifyUserToken(token, deps.auth);
     } catch (err) {
-      if (err instanceof TokenError) throw new DomainError('invalid_token', 'The access token is invalid or expired');
+      if (err instanceof TokenError) throw errors.invalidToken();
       throw err;
     }
   }

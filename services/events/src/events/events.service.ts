@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { UserClaims } from '@ticketing/auth';
 import { amountOfDecimal, formatCents, toCents } from '@ticketing/contracts';
-import { DomainError } from '@ticketing/errors';
-import { isUuid } from '@ticketing/http';
+import { invalidRequest, isUuid } from '@ticketing/http';
+import { errors, type EventsError } from '../errors.ts';
 import type { EventCache } from './event-cache.ts';
 import type { EventFilters, EventRow, EventsRepository, SeatCounts } from './events.repository.ts';
 import type { CreateEventBody, EventListView, EventView, ListQuery } from './events.schemas.ts';
@@ -18,12 +18,12 @@ const MAX_TEXT = 200;
 // Events never change after creation; a bounded in-process copy spares the hot path a round trip.
 const LOCAL_EVENTS_MAX = 10_000;
 
-export function eventNotFound(): DomainError {
-  return new DomainError('event_not_found', 'Event not found');
+export function eventNotFound(): EventsError {
+  return errors.eventNotFound();
 }
 
-function invalid(field: string, problem: string): DomainError {
-  return new DomainError('validation_failed', `Invalid request: ${field} ${problem}`, { fields: { [field]: problem } });
+function invalid(field: string, problem: string): EventsError {
+  return invalidRequest({ [field]: problem });
 }
 
 function cleanText(value: string, field: string): string {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { UserClaims } from '@ticketing/auth';
 import { amountOfDecimal } from '@ticketing/contracts';
-import { DomainError } from '@ticketing/errors';
+import { invalidRequest } from '@ticketing/http';
+import { errors, type EventsError } from '../errors.ts';
 import type { EventsService } from '../events/events.service.ts';
 import type { SeatChanges } from '../seats/seat-changes.ts';
 import { seatNoOf } from '../seats/seat-labels.ts';
@@ -21,8 +22,8 @@ export interface HoldSeatsDeps {
   onOutcome?: (kind: string) => void;
 }
 
-function invalid(problem: string): DomainError {
-  return new DomainError('validation_failed', `Invalid request: seat_numbers ${problem}`, { fields: { seat_numbers: problem } });
+function invalid(problem: string): EventsError {
+  return invalidRequest({ seat_numbers: problem });
 }
 
 /** POST /api/events/{id}/hold: the whole story of taking seats. */
@@ -43,7 +44,7 @@ export function createHoldSeats(deps: HoldSeatsDeps) {
     if (unknown.length > 0) {
       // A closed event answers sales_closed whatever the seats (asked only on this error path).
       if (!(await deps.holds.salesOpen(event.id))) throw salesClosed();
-      throw new DomainError('invalid_seats', `seat numbers do not exist: ${unknown.join(', ')}`, { invalid_seats: unknown });
+      throw errors.invalidSeats({ message: `seat numbers do not exist: ${unknown.join(', ')}`, details: { invalid_seats: unknown } });
     }
     const seatNos = seats.map((s) => s.seatNo!).sort((a, b) => a - b);
 
@@ -73,33 +74,26 @@ export function createHoldSeats(deps: HoldSeatsDeps) {
         };
       case 'unavailable': {
         const alternatives = await deps.seats.alternatives(event, seatNos, seatNos.length);
-        throw new DomainError('seats_unavailable', 'Some requested seats are not available', {
-          unavailable_seats: outcome.taken,
-          available_alternatives: alternatives,
-        });
+        throw errors.seatsUnavailable({ details: { unavailable_seats: outcome.taken, available_alternatives: alternatives } });
       }
       case 'limit_reached': {
         const next = await deps.holds.earliestLiveExpiry(event.id, user.user_id);
         const retryAfter = next ? Math.max(1, Math.ceil((next.getTime() - Date.now()) / 1000)) : 1;
-        throw new DomainError(
-          'hold_limit_reached',
-          `You already hold seats ${outcome.live} times for this event (the limit is ${deps.maxActiveHoldsPerUser})`,
-          {
-            max_active_holds: deps.maxActiveHoldsPerUser,
-            retry_after_seconds: retryAfter,
-          },
-        );
+        throw errors.holdLimitReached({
+          message: `You already hold seats ${outcome.live} times for this event (the limit is ${deps.maxActiveHoldsPerUser})`,
+          details: { max_active_holds: deps.maxActiveHoldsPerUser, retry_after_seconds: retryAfter },
+        });
       }
       case 'sales_closed':
         throw salesClosed();
       case 'event_not_found':
-        throw new DomainError('event_not_found', 'Event not found');
+        throw errors.eventNotFound();
     }
   };
 }
 
-function salesClosed(): DomainError {
-  return new DomainError('sales_closed', 'Sales are closed: the event has already started');
+function salesClosed(): EventsError {
+  return errors.salesClosed();
 }
 
 export type HoldSeats = ReturnType<typeof createHoldSeats>;

@@ -1,7 +1,7 @@
 import type { UserClaims } from '@ticketing/auth';
 import { amountOfDecimal } from '@ticketing/contracts';
 import type { Database, Queryable } from '@ticketing/db';
-import { DomainError } from '@ticketing/errors';
+import { errors } from '../errors.ts';
 import { isUuid } from '@ticketing/http';
 import type { SeatChange, SeatChanges } from '../seats/seat-changes.ts';
 import type { HoldRow, HoldStatus, HoldsRepository } from './holds.repository.ts';
@@ -14,9 +14,9 @@ export interface HoldsServiceOptions {
   paymentWindowSeconds: number;
 }
 
-const holdNotFound = () => new DomainError('hold_not_found', 'Hold not found');
-const notActive = (why: string) => new DomainError('hold_not_active', `The hold is not active: ${why}`);
-const expired = () => new DomainError('hold_expired', 'The hold has expired');
+const holdNotFound = () => errors.holdNotFound();
+const notActive = (why: string) => errors.holdNotActive({ message: `The hold is not active: ${why}` });
+const expired = () => errors.holdExpired();
 
 /** The status a hold reads as: an active or locked hold whose time has passed is expired. */
 export function effectiveStatus(h: Pick<HoldRow, 'status' | 'live'>): HoldStatus {
@@ -151,7 +151,10 @@ export function createHoldsService(opts: HoldsServiceOptions) {
         // Locked by this booking, or locked and then expired by the sweeper.
         const booked = await repository.bookSeats(tx, h);
         if (booked !== h.seat_count) {
-          throw new DomainError('seats_unavailable', 'Some seats of the hold were taken after it expired', { seats: h.seat_labels });
+          throw errors.seatsUnavailable({
+            message: 'Some seats of the hold were taken after it expired',
+            details: { seats: h.seat_labels },
+          });
         }
         await repository.updateHold(tx, h.id, { status: 'confirmed' });
         await repository.addBooked(tx, h.event_id, h.seat_count);

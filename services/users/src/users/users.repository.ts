@@ -1,5 +1,5 @@
 import { isUniqueViolation, type Queryable } from '@ticketing/db';
-import { DomainError } from '@ticketing/errors';
+import { errors, type UsersError } from '../errors.ts';
 
 export interface UserRow {
   id: string;
@@ -13,8 +13,8 @@ export interface UserRow {
 
 const COLUMNS = 'id, email, password_hash, first_name, last_name, role, created_at';
 
-function emailTaken(): DomainError {
-  return new DomainError('email_taken', 'An account with this email already exists');
+function emailTaken(): UsersError {
+  return errors.emailTaken();
 }
 
 export function createUsersRepository(db: Queryable) {

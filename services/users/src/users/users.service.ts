@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { issueUserToken } from '@ticketing/auth';
-import { DomainError } from '@ticketing/errors';
+import { invalidRequest } from '@ticketing/http';
+import { errors, type UsersError } from '../errors.ts';
 import type { UserRow, UsersRepository } from './users.repository.ts';
 import type { LoginBody, RegisterBody, UpdateProfileBody, UserView } from './users.schemas.ts';
 
@@ -34,8 +35,8 @@ function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-function invalid(field: string, problem: string): DomainError {
-  return new DomainError('validation_failed', `Invalid request: ${field} ${problem}`, { fields: { [field]: problem } });
+function invalid(field: string, problem: string): UsersError {
+  return invalidRequest({ [field]: problem });
 }
 
 function assertPassword(password: string, field = 'password'): void {
@@ -51,7 +52,7 @@ function cleanName(value: string, field: string): string {
   return trimmed;
 }
 
-const authenticationFailed = () => new DomainError('authentication_failed', 'Invalid email or password');
+const authenticationFailed = () => errors.authenticationFailed();
 
 export function createUsersService(opts: UsersServiceOptions) {
   const { repository } = opts;
@@ -95,13 +96,13 @@ export function createUsersService(opts: UsersServiceOptions) {
 
     async getProfile(userId: string): Promise<UserView> {
       const user = await repository.findById(userId);
-      if (!user) throw new DomainError('user_not_found', 'User not found');
+      if (!user) throw errors.userNotFound();
       return toUserView(user);
     },
 
     async updateProfile(userId: string, body: UpdateProfileBody): Promise<UserView> {
       const user = await repository.findById(userId);
-      if (!user) throw new DomainError('user_not_found', 'User not found');
+      if (!user) throw errors.userNotFound();
       const changes: Parameters<UsersRepository['updateUser']>[1] = {};
       if (body.first_name !== undefined) changes.first_name = cleanName(body.first_name, 'first_name');
       if (body.last_name !== undefined) changes.last_name = cleanName(body.last_name, 'last_name');
@@ -112,7 +113,7 @@ export function createUsersService(opts: UsersServiceOptions) {
           throw invalid('current_password', 'is required to change email or password');
         }
         if (!(await bcrypt.compare(body.current_password, user.password_hash))) {
-          throw new DomainError('invalid_current_password', 'The current password is not correct');
+          throw errors.invalidCurrentPassword();
         }
         if (newEmail !== undefined && newEmail !== user.email) changes.email = newEmail;
         if (body.password !== undefined) {
@@ -121,7 +122,7 @@ export function createUsersService(opts: UsersServiceOptions) {
         }
       }
       const updated = await repository.updateUser(userId, changes);
-      if (!updated) throw new DomainError('user_not_found', 'User not found');
+      if (!updated) throw errors.userNotFound();
       return toUserView(updated);
     },
   };
