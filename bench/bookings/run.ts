@@ -300,7 +300,7 @@ async function endToEnd(db: Database) {
       const res = await post(`http://127.0.0.1:${bookingsPort}/api/booking`, h.token, {
         hold_id: h.holdId,
         payment_info: { payment_method: 'credit_card', amount: h.total },
-      }).catch((err: unknown) => ({ status: 0, body: { error: (err as Error).message } }));
+      }).catch((err: unknown) => ({ status: 0, body: { error: err instanceof Error ? err.message : String(err) } }));
       submitLatencies.push(performance.now() - t0);
       if (res.status === 202) accepted++;
       else rejected.set(res.status, (rejected.get(res.status) ?? 0) + 1);

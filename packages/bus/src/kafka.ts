@@ -135,7 +135,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         });
         // The client emits 'error' when rejoining its group fails (e.g. the coordinator is still
         // loading after a broker restart); with no listener that would end the process.
-        consumer.on('error', (err: Error) => log?.error({ err: err.message, group_id: opts.groupId }, 'kafka consumer group error'));
+        consumer.on('error', (err: Error) => log?.error({ err, group_id: opts.groupId }, 'kafka consumer group error'));
         try {
           const stream = await consumer.consume({
             topics: opts.topics,
@@ -173,28 +173,29 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         };
         const outcome = await handleWithRetry(base, opts, () => stopping);
         if (outcome.kind === 'dead') {
-          const error = outcome.error as Error;
+          // Whatever was thrown: an Error keeps its stack for onDeadLetter and the log.
+          const error = outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
           await untilDone(
             () =>
               publisher.publish([
                 {
                   topic: msg.topic + DEAD_LETTER_SUFFIX,
                   key: base.key,
-                  value: { raw, error: error?.message ?? String(error) },
+                  value: { raw, error: error.message },
                   messageId: base.messageId,
                   headers: {
                     ...headers,
                     'dlq-original-topic': msg.topic,
                     'dlq-partition': String(msg.partition),
                     'dlq-offset': String(msg.offset),
-                    'dlq-error': String(error?.message ?? error).slice(0, 500),
-                    'dlq-error-type': error?.name ?? 'Error',
+                    'dlq-error': error.message.slice(0, 500),
+                    'dlq-error-type': error.name,
                   },
                 },
               ]),
             () => stopping,
           );
-          log?.warn({ topic: msg.topic, offset: base.offset, message_id: base.messageId, err: error?.message }, 'message dead-lettered');
+          log?.warn({ topic: msg.topic, offset: base.offset, message_id: base.messageId, err: error }, 'message dead-lettered');
           await untilDone(
             async () => opts.onDeadLetter?.({ ...base, attempt: opts.maxAttempts ?? 5 }, error),
             () => stopping,
@@ -226,7 +227,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
               if (!commit) return;
               const c = (chains.get(tpKey) ?? Promise.resolve())
                 .then(commit)
-                .catch((err: unknown) => log?.warn({ err: (err as Error).message }, 'offset commit failed'));
+                .catch((err: unknown) => log?.warn({ err }, 'offset commit failed'));
               chains.set(tpKey, c);
               commits.add(c);
               void c.finally(() => commits.delete(c));
@@ -234,7 +235,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
             .catch((err: unknown) => {
               // Only reached while stopping (or when the dead-letter publish fails): the offset is
               // not committed, so the message is redelivered to the next consumer.
-              log?.error({ err: (err as Error)?.message, topic: msg.topic, offset: String(msg.offset) }, 'message left uncommitted');
+              log?.error({ err, topic: msg.topic, offset: String(msg.offset) }, 'message left uncommitted');
             })
             .finally(() => inflight.delete(p));
           inflight.add(p);
@@ -261,7 +262,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
           try {
             await drain(current.stream, current.state);
           } catch (err) {
-            if (!stopping) log?.error({ err: (err as Error)?.message, group_id: opts.groupId }, 'consumer stream failed; reopening it');
+            if (!stopping) log?.error({ err, group_id: opts.groupId }, 'consumer stream failed; reopening it');
           }
           // The old stream's messages finish first; offsets it can no longer commit are redelivered.
           if (!stopping) current.state.dead = true;
@@ -285,7 +286,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
               log?.info({ group_id: opts.groupId, attempt }, 'consumer stream reopened');
               break;
             } catch (err) {
-              log?.warn({ err: (err as Error)?.message, group_id: opts.groupId, attempt }, 'consumer could not reopen yet');
+              log?.warn({ err, group_id: opts.groupId, attempt }, 'consumer could not reopen yet');
             }
           }
           if (stopping) return;

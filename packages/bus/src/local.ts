@@ -63,7 +63,7 @@ export async function createLocalBus(
           WHERE m.created_at < now() - make_interval(secs => $1)
             AND NOT EXISTS (SELECT 1 FROM bus_offsets o WHERE o.topic = m.topic AND o.last_id < m.id)`,
         [retentionMs / 1000],
-      ).catch((err: unknown) => opts.logger?.warn({ err: (err as Error)?.message }, 'local bus retention failed'));
+      ).catch((err: unknown) => opts.logger?.warn({ err }, 'local bus retention failed'));
     },
     Math.min(retentionMs, 600_000),
   );
@@ -134,26 +134,27 @@ export async function createLocalBus(
         };
         const outcome = await handleWithRetry(base, options, () => stopping);
         if (outcome.kind === 'dead') {
-          const error = outcome.error as Error;
+          // Whatever was thrown: an Error keeps its stack for onDeadLetter and the log.
+          const error = outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
           await untilDone(
             () =>
               publisher.publish([
                 {
                   topic: row.topic + DEAD_LETTER_SUFFIX,
                   key: row.key,
-                  value: { raw: row.value, error: error?.message ?? String(error) },
+                  value: { raw: row.value, error: error.message },
                   messageId: base.messageId,
                   headers: {
                     ...row.headers,
                     'dlq-original-topic': row.topic,
-                    'dlq-error': String(error?.message ?? error).slice(0, 500),
-                    'dlq-error-type': error?.name ?? 'Error',
+                    'dlq-error': error.message.slice(0, 500),
+                    'dlq-error-type': error.name,
                   },
                 },
               ]),
             () => stopping,
           );
-          opts.logger?.warn({ topic: row.topic, message_id: base.messageId, err: error?.message }, 'message dead-lettered');
+          opts.logger?.warn({ topic: row.topic, message_id: base.messageId, err: error }, 'message dead-lettered');
           await untilDone(
             async () => options.onDeadLetter?.({ ...base, attempt: options.maxAttempts ?? 5 }, error),
             () => stopping,
@@ -182,7 +183,7 @@ export async function createLocalBus(
                 .then(async () => {
                   await tracker.finish(id)?.();
                 })
-                .catch((err: unknown) => opts.logger?.warn({ err: (err as Error)?.message, topic }, 'message left uncommitted'))
+                .catch((err: unknown) => opts.logger?.warn({ err, topic }, 'message left uncommitted'))
                 .finally(() => inflight.delete(p));
               inflight.add(p);
             }
@@ -200,7 +201,7 @@ export async function createLocalBus(
             signal = undefined;
           }
         }
-      })().catch((err: unknown) => opts.logger?.warn({ err: (err as Error)?.message }, 'local bus consumer stopped'));
+      })().catch((err: unknown) => opts.logger?.warn({ err }, 'local bus consumer stopped'));
 
       const subscription: Subscription = {
         async close() {

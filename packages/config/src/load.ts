@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { parse as parseYaml } from 'yaml';
+import { messageOf } from '@ticketing/errors';
 
 export { Type } from '@sinclair/typebox';
 export type { Static } from '@sinclair/typebox';
@@ -43,7 +44,7 @@ export function loadConfig<T extends TSchema>(options: LoadConfigOptions<T>): Re
     try {
       parsed = parseYaml(readFileSync(options.file, 'utf8'));
     } catch (err) {
-      throw new ConfigError(`${options.service}: cannot parse ${options.file}: ${(err as Error).message}`);
+      throw new ConfigError(`${options.service}: cannot parse ${options.file}: ${messageOf(err)}`);
     }
     if (parsed !== null && parsed !== undefined) {
       if (!isPlainObject(parsed)) throw new ConfigError(`${options.service}: ${options.file} must hold a mapping`);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './load.ts';
+import { messageOf } from '@ticketing/errors';
 
 /** Where a distributed-mode process keeps generated secrets unless `SECRETS_FILE` says otherwise. */
 export const DEFAULT_SECRETS_FILE = '.run/secrets.json';
@@ -16,7 +17,7 @@ function parseSecrets(file: string, text: string): PersistedSecrets {
   try {
     parsed = JSON.parse(text) as Partial<PersistedSecrets>;
   } catch (err) {
-    throw new ConfigError(`cannot read the generated secrets in ${file}: ${(err as Error).message} (delete it to make new ones)`);
+    throw new ConfigError(`cannot read the generated secrets in ${file}: ${messageOf(err)} (delete it to make new ones)`);
   }
   const ok = (v: unknown): v is string => typeof v === 'string' && v.length >= 32;
   if (!ok(parsed.jwtSecret) || !ok(parsed.internalJwtSecret)) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { DependencyUnavailableError, DomainError } from '@ticketing/errors';
+import { DependencyUnavailableError, DomainError, messageOf } from '@ticketing/errors';
 import type { Database, Queryable, QueryResult } from './types.ts';
 
 export interface PostgresOptions {
@@ -46,7 +46,7 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 function unavailable(err: unknown): DependencyUnavailableError {
-  return new DependencyUnavailableError('database', `database unavailable: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  return new DependencyUnavailableError('database', `database unavailable: ${messageOf(err)}`, { cause: err });
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -110,7 +110,7 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
       return await work(client, discard);
     } catch (err) {
       if (isConnectionError(err) || (broken !== undefined && !(err instanceof DomainError))) {
-        discard(err as Error);
+        discard(err instanceof Error ? err : new Error(String(err)));
         throw unavailable(err);
       }
       throw err;
@@ -132,7 +132,9 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
           result = await fn(tx);
         } catch (err) {
           // A failed ROLLBACK leaves the session in an unknown state: it must not be reused.
-          await client.query('ROLLBACK').catch((rollbackErr: unknown) => discard(rollbackErr as Error));
+          await client
+            .query('ROLLBACK')
+            .catch((rollbackErr: unknown) => discard(rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr))));
           throw err;
         }
         await client.query('COMMIT');

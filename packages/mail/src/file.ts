@@ -6,6 +6,7 @@ import nodemailer from 'nodemailer';
 import { MailTransientError } from './errors.ts';
 import { toNodemailerMessage } from './compose.ts';
 import type { MailAddress, Mailer, MailMessage, SentMail } from './types.ts';
+import { messageOf } from '@ticketing/errors';
 
 export interface FileMailerOptions {
   /** Directory the messages are written to (created when missing), e.g. `./data/mail`. */
@@ -54,7 +55,7 @@ export function createFileMailer(options: FileMailerOptions): Mailer {
       } catch (err) {
         const code = (err as { code?: unknown }).code;
         throw new MailTransientError(
-          `mail not written: ${(err as Error).message}`,
+          `mail not written: ${messageOf(err)}`,
           { code: typeof code === 'string' ? code : undefined, responseCode: undefined, command: undefined },
           { cause: err },
         );

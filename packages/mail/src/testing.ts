@@ -72,7 +72,7 @@ export async function startTestSmtpServer(options: TestSmtpServerOptions = {}) {
             received.push({ envelopeFrom: from ? from.address : '', envelopeTo: recipients, parsed, raw });
             callback(null);
           },
-          (err: unknown) => callback(err as Error),
+          (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
         );
       });
     },

@@ -102,7 +102,7 @@ export async function readSse(body: AsyncIterable<Uint8Array>, onBlock: (block: 
       }
     }
   } catch (err) {
-    if ((err as Error).name !== 'AbortError') throw err;
+    if (!(err instanceof Error && err.name === 'AbortError')) throw err;
   }
 }
 export * from './private-postgres.ts';

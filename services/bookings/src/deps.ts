@@ -58,7 +58,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
       schema: 'bookings',
       poolSize: config.database.poolSize,
       applicationName: 'bookings',
-      onConnectionError: (err) => logger.warn({ err: err.message }, 'database connection lost; the pool replaces it'),
+      onConnectionError: (err) => logger.warn({ err }, 'database connection lost; the pool replaces it'),
     });
   const cache = given.cache ?? createCacheFromConfig(config.redis);
   const bus =

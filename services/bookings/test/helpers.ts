@@ -144,7 +144,7 @@ export function openStream(url: string, headers: Record<string, string> = {}) {
     });
   })().catch((err: unknown) => {
     resolveOpen();
-    if ((err as Error).name !== 'AbortError') throw err;
+    if (!(err instanceof Error && err.name === 'AbortError')) throw err;
   });
   return {
     events,

@@ -64,7 +64,7 @@ export async function createEventsDeps(
         schema: 'events',
         poolSize: config.database.poolSize,
         applicationName: 'events',
-        onConnectionError: (err) => logger.warn({ err: err.message }, 'database connection lost; the pool replaces it'),
+        onConnectionError: (err) => logger.warn({ err }, 'database connection lost; the pool replaces it'),
         // The service's query texts are a fixed set: each is parsed and planned once per connection.
         preparedStatements: true,
       }),

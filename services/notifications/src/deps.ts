@@ -75,7 +75,7 @@ export async function createNotificationsDeps(
       schema: 'notifications',
       poolSize,
       applicationName: 'notifications',
-      onConnectionError: (err) => logger.warn({ err: err.message }, 'database connection lost; the pool replaces it'),
+      onConnectionError: (err) => logger.warn({ err }, 'database connection lost; the pool replaces it'),
     });
   const bus =
     given.bus ??

@@ -31,7 +31,7 @@ export async function createUsersDeps(
       schema: 'users',
       poolSize: config.database.poolSize,
       applicationName: 'users',
-      onConnectionError: (err) => logger.warn({ err: err.message }, 'database connection lost; the pool replaces it'),
+      onConnectionError: (err) => logger.warn({ err }, 'database connection lost; the pool replaces it'),
     });
   const cache = given.cache ?? createCacheFromConfig(config.redis);
   const { applied } = await runMigrations(db, MIGRATIONS_DIR);

@@ -63,7 +63,7 @@ export async function startBookingsWorker(deps: BookingsDeps): Promise<RunningWo
         metrics.messages.inc({ outcome: 'processed' });
       } catch (err) {
         log.warn(
-          { booking_id: bookingId, attempt: message.attempt, err: (err as Error).message, transient: err instanceof TransientError },
+          { booking_id: bookingId, attempt: message.attempt, err, transient: err instanceof TransientError },
           'booking attempt failed',
         );
         throw err;
@@ -83,9 +83,9 @@ export async function startBookingsWorker(deps: BookingsDeps): Promise<RunningWo
       // message to be redelivered. Never handed to the reconciler's later, slower look.
       try {
         const row = await settleBooking(processing, bookingId, DEAD_LETTER_REASON, { requestId: message.messageId });
-        log.warn({ booking_id: bookingId, status: row?.status, err: (error as Error)?.message }, 'dead-lettered booking settled');
+        log.warn({ booking_id: bookingId, status: row?.status, err: error }, 'dead-lettered booking settled');
       } catch (err) {
-        log.warn({ booking_id: bookingId, err: (err as Error).message }, 'could not settle a dead-lettered booking yet; retrying');
+        log.warn({ booking_id: bookingId, err }, 'could not settle a dead-lettered booking yet; retrying');
         throw err;
       }
     },
@@ -133,7 +133,7 @@ export function startReconciler(deps: ReconcilerDeps): RunningWorker {
           log.warn({ booking_id: id, status: row?.status, error_message: row?.error_message }, 'stuck booking settled');
         } catch (err) {
           if (++failures === 1 || failures % 20 === 0) {
-            log.warn({ booking_id: id, err: (err as Error).message, failures }, 'stuck booking not settled yet; retrying');
+            log.warn({ booking_id: id, err, failures }, 'stuck booking not settled yet; retrying');
           }
           throw err;
         }
@@ -157,7 +157,7 @@ export function startReconciler(deps: ReconcilerDeps): RunningWorker {
   const task = createPeriodicTask({
     intervalMs: settings.intervalMs,
     run: claimAndSettle,
-    onError: (err) => log.warn({ err: (err as Error).message }, 'reconciler pass failed'),
+    onError: (err) => log.warn({ err }, 'reconciler pass failed'),
   });
   task.start();
 

@@ -1,6 +1,6 @@
 import { issueInternalToken } from '@ticketing/auth';
 import { internalHold, type ConfirmHoldBody, type InternalHold, type LockHoldBody, type ReleaseHoldBody } from '@ticketing/contracts';
-import { TransientError } from '@ticketing/errors';
+import { TransientError, messageOf } from '@ticketing/errors';
 
 /** A hold as the event service's internal API returns it (docs/internal-api.md, @ticketing/contracts). */
 export type Hold = InternalHold;
@@ -124,7 +124,7 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
       });
       text = await res.text();
     } catch (err) {
-      throw new TransientError(`event service unreachable: ${method} ${path}: ${(err as Error).message}`, { cause: err });
+      throw new TransientError(`event service unreachable: ${method} ${path}: ${messageOf(err)}`, { cause: err });
     }
     if (res.status >= 200 && res.status < 300) {
       let hold: unknown;

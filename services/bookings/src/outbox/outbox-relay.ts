@@ -103,8 +103,7 @@ export function startOutboxRelayLoop(opts: OutboxRelayOptions): OutboxRelay {
       } catch (err) {
         failures++;
         // Logged on the first failure and then rarely, so a long Kafka outage does not flood the log.
-        if (failures === 1 || failures % 20 === 0)
-          logger.warn({ err: (err as Error).message, failures }, 'outbox publish failed; backing off');
+        if (failures === 1 || failures % 20 === 0) logger.warn({ err, failures }, 'outbox publish failed; backing off');
       }
       if (stopped) break;
       if (failures > 0) {
@@ -113,9 +112,7 @@ export function startOutboxRelayLoop(opts: OutboxRelayOptions): OutboxRelay {
       }
       if (Date.now() - lastCleanup > CLEANUP_EVERY_MS) {
         lastCleanup = Date.now();
-        await outbox
-          .deletePublishedBefore(opts.retentionSeconds)
-          .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'outbox cleanup failed'));
+        await outbox.deletePublishedBefore(opts.retentionSeconds).catch((err: unknown) => logger.warn({ err }, 'outbox cleanup failed'));
       }
       if (published === opts.batchSize) continue;
       if (!pending) await pause(opts.intervalMs, true);

@@ -25,7 +25,7 @@ export function createStatusPublisher(cache: Cache, logger: Logger): StatusPubli
     cache.publish(STATUS_CHANNEL, JSON.stringify(batch.length === 1 ? batch[0] : batch)).catch((err: unknown) => {
       if (Date.now() - lastWarn > 10_000) {
         lastWarn = Date.now();
-        logger.warn({ err: (err as Error).message }, 'status publish failed (streams will resync)');
+        logger.warn({ err }, 'status publish failed (streams will resync)');
       }
     });
   };

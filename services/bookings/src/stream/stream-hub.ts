@@ -76,7 +76,7 @@ export function createStreamHub(opts: StreamHubOptions): StreamHub {
         for (const row of rows) dispatch(toStatusUpdate(row));
       }
     } catch (err) {
-      opts.logger.warn({ err: (err as Error).message }, 'stream resync failed');
+      opts.logger.warn({ err }, 'stream resync failed');
     } finally {
       resyncing = false;
     }
@@ -96,7 +96,7 @@ export function createStreamHub(opts: StreamHubOptions): StreamHub {
       const subscribed = opts.cache.subscribe(STATUS_CHANNEL, onMessage).then((u) => (unsubscribe = u));
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
       await Promise.race([subscribed.then(() => undefined), timeout]).catch((err: unknown) => {
-        opts.logger.warn({ err: (err as Error).message }, 'status channel subscription failed');
+        opts.logger.warn({ err }, 'status channel subscription failed');
       });
     },
 

@@ -36,7 +36,7 @@ export function createEventCache(cache: Cache, opts: EventCacheOptions, logger: 
     try {
       return await fn();
     } catch (err) {
-      logger.debug({ op, err: (err as Error).message }, 'cache call failed; using the database');
+      logger.debug({ op, err }, 'cache call failed; using the database');
       return undefined;
     }
   }

@@ -55,7 +55,7 @@ export function createHoldBatcher(opts: HoldBatcherOptions) {
     maxInFlight: opts.maxInFlight,
     onBatch: opts.onBatch,
     onBatchFailed(err, size) {
-      opts.logger.warn({ err: (err as Error).message, size }, 'hold batch failed; deciding its requests one by one');
+      opts.logger.warn({ err, size }, 'hold batch failed; deciding its requests one by one');
       opts.onFallback?.(err);
     },
   });

@@ -51,7 +51,7 @@ export function createHoldSweeper(opts: HoldSweeperOptions) {
       if (ids.length > 0) opts.logger.info({ expired: ids.length }, 'expired holds swept');
       return ids;
     },
-    onError: (err) => opts.logger.warn({ err: (err as Error).message }, 'hold sweep failed; retrying next interval'),
+    onError: (err) => opts.logger.warn({ err }, 'hold sweep failed; retrying next interval'),
   });
 
   return {

@@ -48,7 +48,7 @@ export function createSeatChanges(opts: {
     queue = [];
     inflight = inflight
       .then(() => bus.publisher().publish(batch))
-      .catch((err: unknown) => logger.warn({ err: (err as Error).message, messages: batch.length }, 'seat events not published to Kafka'));
+      .catch((err: unknown) => logger.warn({ err, messages: batch.length }, 'seat events not published to Kafka'));
     return inflight;
   }
 
@@ -89,7 +89,7 @@ export function createSeatChanges(opts: {
       ...events.map((e) => eventCache.invalidateSeats(e)),
       ...[...groups.values()].map((m) =>
         cache.publish(seatChannel(m.event_id), JSON.stringify(m)).catch((err: unknown) => {
-          logger.debug({ err: (err as Error).message }, 'seat change not published on pub/sub; delivering locally');
+          logger.debug({ err }, 'seat change not published on pub/sub; delivering locally');
           hub.deliverLocally(m.event_id, m);
         }),
       ),

@@ -30,7 +30,7 @@ export function createSeatStreamHub(cache: Cache, logger: Logger) {
       try {
         client.send(message);
       } catch (err) {
-        logger.debug({ err: (err as Error).message }, 'seat stream client write failed');
+        logger.debug({ err }, 'seat stream client write failed');
       }
     }
   }
@@ -53,7 +53,7 @@ export function createSeatStreamHub(cache: Cache, logger: Logger) {
             }
           })
           .catch((err: unknown) => {
-            logger.debug({ err: (err as Error).message }, 'seat channel subscription failed');
+            logger.debug({ err }, 'seat channel subscription failed');
             return undefined;
           });
         topic = { clients: new Set(), unsubscribe };

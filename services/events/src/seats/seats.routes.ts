@@ -72,7 +72,7 @@ export function registerSeatRoutes(app: App, deps: SeatRoutesDeps): void {
         }),
       );
     } catch (err) {
-      request.log.warn({ err: (err as Error).message }, 'seat stream snapshot failed');
+      request.log.warn({ err }, 'seat stream snapshot failed');
       res.write(': snapshot unavailable\n\n');
     }
   });

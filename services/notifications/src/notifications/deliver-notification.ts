@@ -135,7 +135,7 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
         return;
       } catch (err) {
         if (!(err instanceof TransientError) || Date.now() > deadline) throw err;
-        opts.logger.warn({ err: err.message, attempt }, `${what} not recorded yet; retrying`);
+        opts.logger.warn({ err, attempt }, `${what} not recorded yet; retrying`);
         await sleep(Math.min(2_000, 100 * 2 ** attempt));
       }
     }

@@ -85,7 +85,7 @@ export function createDeadLetterHandler(opts: ConsumerOptions) {
         error: err.message,
       });
     } catch (recordErr) {
-      logger.error({ message_id: message.messageId, err: (recordErr as Error).message }, 'dead letter not recorded in the database');
+      logger.error({ message_id: message.messageId, err: recordErr }, 'dead letter not recorded in the database');
     }
   };
 }

@@ -92,7 +92,8 @@ export function createReminderScheduler(opts: ReminderSchedulerOptions) {
     try {
       notification = fromValue({ type: 'event_reminder', recipient_email: r.recipient_email, booking_data: r.payload });
     } catch (err) {
-      await db.transaction((tx) => giveUp(tx, r, (err as Error).name, (err as Error).message, now));
+      const problem = err instanceof Error ? err : new Error(String(err));
+      await db.transaction((tx) => giveUp(tx, r, problem.name, problem.message, now));
       return;
     }
     const outcome = await opts.delivery.deliver({ messageId: `reminder:${r.booking_id}`, notification });
@@ -138,7 +139,7 @@ export function createReminderScheduler(opts: ReminderSchedulerOptions) {
   const task = createPeriodicTask({
     intervalMs: opts.pollIntervalMs,
     run: sendDue,
-    onError: (err) => logger.error({ err: (err as Error).message }, 'reminder scheduler pass failed'),
+    onError: (err) => logger.error({ err }, 'reminder scheduler pass failed'),
   });
 
   return {
