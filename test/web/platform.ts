@@ -49,6 +49,7 @@ export async function startPlatform(): Promise<Platform> {
         {},
       ),
     );
+    events.sweeper.start(); // expired holds are announced on the seat stream
     const eventsUrl = await serve(await buildEventsApp(events), () => events.close());
 
     const bookings = await createBookingsDeps(
