@@ -341,6 +341,24 @@ for (const profile of PROFILES) {
         );
         assert.ok(res.body.rows.every((r: { seats: { status: string }[] }) => r.seats.every((s) => s.status === 'available')));
       });
+
+      it('serves the same map compactly, one status character per seat, and follows holds', async () => {
+        const ev = await createEvent(api, token, { total_seats: 25, seats_per_row: 10 });
+        const empty = await api('GET', `/api/events/${ev.event_id}/seats/compact`);
+        assert.equal(empty.status, 200);
+        assert.deepEqual(empty.body, { event_id: ev.event_id, total_seats: 25, seats_per_row: 10, status: '0'.repeat(25) });
+        const buyer = server.user();
+        const hold = await api('POST', `/api/events/${ev.event_id}/hold`, { token: buyer.token, body: { seat_numbers: ['B2', 'C5'] } });
+        assert.equal(hold.status, 201, hold.text);
+        const compact = (await api('GET', `/api/events/${ev.event_id}/seats/compact`)).body.status as string;
+        assert.equal(compact, `${'0'.repeat(11)}1${'0'.repeat(12)}1`);
+        // Seat for seat the same as the full map.
+        const full = (await api('GET', `/api/events/${ev.event_id}/seats`)).body.rows.flatMap(
+          (r: { seats: { status: string }[] }) => r.seats,
+        );
+        assert.equal(full.map((seat: { status: string }) => ({ available: '0', held: '1', booked: '2' })[seat.status]).join(''), compact);
+        assertError(await api('GET', `/api/events/${crypto.randomUUID()}/seats/compact`), 404, 'event_not_found');
+      });
     });
 
     describe('service conventions', () => {

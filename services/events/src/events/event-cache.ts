@@ -88,6 +88,10 @@ export function createEventCache(cache: Cache, opts: EventCacheOptions, logger: 
       return slot<string>((v) => `events:seatmap:${eventId}:${v}`, versionKey(eventId), opts.seatMapTtlSeconds);
     },
 
+    compactSeatMap(eventId: string): Promise<Cached<string>> {
+      return slot<string>((v) => `events:seatmapc:${eventId}:${v}`, versionKey(eventId), opts.seatMapTtlSeconds);
+    },
+
     listPage<T>(queryKey: string): Promise<Cached<T>> {
       return slot<T>((v) => `events:list:${v}:${queryKey}`, listVersionKey, opts.listTtlSeconds);
     },

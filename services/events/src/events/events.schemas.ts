@@ -110,6 +110,24 @@ export const seatMapSchema = {
   response: { 200: SeatMapSchema, ...errorResponses(404) },
 };
 
+const CompactSeatMapSchema = Type.Object({
+  event_id: Type.String({ format: 'uuid' }),
+  total_seats: Type.Integer(),
+  seats_per_row: Type.Integer(),
+  status: Type.String({
+    description:
+      'One character per seat in seat order (seat n is row floor((n-1)/seats_per_row), number (n-1) % seats_per_row + 1): ' +
+      '`0` available, `1` held, `2` booked',
+  }),
+});
+
+export const compactSeatMapSchema = {
+  tags: ['seats'],
+  summary: 'The seat map in one string, one character per seat: for large events (100,000 seats is 100 kB)',
+  params: EventParams,
+  response: { 200: CompactSeatMapSchema, ...errorResponses(404) },
+};
+
 export const seatStreamSchema = {
   tags: ['seats'],
   summary: 'Server-Sent Events: a `snapshot` of the counts, then a `seats` event for every seat status change',

@@ -26,6 +26,16 @@ export function createSeatsRepository(db: Queryable) {
       return rows;
     },
 
+    /** Every seat's status in seat order as one string: `0` available, `1` held, `2` booked. */
+    async seatStatusString(eventId: string): Promise<string> {
+      const { rows } = await db.query<{ status: string | null }>(
+        `SELECT string_agg(CASE ${SEAT_STATUS_SQL} WHEN 'available' THEN '0' WHEN 'held' THEN '1' ELSE '2' END, '' ORDER BY seat_no) AS status
+           FROM seats WHERE event_id = $1`,
+        [eventId],
+      );
+      return rows[0]?.status ?? '';
+    },
+
     /** When the first live hold of the event expires (a cached seat map is exact until then). */
     async nextHoldExpiry(eventId: string): Promise<Date | null> {
       const { rows } = await db.query<{ at: Date | null }>(

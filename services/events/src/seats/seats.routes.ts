@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { App } from '@ticketing/http';
 import type { EventsService } from '../events/events.service.ts';
-import { seatMapSchema, seatStreamSchema } from '../events/events.schemas.ts';
+import { compactSeatMapSchema, seatMapSchema, seatStreamSchema } from '../events/events.schemas.ts';
 import type { SeatChangeMessage, SeatStreamHub } from './seat-stream.ts';
 import type { SeatsService } from './seats.service.ts';
 
@@ -24,6 +24,12 @@ export function registerSeatRoutes(app: App, deps: SeatRoutesDeps): void {
     const event = await events.getEventRow(request.params.id);
     const json = await seats.seatMapJson(event);
     // Already JSON: sent as-is instead of being parsed and serialised again.
+    return reply.type('application/json; charset=utf-8').send(json as never);
+  });
+
+  app.get('/api/events/:id/seats/compact', { schema: compactSeatMapSchema }, async (request, reply) => {
+    const event = await events.getEventRow(request.params.id);
+    const json = await seats.compactSeatMapJson(event);
     return reply.type('application/json; charset=utf-8').send(json as never);
   });
 

@@ -77,6 +77,16 @@ export function createSeatsService(opts: { repository: SeatsRepository; cache: E
       return json;
     },
 
+    /** The seat map as one status character per seat (cached like the full map). */
+    async compactSeatMapJson(event: EventRow): Promise<string> {
+      const cached = await cache.compactSeatMap(event.id);
+      if (cached.value !== undefined) return cached.value;
+      const [status, nextExpiry] = await Promise.all([repository.seatStatusString(event.id), repository.nextHoldExpiry(event.id)]);
+      const json = JSON.stringify({ event_id: event.id, total_seats: event.total_seats, seats_per_row: event.seats_per_row, status });
+      await cached.store(json, nextExpiry);
+      return json;
+    },
+
     /**
      * Up to `count` free seats near the requested ones: same rows first, then the closest
      * numbers. Lookups made in the same tick (the refusals of a batch) share one query.

@@ -3,7 +3,7 @@
 // wheel or the buttons; a keyboard cursor moves seat by seat (arrow keys) and Enter or Space
 // picks the seat under it.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { AVAILABLE, BOOKED, seatAt, STATUS_NAMES, type SeatModel } from '../../lib/seats/seat-model.ts';
+import { AVAILABLE, BOOKED, indexOf, labelOf, rowLabel, seatAt, STATUS_NAMES, type SeatModel } from '../../lib/seats/seat-model.ts';
 
 const SEAT = 12; // world units per seat (10 drawn + gap)
 const LABEL = 28; // room for row labels
@@ -33,8 +33,8 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
   const drawn = useRef(false);
   const drag = useRef<{ x: number; y: number; vx: number; vy: number; moved: boolean } | null>(null);
 
-  const worldW = LABEL + model.maxCols * SEAT;
-  const worldH = model.rows.length * SEAT;
+  const worldW = LABEL + model.seatsPerRow * SEAT;
+  const worldH = model.rowCount * SEAT;
 
   const fit = useCallback(() => {
     const scale = Math.min(size.w / worldW, size.h / worldH, 4);
@@ -82,9 +82,9 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
       const seatPx = SEAT * scale;
       const pad = seatPx > 3 ? Math.max(0.5, seatPx * 0.15) : 0;
       const r0 = Math.max(0, Math.floor(y / SEAT));
-      const r1 = Math.min(model.rows.length - 1, Math.ceil((y + size.h / scale) / SEAT));
+      const r1 = Math.min(model.rowCount - 1, Math.ceil((y + size.h / scale) / SEAT));
       const c0 = Math.max(0, Math.floor((x - LABEL) / SEAT));
-      const c1 = Math.min(model.maxCols - 1, Math.ceil((x + size.w / scale - LABEL) / SEAT));
+      const c1 = Math.min(model.seatsPerRow - 1, Math.ceil((x + size.w / scale - LABEL) / SEAT));
       const fills = [COLORS.available, COLORS.held, COLORS.booked];
       // One pass per colour: few canvas state changes even with 100,000 seats in view.
       for (let code = AVAILABLE; code <= BOOKED; code++) {
@@ -102,17 +102,17 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
       ctx.fillStyle = COLORS.selected;
       ctx.strokeStyle = '#ffffff';
       for (const label of selected) {
-        const i = model.index.get(label);
+        const i = indexOf(model, label);
         if (i === undefined) continue;
-        const px = (LABEL + model.colOf[i]! * SEAT - x) * scale;
-        const py = (model.rowOf[i]! * SEAT - y) * scale;
+        const px = (LABEL + (i % model.seatsPerRow) * SEAT - x) * scale;
+        const py = (Math.floor(i / model.seatsPerRow) * SEAT - y) * scale;
         ctx.fillRect(px, py, seatPx, seatPx);
       }
-      if (cursor >= 0 && cursor < model.labels.length) {
+      if (cursor >= 0 && cursor < model.total) {
         ctx.strokeStyle = COLORS.cursor;
         ctx.lineWidth = 2;
-        const px = (LABEL + model.colOf[cursor]! * SEAT - x) * scale;
-        const py = (model.rowOf[cursor]! * SEAT - y) * scale;
+        const px = (LABEL + (cursor % model.seatsPerRow) * SEAT - x) * scale;
+        const py = (Math.floor(cursor / model.seatsPerRow) * SEAT - y) * scale;
         ctx.strokeRect(px - 1, py - 1, Math.max(seatPx, 4) + 2, Math.max(seatPx, 4) + 2);
       }
       // Row labels when legible; seat numbers when zoomed in far enough.
@@ -120,7 +120,7 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
         ctx.fillStyle = '#1f2937';
         ctx.font = `${Math.min(14, seatPx * 0.8)}px system-ui, sans-serif`;
         ctx.textBaseline = 'middle';
-        for (let r = r0; r <= r1; r++) ctx.fillText(model.rows[r]!, (2 - x) * scale, (r * SEAT - y + SEAT / 2) * scale);
+        for (let r = r0; r <= r1; r++) ctx.fillText(rowLabel(r), (2 - x) * scale, (r * SEAT - y + SEAT / 2) * scale);
       }
       if (seatPx >= 22) {
         ctx.fillStyle = '#ffffff';
@@ -141,7 +141,7 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
 
   // Keep the cursor seat in view (a seat picked by number may be anywhere on a large map).
   useEffect(() => {
-    if (cursor >= 0 && cursor < model.labels.length) reveal(cursor);
+    if (cursor >= 0 && cursor < model.total) reveal(cursor);
   }, [cursor]);
 
   const zoomAt = useCallback((factor: number, px: number, py: number) => {
@@ -175,8 +175,8 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
 
   /** Scrolls the view so that seat i is visible (keyboard navigation). */
   function reveal(i: number) {
-    const sx = LABEL + model.colOf[i]! * SEAT;
-    const sy = model.rowOf[i]! * SEAT;
+    const sx = LABEL + (i % model.seatsPerRow) * SEAT;
+    const sy = Math.floor(i / model.seatsPerRow) * SEAT;
     setView((v) => {
       const w = size.w / v.scale;
       const h = size.h / v.scale;
@@ -189,8 +189,8 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
 
   function onKeyDown(e: KeyboardEvent<HTMLCanvasElement>) {
     const cur = cursor >= 0 ? cursor : 0;
-    let row = model.rowOf[cur] ?? 0;
-    let col = model.colOf[cur] ?? 0;
+    let row = Math.floor(cur / model.seatsPerRow);
+    let col = cur % model.seatsPerRow;
     const panStep = 60 / view.scale;
     if (e.shiftKey && e.key.startsWith('Arrow')) {
       const d = { ArrowLeft: [-panStep, 0], ArrowRight: [panStep, 0], ArrowUp: [0, -panStep], ArrowDown: [0, panStep] }[e.key];
@@ -222,14 +222,14 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
         return;
       case 'Enter':
       case ' ':
-        if (cursor >= 0) onToggle(model.labels[cursor]!);
+        if (cursor >= 0) onToggle(labelOf(model, cursor));
         e.preventDefault();
         return;
       default:
         return;
     }
     e.preventDefault();
-    row = Math.max(0, Math.min(model.rows.length - 1, row));
+    row = Math.max(0, Math.min(model.rowCount - 1, row));
     const i = seatAt(model, row, Math.max(0, col)) ?? seatAt(model, row, 0);
     if (i !== undefined) onCursor(i);
   }
@@ -252,7 +252,7 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
         style={{ width: size.w, height: size.h }}
         tabIndex={0}
         role="img"
-        aria-label={`Seat map, ${model.labels.length.toLocaleString('en')} seats. Arrow keys move between seats, Enter picks a seat, plus and minus zoom.`}
+        aria-label={`Seat map, ${model.total.toLocaleString('en')} seats. Arrow keys move between seats, Enter picks a seat, plus and minus zoom.`}
         aria-describedby="seat-map-cursor"
         onKeyDown={onKeyDown}
         onFocus={() => cursor < 0 && onCursor(model.status.indexOf(AVAILABLE) >= 0 ? model.status.indexOf(AVAILABLE) : 0)}
@@ -275,14 +275,14 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
             const i = seatFromPoint(e.clientX, e.clientY);
             if (i !== undefined) {
               onCursor(i);
-              onToggle(model.labels[i]!);
+              onToggle(labelOf(model, i));
             }
           }
         }}
       />
       <p id="seat-map-cursor" className="sr-only" aria-live="polite">
-        {cursor >= 0 && cursor < model.labels.length
-          ? `Seat ${model.labels[cursor]}, ${selected.has(model.labels[cursor]!) ? 'selected' : STATUS_NAMES[model.status[cursor]!]}`
+        {cursor >= 0 && cursor < model.total
+          ? `Seat ${labelOf(model, cursor)}, ${selected.has(labelOf(model, cursor)) ? 'selected' : STATUS_NAMES[model.status[cursor]!]}`
           : ''}
       </p>
     </div>

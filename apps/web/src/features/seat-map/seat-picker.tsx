@@ -4,7 +4,7 @@ import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
 import { formatMoney } from '../../lib/format.ts';
 import { ErrorMessage, Spinner } from '../../components/ui.tsx';
 import { COLORS, SeatCanvas } from './seat-canvas.tsx';
-import { AVAILABLE, type SeatStatus } from '../../lib/seats/seat-model.ts';
+import { AVAILABLE, indexOf, type SeatStatus } from '../../lib/seats/seat-model.ts';
 import { useLiveSeats } from '../../lib/seats/use-live-seats.ts';
 
 const MAX_SEATS = 10;
@@ -39,7 +39,7 @@ export function SeatPicker({ eventId, pricePerSeat, loggedIn, onNeedLogin, onHel
   const toggle = useCallback(
     (label: string) => {
       if (!model) return;
-      const i = model.index.get(label);
+      const i = indexOf(model, label);
       if (i === undefined) {
         setError(`There is no seat ${label} at this event.`);
         return;
@@ -68,7 +68,7 @@ export function SeatPicker({ eventId, pricePerSeat, loggedIn, onNeedLogin, onHel
     const input = e.currentTarget.elements.namedItem('seat') as HTMLInputElement;
     const label = input.value.trim().toUpperCase();
     if (!label || !model) return;
-    const i = model.index.get(label);
+    const i = indexOf(model, label);
     if (i !== undefined) setCursor(i);
     toggle(label);
     input.value = '';

@@ -1093,6 +1093,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events/{id}/seats/compact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The seat map in one string, one character per seat: for large events (100,000 seats is 100 kB) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            event_id: string;
+                            total_seats: number;
+                            seats_per_row: number;
+                            /** @description One character per seat in seat order (seat n is row floor((n-1)/seats_per_row), number (n-1) % seats_per_row + 1): `0` available, `1` held, `2` booked */
+                            status: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/events/{id}/seats/stream": {
         parameters: {
             query?: never;

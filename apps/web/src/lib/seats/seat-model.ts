@@ -1,7 +1,10 @@
-// The seat map as flat typed arrays: 100,000 seats stay cheap to update and draw.
+// The seat map as one typed array (from GET /api/events/{id}/seats/compact): 100,000 seats are a
+// 100 kB download, a 100 kB array, and no per-seat objects or strings. Seat i (0-based) is row
+// floor(i / seatsPerRow), number i % seatsPerRow + 1; labels are row letters Excel-style
+// (A…Z, AA, AB, …) and the number, e.g. `AB12`.
 import type { paths } from '../api/schema.ts';
 
-export type SeatMapJson = paths['/api/events/{id}/seats']['get']['responses'][200]['content']['application/json'];
+export type CompactSeatMap = paths['/api/events/{id}/seats/compact']['get']['responses'][200]['content']['application/json'];
 export type SeatStatus = 'available' | 'held' | 'booked';
 
 export const AVAILABLE = 0;
@@ -11,46 +14,50 @@ const CODE: Record<SeatStatus, number> = { available: AVAILABLE, held: HELD, boo
 export const STATUS_NAMES: SeatStatus[] = ['available', 'held', 'booked'];
 
 export interface SeatModel {
-  rows: string[];
-  /** For each seat (flat index): its row index, column, label and status code. */
-  rowOf: Uint32Array;
-  colOf: Uint32Array;
-  labels: string[];
+  total: number;
+  seatsPerRow: number;
+  rowCount: number;
   status: Uint8Array;
-  index: Map<string, number>;
-  /** First flat index of each row. */
-  rowStart: number[];
-  maxCols: number;
   counts: [number, number, number];
 }
 
-export function buildModel(json: SeatMapJson): SeatModel {
-  let total = 0;
-  for (const r of json.rows) total += r.seats.length;
-  const rowOf = new Uint32Array(total);
-  const colOf = new Uint32Array(total);
+export function rowLabel(row: number): string {
+  let n = row + 1;
+  let s = '';
+  while (n > 0) {
+    const r = (n - 1) % 26;
+    s = String.fromCharCode(65 + r) + s;
+    n = Math.floor((n - 1) / 26);
+  }
+  return s;
+}
+
+export function labelOf(m: SeatModel, i: number): string {
+  return rowLabel(Math.floor(i / m.seatsPerRow)) + String((i % m.seatsPerRow) + 1);
+}
+
+/** The seat index of a label like `AB12`, or undefined when the event has no such seat. */
+export function indexOf(m: SeatModel, label: string): number | undefined {
+  const match = /^([A-Z]+)([1-9][0-9]*)$/.exec(label);
+  if (!match) return undefined;
+  let row = 0;
+  for (const ch of match[1]!) row = row * 26 + (ch.charCodeAt(0) - 64);
+  const num = Number(match[2]);
+  if (num > m.seatsPerRow) return undefined;
+  const i = (row - 1) * m.seatsPerRow + num - 1;
+  return i < m.total ? i : undefined;
+}
+
+export function buildModel(map: CompactSeatMap): SeatModel {
+  const total = map.status.length;
   const status = new Uint8Array(total);
-  const labels = new Array<string>(total);
-  const index = new Map<string, number>();
-  const rowStart: number[] = [];
   const counts: [number, number, number] = [0, 0, 0];
-  let i = 0;
-  let maxCols = 0;
-  json.rows.forEach((r, ri) => {
-    rowStart.push(i);
-    maxCols = Math.max(maxCols, r.seats.length);
-    r.seats.forEach((s, ci) => {
-      rowOf[i] = ri;
-      colOf[i] = ci;
-      labels[i] = s.seat_number;
-      const code = CODE[s.status];
-      status[i] = code;
-      counts[code as 0 | 1 | 2]++;
-      index.set(s.seat_number, i);
-      i++;
-    });
-  });
-  return { rows: json.rows.map((r) => r.row), rowOf, colOf, labels, status, index, rowStart, maxCols, counts };
+  for (let i = 0; i < total; i++) {
+    const code = map.status.charCodeAt(i) - 48;
+    status[i] = code;
+    counts[code as 0 | 1 | 2]++;
+  }
+  return { total, seatsPerRow: map.seats_per_row, rowCount: Math.ceil(total / map.seats_per_row), status, counts };
 }
 
 /** Applies a change from the seat stream; returns the labels whose status changed. */
@@ -58,7 +65,7 @@ export function applyChange(model: SeatModel, seats: string[], to: SeatStatus): 
   const changed: string[] = [];
   const code = CODE[to];
   for (const label of seats) {
-    const i = model.index.get(label);
+    const i = indexOf(model, label);
     if (i === undefined || model.status[i] === code) continue;
     model.counts[model.status[i] as 0 | 1 | 2]--;
     model.counts[code as 0 | 1 | 2]++;
@@ -69,8 +76,7 @@ export function applyChange(model: SeatModel, seats: string[], to: SeatStatus): 
 }
 
 export function seatAt(model: SeatModel, row: number, col: number): number | undefined {
-  if (row < 0 || row >= model.rows.length) return undefined;
-  const start = model.rowStart[row]!;
-  const end = row + 1 < model.rowStart.length ? model.rowStart[row + 1]! : model.labels.length;
-  return col >= 0 && start + col < end ? start + col : undefined;
+  if (row < 0 || col < 0 || col >= model.seatsPerRow) return undefined;
+  const i = row * model.seatsPerRow + col;
+  return i < model.total ? i : undefined;
 }

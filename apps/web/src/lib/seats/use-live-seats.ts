@@ -30,12 +30,14 @@ export function useLiveSeats(eventId: string, onChange?: (c: SeatChange, changed
     pending.current = [];
     performance.mark('seat-map:request');
     try {
-      const { data, error: err, response } = await api.GET('/api/events/{id}/seats', { params: { path: { id: eventId } } });
+      const { data, error: err, response } = await api.GET('/api/events/{id}/seats/compact', { params: { path: { id: eventId } } });
       if (!data) {
         setError(describeError(err, response.status));
         return;
       }
+      performance.mark('seat-map:response');
       const m = buildModel(data);
+      performance.mark('seat-map:model');
       for (const c of pending.current ?? []) applyChange(m, c.seats, c.status);
       pending.current = null;
       modelRef.current = m;
