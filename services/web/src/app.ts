@@ -132,7 +132,9 @@ export async function buildWebApp(deps: WebDeps): Promise<App> {
     headersTimeout: config.proxy.headersTimeoutMs,
     // A stream (SSE) may stay open for hours; the services send heartbeats.
     bodyTimeout: 0,
-    connections: 256,
+    // Each open stream holds a connection to its service: no pool limit (reply-from's default
+    // of 128 would leave the 129th seat-map viewer waiting forever).
+    connections: null,
     pipelining: 1,
   };
 

@@ -175,6 +175,32 @@ describe('the web edge', () => {
     }
   });
 
+  it('keeps hundreds of streams open at once', async () => {
+    const eventId = await createEvent();
+    const controller = new AbortController();
+    const count = 200; // more than a default connection pool of 128
+    let snapshots = 0;
+    const readers = await Promise.all(
+      Array.from({ length: count }, async () => {
+        const res = await fetch(`${edgeUrl}/api/events/${eventId}/seats/stream`, { signal: controller.signal });
+        // Wrapped: returning the reading promise itself would wait for the stream to end.
+        return {
+          done: readSse(res.body!, (b) => {
+            if (b.event === 'snapshot') snapshots++;
+          }),
+        };
+      }),
+    );
+    try {
+      const deadline = Date.now() + 30_000;
+      while (snapshots < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(snapshots, count, 'every stream got its snapshot');
+    } finally {
+      controller.abort();
+      await Promise.all(readers.map((r) => r.done));
+    }
+  });
+
   it('serves the app, and its pages, from one origin', async () => {
     const home = await fetch(`${edgeUrl}/`);
     assert.equal(home.status, 200);
