@@ -1893,7 +1893,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** Format: uuid */
+                        /** @description The hold to book (a UUID; anything else is an unknown hold, 404) */
                         hold_id: string;
                         payment_info: {
                             payment_method: string;
