@@ -3,7 +3,7 @@
 // each process (then restarted), idle-in-transaction backends terminated, Redis and Kafka each
 // stopped for 20 s, a PostgreSQL restart. After each fault the invariants are checked in SQL,
 // and the clients must see no error once recovery (dependency back + 10 s) is over.
-//   npm run test:faults                      every fault (about 5-8 minutes)
+//   npm run test:faults                      every fault (11-15 minutes on a shared 2-core machine)
 //   FAULTS=kafka-stop npm run test:faults    one fault (keys below; comma-separated for several)
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -104,7 +104,7 @@ const faults: Fault[] = [
     key: 'kafka-stop',
     name: `Kafka stopped for ${OUTAGE_MS / 1000} s`,
     seatEvents: true,
-    todo: 'the workers resume consuming about 17 s after Kafka is back, not within 10 s (findings F9)',
+    todo: 'the workers resume consuming more than 10 s after Kafka is back (findings F9)',
     async inject(t) {
       const stopping = Date.now();
       await infra!.kafka.stop();
