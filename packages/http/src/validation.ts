@@ -36,9 +36,84 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   };
 }
 
-/** Turns ajv errors into `{ "<field>": "<problem>" }`, one entry per bad field. */
+const FORMATS: Record<string, string> = {
+  uuid: 'a UUID',
+  email: 'an email address',
+  'date-time': 'a date-time with a time zone (RFC 3339, e.g. 2027-03-01T20:00:00Z)',
+  date: 'a date (YYYY-MM-DD)',
+  uri: 'a URL',
+};
+
+const TYPES: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  integer: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+  null: 'null',
+};
+
+/** ajv's keyword messages ("must NOT have more than 200 characters") as a person would say them. */
+function describeProblem(e: Partial<ErrorObject>): string {
+  const p = (e.params ?? {}) as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not allowed';
+    case 'type': {
+      const types = (Array.isArray(p.type) ? p.type.map(String) : String(typeof p.type === 'string' ? p.type : '').split(',')).map(
+        (t) => TYPES[t] ?? t,
+      );
+      return `must be ${types.join(' or ')}`;
+    }
+    case 'format':
+      return `must be ${FORMATS[String(p.format)] ?? `in ${String(p.format)} format`}`;
+    case 'minLength':
+      return p.limit === 1 ? 'must not be empty' : `must be at least ${String(p.limit)} characters long`;
+    case 'maxLength':
+      return `must be at most ${String(p.limit)} characters long`;
+    case 'minimum':
+      return `must be at least ${String(p.limit)}`;
+    case 'maximum':
+      return `must be at most ${String(p.limit)}`;
+    case 'exclusiveMinimum':
+      return `must be more than ${String(p.limit)}`;
+    case 'exclusiveMaximum':
+      return `must be less than ${String(p.limit)}`;
+    case 'minItems':
+      return p.limit === 1 ? 'must not be empty' : `must have at least ${String(p.limit)} items`;
+    case 'maxItems':
+      return `must have at most ${String(p.limit)} items`;
+    case 'uniqueItems':
+      return 'must not repeat an item';
+    case 'enum':
+      return `must be one of: ${(Array.isArray(p.allowedValues) ? p.allowedValues : []).map(String).join(', ')}`;
+    case 'const':
+      return `must be ${String(p.allowedValue)}`;
+    case 'pattern':
+      return 'is not in the expected format';
+    case 'multipleOf':
+      return `must be a multiple of ${String(p.multipleOf)}`;
+    case undefined:
+    default:
+      return e.message ?? 'is invalid';
+  }
+}
+
+/** Turns ajv errors into `{ "<field>": "<problem>" }`, one entry per bad field, in words for people. */
 export function describeValidationErrors(errors: readonly Partial<ErrorObject>[], context: string): Record<string, string> {
   const fields: Record<string, string> = {};
+  // A union of literals (an enum written as anyOf) fails once per literal: say "one of" once.
+  const literals = new Map<string, string[]>();
+  for (const e of errors) {
+    if (e.keyword !== 'const') continue;
+    const allowed = (e.params as { allowedValue?: unknown } | undefined)?.allowedValue;
+    const list = literals.get(e.instancePath ?? '') ?? [];
+    list.push(String(allowed));
+    literals.set(e.instancePath ?? '', list);
+  }
   for (const e of errors) {
     let path = (e.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
     const params = (e.params ?? {}) as Record<string, unknown>;
@@ -50,8 +125,11 @@ export function describeValidationErrors(errors: readonly Partial<ErrorObject>[]
     }
     const key = path || context;
     if (fields[key] !== undefined) continue;
+    const oneOf = literals.get(e.instancePath ?? '');
     fields[key] =
-      e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' ? 'is not allowed' : (e.message ?? 'is invalid');
+      (e.keyword === 'const' || e.keyword === 'anyOf') && oneOf && oneOf.length > 1
+        ? `must be one of: ${oneOf.join(', ')}`
+        : describeProblem(e);
   }
   return fields;
 }

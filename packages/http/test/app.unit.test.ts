@@ -174,3 +174,32 @@ describe('createHttpApp error handling', () => {
     assert.equal((await app.inject({ method: 'GET', url: '/plain' })).statusCode, 200);
   });
 });
+
+describe('validation messages', () => {
+  it('says what is wrong in words, not in JSON Schema terms', async () => {
+    const app = await createHttpApp({ service: 'probe', logger: createLogger('probe', 'silent') });
+    app.post(
+      '/words',
+      {
+        schema: {
+          body: Type.Object({
+            id: Type.String({ format: 'uuid' }),
+            name: Type.String({ maxLength: 3 }),
+            status: Type.Union([Type.Literal('confirmed'), Type.Literal('failed')]),
+            count: Type.Integer({ minimum: 1 }),
+          }),
+        },
+      },
+      async () => ({ ok: true }),
+    );
+    const res = await app.inject({ method: 'POST', url: '/words', payload: { id: 'x', name: 'long', status: 'maybe', count: 0 } });
+    assert.equal(res.statusCode, 400);
+    assert.deepEqual(res.json().details.fields, {
+      id: 'must be a UUID',
+      name: 'must be at most 3 characters long',
+      status: 'must be one of: confirmed, failed',
+      count: 'must be at least 1',
+    });
+    assert.doesNotMatch(res.json().message, /must NOT|must match format|must be equal to constant/);
+  });
+});
