@@ -1,4 +1,4 @@
-import { UnrecoverableError } from '@ticketing/errors';
+import { findDependencyUnavailable, UnrecoverableError } from '@ticketing/errors';
 import type { ConsumeOptions, IncomingMessage } from './types.ts';
 
 export type Outcome = { kind: 'done' } | { kind: 'dead'; error: unknown };
@@ -7,7 +7,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs the handler with retries and exponential backoff. An UnrecoverableError goes to the dead
- * letter at once; any other error is retried until `maxAttempts`, then dead-lettered.
+ * letter at once; any other error is retried until `maxAttempts`, then dead-lettered. A failure
+ * caused by a DependencyUnavailableError (our own database restarting) says nothing about the
+ * message, so it does not use up an attempt: the message waits, retried at the backoff's pace,
+ * until the dependency is back (or the consumer stops) instead of being dead-lettered by an outage.
  */
 export async function handleWithRetry(
   message: Omit<IncomingMessage, 'attempt'>,
@@ -17,14 +20,17 @@ export async function handleWithRetry(
   const maxAttempts = options.maxAttempts ?? 5;
   const base = options.retryBaseMs ?? 200;
   const max = options.retryMaxMs ?? 10_000;
+  let counted = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       await options.handler({ ...message, attempt });
       return { kind: 'done' };
     } catch (error) {
-      if (error instanceof UnrecoverableError || attempt >= maxAttempts) return { kind: 'dead', error };
+      if (error instanceof UnrecoverableError) return { kind: 'dead', error };
+      if (!findDependencyUnavailable(error)) counted++;
+      if (counted >= maxAttempts) return { kind: 'dead', error };
       if (isStopping()) throw error;
-      await sleep(Math.min(max, base * 2 ** (attempt - 1)));
+      await sleep(Math.min(max, base * 2 ** Math.min(attempt - 1, 20)));
     }
   }
 }
