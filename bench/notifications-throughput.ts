@@ -5,6 +5,7 @@
 //   node bench/notifications-throughput.ts [messages=2000] [concurrency=8]
 import { randomUUID } from 'node:crypto';
 import { createKafkaBus } from '@ticketing/bus';
+import { notificationRequests } from '@ticketing/contracts';
 import { createSmtpMailer } from '@ticketing/mail';
 import { startTestSmtpServer } from '@ticketing/mail/testing';
 import { testInfra, uniqueId } from '@ticketing/testing';
@@ -56,9 +57,10 @@ const producer = createKafkaBus({ brokers: testInfra.kafkaBrokers.split(','), cl
 await producer.ensureTopics([topic, `${topic}.dlq`]);
 const worker = await startNotificationsWorker(deps);
 
+// Built as the booking workers build them: typed by the contract, with its version header.
 const messages = Array.from({ length: N }, (_, i) => {
   const id = randomUUID();
-  return {
+  return notificationRequests.message({
     topic,
     key: id,
     messageId: randomUUID(),
@@ -76,7 +78,7 @@ const messages = Array.from({ length: N }, (_, i) => {
       },
       timestamp: new Date().toISOString(),
     },
-  };
+  });
 });
 const copies = messages.filter((_, i) => i % 10 === 0).map((m) => ({ ...m, messageId: randomUUID() }));
 t = performance.now();

@@ -2,9 +2,9 @@
 //
 //   node bench/holds/explain.ts > plans.txt
 //
-// Builds a throwaway schema with the event service's migrations and database functions, one
-// 20,000-seat event and 2,000 holds (a tenth of them past their expiry), all deterministic so
-// that two runs see the same statistics, then prints EXPLAIN (COSTS OFF) of every query the
+// Builds a throwaway schema with the event service's migrations and database functions, two
+// 20,000-seat events with 2,000 holds each (a tenth of them past their expiry), all
+// deterministic so that two runs see the same statistics, then prints EXPLAIN (COSTS OFF) of every query the
 // hold path runs, taken from the repositories themselves (a Queryable that explains instead of
 // running), and of the statements inside the plpgsql functions (auto_explain, nested). Diff the
 // output of two versions to check that a change kept the plans.
@@ -26,29 +26,36 @@ const uuidOf = (s: string) => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
 const eventId = uuidOf('event');
+const otherEventId = uuidOf('other-event');
 const userOf = (i: number) => uuidOf(`user-${i % 500}`);
 
 const db = createPostgresDatabase({ url: testInfra.databaseUrl, schema, poolSize: 2 });
 const out: string[] = [];
 try {
   await migrateEventsDatabase(db);
-  await createEventsRepository(db).insertEventWithSeats({
-    id: eventId,
-    name: 'Explain',
-    description: '',
-    venue: 'Hall',
-    city: 'City',
-    category: 'bench',
-    event_date: new Date(Date.UTC(2100, 0, 1)),
-    total_seats: SEATS,
-    seats_per_row: 500,
-    price_per_seat: '50.00',
-    hold_ttl_seconds: 900,
-    created_by: uuidOf('owner'),
-  });
-  for (let i = 0; i < HOLDS; i++) {
-    const first = 1 + i * 9;
-    await db.query(HOLD_SEATS_SQL, [eventId, [first, first + 1], uuidOf(`hold-${i}`), userOf(i), 1000]);
+  // The explained queries read the first event; the second one makes the tables hold more than one event.
+  for (const [id, name] of [
+    [eventId, 'Explain'],
+    [otherEventId, 'Other'],
+  ] as const) {
+    await createEventsRepository(db).insertEventWithSeats({
+      id,
+      name,
+      description: '',
+      venue: 'Hall',
+      city: 'City',
+      category: 'bench',
+      event_date: new Date(Date.UTC(2100, 0, 1)),
+      total_seats: SEATS,
+      seats_per_row: 500,
+      price_per_seat: '50.00',
+      hold_ttl_seconds: 900,
+      created_by: uuidOf('owner'),
+    });
+    for (let i = 0; i < HOLDS; i++) {
+      const first = 1 + i * 9;
+      await db.query(HOLD_SEATS_SQL, [id, [first, first + 1], uuidOf(`${name}-hold-${i}`), userOf(i), 1000]);
+    }
   }
   await db.query(`UPDATE holds SET expires_at = now() - interval '1 minute' WHERE seat_nos[1] % 10 = 1`);
   await db.query(
@@ -80,7 +87,7 @@ try {
   const holds = createHoldsRepository(explaining);
   const seats = createSeatsRepository(explaining);
   const events = createEventsRepository(explaining);
-  const hold = (await createHoldsRepository(db).findById(uuidOf('hold-3')))!;
+  const hold = (await createHoldsRepository(db).findById(uuidOf('Explain-hold-3')))!;
   const input = (i: number): HoldSeatsInput => ({
     holdId: randomUUID(),
     eventId,
