@@ -10,7 +10,7 @@ const dir = process.env.SMTP_SINK_DIR ?? '.run/mail';
 mkdirSync(dir, { recursive: true });
 let count = 0;
 
-function log(level: 'info' | 'warn', fields: Record<string, unknown>, msg: string): void {
+function log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string): void {
   console.log(JSON.stringify({ level, service: 'smtp-sink', ...fields, msg }));
 }
 
@@ -36,6 +36,11 @@ const server = new SMTPServer({
 // A client resetting its connection (even in the middle of a mail transaction) is reported here;
 // without a listener the 'error' event would end the process, and with it every later delivery.
 server.on('error', (err: Error & { code?: string }) => log('warn', { err: err.message, code: err.code }, 'client connection error'));
+// Failing to listen (the port is taken) is fatal, unlike a client's error: exit non-zero, loudly.
+server.server.once('error', (err: Error) => {
+  log('error', { err: err.message, port }, 'could not listen');
+  process.exit(1);
+});
 server.listen(port, '127.0.0.1', () => log('info', { port, dir }, 'listening'));
 const stop = () => server.close(() => process.exit(0));
 process.on('SIGTERM', stop);

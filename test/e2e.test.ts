@@ -34,7 +34,9 @@ function start(running: Running, name: string, file: string, env: Record<string,
   running.children.push(child);
 }
 
-async function waitHealthy(ports: number[], timeoutMs = 90_000): Promise<void> {
+// Generous: on a loaded CI machine the embedded profile (five WASM databases, and a first build
+// of the web app on a fresh clone) has taken over 90 s to come up.
+async function waitHealthy(running: Running, ports: number[], timeoutMs = 240_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const port of ports) {
     for (;;) {
@@ -44,7 +46,11 @@ async function waitHealthy(ports: number[], timeoutMs = 90_000): Promise<void> {
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`port ${port} never became healthy`);
+      const exited = running.children.find((c) => c.exitCode !== null);
+      if (exited !== undefined || Date.now() > deadline) {
+        const why = exited !== undefined ? `a process exited (code ${exited.exitCode})` : 'timed out';
+        throw new Error(`port ${port} never became healthy: ${why}\n--- service logs ---\n${running.logs.join('').slice(-4000)}`);
+      }
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -84,10 +90,13 @@ function runScript(script: string, ports: number[]): Promise<{ code: number; out
 function describeProfile(name: string, ports: number[], launch: (running: Running) => Promise<void>) {
   describe(`end-to-end walks (${name})`, () => {
     const running: Running = { children: [], logs: [], dirs: [] };
-    before(async () => {
-      await launch(running);
-      await waitHealthy(ports);
-    });
+    before(
+      async () => {
+        await launch(running);
+        await waitHealthy(running, ports);
+      },
+      { timeout: 300_000 },
+    );
     after(async () => {
       await stopAll(running);
       for (const dir of running.dirs) rmSync(dir, { recursive: true, force: true });
@@ -118,6 +127,7 @@ describeProfile('embedded: npm start', embeddedPorts, async (running) => {
     EVENTS_PORT: '18082',
     BOOKINGS_PORT: '18083',
     NOTIFICATIONS_PORT: '18084',
+    WEB_PORT: '18080',
   });
 });
 

@@ -16,14 +16,18 @@ const SEED = process.env.SCHEMATHESIS_SEED ?? '20261130';
 
 let platform: Platform;
 
-before(async () => {
-  const install = spawnSync('bash', ['scripts/schemathesis.sh', '--install'], { cwd: root, encoding: 'utf8' });
-  assert.equal(install.status, 0, `installing schemathesis failed:\n${install.stderr}`);
-  platform = await startPlatform();
-});
+before(
+  async () => {
+    const install = spawnSync('bash', ['scripts/schemathesis.sh', '--install'], { cwd: root, encoding: 'utf8' });
+    assert.equal(install.status, 0, `installing schemathesis failed:\n${install.stderr}`);
+    platform = await startPlatform();
+    // the first run installs schemathesis from PyPI: minutes on a fresh, loaded CI machine
+  },
+  { timeout: 900_000 },
+);
 
 after(async () => {
-  await platform.close();
+  await platform?.close();
 });
 
 function schemathesis(args: string[]): Promise<{ code: number | null; output: string }> {

@@ -27,10 +27,11 @@ export async function startEvents(
     {
       log: { level: 'silent' },
       database: { url: testInfra.databaseUrl },
-      redis: { url: testInfra.redisUrl },
       // Tests sweep explicitly (deps.sweeper.sweepOnce) unless they ask for the timer.
       sweeperIntervalMs: 0,
       ...overrides,
+      // merged, not replaced: a test that sets only a key prefix keeps the Redis (and its db) of REDIS_URL
+      redis: { url: testInfra.redisUrl, ...overrides.redis },
       kafka: { enabled: false, ...overrides.kafka },
     },
     {},
