@@ -29,15 +29,16 @@ if [ -z "${SMTP_HOST:-}" ]; then
   SINK="smtp-sink|scripts/smtp-sink.ts|"
 fi
 
-# name | entry point | extra environment
+# name | entry point | extra environment (a worker's KAFKA_INSTANCE_ID is stable across restarts
+# and unique per process: static group membership, so a restarted worker resumes at once)
 PROCESSES=(
   ${SINK:+"$SINK"}
   "users|services/users/src/server.ts|"
   "events|services/events/src/server.ts|"
   "bookings|services/bookings/src/server.ts|WORKER_ENABLED=false"
-  "bookings-worker|services/bookings/src/worker.ts|"
+  "bookings-worker|services/bookings/src/worker.ts|KAFKA_INSTANCE_ID=$(hostname)-bookings-worker"
   "notifications|services/notifications/src/server.ts|NOTIFICATIONS_RUN_WORKER=false"
-  "notifications-worker|services/notifications/src/worker.ts|"
+  "notifications-worker|services/notifications/src/worker.ts|KAFKA_INSTANCE_ID=$(hostname)-notifications-worker"
   "web|services/web/src/server.ts|"
 )
 

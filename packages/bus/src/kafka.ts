@@ -16,11 +16,28 @@ export interface KafkaBusOptions {
   /** `host:port` list, or one comma-separated string (as in KAFKA_BROKERS). */
   brokers: string | readonly string[];
   clientId: string;
+  /** Consumer-group membership of this process's consumers. */
+  consumer?: KafkaConsumerOptions;
   logger?: {
     info: (obj: object, msg: string) => void;
     warn: (obj: object, msg: string) => void;
     error: (obj: object, msg: string) => void;
   };
+}
+
+export interface KafkaConsumerOptions {
+  /**
+   * Static membership (`group.instance.id`): stable across restarts, unique per process among
+   * a group's consumers. A restarted consumer with the same id gets its partitions back at once
+   * (no rebalance, no session timeout to wait for). Empty or absent: dynamic membership.
+   */
+  instanceId?: string | undefined;
+  /** @defaultValue 6000 (the broker's default minimum) */
+  sessionTimeoutMs?: number | undefined;
+  /** @defaultValue 500 */
+  heartbeatIntervalMs?: number | undefined;
+  /** @defaultValue 10000 */
+  rebalanceTimeoutMs?: number | undefined;
 }
 
 export function newTraceparent(): string {
@@ -54,6 +71,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     return producer;
   };
   const subscriptions = new Set<Subscription>();
+  const membership = options.consumer ?? {};
 
   const publisher: Publisher = {
     async publish(messages) {
@@ -129,9 +147,10 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
           retries: 10,
           groupId: opts.groupId,
           deserializers: stringDeserializers,
-          sessionTimeout: 10_000,
-          heartbeatInterval: 500,
-          rebalanceTimeout: 15_000,
+          ...(membership.instanceId ? { groupInstanceId: membership.instanceId } : {}),
+          sessionTimeout: membership.sessionTimeoutMs ?? 6_000,
+          heartbeatInterval: membership.heartbeatIntervalMs ?? 500,
+          rebalanceTimeout: membership.rebalanceTimeoutMs ?? 10_000,
         });
         // The client emits 'error' when rejoining its group fails (e.g. the coordinator is still
         // loading after a broker restart); with no listener that would end the process.

@@ -60,6 +60,24 @@ export const kafkaSection = Type.Object(
     /** Comma-separated host:port list. */
     brokers: Type.String({ default: '127.0.0.1:9092', minLength: 1 }),
     clientId: Type.String({ default: 'ticketing' }),
+    /**
+     * Static consumer-group membership (`group.instance.id`): a name stable across restarts of
+     * this process and unique among the consumers of its groups (a pod name in a StatefulSet,
+     * `bookings-worker-1`). A restarted consumer with the same name takes its partitions back at
+     * once instead of waiting for the broker to expire the dead one. Empty: dynamic membership.
+     * @defaultValue ''
+     */
+    instanceId: Type.String({ default: '', pattern: '^\\S*$', maxLength: 200 }),
+    /**
+     * How long the broker waits for a silent consumer before giving its partitions to others
+     * (the pause after a crash without a restart). Brokers refuse less than their
+     * `group.min.session.timeout.ms` (6000 by default). @defaultValue 6000
+     */
+    sessionTimeoutMs: Type.Integer({ default: 6000, minimum: 1000, maximum: 300_000 }),
+    /** @defaultValue 500 */
+    heartbeatIntervalMs: Type.Integer({ default: 500, minimum: 100, maximum: 60_000 }),
+    /** How long a rebalance waits for members to rejoin. @defaultValue 10000 */
+    rebalanceTimeoutMs: Type.Integer({ default: 10_000, minimum: 1000, maximum: 600_000 }),
   },
   { default: {} },
 );
@@ -86,6 +104,10 @@ export const commonEnv = {
   REDIS_ENABLED: 'redis.enabled',
   REDIS_KEY_PREFIX: 'redis.keyPrefix',
   KAFKA_BROKERS: 'kafka.brokers',
+  KAFKA_INSTANCE_ID: 'kafka.instanceId',
+  KAFKA_SESSION_TIMEOUT_MS: 'kafka.sessionTimeoutMs',
+  KAFKA_HEARTBEAT_INTERVAL_MS: 'kafka.heartbeatIntervalMs',
+  KAFKA_REBALANCE_TIMEOUT_MS: 'kafka.rebalanceTimeoutMs',
   JWT_SECRET: 'jwt.secret',
   JWT_ISSUER: 'jwt.issuer',
   JWT_TTL_SECONDS: 'jwt.ttlSeconds',

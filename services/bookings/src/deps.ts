@@ -67,6 +67,8 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
       brokers: config.kafka.brokers,
       clientId: config.kafka.clientId,
       logger: logger.child({ component: 'bus' }),
+      // instanceId, session, heartbeat and rebalance timeouts (kafka section of the config).
+      consumer: config.kafka,
     });
   const { applied } = await runMigrations(db, MIGRATIONS_DIR);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');

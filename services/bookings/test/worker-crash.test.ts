@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { BookingsConfig } from '../src/index.ts';
 import { assertInvariants, chargesFor, createEvent, holdSeats, startEvents, waitForFinal, type StartedEvents } from './events-helpers.ts';
@@ -10,6 +11,7 @@ import { bookingsConfig, newUser, startBookings, waitFor, type StartedBookings }
 // killed for real: SIGKILL in the middle of a payment, SIGTERM for a graceful drain.
 
 const WORKER = fileURLToPath(new URL('../src/worker.ts', import.meta.url));
+const WORKER_WHEN_TOLD = fileURLToPath(new URL('./fixtures/worker-when-told.ts', import.meta.url));
 
 let events: StartedEvents;
 let config: Readonly<BookingsConfig>;
@@ -27,7 +29,7 @@ after(async () => {
   await events.close();
 });
 
-function startWorker(paymentLatencyMs: number) {
+function startWorker(paymentLatencyMs: number, extraEnv: NodeJS.ProcessEnv = {}, entry = WORKER) {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     LOG_LEVEL: 'warn',
@@ -46,8 +48,9 @@ function startWorker(paymentLatencyMs: number) {
     PAYMENT_LATENCY_MS: String(paymentLatencyMs),
     WORKER_RETRY_BASE_MS: '100',
     RECONCILER_ENABLED: 'false',
+    ...extraEnv,
   };
-  const child = spawn(process.execPath, [WORKER], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -131,5 +134,68 @@ describe('a worker asked to stop (SIGTERM)', () => {
     const row = (await api.deps.bookingsRepository.findById(bookingId))!;
     assert.equal(row.status, 'confirmed');
     assert.deepEqual(await chargesFor(api.deps, bookingId), { captured: 1, total: 1, refunded: 0 });
+  });
+});
+
+describe('a worker killed under load and restarted at once (static group membership)', () => {
+  it('resumes confirming within 3 s of the restart', { timeout: 120_000 }, async (t) => {
+    // The same KAFKA_INSTANCE_ID across the restart: the broker hands the partitions straight
+    // back instead of waiting for the dead member's session to time out (~12 s before). The
+    // replacement is booted ahead (Node, config, migrations: seconds on a loaded machine, and
+    // not Kafka's to shorten) and joins when told, right after the kill.
+    const worker = { KAFKA_INSTANCE_ID: `${config.kafka.workerGroup}-w1` };
+    const first = startWorker(200, worker);
+    const second = startWorker(200, worker, WORKER_WHEN_TOLD);
+    const submitted: { hold: { hold_id: string }; bookingId: string }[] = [];
+    let loading = true;
+    const load = (async () => {
+      while (loading) {
+        submitted.push(await submit());
+        await sleep(100);
+      }
+    })();
+    try {
+      await waitFor(() => submitted[0], 'the first booking', 60_000);
+      await waitForFinal(api.deps, submitted[0]!.bookingId, 60_000);
+      await waitFor(() => (second.output().includes('ready') ? true : undefined), 'the replacement to boot', 60_000);
+
+      first.child.kill('SIGKILL');
+      assert.equal((await first.exited).signal, 'SIGKILL');
+      const restartedAt = new Date();
+      second.child.stdin!.write('go\n');
+      const resumedAt = await waitFor(
+        async () => {
+          const { rows } = await api.deps.db.query<{ n: string }>(
+            `SELECT count(*) AS n FROM bookings WHERE id = ANY($1::uuid[]) AND status = 'confirmed' AND confirmed_at >= $2`,
+            [submitted.map((b) => b.bookingId), restartedAt],
+          );
+          return Number(rows[0]!.n) > 0 ? Date.now() : undefined;
+        },
+        'a booking confirmed by the restarted worker',
+        30_000,
+      );
+      loading = false;
+      await load;
+      const resumeMs = resumedAt - restartedAt.getTime();
+      t.diagnostic(`resumed confirming ${resumeMs} ms after the restart`);
+      // 3 s: rejoin + first fetch + one 200 ms payment + 50 ms polling, with room for this
+      // loaded machine (typically ~1 s here; ~6-12 s without static membership).
+      assert.ok(resumeMs < 3000, `resumed ${resumeMs} ms after the restart\n${second.output()}`);
+
+      for (const { bookingId } of submitted) assert.equal((await waitForFinal(api.deps, bookingId, 60_000)).status, 'confirmed');
+      assert.deepEqual(
+        await assertInvariants(
+          api.deps,
+          submitted.map((b) => b.hold.hold_id),
+        ),
+        { bookingsPerHoldOverOne: 0, capturesPerBookingOverOne: 0, notFinal: 0, confirmedWithoutPayment: 0, failedKeepingMoney: 0 },
+      );
+    } finally {
+      loading = false;
+      await load;
+      first.child.kill('SIGKILL');
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
   });
 });

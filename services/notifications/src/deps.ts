@@ -83,6 +83,8 @@ export async function createNotificationsDeps(
       brokers: config.kafka.brokers,
       clientId: `${config.kafka.clientId}-notifications`,
       logger,
+      // instanceId, session, heartbeat and rebalance timeouts (kafka section of the config).
+      consumer: config.kafka,
     });
   const mailer = given.mailer ?? createMailer(config, logger);
   const clock = given.clock ?? systemClock;
