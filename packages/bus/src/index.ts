@@ -2,3 +2,4 @@ export * from './types.ts';
 export * from './kafka.ts';
 export { handleWithRetry, PartitionTracker, untilDone } from './retry.ts';
 export { createLocalBus } from './local.ts';
+export * from './outbox.ts';

@@ -1,5 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { createKafkaBus, type MessageBus } from '@ticketing/bus';
+import {
+  createKafkaBus,
+  createOutboxRepository,
+  createOutboxSignal,
+  type MessageBus,
+  type OutboxRepository,
+  type OutboxSignal,
+} from '@ticketing/bus';
 import { createCacheFromConfig, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
 import { createLogger, type Logger } from '@ticketing/http';
@@ -9,8 +16,6 @@ import type { ProcessBookingDeps } from './bookings/process-booking.ts';
 import { createHttpEventsClient, type EventsClient } from './clients/events-client.ts';
 import type { BookingsConfig } from './config.ts';
 import { createBookingsMetrics, type BookingsMetrics } from './metrics.ts';
-import { createOutboxRepository, type OutboxRepository } from './outbox/outbox.repository.ts';
-import { createOutboxSignal, type OutboxSignal } from './outbox/outbox-signal.ts';
 import type { PaymentGateway } from './payments/payment-gateway.ts';
 import { createSimulatedGateway } from './payments/simulated-gateway.ts';
 import { createStatusPublisher, type StatusPublisher } from './stream/status-publisher.ts';

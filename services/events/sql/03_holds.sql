@@ -29,7 +29,9 @@ $$;
 -- requests never deadlock.
 CREATE OR REPLACE FUNCTION hold_seats_batch(
   p_holds uuid[], p_events uuid[], p_users uuid[], p_max integer[],
-  p_first integer[], p_count integer[], p_seat_nos integer[]
+  p_first integer[], p_count integer[], p_seat_nos integer[],
+  -- Where the winners' `seats.held` events go (outbox rows written here); NULL writes none.
+  p_topic text
 )
 RETURNS TABLE (req integer, outcome text, live integer, taken text[], hold_id uuid, seat_labels text[], expires_at timestamptz, total_price text)
 LANGUAGE plpgsql VOLATILE AS $$
@@ -138,7 +140,12 @@ BEGIN
            cardinality(w.seat_nos), ev.price_per_seat * cardinality(w.seat_nos), 'active',
            now() + make_interval(secs => ev.hold_ttl_seconds)
       FROM w JOIN events ev ON ev.id = w.event_id
-    RETURNING holds.id, holds.event_id, holds.seat_nos, holds.seat_labels, holds.expires_at, holds.total_price
+    RETURNING holds.id, holds.event_id, holds.user_id, holds.seat_nos, holds.seat_labels, holds.expires_at, holds.total_price
+  ), announced AS (
+    INSERT INTO outbox (id, topic, key, value, headers)
+    SELECT gen_random_uuid(), p_topic, ins.event_id::text, seat_event('seats.held', ins.event_id, ins.id, ins.user_id, NULL, ins.seat_labels),
+           seat_event_headers()
+      FROM ins WHERE p_topic IS NOT NULL
   ), upd AS (
     UPDATE seats st SET status = 'held', hold_id = ins.id, hold_expires_at = ins.expires_at
       FROM ins CROSS JOIN LATERAL unnest(ins.seat_nos) AS x(n)

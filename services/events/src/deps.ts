@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { createKafkaBus, type MessageBus } from '@ticketing/bus';
+import { createKafkaBus, createOutboxRelay, createOutboxSignal, type MessageBus, type OutboxRelay } from '@ticketing/bus';
 import { createCacheFromConfig, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
 import { createLogger, type Logger } from '@ticketing/http';
@@ -44,13 +44,16 @@ export interface EventsDeps {
   changes: SeatChanges;
   hub: SeatStreamHub;
   sweeper: HoldSweeper;
-  /** Stops the sweeper, flushes queued Kafka messages and closes what this call created. */
+  /** Publishes the seat events of the outbox to Kafka (when there is a bus and `outbox.enabled`). */
+  relay: OutboxRelay | undefined;
+  /** Stops the sweeper and the relay, lets requests in flight finish, and closes what this call created. */
   close(): Promise<void>;
 }
 
 /**
  * The composition root: builds every dependency from config; adapters may be passed in
- * (embedded mode, tests). Runs the migrations; starts nothing (the entry point starts the sweeper).
+ * (embedded mode, tests). Runs the migrations; starts nothing (the entry points start the sweeper
+ * and the outbox relay).
  */
 export async function createEventsDeps(
   config: Readonly<EventsConfig>,
@@ -114,14 +117,17 @@ export async function createEventsDeps(
 
   const eventCache = createEventCache(cache, config.cache, logger);
   const hub = createSeatStreamHub(cache, logger);
-  const changes = createSeatChanges({ eventCache, cache, hub, bus, topic: config.kafka.seatEventsTopic, logger });
+  // Seat changes write their `seat-events` row in the same statement or transaction (outbox);
+  // without a bus nothing would ever publish them, so none are written.
+  const outboxSignal = createOutboxSignal();
+  const changes = createSeatChanges({ eventCache, cache, hub, signal: outboxSignal, logger });
   const events = createEventsService({
     repository: createEventsRepository(db),
     cache: eventCache,
     defaultHoldTtlSeconds: config.defaultHoldTtlSeconds,
   });
   const seats = createSeatsService({ repository: createSeatsRepository(db), cache: eventCache });
-  const holdsRepository = createHoldsRepository(db);
+  const holdsRepository = createHoldsRepository(db, { seatEventsTopic: bus ? config.kafka.seatEventsTopic : undefined });
   const batcher = config.groupCommit.enabled
     ? createHoldBatcher({
         repository: holdsRepository,
@@ -155,6 +161,20 @@ export async function createEventsDeps(
     batchSize: config.sweeperBatchSize,
     lockedGraceSeconds: config.lockedGraceSeconds,
   });
+  const relay =
+    bus && config.outbox.enabled
+      ? createOutboxRelay({
+          db,
+          publisher: bus.publisher(),
+          topics: [config.kafka.seatEventsTopic],
+          signal: outboxSignal,
+          logger: logger.child({ component: 'outbox-relay' }),
+          intervalMs: config.outbox.intervalMs,
+          batchSize: config.outbox.batchSize,
+          maxBackoffMs: config.outbox.maxBackoffMs,
+          retentionSeconds: config.outbox.retentionSeconds,
+        })
+      : undefined;
 
   return {
     config,
@@ -172,11 +192,13 @@ export async function createEventsDeps(
     changes,
     hub,
     sweeper,
+    relay,
     async close() {
       await sweeper.stop();
       // Requests whose client went away may still be running: let them finish first.
       await tracked.drain(5000);
       await changes.close();
+      await relay?.close();
       if (ownBus) await bus?.close();
       if (!given.cache) await cache.close();
       if (!given.db) await db.close();

@@ -1,5 +1,5 @@
 import { byKey, createGroupCommit, type Queryable } from '@ticketing/db';
-import type { OutboxRow } from '../outbox/outbox.repository.ts';
+import type { OutboxRow } from '@ticketing/bus';
 
 export type BookingStatus = 'processing' | 'confirmed' | 'failed';
 export type PaymentStatus = 'pending' | 'processing' | 'captured' | 'failed' | 'refunded';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { OutboxSignal } from '@ticketing/bus';
 import { fromCents, notificationRequests, type NotificationRequest } from '@ticketing/contracts';
-import type { OutboxSignal } from '../outbox/outbox-signal.ts';
 import type { StatusPublisher } from '../stream/status-publisher.ts';
 import type { BookingRow, BookingsRepository, FinalOutcome } from './bookings.repository.ts';
 

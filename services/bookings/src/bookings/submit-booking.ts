@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { UserClaims } from '@ticketing/auth';
-import { newTraceparent } from '@ticketing/bus';
+import { newTraceparent, type OutboxSignal } from '@ticketing/bus';
 import { bookingRequests, fromCents, toCents } from '@ticketing/contracts';
 import { DomainError, TransientError } from '@ticketing/errors';
 import { invalidRequest, isUuid } from '@ticketing/http';
 import { HoldRefusedError, type EventsClient, type Hold } from '../clients/events-client.ts';
 import { errors, type BookingsError, type BookingsErrorCode } from '../errors.ts';
-import type { OutboxSignal } from '../outbox/outbox-signal.ts';
 import { bookingIdForHold } from './booking-id.ts';
 import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
 

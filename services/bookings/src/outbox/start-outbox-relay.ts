@@ -1,5 +1,5 @@
+import { createOutboxRelay, type OutboxRelay } from '@ticketing/bus';
 import type { BookingsDeps } from '../deps.ts';
-import { startOutboxRelayLoop, type OutboxRelay } from './outbox-relay.ts';
 
 /**
  * Starts the outbox relay of this process for the service's two topics. Safe to run in every
@@ -7,8 +7,8 @@ import { startOutboxRelayLoop, type OutboxRelay } from './outbox-relay.ts';
  */
 export function startOutboxRelay(deps: BookingsDeps): OutboxRelay {
   const { config } = deps;
-  return startOutboxRelayLoop({
-    outbox: deps.outbox,
+  return createOutboxRelay({
+    db: deps.db,
     publisher: deps.bus.publisher(),
     signal: deps.outboxSignal,
     logger: deps.logger.child({ component: 'outbox-relay' }),

@@ -47,8 +47,11 @@ export type HoldSeatsOutcome =
  * lock_user_live_holds, taken before any seat lock. It answers the row shape of
  * hold_seats_batch (sql/03_holds.sql), so one mapper reads both.
  *
- * $1 event id, $2 seat numbers (ascending int[]), $3 hold id, $4 user id, $5 max live holds.
- * bench/holds runs this exact text under pgbench.
+ * With a topic, the same statement writes the `seats.held` outbox row (sql/04_seat_events.sql), so the
+ * seat event commits with the hold or not at all.
+ *
+ * $1 event id, $2 seat numbers (ascending int[]), $3 hold id, $4 user id, $5 max live holds,
+ * $6 seat-events topic (NULL: no outbox row). bench/holds runs this exact text under pgbench.
  */
 export const HOLD_SEATS_SQL = `WITH ev AS (
   SELECT id, price_per_seat, hold_ttl_seconds, sales_open(event_date) AS open FROM events WHERE id = $1
@@ -70,7 +73,12 @@ export const HOLD_SEATS_SQL = `WITH ev AS (
   SELECT $3, ev.id, $4, $2::int[], verdict.labels, cardinality($2::int[]), ev.price_per_seat * cardinality($2::int[]),
          'active', now() + make_interval(secs => ev.hold_ttl_seconds)
     FROM ev, verdict WHERE verdict.ok
-  RETURNING id, seat_labels, expires_at, total_price
+  RETURNING id, event_id, seat_labels, expires_at, total_price
+), announced AS (
+  INSERT INTO outbox (id, topic, key, value, headers)
+  SELECT gen_random_uuid(), $6::text, ins.event_id::text, seat_event('seats.held', ins.event_id, ins.id, $4, NULL, ins.seat_labels),
+         seat_event_headers()
+    FROM ins WHERE $6::text IS NOT NULL
 ), upd AS (
   UPDATE seats s SET status = 'held', hold_id = ins.id, hold_expires_at = ins.expires_at
     FROM ins WHERE s.event_id = $1 AND s.seat_no = ANY($2::int[])
@@ -143,7 +151,22 @@ export interface SweptHold {
   freed: string[];
 }
 
-export function createHoldsRepository(db: Queryable) {
+/** The seat change a transition announces (an outbox row of `seat-events`). */
+export interface SeatEvent {
+  type: 'seats.held' | 'seats.released' | 'seats.booked' | 'seats.expired';
+  eventId: string;
+  holdId: string;
+  userId: string;
+  bookingId: string | null;
+  seats: readonly string[];
+}
+
+/**
+ * @param opts.seatEventsTopic Where seat changes are announced (written to the outbox in the
+ * same statement or transaction as the change); undefined writes no outbox rows (no Kafka).
+ */
+export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: string | undefined } = {}) {
+  const topic = opts.seatEventsTopic ?? null;
   return {
     async holdSeats(input: HoldSeatsInput, tx: Queryable = db): Promise<HoldSeatsOutcome> {
       const { rows } = await tx.query<DecidedHoldRow>(HOLD_SEATS_SQL, [
@@ -152,6 +175,7 @@ export function createHoldsRepository(db: Queryable) {
         input.holdId,
         input.userId,
         input.maxActiveHolds,
+        topic,
       ]);
       return toHoldSeatsOutcome(rows[0]);
     },
@@ -168,7 +192,7 @@ export function createHoldsRepository(db: Queryable) {
         seatNos.push(...i.seatNos);
       }
       const { rows } = await db.query<DecidedHoldRow>(
-        'SELECT * FROM hold_seats_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::int[], $7::int[])',
+        'SELECT * FROM hold_seats_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::int[], $7::int[], $8::text)',
         [
           inputs.map((i) => i.holdId),
           inputs.map((i) => i.eventId),
@@ -177,6 +201,7 @@ export function createHoldsRepository(db: Queryable) {
           first,
           inputs.map((i) => i.seatNos.length),
           seatNos,
+          topic,
         ],
       );
       return rows.map((r) => toHoldSeatsOutcome(r));
@@ -257,6 +282,17 @@ export function createHoldsRepository(db: Queryable) {
       );
     },
 
+    /** Writes the outbox row announcing a seat change; call it in the transaction of the change. */
+    async announce(tx: Queryable, e: SeatEvent): Promise<void> {
+      if (topic === null) return;
+      await tx.query(
+        `INSERT INTO outbox (id, topic, key, value, headers)
+         VALUES (gen_random_uuid(), $1::text, $2::uuid::text, seat_event($3::text, $2::uuid, $4::uuid, $5::uuid, $6::uuid, $7::text[]),
+                 seat_event_headers())`,
+        [topic, e.eventId, e.type, e.holdId, e.userId, e.bookingId, e.seats],
+      );
+    },
+
     /** now() + seconds by the database clock, the clock every expiry is compared with. */
     async dbTimePlus(tx: Queryable, seconds: number): Promise<Date> {
       const { rows } = await tx.query<{ at: Date }>('SELECT now() + make_interval(secs => $1) AS at', [seconds]);
@@ -264,7 +300,7 @@ export function createHoldsRepository(db: Queryable) {
     },
 
     /**
-     * Marks due holds `expired` and frees their seats, in one statement. Hold rows locked by a
+     * Marks due holds `expired`, frees their seats and writes their `seats.expired` outbox rows, in one statement. Hold rows locked by a
      * request are skipped (SKIP LOCKED) and taken by the next sweep. The seats of the holds it
      * took are locked in (event, seat) order and waited for: every writer locks a hold row before
      * its seats, or only seats, so waiting cannot deadlock, and skipping would leave a seat marked
@@ -302,11 +338,18 @@ export function createHoldsRepository(db: Queryable) {
            UPDATE seats s SET status = 'available', hold_id = NULL, hold_expires_at = NULL
              FROM owned o WHERE s.event_id = o.event_id AND s.seat_no = o.seat_no
            RETURNING o.hold_id, s.label
+         ), announced AS (
+           INSERT INTO outbox (id, topic, key, value, headers)
+           SELECT gen_random_uuid(), $3::text, e.event_id::text,
+                  seat_event('seats.expired', e.event_id, e.id, e.user_id, e.booking_id,
+                             (SELECT array_agg(f.label) FROM freed f WHERE f.hold_id = e.id)),
+                  seat_event_headers()
+             FROM expired e WHERE $3::text IS NOT NULL
          )
          SELECT e.id, e.event_id, e.user_id, e.seat_labels, e.booking_id,
                 (SELECT array_agg(f.label) FROM freed f WHERE f.hold_id = e.id) AS freed
            FROM expired e`,
-        [limit, graceSeconds],
+        [limit, graceSeconds, topic],
       );
       return rows.map((r) => ({ ...r, freed: r.freed ?? [] }));
     },

@@ -4,7 +4,7 @@ import type { Database, Queryable } from '@ticketing/db';
 import { errors } from '../errors.ts';
 import { isUuid } from '@ticketing/http';
 import type { SeatChange, SeatChanges } from '../seats/seat-changes.ts';
-import type { HoldRow, HoldStatus, HoldsRepository } from './holds.repository.ts';
+import type { HoldRow, HoldStatus, HoldsRepository, SeatEvent } from './holds.repository.ts';
 import type { ConfirmBody, HoldDetailsView, InternalHoldView, LockBody, ReleaseBody } from './holds.schemas.ts';
 
 export interface HoldsServiceOptions {
@@ -13,6 +13,15 @@ export interface HoldsServiceOptions {
   changes: SeatChanges;
   paymentWindowSeconds: number;
 }
+
+const toSeatEvent = (c: SeatChange): SeatEvent => ({
+  type: `seats.${c.change}`,
+  eventId: c.eventId,
+  holdId: c.holdId,
+  userId: c.userId,
+  bookingId: c.bookingId ?? null,
+  seats: c.seats,
+});
 
 const holdNotFound = () => errors.holdNotFound();
 const notActive = (why: string) => errors.holdNotActive({ message: `The hold is not active: ${why}` });
@@ -51,7 +60,11 @@ export function toInternalHold(h: HoldRow): InternalHoldView {
 export function createHoldsService(opts: HoldsServiceOptions) {
   const { db, repository, changes } = opts;
 
-  /** Runs a transition; publishes its seat change after the commit. */
+  /**
+   * Runs a transition. Its seat change is written to the outbox in the same transaction (Kafka
+   * gets it through the relay, even if Kafka is down now), and told to live seat maps after
+   * the commit.
+   */
   async function transition(
     holdId: string,
     fn: (tx: Queryable, hold: HoldRow) => Promise<{ result: HoldRow; change?: SeatChange }>,
@@ -60,7 +73,9 @@ export function createHoldsService(opts: HoldsServiceOptions) {
     const { result, change } = await db.transaction(async (tx) => {
       const hold = await repository.lockById(tx, holdId.toLowerCase());
       if (!hold) throw holdNotFound();
-      return fn(tx, hold);
+      const done = await fn(tx, hold);
+      if (done.change) await repository.announce(tx, toSeatEvent(done.change));
+      return done;
     });
     if (change) await changes.record(change);
     return result;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { MessageBus, OutgoingMessage } from '@ticketing/bus';
+import type { OutboxSignal } from '@ticketing/bus';
 import type { Cache } from '@ticketing/cache';
-import { SEAT_STATUS_AFTER, seatEvents, type SeatChangeKind } from '@ticketing/contracts';
+import { SEAT_STATUS_AFTER, type SeatChangeKind } from '@ticketing/contracts';
 import type { Logger } from '@ticketing/http';
 import type { EventCache } from '../events/event-cache.ts';
 import { seatChannel, type SeatChangeMessage, type SeatStreamHub } from './seat-stream.ts';
@@ -18,49 +18,22 @@ export interface SeatChange {
   seats: readonly string[];
 }
 
-// Kafka messages wait this long to be sent together; past the cap (Kafka down) the oldest are dropped.
-const FLUSH_MS = 5;
-const MAX_QUEUED = 10_000;
 
 /**
  * What follows every committed seat change: the event's caches are invalidated (awaited, so
- * the caller's next read sees the change), the change is published on the event's pub/sub
- * channel for live seat maps, and a domain event goes to Kafka when a bus is configured. The
- * database has already decided; none of these can fail the request.
+ * the caller's next read sees the change) and the change is published on the event's pub/sub
+ * channel for live seat maps. The Kafka domain event is not sent from here: it was written to
+ * the outbox by the statement that changed the seats, and `signal` wakes this process's relay.
+ * The database has already decided; none of these can fail the request.
  */
 export function createSeatChanges(opts: {
   eventCache: EventCache;
   cache: Cache;
   hub: SeatStreamHub;
-  bus?: MessageBus | undefined;
-  topic: string;
+  signal?: OutboxSignal | undefined;
   logger: Logger;
 }) {
-  const { eventCache, cache, hub, bus, topic, logger } = opts;
-  let queue: OutgoingMessage[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let inflight: Promise<void> = Promise.resolve();
-
-  function flush(): Promise<void> {
-    timer = undefined;
-    if (!bus || queue.length === 0) return inflight;
-    const batch = queue;
-    queue = [];
-    inflight = inflight
-      .then(() => bus.publisher().publish(batch))
-      .catch((err: unknown) => logger.warn({ err, messages: batch.length }, 'seat events not published to Kafka'));
-    return inflight;
-  }
-
-  function enqueue(message: OutgoingMessage): void {
-    if (!bus) return;
-    if (queue.length >= MAX_QUEUED) {
-      queue.shift();
-      logger.warn('seat event queue full: dropped the oldest');
-    }
-    queue.push(message);
-    timer ??= setTimeout(() => void flush(), FLUSH_MS);
-  }
+  const { eventCache, cache, hub, signal, logger } = opts;
 
   // Changes recorded in the same tick (a batch of holds) share one invalidation per event and
   // one pub/sub message per event and kind of change.
@@ -99,23 +72,7 @@ export function createSeatChanges(opts: {
   return {
     /** Resolves once the event's caches are invalidated (the caller's next read sees the change). */
     record(c: SeatChange): Promise<void> {
-      enqueue(
-        seatEvents.message({
-          topic,
-          key: c.eventId,
-          messageId: randomUUID(),
-          value: {
-            type: `seats.${c.change}`,
-            event_id: c.eventId,
-            hold_id: c.holdId,
-            user_id: c.userId,
-            booking_id: c.bookingId ?? null,
-            seats: [...c.seats],
-            status: SEAT_STATUS_AFTER[c.change],
-            timestamp: new Date().toISOString(),
-          },
-        }),
-      );
+      signal?.notify();
       if (!tick) {
         const changes: SeatChange[] = [];
         const done = new Promise<void>((resolve) =>
@@ -130,10 +87,9 @@ export function createSeatChanges(opts: {
       return tick.done;
     },
 
-    /** Sends what is queued for Kafka (on shutdown). */
+    /** Waits for the pub/sub messages of the current tick (on shutdown). */
     async close(): Promise<void> {
-      if (timer) clearTimeout(timer);
-      await flush();
+      await tick?.done;
     },
   };
 }

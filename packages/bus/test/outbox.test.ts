@@ -1,27 +1,47 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createKafkaBus, type IncomingMessage, type MessageBus } from '@ticketing/bus';
-import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
-import { createLogger } from '@ticketing/http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createPostgresDatabase, type Database } from '@ticketing/db';
 import { testInfra, uniqueId } from '@ticketing/testing';
-import { MIGRATIONS_DIR } from '../src/deps.ts';
-import { createOutboxRepository } from '../src/outbox/outbox.repository.ts';
-import { startOutboxRelayLoop } from '../src/outbox/outbox-relay.ts';
-import { createOutboxSignal } from '../src/outbox/outbox-signal.ts';
-import { waitFor } from './helpers.ts';
+import {
+  createKafkaBus,
+  createOutboxRelay,
+  createOutboxRepository,
+  createOutboxSignal,
+  OUTBOX_TABLE_SQL,
+  type IncomingMessage,
+  type MessageBus,
+  type OutboxRelayOptions,
+} from '../src/index.ts';
+
+// The shared outbox (table convention + relay) on a schema of its own, against real Kafka.
 
 let db: Database;
 let bus: MessageBus;
-const logger = createLogger('bookings-test', 'silent');
+const schema = `outbox_test_${randomUUID().slice(0, 8)}`;
 
 before(async () => {
-  db = createPostgresDatabase({ url: testInfra.databaseUrl, schema: 'bookings', poolSize: 10 });
-  await runMigrations(db, MIGRATIONS_DIR);
+  db = createPostgresDatabase({ url: testInfra.databaseUrl, schema, poolSize: 10 });
+  await db.query(`CREATE SCHEMA ${schema}`);
+  await db.query(OUTBOX_TABLE_SQL);
   bus = createKafkaBus({ brokers: testInfra.kafkaBrokers.split(','), clientId: uniqueId('outbox-test') });
 });
+
+async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const startRelay = (opts: Omit<OutboxRelayOptions, 'db'>) => createOutboxRelay({ db, ...opts });
 after(async () => {
   await bus.close();
+  await db.query(`DROP SCHEMA ${schema} CASCADE`);
   await db.close();
 });
 
@@ -60,11 +80,9 @@ describe('outbox relay', () => {
     const rows = await addRows(topic, 3);
     const consumer = await collect(topic);
     const signal = createOutboxSignal();
-    const relay = startOutboxRelayLoop({
-      outbox: outbox(),
+    const relay = startRelay({
       publisher: bus.publisher(),
       signal,
-      logger,
       topics: [topic],
       intervalMs: 100,
       batchSize: 100,
@@ -95,11 +113,9 @@ describe('outbox relay', () => {
     const rows = await addRows(topic, 300);
     const consumer = await collect(topic);
     const relays = Array.from({ length: 3 }, () =>
-      startOutboxRelayLoop({
-        outbox: outbox(),
+      startRelay({
         publisher: bus.publisher(),
         signal: createOutboxSignal(),
-        logger,
         topics: [topic],
         intervalMs: 20,
         batchSize: 25,
@@ -124,8 +140,7 @@ describe('outbox relay', () => {
     const rows = await addRows(topic, 2);
     const deadBus = createKafkaBus({ brokers: ['127.0.0.1:1'], clientId: uniqueId('dead') });
     let failedPublishes = 0;
-    const failing = startOutboxRelayLoop({
-      outbox: outbox(),
+    const failing = startRelay({
       publisher: {
         async publish(messages) {
           try {
@@ -138,7 +153,6 @@ describe('outbox relay', () => {
         close: async () => undefined,
       },
       signal: createOutboxSignal(),
-      logger,
       topics: [topic],
       intervalMs: 50,
       batchSize: 10,
@@ -154,11 +168,9 @@ describe('outbox relay', () => {
 
     await bus.ensureTopics([topic], 1);
     const consumer = await collect(topic);
-    const relay = startOutboxRelayLoop({
-      outbox: outbox(),
+    const relay = startRelay({
       publisher: bus.publisher(),
       signal: createOutboxSignal(),
-      logger,
       topics: [topic],
       intervalMs: 50,
       batchSize: 10,
@@ -181,11 +193,9 @@ describe('outbox relay', () => {
     const [row] = await addRows(other, 1);
     const [minesRow] = await addRows(mine, 1);
     const consumer = await collect(mine);
-    const relay = startOutboxRelayLoop({
-      outbox: outbox(),
+    const relay = startRelay({
       publisher: bus.publisher(),
       signal: createOutboxSignal(),
-      logger,
       topics: [mine],
       intervalMs: 50,
       batchSize: 10,
