@@ -162,7 +162,7 @@ describe('a worker killed under load and restarted at once (static group members
       first.child.kill('SIGKILL');
       assert.equal((await first.exited).signal, 'SIGKILL');
       const restartedAt = new Date();
-      second.child.stdin!.write('go\n');
+      second.child.stdin.write('go\n');
       const resumedAt = await waitFor(
         async () => {
           const { rows } = await api.deps.db.query<{ n: string }>(
