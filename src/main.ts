@@ -110,6 +110,7 @@ apps.push(['web', await buildWebApp({ config: webConfig, logger: logger.child({ 
 for (const [, app, port] of apps) await app.listen({ host, port });
 
 events.sweeper.start();
+events.relay?.start();
 const relay = startOutboxRelay(bookings);
 const bookingWorker = await startBookingsWorker(bookings);
 const notificationWorker = await startNotificationsWorker(notifications);

@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '@ticketing/db';
+import { createPeriodicTask } from '@ticketing/tasks';
 import type { Publisher } from './types.ts';
 
 /**
@@ -138,128 +139,103 @@ export interface OutboxRelayOptions {
 }
 
 export interface OutboxRelay {
-  /** Publishes one batch now; resolves with the number of messages published. */
-  runOnce(): Promise<number>;
-  /** Stops the loop; a publish still in flight after a short grace is abandoned and its rows given back. */
-  close(): Promise<void>;
+  /** Starts publishing in the background (the entry point's call). */
+  start(this: void): void;
+  /** Publishes one batch now (after the pass in flight); resolves with the number of messages published. */
+  runOnce(this: void): Promise<number>;
+  /** Stops; a publish still in flight after a short grace is abandoned and its rows given back. */
+  close(this: void): Promise<void>;
 }
 
 const CLEANUP_EVERY_MS = 60_000;
 const CLOSE_GRACE_MS = 2000;
 
 /**
- * Starts the relay of one outbox: claim a batch (FOR UPDATE SKIP LOCKED, with a lease), publish
- * it, mark it published. No transaction or connection is held while the broker is called. A
- * crash between publish and mark publishes the batch again once the lease passes (consumers
- * dedupe by message_id = row id). Woken by the signal after each commit, polls on an interval,
- * and backs off exponentially while the broker is down. Any number of relays may run at once.
+ * The relay of one outbox: claim a batch (FOR UPDATE SKIP LOCKED, with a lease), publish it,
+ * mark it published. No transaction or connection is held while the broker is called. A crash
+ * between publish and mark publishes the batch again once the lease passes (consumers dedupe by
+ * message_id = row id). A periodic task (@ticketing/tasks): woken by the signal after each
+ * commit, polling every `intervalMs`, a full batch followed at once by the next, backing off
+ * exponentially while the broker is down. Any number of relays may run at once.
  */
 export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const outbox = createOutboxRepository(opts.db);
   const { publisher, logger } = opts;
-  const intervalMs = opts.intervalMs ?? 250;
   const batchSize = opts.batchSize ?? 500;
-  const maxBackoffMs = opts.maxBackoffMs ?? 5000;
   const retentionSeconds = opts.retentionSeconds ?? 3600;
   const publishTimeoutMs = opts.publishTimeoutMs ?? 15_000;
-  const coalesceMs = opts.coalesceMs ?? 5;
-  let stopped = false;
-  let pending = false;
-  let wakeUp: (() => void) | undefined;
   let lastCleanup = Date.now();
-  const inFlight = new Set<(err: Error) => void>();
 
-  const wake = () => {
-    pending = true;
-    wakeUp?.();
-  };
-  const unsubscribe = opts.signal?.onNotify(wake);
-
-  /** Waits `ms`; a commit signal ends the wait early unless we are backing off (only close() does). */
-  const pause = (ms: number, wakeable: boolean) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wakeUp = undefined;
-        resolve();
-      }
-      wakeUp = wakeable ? done : () => (stopped ? done() : undefined);
+  /** Rejects after `publishTimeoutMs`, or `CLOSE_GRACE_MS` after the relay is stopped. */
+  function abandonment(signal: AbortSignal): { promise: Promise<never>; clear: () => void } {
+    const timers: NodeJS.Timeout[] = [];
+    let onAbort: (() => void) | undefined;
+    const promise = new Promise<never>((_, reject) => {
+      timers.push(setTimeout(() => reject(new Error(`publish timed out after ${publishTimeoutMs} ms`)), publishTimeoutMs));
+      onAbort = () => timers.push(setTimeout(() => reject(new Error('relay stopped')), CLOSE_GRACE_MS));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
     });
+    return {
+      promise,
+      clear() {
+        for (const t of timers) clearTimeout(t);
+        if (onAbort) signal.removeEventListener('abort', onAbort);
+      },
+    };
+  }
 
-  async function runOnce(): Promise<number> {
+  async function publishBatch(signal: AbortSignal): Promise<number> {
     const rows = await outbox.claimBatch(opts.topics, batchSize, publishTimeoutMs * 2);
     if (rows.length === 0) return 0;
     const ids = rows.map((r) => r.id);
-    let timer: NodeJS.Timeout | undefined;
-    let abandon: ((err: Error) => void) | undefined;
-    const abandoned = new Promise<never>((_, reject) => {
-      abandon = reject;
-      timer = setTimeout(() => reject(new Error(`publish timed out after ${publishTimeoutMs} ms`)), publishTimeoutMs);
-    });
-    inFlight.add(abandon!);
+    const abandon = abandonment(signal);
     try {
       await Promise.race([
         publisher.publish(rows.map((r) => ({ topic: r.topic, key: r.key, value: r.value, messageId: r.id, headers: r.headers }))),
-        abandoned,
+        abandon.promise,
       ]);
     } catch (err) {
       await outbox.releaseClaim(ids).catch(() => undefined);
       throw err;
     } finally {
-      clearTimeout(timer);
-      inFlight.delete(abandon!);
+      abandon.clear();
     }
     await outbox.markPublished(ids);
     return rows.length;
   }
 
-  const loop = (async () => {
-    let failures = 0;
-    while (!stopped) {
-      pending = false;
-      let published = 0;
-      try {
-        published = await runOnce();
-        if (failures > 0) logger?.info({ after_failures: failures, topics: opts.topics }, 'outbox relay recovered');
-        failures = 0;
-      } catch (err) {
-        failures++;
-        // Logged on the first failure and then rarely, so a long broker outage does not flood the log.
-        if (!stopped && (failures === 1 || failures % 20 === 0)) {
-          logger?.warn({ err: (err as Error).message, failures, topics: opts.topics }, 'outbox publish failed; backing off');
-        }
-      }
-      if (stopped) break;
-      if (failures > 0) {
-        await pause(Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(failures - 1, 16)), false);
-        continue;
-      }
-      if (Date.now() - lastCleanup > CLEANUP_EVERY_MS) {
+  const task = createPeriodicTask({
+    intervalMs: opts.intervalMs ?? 250,
+    maxBackoffMs: opts.maxBackoffMs ?? 5000,
+    coalesceMs: opts.coalesceMs ?? 5,
+    async run(signal) {
+      const published = await publishBatch(signal);
+      if (published < batchSize && Date.now() - lastCleanup > CLEANUP_EVERY_MS) {
         lastCleanup = Date.now();
         await outbox
           .deletePublishedBefore(retentionSeconds)
           .catch((err: unknown) => logger?.warn({ err: (err as Error).message }, 'outbox cleanup failed'));
       }
-      if (published === batchSize) continue;
-      if (!pending) await pause(intervalMs, true);
-      if (!stopped && coalesceMs > 0) await pause(coalesceMs, false);
-    }
-  })();
+      return published;
+    },
+    again: (published) => published === batchSize,
+    // Logged on the first failure and then rarely, so a long broker outage does not flood the log.
+    onError: (err, failures) => {
+      if (failures === 1 || failures % 20 === 0) {
+        logger?.warn({ err: (err as Error).message, failures, topics: opts.topics }, 'outbox publish failed; backing off');
+      }
+    },
+    onRecovered: (failures) => logger?.info({ after_failures: failures, topics: opts.topics }, 'outbox relay recovered'),
+  });
+  const unsubscribe = opts.signal?.onNotify(task.wake);
 
   return {
-    runOnce,
+    start: task.start,
+    runOnce: () => task.runOnce(),
     async close() {
-      stopped = true;
       unsubscribe?.();
-      wakeUp?.();
-      // A publish in flight gets a moment to finish (a healthy broker answers fast); past that
-      // (the broker is down) it is abandoned and its rows are given back for the next relay.
-      let grace: NodeJS.Timeout | undefined;
-      await Promise.race([loop, new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS)))]);
-      clearTimeout(grace);
-      for (const abandon of inFlight) abandon(new Error('relay stopped'));
-      await loop;
+      await task.stop();
     },
   };
 }

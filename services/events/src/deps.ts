@@ -44,7 +44,7 @@ export interface EventsDeps {
   changes: SeatChanges;
   hub: SeatStreamHub;
   sweeper: HoldSweeper;
-  /** Publishes the seat events of the outbox to Kafka (when there is a bus and `outbox.enabled`). */
+  /** Publishes the seat events of the outbox to Kafka (when there is a bus and `outbox.enabled`); the entry point starts it. */
   relay: OutboxRelay | undefined;
   /** Stops the sweeper and the relay, lets requests in flight finish, and closes what this call created. */
   close(): Promise<void>;

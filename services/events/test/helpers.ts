@@ -41,6 +41,8 @@ export async function startEvents(
       ? { db: await createPgliteDatabase({ dataDir: 'memory://', schema: 'events' }), cache: createMemoryCache() }
       : undefined;
   const deps = await createEventsDeps(config, { ...embedded, ...given });
+  // The sweeper stays off unless a test starts it; seat events are published as in production.
+  deps.relay?.start();
   const app = await buildEventsApp(deps);
   const baseUrl = await listen(app);
   deps.sweeper.start();

@@ -7,7 +7,7 @@ import type { BookingsDeps } from '../deps.ts';
  */
 export function startOutboxRelay(deps: BookingsDeps): OutboxRelay {
   const { config } = deps;
-  return createOutboxRelay({
+  const relay = createOutboxRelay({
     db: deps.db,
     publisher: deps.bus.publisher(),
     signal: deps.outboxSignal,
@@ -18,4 +18,6 @@ export function startOutboxRelay(deps: BookingsDeps): OutboxRelay {
     maxBackoffMs: config.outbox.maxBackoffMs,
     retentionSeconds: config.outbox.retentionSeconds,
   });
+  relay.start();
+  return relay;
 }
