@@ -38,7 +38,11 @@ async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, w
   }
 }
 
-const startRelay = (opts: Omit<OutboxRelayOptions, 'db'>) => createOutboxRelay({ db, ...opts });
+function startRelay(opts: Omit<OutboxRelayOptions, 'db'>) {
+  const relay = createOutboxRelay({ db, ...opts });
+  relay.start();
+  return relay;
+}
 after(async () => {
   await bus.close();
   await db.query(`DROP SCHEMA ${schema} CASCADE`);
