@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createKafkaBus, type IncomingMessage, type MessageBus } from '@ticketing/bus';
+import { seatEvents } from '@ticketing/contracts';
 import { testInfra, uniqueId } from '@ticketing/testing';
 import { createEvent, expireAndSweep, startEvents, type EventsServer } from './helpers.ts';
 
@@ -109,6 +110,8 @@ describe('seat-events while Kafka is unreachable', () => {
         });
         assert.deepEqual([...got].sort(), [...expected].sort(), 'each change exactly once');
         assert.equal(new Set(ours().map((m) => m.messageId)).size, got.length);
+        // Built in SQL, checked against the contract (schema and version header).
+        for (const m of ours()) seatEvents.decode(m);
         const booked = ours()
           .map((m) => m.json<Record<string, unknown>>())
           .find((v) => v.type === 'seats.booked')!;

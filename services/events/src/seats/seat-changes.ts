@@ -18,7 +18,6 @@ export interface SeatChange {
   seats: readonly string[];
 }
 
-
 /**
  * What follows every committed seat change: the event's caches are invalidated (awaited, so
  * the caller's next read sees the change) and the change is published on the event's pub/sub
