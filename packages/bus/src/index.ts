@@ -3,3 +3,4 @@ export * from './kafka.ts';
 export { handleWithRetry, PartitionTracker, untilDone } from './retry.ts';
 export { createLocalBus } from './local.ts';
 export * from './outbox.ts';
+export * from './dead-letters.ts';

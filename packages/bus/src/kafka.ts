@@ -9,6 +9,7 @@ import {
   type MessageBus,
   type OutgoingMessage,
   type Publisher,
+  type StoredMessage,
   type Subscription,
 } from './types.ts';
 
@@ -123,6 +124,50 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         }
       } finally {
         await admin.close();
+      }
+    },
+
+    async readAll(topic, { timeoutMs = 30_000 } = {}) {
+      const admin = new Admin(common);
+      try {
+        if (!(await admin.listTopics()).includes(topic)) return [];
+      } finally {
+        await admin.close();
+      }
+      // A throwaway group that never commits: reading leaves no trace on anyone's progress.
+      const reader = new Consumer({ ...common, groupId: `reader-${randomUUID()}`, deserializers: stringDeserializers });
+      const messages: StoredMessage[] = [];
+      try {
+        const ends = (await reader.listOffsets({ topics: [topic] })).get(topic) ?? [];
+        const left = new Map<number, bigint>();
+        ends.forEach((end, partition) => end > 0n && left.set(partition, end));
+        if (left.size === 0) return [];
+        const stream = await reader.consume({ topics: [topic], mode: 'earliest', autocommit: false, maxWaitTime: 200 });
+        const timer = setTimeout(() => void stream.close().catch(() => undefined), timeoutMs);
+        try {
+          for await (const msg of stream as AsyncIterable<Message<string, string, string, string>>) {
+            const headers: Record<string, string> = {};
+            for (const [k, v] of msg.headers ?? new Map()) headers[String(k)] = String(v);
+            messages.push({
+              topic: msg.topic,
+              key: msg.key ?? '',
+              raw: msg.value ?? '',
+              messageId: headers.message_id ?? `${msg.topic}:${msg.partition}:${msg.offset}`,
+              headers,
+              partition: msg.partition,
+              offset: String(msg.offset),
+            });
+            if (msg.offset + 1n >= (left.get(msg.partition) ?? 0n)) left.delete(msg.partition);
+            if (left.size === 0) break;
+          }
+        } finally {
+          clearTimeout(timer);
+          await stream.close().catch(() => undefined);
+        }
+        if (left.size > 0) throw new Error(`read ${messages.length} messages of ${topic}, then timed out after ${timeoutMs} ms`);
+        return messages;
+      } finally {
+        await reader.close(true).catch(() => undefined);
       }
     },
 

@@ -90,6 +90,19 @@ export async function createLocalBus(
   return {
     publisher: () => publisher,
     async ensureTopics() {},
+
+    async readAll(topic) {
+      const { rows } = await db.query<Row>('SELECT id, topic, key, value, headers FROM bus_messages WHERE topic = $1 ORDER BY id', [topic]);
+      return rows.map((row) => ({
+        topic: row.topic,
+        key: row.key,
+        raw: row.value,
+        messageId: row.headers.message_id ?? `${row.topic}:${row.id}`,
+        headers: row.headers,
+        partition: 0,
+        offset: String(row.id),
+      }));
+    },
     async ping() {
       await db.ping();
     },

@@ -48,8 +48,16 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** A message as it is stored on a topic (read back by operator tools, e.g. the dead-letter tool). */
+export type StoredMessage = Omit<IncomingMessage, 'attempt' | 'json'>;
+
 export interface MessageBus {
   publisher(): Publisher;
+  /**
+   * Every message still stored on `topic`, oldest first per partition, without joining any
+   * consumer group's progress (nothing is committed). For operator tools, not for consuming.
+   */
+  readAll(topic: string, opts?: { timeoutMs?: number }): Promise<StoredMessage[]>;
   consume(options: ConsumeOptions): Promise<Subscription>;
   /** Creates topics that do not exist yet. */
   ensureTopics(topics: readonly string[], partitions?: number): Promise<void>;
