@@ -5,7 +5,7 @@ import type { Publisher } from './types.ts';
 /**
  * The transactional outbox, shared by every service that publishes: a row is written in the
  * transaction of the change it announces, and a relay publishes it. Each service's migrations
- * create the table in its own schema, exactly as below (bookings 001, events 006):
+ * create the table in its own schema, exactly as below (bookings 001, events 007):
  */
 export const OUTBOX_TABLE_SQL = `CREATE TABLE outbox (
   id uuid PRIMARY KEY,

@@ -26,11 +26,11 @@ export async function startEvents(
   const config = loadEventsConfig(
     {
       log: { level: 'silent' },
-      database: { url: testInfra.databaseUrl },
       // Tests sweep explicitly (deps.sweeper.sweepOnce) unless they ask for the timer.
       sweeperIntervalMs: 0,
       ...overrides,
-      // merged, not replaced: a test that sets only a key prefix keeps the Redis (and its db) of REDIS_URL
+      // Merged, so that a test changing one setting (poolSize, keyPrefix) keeps the test servers.
+      database: { url: testInfra.databaseUrl, ...overrides.database },
       redis: { url: testInfra.redisUrl, ...overrides.redis },
       kafka: { enabled: false, ...overrides.kafka },
     },
