@@ -213,9 +213,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       const published = await publishBatch(signal);
       if (published < batchSize && Date.now() - lastCleanup > CLEANUP_EVERY_MS) {
         lastCleanup = Date.now();
-        await outbox
-          .deletePublishedBefore(retentionSeconds)
-          .catch((err: unknown) => logger?.warn({ err: (err as Error).message }, 'outbox cleanup failed'));
+        await outbox.deletePublishedBefore(retentionSeconds).catch((err: unknown) => logger?.warn({ err }, 'outbox cleanup failed'));
       }
       return published;
     },
@@ -223,7 +221,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     // Logged on the first failure and then rarely, so a long broker outage does not flood the log.
     onError: (err, failures) => {
       if (failures === 1 || failures % 20 === 0) {
-        logger?.warn({ err: (err as Error).message, failures, topics: opts.topics }, 'outbox publish failed; backing off');
+        logger?.warn({ err, failures, topics: opts.topics }, 'outbox publish failed; backing off');
       }
     },
     onRecovered: (failures) => logger?.info({ after_failures: failures, topics: opts.topics }, 'outbox relay recovered'),
