@@ -18,6 +18,7 @@ import type { Logger } from './logger.ts';
 import { installErrorHandler } from './errors.ts';
 import { runHealthChecks, type HealthCheck } from './health.ts';
 import { addCommonResponses } from './schemas.ts';
+import { closeSseStreamsOnShutdown } from './sse.ts';
 import { findUnstorableText } from './text-guard.ts';
 import { createValidatorCompiler, invalidRequest } from './validation.ts';
 
@@ -142,6 +143,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(createValidatorCompiler());
+  closeSseStreamsOnShutdown(app);
   installErrorHandler(app, options.errorStatus ?? {});
 
   const metrics = options.metrics ?? new Registry();

@@ -4,4 +4,5 @@ export * from './health.ts';
 export * from './lifecycle.ts';
 export * from './logger.ts';
 export * from './schemas.ts';
+export * from './sse.ts';
 export * from './validation.ts';

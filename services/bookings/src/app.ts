@@ -25,6 +25,11 @@ export async function buildBookingsApp(deps: BookingsDeps): Promise<App> {
   // Open streams never go idle, so they are ended before the server waits for connections to close.
   app.addHook('preClose', async () => deps.streams.close());
   registerBookingRoutes(app, { bookings: deps.bookings, auth: deps.config.jwt });
-  registerStreamRoutes(app, { bookings: deps.bookings, hub: deps.streams, auth: deps.config.jwt });
+  registerStreamRoutes(app, {
+    bookings: deps.bookings,
+    hub: deps.streams,
+    auth: deps.config.jwt,
+    heartbeatMs: deps.config.stream.heartbeatMs,
+  });
   return app;
 }

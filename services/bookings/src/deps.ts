@@ -97,7 +97,6 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
   const streams = createStreamHub({
     cache,
     logger,
-    heartbeatMs: config.stream.heartbeatMs,
     resyncIntervalMs: config.stream.resyncIntervalMs,
     loadBookings: (ids) => bookingsRepository.findMany(ids),
   });

@@ -9,14 +9,12 @@ export interface StreamSink {
   readonly bookingId: string;
   /** Sends the update if it is newer than what the client has; ends the stream on a final status. */
   deliver(update: StatusUpdate): void;
-  ping(): void;
   end(): void;
 }
 
 export interface StreamHubOptions {
   cache: Cache;
   logger: Logger;
-  heartbeatMs: number;
   /** 0 disables the periodic resync from the database. */
   resyncIntervalMs: number;
   loadBookings(ids: readonly string[]): Promise<BookingRow[]>;
@@ -34,7 +32,7 @@ export interface StreamHub {
 
 /**
  * Fans status changes out to the open SSE streams of this process: ONE pub/sub subscription for
- * all bookings, one heartbeat timer for all streams, and (as a safety net for messages lost
+ * all bookings, and (as a safety net for messages lost
  * while Redis was unreachable) one periodic query for the bookings of all open streams, never a
  * query per client.
  */
@@ -42,7 +40,6 @@ export function createStreamHub(opts: StreamHubOptions): StreamHub {
   const byBooking = new Map<string, Set<StreamSink>>();
   let count = 0;
   let unsubscribe: (() => Promise<void>) | undefined;
-  let heartbeat: NodeJS.Timeout | undefined;
   let resync: NodeJS.Timeout | undefined;
   let resyncing = false;
 
@@ -84,10 +81,6 @@ export function createStreamHub(opts: StreamHubOptions): StreamHub {
 
   return {
     async start() {
-      heartbeat = setInterval(() => {
-        for (const sinks of byBooking.values()) for (const sink of sinks) sink.ping();
-      }, opts.heartbeatMs);
-      heartbeat.unref();
       if (opts.resyncIntervalMs > 0) {
         resync = setInterval(() => void resyncOnce(), opts.resyncIntervalMs);
         resync.unref();
@@ -120,7 +113,6 @@ export function createStreamHub(opts: StreamHubOptions): StreamHub {
     },
 
     async close() {
-      clearInterval(heartbeat);
       clearInterval(resync);
       for (const sinks of [...byBooking.values()]) for (const sink of [...sinks]) sink.end();
       await unsubscribe?.().catch(() => undefined);

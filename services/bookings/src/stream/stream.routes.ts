@@ -1,24 +1,15 @@
-import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { currentUser, requireUser, TokenError, verifyUserToken } from '@ticketing/auth';
+import { createSseStream, type App } from '@ticketing/http';
 import { errors } from '../errors.ts';
-import type { App } from '@ticketing/http';
 import type { BookingsService } from '../bookings/bookings.service.ts';
 import { streamSchema } from '../bookings/bookings.schemas.ts';
 import { toStatusUpdate, type StatusUpdate } from '../bookings/bookings.views.ts';
 import type { StreamHub, StreamSink } from './stream-hub.ts';
 
-/** A client that stops reading is cut off rather than buffered without bound. */
-const MAX_BUFFERED_BYTES = 256 * 1024;
-
-function parseLastEventId(header: string | string[] | undefined): number {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || !/^\d{1,9}$/.test(value.trim())) return 0;
-  return Number(value.trim());
-}
-
-function sse(id: number, event: string, data: unknown): string {
-  return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+/** The booking version the client has (event ids are versions); 0 when it has none. */
+function parseVersion(lastEventId: string | undefined): number {
+  return lastEventId !== undefined && /^\d{1,9}$/.test(lastEventId) ? Number(lastEventId) : 0;
 }
 
 /**
@@ -28,7 +19,7 @@ function sse(id: number, event: string, data: unknown): string {
  */
 export function registerStreamRoutes(
   app: App,
-  deps: { bookings: BookingsService; hub: StreamHub; auth: { secret: string; issuer: string } },
+  deps: { bookings: BookingsService; hub: StreamHub; auth: { secret: string; issuer: string }; heartbeatMs: number },
 ): void {
   const headerAuth = requireUser(deps.auth);
 
@@ -59,37 +50,24 @@ export function registerStreamRoutes(
     async (request, reply) => {
       const user = currentUser(request);
       const bookingId = request.params.id.toLowerCase();
-      const stream = new PassThrough();
-      let lastSent = parseLastEventId(request.headers['last-event-id']);
-      let ended = false;
+      const sse = createSseStream(request, reply, { retryMs: 2000, heartbeatMs: deps.heartbeatMs, heartbeatComment: 'ping' });
+      let lastSent = parseVersion(sse.lastEventId);
 
-      const write = (chunk: string) => {
-        if (ended) return;
-        stream.write(chunk);
-        if (stream.writableLength > MAX_BUFFERED_BYTES) sink.end();
-      };
       const sink: StreamSink = {
         bookingId,
         deliver(update: StatusUpdate) {
-          if (ended) return;
+          if (sse.closed) return;
           if (update.version > lastSent) {
             const { booking_id, status, payment_status, message, updated_at } = update;
-            write(sse(update.version, 'status', { booking_id, status, payment_status, message, updated_at }));
+            sse.send('status', { booking_id, status, payment_status, message, updated_at }, update.version);
             lastSent = update.version;
           }
           if (update.status !== 'processing' && update.version >= lastSent) {
-            write(sse(update.version, 'complete', { booking_id: update.booking_id, final_status: update.status }));
-            sink.end();
+            sse.send('complete', { booking_id: update.booking_id, final_status: update.status }, update.version);
+            sse.close();
           }
         },
-        ping() {
-          write(': ping\n\n');
-        },
-        end() {
-          if (ended) return;
-          ended = true;
-          stream.end();
-        },
+        end: () => sse.close(),
       };
 
       // Registered before the booking is read, so no change can fall between the read and the subscription.
@@ -101,15 +79,9 @@ export function registerStreamRoutes(
         remove();
         throw err;
       }
-      stream.on('close', remove);
-      write('retry: 2000\n\n');
+      sse.onClose(remove);
       sink.deliver(toStatusUpdate(row));
-
-      return reply
-        .header('content-type', 'text/event-stream; charset=utf-8')
-        .header('cache-control', 'no-cache, no-transform')
-        .header('x-accel-buffering', 'no')
-        .send(stream);
+      return sse.open();
     },
   );
 }

@@ -1,0 +1,146 @@
+import { PassThrough } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+export interface SseOptions {
+  /** Reconnection delay for the client, sent first (the `retry:` field). */
+  retryMs: number;
+  /** A comment line is sent this often, so proxies keep an idle stream open; 0: none. */
+  heartbeatMs: number;
+  /** The heartbeat comment's text. @defaultValue 'heartbeat' */
+  heartbeatComment?: string;
+  /** A client that stops reading is cut off once this much is buffered for it. @defaultValue 262144 (256 KiB) */
+  maxBufferedBytes?: number;
+}
+
+export interface SseStream {
+  /** The client's `Last-Event-ID` header (set when it reconnects), trimmed; undefined when absent or blank. */
+  readonly lastEventId: string | undefined;
+  /** True once the stream ended: closed by the server, cut off, or the client went away. */
+  readonly closed: boolean;
+  /** Sends one event: `id`, `event` and `data` (as JSON). Ignored once closed. */
+  send(event: string, data: unknown, id: string | number): void;
+  /** Sends a comment line (clients ignore it). */
+  comment(text: string): void;
+  /** Starts the response (200, text/event-stream); what was written before is sent first. Returns the reply for the handler to return. */
+  open(): FastifyReply;
+  /** Ends the stream. */
+  close(): void;
+  /** Runs `listener` once when the stream ends, whatever the cause (at once if it has). */
+  onClose(listener: () => void): void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Open SSE streams, ended when the server closes (they never end by themselves). */
+    sseStreams?: Set<SseStream>;
+  }
+}
+
+const DEFAULT_MAX_BUFFERED = 256 * 1024;
+
+// One timer per heartbeat interval for every stream of the process, not one per stream.
+const tickers = new Map<number, { timer: NodeJS.Timeout; beats: Set<() => void> }>();
+
+function addHeartbeat(ms: number, beat: () => void): () => void {
+  let ticker = tickers.get(ms);
+  if (!ticker) {
+    const beats = new Set<() => void>();
+    const timer = setInterval(() => {
+      for (const b of beats) b();
+    }, ms);
+    timer.unref();
+    tickers.set(ms, (ticker = { timer, beats }));
+  }
+  const current = ticker;
+  current.beats.add(beat);
+  return () => {
+    current.beats.delete(beat);
+    if (current.beats.size === 0 && tickers.get(ms) === current) {
+      clearInterval(current.timer);
+      tickers.delete(ms);
+    }
+  };
+}
+
+/** Lets apps built without createApp end their streams on close too. */
+export function closeSseStreamsOnShutdown(app: FastifyInstance): void {
+  app.decorate('sseStreams', new Set<SseStream>());
+  app.addHook('preClose', async () => {
+    for (const stream of [...(app.sseStreams ?? [])]) stream.close();
+  });
+}
+
+/**
+ * A Server-Sent-Events response: `id`/`event`/`data` frames, a heartbeat comment, the client's
+ * `Last-Event-ID`, a cap on what is buffered for a client that stops reading (it is cut off and
+ * reconnects), and an end when the server closes. Create it, write (buffered until open()), and
+ * return `open()` from the handler once the request is known to be valid.
+ */
+export function createSseStream(request: FastifyRequest, reply: FastifyReply, opts: SseOptions): SseStream {
+  const body = new PassThrough();
+  const maxBuffered = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
+  const header = request.headers['last-event-id'];
+  const lastEventId = (Array.isArray(header) ? header[0] : header)?.trim() || undefined;
+  const registry = request.server.sseStreams;
+  const listeners: (() => void)[] = [];
+  let closed = false;
+  let ended = false;
+  let stopHeartbeat: (() => void) | undefined;
+
+  const write = (chunk: string) => {
+    if (closed) return;
+    body.write(chunk);
+    if (body.writableLength > maxBuffered) stream.close();
+  };
+
+  function finish(): void {
+    if (ended) return;
+    ended = true;
+    closed = true;
+    stopHeartbeat?.();
+    registry?.delete(stream);
+    for (const listener of listeners.splice(0)) listener();
+  }
+
+  const stream: SseStream = {
+    lastEventId,
+    get closed() {
+      return closed;
+    },
+    send(event, data, id) {
+      write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    comment(text) {
+      write(`: ${text}\n\n`);
+    },
+    open() {
+      if (!closed) {
+        registry?.add(stream);
+        const comment = `: ${opts.heartbeatComment ?? 'heartbeat'}\n\n`;
+        if (opts.heartbeatMs > 0) stopHeartbeat = addHeartbeat(opts.heartbeatMs, () => write(comment));
+        body.on('close', finish);
+        reply.raw.on('close', () => {
+          body.destroy();
+          finish();
+        });
+      }
+      return reply
+        .header('content-type', 'text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache, no-transform')
+        .header('x-accel-buffering', 'no')
+        .send(body);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      body.end();
+      finish();
+    },
+    onClose(listener) {
+      if (ended) listener();
+      else listeners.push(listener);
+    },
+  };
+  write(`retry: ${opts.retryMs}\n\n`);
+  return stream;
+}
