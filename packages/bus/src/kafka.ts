@@ -1,11 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers, type Message } from '@platformatic/kafka';
-import { UnrecoverableError } from '@ticketing/errors';
-import { handleWithRetry, PartitionTracker, untilDone } from './retry.ts';
+import { createLimiter } from '@ticketing/tasks';
+import { handleOrDeadLetter, receivedMessage } from './dead-letter.ts';
+import { PartitionTracker } from './retry.ts';
 import {
-  DEAD_LETTER_SUFFIX,
   type ConsumeOptions,
-  type IncomingMessage,
   type MessageBus,
   type OutgoingMessage,
   type Publisher,
@@ -181,8 +180,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     },
 
     async consume(opts: ConsumeOptions) {
-      const concurrency = Math.max(1, opts.concurrency ?? 8);
-      const inflight = new Set<Promise<void>>();
+      const inFlight = createLimiter(opts.concurrency ?? 8);
       let stopping = false;
       let wake: (() => void) | undefined;
 
@@ -218,53 +216,16 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       const processOne = async (msg: Message<string, string, string, string>) => {
         const headers: Record<string, string> = {};
         for (const [k, v] of msg.headers ?? new Map()) headers[String(k)] = String(v);
-        const raw = msg.value ?? '';
-        const base: Omit<IncomingMessage, 'attempt'> = {
-          topic: msg.topic,
-          key: msg.key ?? '',
-          raw,
-          json<T>() {
-            try {
-              return JSON.parse(raw) as T;
-            } catch {
-              throw new UnrecoverableError('message value is not JSON');
-            }
-          },
-          messageId: headers.message_id ?? `${msg.topic}:${msg.partition}:${msg.offset}`,
+        const message = receivedMessage(
+          msg.topic,
+          msg.key ?? '',
+          msg.value ?? '',
+          headers.message_id ?? `${msg.topic}:${msg.partition}:${msg.offset}`,
           headers,
-          partition: msg.partition,
-          offset: String(msg.offset),
-        };
-        const outcome = await handleWithRetry(base, opts, () => stopping);
-        if (outcome.kind === 'dead') {
-          // Whatever was thrown: an Error keeps its stack for onDeadLetter and the log.
-          const error = outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
-          await untilDone(
-            () =>
-              publisher.publish([
-                {
-                  topic: msg.topic + DEAD_LETTER_SUFFIX,
-                  key: base.key,
-                  value: { raw, error: error.message },
-                  messageId: base.messageId,
-                  headers: {
-                    ...headers,
-                    'dlq-original-topic': msg.topic,
-                    'dlq-partition': String(msg.partition),
-                    'dlq-offset': String(msg.offset),
-                    'dlq-error': error.message.slice(0, 500),
-                    'dlq-error-type': error.name,
-                  },
-                },
-              ]),
-            () => stopping,
-          );
-          log?.warn({ topic: msg.topic, offset: base.offset, message_id: base.messageId, err: error }, 'message dead-lettered');
-          await untilDone(
-            async () => opts.onDeadLetter?.({ ...base, attempt: opts.maxAttempts ?? 5 }, error),
-            () => stopping,
-          );
-        }
+          msg.partition,
+          String(msg.offset),
+        );
+        await handleOrDeadLetter(message, opts, publisher, () => stopping, log);
       };
 
       // Offset commits run per partition in order, in the background: the handler's slot is free
@@ -285,7 +246,13 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
           t.add(msg.offset, async () => {
             if (!state.dead) await msg.commit();
           });
-          const p: Promise<void> = processOne(msg)
+          await inFlight.acquire();
+          if (stopping) {
+            // Left uncommitted: the next consumer gets it.
+            inFlight.release();
+            break;
+          }
+          void processOne(msg)
             .then(() => {
               const commit = t.finish(msg.offset);
               if (!commit) return;
@@ -301,9 +268,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
               // not committed, so the message is redelivered to the next consumer.
               log?.error({ err, topic: msg.topic, offset: String(msg.offset) }, 'message left uncommitted');
             })
-            .finally(() => inflight.delete(p));
-          inflight.add(p);
-          if (inflight.size >= concurrency) await Promise.race(inflight);
+            .finally(inFlight.release);
         }
       };
 
@@ -330,7 +295,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
           }
           // The old stream's messages finish first; offsets it can no longer commit are redelivered.
           if (!stopping) current.state.dead = true;
-          await Promise.allSettled([...inflight]);
+          await inFlight.whenIdle();
           if (stopping) await Promise.allSettled([...commits]);
           await current.stream.close().catch(() => undefined);
           await current.consumer.close(true).catch(() => undefined);
@@ -364,7 +329,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
           subscriptions.delete(subscription);
           wake?.();
           current.stream.pause();
-          await Promise.allSettled([...inflight]);
+          await inFlight.whenIdle();
           await Promise.allSettled([...commits]);
           await current.stream.close().catch(() => undefined);
           await loop;

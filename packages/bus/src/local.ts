@@ -1,15 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { Database } from '@ticketing/db';
-import { handleWithRetry, PartitionTracker, untilDone } from './retry.ts';
+import { createLimiter } from '@ticketing/tasks';
+import { handleOrDeadLetter, receivedMessage } from './dead-letter.ts';
+import { PartitionTracker } from './retry.ts';
 import { toHeaders } from './kafka.ts';
-import {
-  DEAD_LETTER_SUFFIX,
-  type ConsumeOptions,
-  type IncomingMessage,
-  type MessageBus,
-  type Publisher,
-  type Subscription,
-} from './types.ts';
+import { type ConsumeOptions, type MessageBus, type Publisher, type Subscription } from './types.ts';
 
 interface Row {
   id: string;
@@ -108,9 +103,8 @@ export async function createLocalBus(
     },
 
     async consume(options: ConsumeOptions): Promise<Subscription> {
-      const concurrency = Math.max(1, options.concurrency ?? 8);
+      const inFlight = createLimiter(options.concurrency ?? 8);
       let stopping = false;
-      const inflight = new Set<Promise<void>>();
       const positions = new Map<string, bigint>();
       for (const topic of options.topics) {
         const { rows } = await db.query<{ last_id: string }>('SELECT last_id FROM bus_offsets WHERE group_id = $1 AND topic = $2', [
@@ -132,55 +126,21 @@ export async function createLocalBus(
         );
       };
 
-      const processRow = async (row: Row) => {
-        const base: Omit<IncomingMessage, 'attempt'> = {
-          topic: row.topic,
-          key: row.key,
-          raw: row.value,
-          json<T>() {
-            return JSON.parse(row.value) as T;
-          },
-          messageId: row.headers.message_id ?? `${row.topic}:${row.id}`,
-          headers: row.headers,
-          partition: 0,
-          offset: row.id,
-        };
-        const outcome = await handleWithRetry(base, options, () => stopping);
-        if (outcome.kind === 'dead') {
-          // Whatever was thrown: an Error keeps its stack for onDeadLetter and the log.
-          const error = outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
-          await untilDone(
-            () =>
-              publisher.publish([
-                {
-                  topic: row.topic + DEAD_LETTER_SUFFIX,
-                  key: row.key,
-                  value: { raw: row.value, error: error.message },
-                  messageId: base.messageId,
-                  headers: {
-                    ...row.headers,
-                    'dlq-original-topic': row.topic,
-                    'dlq-error': error.message.slice(0, 500),
-                    'dlq-error-type': error.name,
-                  },
-                },
-              ]),
-            () => stopping,
-          );
-          opts.logger?.warn({ topic: row.topic, message_id: base.messageId, err: error }, 'message dead-lettered');
-          await untilDone(
-            async () => options.onDeadLetter?.({ ...base, attempt: options.maxAttempts ?? 5 }, error),
-            () => stopping,
-          );
-        }
-      };
+      const processRow = (row: Row) =>
+        handleOrDeadLetter(
+          receivedMessage(row.topic, row.key, row.value, row.headers.message_id ?? `${row.topic}:${row.id}`, row.headers, 0, row.id),
+          options,
+          publisher,
+          () => stopping,
+          opts.logger,
+        );
 
       const loop = (async () => {
         while (!stopping) {
           let fetched = 0;
           for (const topic of options.topics) {
             const from = positions.get(topic)!;
-            const room = concurrency - inflight.size;
+            const room = inFlight.available;
             if (room <= 0) break;
             const { rows } = await db.query<Row>(
               'SELECT id, topic, key, value, headers FROM bus_messages WHERE topic = $1 AND id > $2 ORDER BY id LIMIT $3',
@@ -192,17 +152,17 @@ export async function createLocalBus(
               positions.set(topic, id);
               const tracker = trackers.get(topic)!;
               tracker.add(id, commit(topic, id));
-              const p: Promise<void> = processRow(row)
+              inFlight.tryAcquire(); // room was counted above
+              void processRow(row)
                 .then(async () => {
                   await tracker.finish(id)?.();
                 })
                 .catch((err: unknown) => opts.logger?.warn({ err, topic }, 'message left uncommitted'))
-                .finally(() => inflight.delete(p));
-              inflight.add(p);
+                .finally(inFlight.release);
             }
           }
-          if (inflight.size >= concurrency) {
-            await Promise.race(inflight);
+          if (inFlight.available === 0) {
+            await inFlight.whenAvailable();
           } else if (fetched === 0) {
             await new Promise<void>((resolve) => {
               const timer = setTimeout(resolve, POLL_MS);
@@ -224,7 +184,7 @@ export async function createLocalBus(
           wake.off('published', onPublish);
           subscriptions.delete(subscription);
           await loop;
-          await Promise.allSettled([...inflight]);
+          await inFlight.whenIdle();
         },
       };
       subscriptions.add(subscription);

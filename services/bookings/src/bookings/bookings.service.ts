@@ -1,5 +1,6 @@
 import type { UserClaims } from '@ticketing/auth';
 import { isUuid } from '@ticketing/http';
+import { createLimiter } from '@ticketing/tasks';
 import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
 import type { BookingList, BookingView, ListQuery, SubmitResponse } from './bookings.schemas.ts';
 import { toBookingView, toListItem } from './bookings.views.ts';
@@ -31,7 +32,7 @@ export function toSubmitResponse(row: BookingRow): SubmitResponse {
 
 export function createBookingsService(deps: SubmitBookingDeps & { bookings: BookingsRepository; maxSubmitsInFlight: number }) {
   const { bookings } = deps;
-  let submitsInFlight = 0;
+  const submits = createLimiter(deps.maxSubmitsInFlight);
 
   return {
     /**
@@ -39,17 +40,16 @@ export function createBookingsService(deps: SubmitBookingDeps & { bookings: Book
      * capacity: it answers 503 with Retry-After at once rather than queueing for many seconds.
      */
     async submit(input: SubmitBookingInput) {
-      if (submitsInFlight >= deps.maxSubmitsInFlight) {
+      if (!submits.tryAcquire()) {
         throw errors.serviceUnavailable({
           message: 'Too many bookings are being submitted right now; try again shortly',
           details: { retry_after_seconds: 1 },
         });
       }
-      submitsInFlight++;
       try {
         return await submitBooking(deps, input);
       } finally {
-        submitsInFlight--;
+        submits.release();
       }
     },
 

@@ -1,6 +1,7 @@
 import { issueInternalToken } from '@ticketing/auth';
 import { internalHold, type ConfirmHoldBody, type InternalHold, type LockHoldBody, type ReleaseHoldBody } from '@ticketing/contracts';
 import { TransientError, messageOf } from '@ticketing/errors';
+import { createLimiter } from '@ticketing/tasks';
 
 /** A hold as the event service's internal API returns it (docs/internal-api.md, @ticketing/contracts). */
 export type Hold = InternalHold;
@@ -90,24 +91,9 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
     return token;
   };
 
-  const limit = Math.max(1, opts.maxConcurrent ?? 64);
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  const acquire = () => (active < limit ? (active++, Promise.resolve()) : new Promise<void>((resolve) => waiting.push(resolve)));
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else active--;
-  };
-
-  async function call(method: 'GET' | 'POST', path: string, body: unknown, ctx: CallContext = {}): Promise<Hold> {
-    await acquire();
-    try {
-      return await send(method, path, body, ctx);
-    } finally {
-      release();
-    }
-  }
+  const inFlight = createLimiter(opts.maxConcurrent ?? 64);
+  const call = (method: 'GET' | 'POST', path: string, body: unknown, ctx: CallContext = {}): Promise<Hold> =>
+    inFlight.run(() => send(method, path, body, ctx));
 
   async function send(method: 'GET' | 'POST', path: string, body: unknown, ctx: CallContext): Promise<Hold> {
     const headers: Record<string, string> = { authorization: `Bearer ${internalToken()}`, accept: 'application/json' };
