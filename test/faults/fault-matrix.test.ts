@@ -41,8 +41,6 @@ interface Fault {
   seatEvents?: boolean;
 }
 
-const SEAT_EVENTS_TODO = 'issue 9 bug 4: seat events are published after commit and dropped when Kafka fails (findings F6)';
-
 let dir = '';
 let infra: PrivateInfra | undefined;
 let platform: Platform | undefined;
@@ -104,7 +102,6 @@ const faults: Fault[] = [
     key: 'kafka-stop',
     name: `Kafka stopped for ${OUTAGE_MS / 1000} s`,
     seatEvents: true,
-    todo: 'the workers resume consuming more than 10 s after Kafka is back (findings F9)',
     async inject(t) {
       const stopping = Date.now();
       await infra!.kafka.stop();
@@ -209,7 +206,7 @@ async function runFault(t: TestContext, fault: Fault): Promise<void> {
   });
 
   if (fault.seatEvents) {
-    await t.test('no seat event lost on Kafka', { todo: SEAT_EVENTS_TODO }, async (st) => {
+    await t.test('no seat event lost on Kafka', async (st) => {
       const lost = await withDb((db) => lostSeatEvents(db, infra!.kafka.brokers, eventId));
       st.diagnostic(`read ${lost.read} seat events`);
       assert.deepEqual(

@@ -70,7 +70,12 @@ export class Platform {
       users: { file: 'services/users/src/server.ts', env: {}, port: ports.users },
       events: { file: 'services/events/src/server.ts', env: {}, port: ports.events },
       bookings: { file: 'services/bookings/src/server.ts', env: { WORKER_ENABLED: 'false' }, port: ports.bookings },
-      'bookings-worker': { file: 'services/bookings/src/worker.ts', env: { LOG_LEVEL: 'info' }, ready: /booking worker started/ },
+      'bookings-worker': {
+        file: 'services/bookings/src/worker.ts',
+        // static group membership, as start-dev.sh and the docs set it: a restarted worker resumes at once
+        env: { LOG_LEVEL: 'info', KAFKA_INSTANCE_ID: 'faults-bookings-worker' },
+        ready: /booking worker started/,
+      },
       notifications: {
         file: 'services/notifications/src/server.ts',
         env: { NOTIFICATIONS_RUN_WORKER: 'false' },
@@ -78,7 +83,7 @@ export class Platform {
       },
       'notifications-worker': {
         file: 'services/notifications/src/worker.ts',
-        env: { LOG_LEVEL: 'info' },
+        env: { LOG_LEVEL: 'info', KAFKA_INSTANCE_ID: 'faults-notifications-worker' },
         ready: /notification worker started/,
       },
     };
