@@ -24,9 +24,9 @@ export async function buildBookingsApp(deps: BookingsDeps): Promise<App> {
   await deps.streams.start();
   // Open streams never go idle, so they are ended before the server waits for connections to close.
   app.addHook('preClose', async () => deps.streams.close());
-  registerBookingRoutes(app, { bookings: deps.bookings, auth: deps.config.jwt });
+  registerBookingRoutes(app, { bookingsService: deps.bookingsService, auth: deps.config.jwt });
   registerStreamRoutes(app, {
-    bookings: deps.bookings,
+    bookingsService: deps.bookingsService,
     hub: deps.streams,
     auth: deps.config.jwt,
     heartbeatMs: deps.config.stream.heartbeatMs,

@@ -37,7 +37,7 @@ export interface BookingsDeps {
   outboxSignal: OutboxSignal;
   status: StatusPublisher;
   metrics: BookingsMetrics;
-  bookings: BookingsService;
+  bookingsService: BookingsService;
   /** Everything the worker needs to process and settle bookings. */
   processing: ProcessBookingDeps;
   streams: StreamHub;
@@ -102,8 +102,8 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
   });
   const metrics = createBookingsMetrics(() => streams.size);
 
-  const bookings = createBookingsService({
-    bookings: bookingsRepository,
+  const bookingsService = createBookingsService({
+    bookingsRepository,
     signal: outboxSignal,
     events,
     bookingRequestsTopic: config.kafka.topics.bookingRequests,
@@ -114,7 +114,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
   });
 
   const processing: ProcessBookingDeps = {
-    bookings: bookingsRepository,
+    bookingsRepository,
     signal: outboxSignal,
     status,
     events,
@@ -137,7 +137,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     outboxSignal,
     status,
     metrics,
-    bookings,
+    bookingsService,
     processing,
     streams,
     async close() {

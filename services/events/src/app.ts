@@ -15,16 +15,16 @@ export async function buildEventsApp(deps: EventsDeps): Promise<App> {
     bodyLimit: deps.config.http.bodyLimit,
     corsOrigins: deps.config.http.corsOrigins,
     errorStatus: eventsErrorStatus,
-    metrics: deps.metrics,
+    metrics: deps.metrics.registry,
     healthChecks: {
       postgres: { check: () => deps.db.ping(), required: true },
       redis: { check: () => deps.cache.ping(), required: false },
     },
   });
   const auth = deps.config.jwt;
-  registerEventRoutes(app, { events: deps.events, auth });
-  registerSeatRoutes(app, { events: deps.events, seats: deps.seats, hub: deps.hub, heartbeatMs: deps.config.sseHeartbeatMs });
-  registerHoldRoutes(app, { holdSeats: deps.holdSeats, holds: deps.holds, auth });
-  registerInternalRoutes(app, { holds: deps.holds, auth: { secret: auth.internalSecret, issuer: auth.issuer } });
+  registerEventRoutes(app, { events: deps.eventsService, auth });
+  registerSeatRoutes(app, { events: deps.eventsService, seats: deps.seatsService, hub: deps.hub, heartbeatMs: deps.config.sseHeartbeatMs });
+  registerHoldRoutes(app, { holdSeats: deps.holdSeats, holdsService: deps.holdsService, auth });
+  registerInternalRoutes(app, { holdsService: deps.holdsService, auth: { secret: auth.internalSecret, issuer: auth.issuer } });
   return app;
 }

@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { Counter, Histogram, Registry } from 'prom-client';
 import { createKafkaBus, createOutboxRelay, createOutboxSignal, type MessageBus, type OutboxRelay } from '@ticketing/bus';
 import { createCacheFromConfig, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
@@ -13,6 +12,7 @@ import { createHoldSeats, type HoldSeats } from './holds/hold-seats.ts';
 import { createHoldSweeper, type HoldSweeper } from './holds/hold-sweeper.ts';
 import { createHoldsRepository, type HoldsRepository } from './holds/holds.repository.ts';
 import { createHoldsService, type HoldsService } from './holds/holds.service.ts';
+import { createEventsMetrics, type EventsMetrics } from './metrics.ts';
 import { createSeatChanges, type SeatChanges } from './seats/seat-changes.ts';
 import { createSeatStreamHub, type SeatStreamHub } from './seats/seat-stream.ts';
 import { createSeatsRepository } from './seats/seats.repository.ts';
@@ -34,12 +34,12 @@ export interface EventsDeps {
   db: Database;
   cache: Cache;
   bus: MessageBus | undefined;
-  metrics: Registry;
+  metrics: EventsMetrics;
   eventCache: EventCache;
-  events: EventsService;
-  seats: SeatsService;
+  eventsService: EventsService;
+  seatsService: SeatsService;
   holdSeats: HoldSeats;
-  holds: HoldsService;
+  holdsService: HoldsService;
   holdsRepository: HoldsRepository;
   changes: SeatChanges;
   hub: SeatStreamHub;
@@ -87,33 +87,7 @@ export async function createEventsDeps(
   const { applied } = await migrateEventsDatabase(db);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
-  const metrics = new Registry();
-  const holdOutcomes = new Counter({
-    name: 'seat_hold_outcomes_total',
-    help: 'Hold requests that reached the database, by outcome (held, unavailable, limit_reached, ...)',
-    labelNames: ['outcome'] as const,
-    registers: [metrics],
-  });
-
-  const batchSizes = new Histogram({
-    name: 'seat_hold_batch_size',
-    help: 'Hold requests decided together in one transaction (group commit)',
-    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
-    registers: [metrics],
-  });
-
-  const batchSeconds = new Histogram({
-    name: 'seat_hold_batch_seconds',
-    help: 'Time to decide one batch of hold requests (group commit), commit included',
-    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
-    registers: [metrics],
-  });
-
-  const batchFallbacks = new Counter({
-    name: 'seat_hold_batch_fallbacks_total',
-    help: 'Batches that failed as a whole and were decided request by request',
-    registers: [metrics],
-  });
+  const metrics = createEventsMetrics();
 
   const eventCache = createEventCache(cache, config.cache, logger);
   const hub = createSeatStreamHub(cache, logger);
@@ -121,12 +95,12 @@ export async function createEventsDeps(
   // without a bus nothing would ever publish them, so none are written.
   const outboxSignal = createOutboxSignal();
   const changes = createSeatChanges({ eventCache, cache, hub, signal: outboxSignal, logger });
-  const events = createEventsService({
+  const eventsService = createEventsService({
     repository: createEventsRepository(db),
     cache: eventCache,
     defaultHoldTtlSeconds: config.defaultHoldTtlSeconds,
   });
-  const seats = createSeatsService({ repository: createSeatsRepository(db), cache: eventCache });
+  const seatsService = createSeatsService({ repository: createSeatsRepository(db), cache: eventCache });
   const holdsRepository = createHoldsRepository(db, { seatEventsTopic: bus ? config.kafka.seatEventsTopic : undefined });
   const batcher = config.groupCommit.enabled
     ? createHoldBatcher({
@@ -136,23 +110,23 @@ export async function createEventsDeps(
         maxBatch: config.groupCommit.maxBatch,
         maxInFlight: config.groupCommit.maxInFlight,
         onBatch: (size, seconds) => {
-          batchSizes.observe(size);
-          batchSeconds.observe(seconds);
+          metrics.batchSizes.observe(size);
+          metrics.batchSeconds.observe(seconds);
         },
-        onFallback: () => batchFallbacks.inc(),
+        onFallback: () => metrics.batchFallbacks.inc(),
       })
     : undefined;
   const holdSeats = createHoldSeats({
-    events,
-    seats,
-    holds: holdsRepository,
+    events: eventsService,
+    seats: seatsService,
+    holdsRepository,
     decide: batcher ? (input) => batcher.decide(input) : (input) => holdsRepository.holdSeats(input),
     changes,
     maxSeatsPerHold: config.maxSeatsPerHold,
     maxActiveHoldsPerUser: config.maxActiveHoldsPerUser,
-    onOutcome: (kind) => holdOutcomes.inc({ outcome: kind }),
+    onOutcome: (kind) => metrics.holdOutcomes.inc({ outcome: kind }),
   });
-  const holds = createHoldsService({ db, repository: holdsRepository, changes, paymentWindowSeconds: config.paymentWindowSeconds });
+  const holdsService = createHoldsService({ db, repository: holdsRepository, changes, paymentWindowSeconds: config.paymentWindowSeconds });
   const sweeper = createHoldSweeper({
     repository: holdsRepository,
     changes,
@@ -184,10 +158,10 @@ export async function createEventsDeps(
     bus,
     metrics,
     eventCache,
-    events,
-    seats,
+    eventsService,
+    seatsService,
     holdSeats,
-    holds,
+    holdsService,
     holdsRepository,
     changes,
     hub,

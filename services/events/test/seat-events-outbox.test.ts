@@ -74,7 +74,7 @@ describe('seat-events while Kafka is unreachable', () => {
         );
         assert.equal(Number(waiting.rows[0]!.n), 40 + 2 + 2 + 1 + (sweptHere ? 1 : 0), 'every change is waiting in the outbox');
         assert.equal(new Set(batch).size, 40);
-        const sizes = await down.deps.metrics.getSingleMetric('seat_hold_batch_size')!.get();
+        const sizes = await down.deps.metrics.registry.getSingleMetric('seat_hold_batch_size')!.get();
         const sum = sizes.values.find((v) => (v as { metricName?: string }).metricName === 'seat_hold_batch_size_sum')!.value;
         const count = sizes.values.find((v) => (v as { metricName?: string }).metricName === 'seat_hold_batch_size_count')!.value;
         assert.ok(sum > count, `some holds were group-committed (${sum} requests in ${count} batches)`);

@@ -4,6 +4,7 @@ import { createPostgresDatabase, runMigrations, type Database } from '@ticketing
 import { createLogger, type Logger } from '@ticketing/http';
 import { createFileMailer, createSmtpMailer, type Mailer } from '@ticketing/mail';
 import type { NotificationsConfig } from './config.ts';
+import { createNotificationsMetrics, type NotificationsMetrics } from './metrics.ts';
 import { createDeadLettersRepository, type DeadLettersRepository } from './notifications/dead-letters.repository.ts';
 import { createDeliveriesRepository, type DeliveriesRepository } from './notifications/deliveries.repository.ts';
 import { createNotificationDelivery, type NotificationDelivery } from './notifications/deliver-notification.ts';
@@ -22,12 +23,13 @@ export interface NotificationsDeps {
   mailer: Mailer;
   clock: Clock;
   stats: NotificationStats;
+  metrics: NotificationsMetrics;
   templates: Templates;
-  deliveries: DeliveriesRepository;
-  reminders: RemindersRepository;
-  deadLetters: DeadLettersRepository;
+  deliveriesRepository: DeliveriesRepository;
+  remindersRepository: RemindersRepository;
+  deadLettersRepository: DeadLettersRepository;
   delivery: NotificationDelivery;
-  notifications: NotificationsService;
+  notificationsService: NotificationsService;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function createNotificationsDeps(
   const { applied } = await runMigrations(db, MIGRATIONS_DIR);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
+  const stats = createStats();
   const templates = createTemplates({
     timezone: config.mail.timezone,
     locale: config.mail.locale,
@@ -122,13 +125,14 @@ export async function createNotificationsDeps(
     bus,
     mailer,
     clock,
-    stats: createStats(),
+    stats,
+    metrics: createNotificationsMetrics(stats),
     templates,
-    deliveries,
-    reminders,
-    deadLetters,
+    deliveriesRepository: deliveries,
+    remindersRepository: reminders,
+    deadLettersRepository: deadLetters,
     delivery,
-    notifications: createNotificationsService({ deliveries }),
+    notificationsService: createNotificationsService({ deliveries }),
     async close() {
       if (!given.bus) await bus.close();
       if (!given.mailer) await mailer.close();

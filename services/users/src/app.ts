@@ -16,7 +16,8 @@ export async function buildUsersApp(deps: UsersDeps): Promise<App> {
       postgres: { check: () => deps.db.ping(), required: true },
       redis: { check: () => deps.cache.ping(), required: false },
     },
+    metrics: deps.metrics.registry,
   });
-  registerUserRoutes(app, { users: deps.users, auth: deps.config.jwt });
+  registerUserRoutes(app, { users: deps.usersService, auth: deps.config.jwt });
   return app;
 }

@@ -4,6 +4,7 @@ import { createPostgresDatabase, runMigrations, type Database } from '@ticketing
 import { createLogger, type Logger } from '@ticketing/http';
 import type { UsersConfig } from './config.ts';
 import { errors } from './errors.ts';
+import { createUsersMetrics, type UsersMetrics } from './metrics.ts';
 import { createUsersRepository } from './users/users.repository.ts';
 import { createUsersService, type UsersService } from './users/users.service.ts';
 
@@ -14,7 +15,8 @@ export interface UsersDeps {
   logger: Logger;
   db: Database;
   cache: Cache;
-  users: UsersService;
+  metrics: UsersMetrics;
+  usersService: UsersService;
   close(): Promise<void>;
 }
 
@@ -41,7 +43,7 @@ export async function createUsersDeps(
   const perEmail = createRateLimiter(cache, { limit: config.loginRateLimit.perEmail, windowMs, prefix: 'users:login:email' });
   const perIp = createRateLimiter(cache, { limit: config.loginRateLimit.perIp, windowMs, prefix: 'users:login:ip' });
 
-  const users = createUsersService({
+  const usersService = createUsersService({
     repository: createUsersRepository(db),
     bcryptRounds: config.bcryptRounds,
     adminEmails: config.adminEmails,
@@ -62,7 +64,8 @@ export async function createUsersDeps(
     logger,
     db,
     cache,
-    users,
+    metrics: createUsersMetrics(),
+    usersService,
     async close() {
       if (!given.cache) await cache.close();
       if (!given.db) await db.close();

@@ -1,17 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEAD_LETTER_SUFFIX, untilDone, type Subscription } from '@ticketing/bus';
+import { DEAD_LETTER_SUFFIX, untilDone, type MessageBus, type Subscription } from '@ticketing/bus';
 import { bookingRequests } from '@ticketing/contracts';
 import { TransientError } from '@ticketing/errors';
 import type { Logger } from '@ticketing/http';
 import { createPeriodicTask } from '@ticketing/tasks';
 import type { BookingsConfig } from '../config.ts';
-import type { BookingsDeps } from '../deps.ts';
+import type { BookingsMetrics } from '../metrics.ts';
 import type { BookingsRepository } from './bookings.repository.ts';
 import { bookingIdOf, processBooking, settleBooking, type ProcessBookingDeps } from './process-booking.ts';
 
 export interface RunningWorker {
   /** Stops fetching, lets the bookings in flight finish and commits their offsets. */
   close(): Promise<void>;
+}
+
+/** What the worker pool (and the reconciler it starts) uses: no more. */
+export interface BookingsWorkerDeps extends ReconcilerDeps {
+  config: Pick<BookingsConfig, 'kafka' | 'worker' | 'reconciler'>;
+  bus: Pick<MessageBus, 'consume' | 'ensureTopics'>;
+  metrics: Pick<BookingsMetrics, 'messages'>;
 }
 
 const DEAD_LETTER_REASON = 'The booking could not be processed: a payment or seat service was unavailable';
@@ -21,7 +28,7 @@ const STUCK_REASON = 'The booking could not be processed in time';
  * Creates the service's topics with the configured partition count. A topic auto-created at the
  * same moment (a relay publishing) makes creation fail; the next attempt then finds it.
  */
-async function ensureTopics(deps: BookingsDeps, topics: string[]): Promise<void> {
+async function ensureTopics(deps: BookingsWorkerDeps, topics: string[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await deps.bus.ensureTopics(topics, deps.config.kafka.partitions);
@@ -41,7 +48,7 @@ async function ensureTopics(deps: BookingsDeps, topics: string[]): Promise<void>
  * the reconciler (started too unless `reconciler.enabled` is false) settles bookings stuck in
  * processing whatever the reason.
  */
-export async function startBookingsWorker(deps: BookingsDeps): Promise<RunningWorker> {
+export async function startBookingsWorker(deps: BookingsWorkerDeps): Promise<RunningWorker> {
   const { config, bus, processing, metrics } = deps;
   const log = deps.logger.child({ component: 'worker' });
   const topic = config.kafka.topics.bookingRequests;

@@ -4,13 +4,16 @@ import type { BookingsService } from './bookings.service.ts';
 import { toSubmitResponse } from './bookings.service.ts';
 import { getBookingSchema, listMineSchema, listUserSchema, submitSchema } from './bookings.schemas.ts';
 
-export function registerBookingRoutes(app: App, deps: { bookings: BookingsService; auth: { secret: string; issuer: string } }): void {
-  const { bookings } = deps;
+export function registerBookingRoutes(
+  app: App,
+  deps: { bookingsService: BookingsService; auth: { secret: string; issuer: string } },
+): void {
+  const { bookingsService } = deps;
   const authenticated = requireUser(deps.auth);
 
   app.post('/api/booking', { schema: submitSchema, preHandler: authenticated }, async (request, reply) => {
     const traceparent = request.headers.traceparent;
-    const { created, booking } = await bookings.submit({
+    const { created, booking } = await bookingsService.submit({
       user: currentUser(request),
       holdId: request.body.hold_id,
       paymentMethod: request.body.payment_info.payment_method,
@@ -26,16 +29,16 @@ export function registerBookingRoutes(app: App, deps: { bookings: BookingsServic
 
   for (const path of ['/api/booking/:id', '/api/booking/:id/status'] as const) {
     app.get(path, { schema: getBookingSchema, preHandler: authenticated }, async (request) =>
-      bookings.getBooking(currentUser(request), request.params.id),
+      bookingsService.getBooking(currentUser(request), request.params.id),
     );
   }
 
   app.get('/api/bookings', { schema: listMineSchema, preHandler: authenticated }, async (request) => {
     const user = currentUser(request);
-    return bookings.listBookings(user, user.user_id, request.query);
+    return bookingsService.listBookings(user, user.user_id, request.query);
   });
 
   app.get('/api/users/:userId/bookings', { schema: listUserSchema, preHandler: authenticated }, async (request) =>
-    bookings.listBookings(currentUser(request), request.params.userId, request.query),
+    bookingsService.listBookings(currentUser(request), request.params.userId, request.query),
   );
 }

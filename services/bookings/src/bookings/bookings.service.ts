@@ -1,7 +1,7 @@
 import type { UserClaims } from '@ticketing/auth';
 import { isUuid } from '@ticketing/http';
 import { createLimiter } from '@ticketing/tasks';
-import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
+import type { BookingRow } from './bookings.repository.ts';
 import type { BookingList, BookingView, ListQuery, SubmitResponse } from './bookings.schemas.ts';
 import { toBookingView, toListItem } from './bookings.views.ts';
 import { submitBooking, type SubmitBookingDeps, type SubmitBookingInput } from './submit-booking.ts';
@@ -30,8 +30,8 @@ export function toSubmitResponse(row: BookingRow): SubmitResponse {
   };
 }
 
-export function createBookingsService(deps: SubmitBookingDeps & { bookings: BookingsRepository; maxSubmitsInFlight: number }) {
-  const { bookings } = deps;
+export function createBookingsService(deps: SubmitBookingDeps & { maxSubmitsInFlight: number }) {
+  const { bookingsRepository } = deps;
   const submits = createLimiter(deps.maxSubmitsInFlight);
 
   return {
@@ -56,7 +56,7 @@ export function createBookingsService(deps: SubmitBookingDeps & { bookings: Book
     /** The booking if the caller may see it; a malformed id or another user's booking is not found. */
     async getVisible(user: UserClaims, id: string): Promise<BookingRow> {
       if (!isUuid(id)) throw bookingNotFound();
-      const row = await bookings.findById(id.toLowerCase());
+      const row = await bookingsRepository.findById(id.toLowerCase());
       if (!row || !canSee(user, row.user_id)) throw bookingNotFound();
       return row;
     },
@@ -67,7 +67,7 @@ export function createBookingsService(deps: SubmitBookingDeps & { bookings: Book
 
     async listBookings(user: UserClaims, userId: string, query: ListQuery): Promise<BookingList> {
       if (!isUuid(userId) || !canSee(user, userId.toLowerCase())) throw errors.userNotFound();
-      const { rows, total } = await bookings.listByUser(userId.toLowerCase(), query);
+      const { rows, total } = await bookingsRepository.listByUser(userId.toLowerCase(), query);
       return {
         bookings: rows.map(toListItem),
         total,

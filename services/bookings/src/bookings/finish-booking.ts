@@ -5,7 +5,7 @@ import type { StatusPublisher } from '../stream/status-publisher.ts';
 import type { BookingRow, BookingsRepository, FinalOutcome } from './bookings.repository.ts';
 
 export interface FinishDeps {
-  bookings: BookingsRepository;
+  bookingsRepository: BookingsRepository;
   signal: OutboxSignal;
   status: StatusPublisher;
   notificationRequestsTopic: string;
@@ -46,7 +46,7 @@ export async function finishBooking(
   booking: Snapshot & Pick<BookingRow, 'traceparent'>,
   outcome: FinalOutcome,
 ): Promise<BookingRow | undefined> {
-  const row = await deps.bookings.finalizeWithOutbox(booking.id, outcome, {
+  const row = await deps.bookingsRepository.finalizeWithOutbox(booking.id, outcome, {
     id: randomUUID(),
     ...notificationRequests.message({
       topic: deps.notificationRequestsTopic,

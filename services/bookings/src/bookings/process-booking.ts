@@ -8,7 +8,7 @@ import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
 import { finishBooking, type FinishDeps } from './finish-booking.ts';
 
 export interface ProcessBookingDeps extends FinishDeps {
-  bookings: BookingsRepository;
+  bookingsRepository: BookingsRepository;
   events: EventsClient;
   gateway: PaymentGateway;
   logger: Logger;
@@ -47,11 +47,11 @@ const declinedReason = (why: string | undefined) => `Payment declined: ${why ?? 
  */
 export async function processBooking(deps: ProcessBookingDeps, bookingId: string, ctx: CallContext = {}): Promise<void> {
   // The first delivery (the usual case) marks the payment as started in the same statement that reads the booking.
-  let booking = await deps.bookings.markPaymentProcessing(bookingId);
+  let booking = await deps.bookingsRepository.markPaymentProcessing(bookingId);
   if (booking) {
     deps.status.publish(booking);
   } else {
-    booking = await deps.bookings.findById(bookingId);
+    booking = await deps.bookingsRepository.findById(bookingId);
     if (!booking) throw new UnrecoverableError(`booking ${bookingId} does not exist`);
     if (booking.status !== 'processing') return;
   }
@@ -76,16 +76,16 @@ export async function processBooking(deps: ProcessBookingDeps, bookingId: string
       return;
     }
     paymentId = result.paymentId;
-    const captured = await deps.bookings.markCaptured(bookingId, paymentId);
+    const captured = await deps.bookingsRepository.markCaptured(bookingId, paymentId);
     if (captured) {
       deps.status.publish(captured);
     } else {
       // The booking was settled (failed) by the reconciler while we were charging: the money
       // must go back.
-      const now = await deps.bookings.findById(bookingId);
+      const now = await deps.bookingsRepository.findById(bookingId);
       if (now?.status === 'failed') {
         await deps.gateway.refund({ paymentId, idempotencyKey: refundKey(bookingId) });
-        const refunded = await deps.bookings.markLateRefund(bookingId, paymentId);
+        const refunded = await deps.bookingsRepository.markLateRefund(bookingId, paymentId);
         if (refunded) deps.status.publish(refunded);
         deps.logger.warn({ booking_id: bookingId }, 'payment captured after the booking was settled: refunded');
         return;
@@ -162,7 +162,7 @@ export async function settleBooking(
   reason: string,
   ctx: CallContext = {},
 ): Promise<BookingRow | undefined> {
-  const booking = await deps.bookings.findById(bookingId);
+  const booking = await deps.bookingsRepository.findById(bookingId);
   if (!booking || booking.status !== 'processing') return booking;
 
   const charge = await deps.gateway.findCharge(bookingId);

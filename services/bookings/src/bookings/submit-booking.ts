@@ -10,7 +10,7 @@ import { bookingIdForHold } from './booking-id.ts';
 import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
 
 export interface SubmitBookingDeps {
-  bookings: BookingsRepository;
+  bookingsRepository: BookingsRepository;
   signal: OutboxSignal;
   events: EventsClient;
   bookingRequestsTopic: string;
@@ -97,14 +97,14 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
   const bookingId = bookingIdForHold(holdId);
 
   if (input.idempotencyKey !== undefined) {
-    const byKey = await deps.bookings.findByIdempotencyKey(user.user_id, input.idempotencyKey);
+    const byKey = await deps.bookingsRepository.findByIdempotencyKey(user.user_id, input.idempotencyKey);
     if (byKey && byKey.hold_id !== holdId) {
       throw errors.idempotencyKeyReused({ details: { booking_id: byKey.id } });
     }
     if (byKey) return { created: false, booking: byKey };
   }
 
-  const existing = await deps.bookings.findById(bookingId);
+  const existing = await deps.bookingsRepository.findById(bookingId);
   if (existing) {
     if (existing.user_id !== user.user_id) throw holdNotFound();
     return { created: false, booking: existing };
@@ -143,7 +143,7 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
     // A concurrent submit for this hold may have stored the booking and a worker already
     // confirmed or released the hold: that submit's booking is the answer, not the hold's state.
     if (err instanceof DomainError && SETTLED_ELSEWHERE.has(err.code as BookingsErrorCode)) {
-      const concurrent = await deps.bookings.findById(bookingId);
+      const concurrent = await deps.bookingsRepository.findById(bookingId);
       if (concurrent?.user_id === user.user_id) return { created: false, booking: concurrent };
     }
     throw err;
@@ -152,7 +152,7 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
   const traceparent = input.traceparent !== undefined && TRACEPARENT.test(input.traceparent) ? input.traceparent : newTraceparent();
   const userName = displayName(user);
   const eventDate = new Date(locked.event_date).toISOString();
-  const inserted = await deps.bookings.insertWithOutbox(
+  const inserted = await deps.bookingsRepository.insertWithOutbox(
     {
       id: bookingId,
       hold_id: holdId,
@@ -201,7 +201,7 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
   }
   // Nothing inserted: a concurrent submit for this hold won (return its booking), or the
   // Idempotency-Key is taken by another hold's booking of this user.
-  const winner = await deps.bookings.findById(bookingId);
+  const winner = await deps.bookingsRepository.findById(bookingId);
   if (winner) return { created: false, booking: winner };
   throw errors.idempotencyKeyReused();
 }

@@ -19,7 +19,7 @@ function parseVersion(lastEventId: string | undefined): number {
  */
 export function registerStreamRoutes(
   app: App,
-  deps: { bookings: BookingsService; hub: StreamHub; auth: { secret: string; issuer: string }; heartbeatMs: number },
+  deps: { bookingsService: BookingsService; hub: StreamHub; auth: { secret: string; issuer: string }; heartbeatMs: number },
 ): void {
   const headerAuth = requireUser(deps.auth);
 
@@ -74,7 +74,7 @@ export function registerStreamRoutes(
       const remove = deps.hub.add(sink);
       let row;
       try {
-        row = await deps.bookings.getVisible(user, request.params.id);
+        row = await deps.bookingsService.getVisible(user, request.params.id);
       } catch (err) {
         remove();
         throw err;

@@ -13,7 +13,7 @@ import type { HoldCreatedView } from './holds.schemas.ts';
 export interface HoldSeatsDeps {
   events: Pick<EventsService, 'getEventRow'>;
   seats: Pick<SeatsService, 'alternatives'>;
-  holds: Pick<HoldsRepository, 'earliestLiveExpiry' | 'salesOpen'>;
+  holdsRepository: Pick<HoldsRepository, 'earliestLiveExpiry' | 'salesOpen'>;
   /** Runs the deciding statement: alone, or batched with concurrent requests (group commit). */
   decide: (input: HoldSeatsInput) => Promise<HoldSeatsOutcome>;
   changes: SeatChanges;
@@ -43,7 +43,7 @@ export function createHoldSeats(deps: HoldSeatsDeps) {
     const unknown = seats.filter((s) => s.seatNo === undefined).map((s) => s.label);
     if (unknown.length > 0) {
       // A closed event answers sales_closed whatever the seats (asked only on this error path).
-      if (!(await deps.holds.salesOpen(event.id))) throw salesClosed();
+      if (!(await deps.holdsRepository.salesOpen(event.id))) throw salesClosed();
       throw errors.invalidSeats({ message: `seat numbers do not exist: ${unknown.join(', ')}`, details: { invalid_seats: unknown } });
     }
     const seatNos = seats.map((s) => s.seatNo!).sort((a, b) => a - b);
@@ -77,7 +77,7 @@ export function createHoldSeats(deps: HoldSeatsDeps) {
         throw errors.seatsUnavailable({ details: { unavailable_seats: outcome.taken, available_alternatives: alternatives } });
       }
       case 'limit_reached': {
-        const next = await deps.holds.earliestLiveExpiry(event.id, user.user_id);
+        const next = await deps.holdsRepository.earliestLiveExpiry(event.id, user.user_id);
         const retryAfter = next ? Math.max(1, Math.ceil((next.getTime() - Date.now()) / 1000)) : 1;
         throw errors.holdLimitReached({
           message: `You already hold seats ${outcome.live} times for this event (the limit is ${deps.maxActiveHoldsPerUser})`,

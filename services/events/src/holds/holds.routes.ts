@@ -8,9 +8,9 @@ const RELEASED = { message: 'Hold released successfully' };
 
 export function registerHoldRoutes(
   app: App,
-  deps: { holdSeats: HoldSeats; holds: HoldsService; auth: { secret: string; issuer: string } },
+  deps: { holdSeats: HoldSeats; holdsService: HoldsService; auth: { secret: string; issuer: string } },
 ): void {
-  const { holdSeats, holds } = deps;
+  const { holdSeats, holdsService } = deps;
   const authenticated = requireUser(deps.auth);
 
   app.post('/api/events/:id/hold', { schema: createHoldSchema, preHandler: authenticated }, async (request, reply) => {
@@ -19,16 +19,16 @@ export function registerHoldRoutes(
   });
 
   app.get('/api/events/holds/:holdId', { schema: getHoldSchema, preHandler: authenticated }, async (request) =>
-    holds.getHold(currentUser(request), request.params.holdId),
+    holdsService.getHold(currentUser(request), request.params.holdId),
   );
 
   app.delete('/api/events/holds/:holdId', { schema: releaseHoldSchema, preHandler: authenticated }, async (request) => {
-    await holds.releaseHold(currentUser(request), request.params.holdId);
+    await holdsService.releaseHold(currentUser(request), request.params.holdId);
     return RELEASED;
   });
 
   app.delete('/api/events/:id/hold/:holdId', { schema: releaseEventHoldSchema, preHandler: authenticated }, async (request) => {
-    await holds.releaseHold(currentUser(request), request.params.holdId, request.params.id);
+    await holdsService.releaseHold(currentUser(request), request.params.holdId, request.params.id);
     return RELEASED;
   });
 }

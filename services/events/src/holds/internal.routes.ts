@@ -4,20 +4,20 @@ import type { HoldsService } from './holds.service.ts';
 import { internalConfirmSchema, internalGetSchema, internalLockSchema, internalReleaseSchema } from './holds.schemas.ts';
 
 /** Service-to-service hold calls (docs/internal-api.md): internal tokens only, checked before anything else. */
-export function registerInternalRoutes(app: App, deps: { holds: HoldsService; auth: { secret: string; issuer: string } }): void {
-  const { holds } = deps;
+export function registerInternalRoutes(app: App, deps: { holdsService: HoldsService; auth: { secret: string; issuer: string } }): void {
+  const { holdsService } = deps;
   const internal = requireInternal(deps.auth);
 
   app.get('/internal/holds/:holdId', { schema: internalGetSchema, onRequest: internal }, async (request) =>
-    holds.internalGet(request.params.holdId),
+    holdsService.internalGet(request.params.holdId),
   );
 
   app.post('/internal/holds/:holdId/lock', { schema: internalLockSchema, onRequest: internal }, async (request) =>
-    holds.lock(request.params.holdId, request.body),
+    holdsService.lock(request.params.holdId, request.body),
   );
 
   app.post('/internal/holds/:holdId/confirm', { schema: internalConfirmSchema, onRequest: internal }, async (request) =>
-    holds.confirm(request.params.holdId, request.body),
+    holdsService.confirm(request.params.holdId, request.body),
   );
 
   app.post(
@@ -30,6 +30,6 @@ export function registerInternalRoutes(app: App, deps: { holds: HoldsService; au
         request.body ??= {};
       },
     },
-    async (request) => holds.internalRelease(request.params.holdId, request.body),
+    async (request) => holdsService.internalRelease(request.params.holdId, request.body),
   );
 }

@@ -1,4 +1,4 @@
-import { DEAD_LETTER_SUFFIX, type Subscription } from '@ticketing/bus';
+import { DEAD_LETTER_SUFFIX, type MessageBus, type Subscription } from '@ticketing/bus';
 import type { NotificationsDeps } from '../deps.ts';
 import { createDeadLetterHandler, createNotificationHandler } from './notification-consumer.ts';
 import { createReminderScheduler, type ReminderScheduler } from './reminders.scheduler.ts';
@@ -10,16 +10,22 @@ export interface NotificationsWorker {
   close(): Promise<void>;
 }
 
+/** What the worker (consumer and reminder scheduler) uses: no more. */
+export type NotificationsWorkerDeps = Pick<
+  NotificationsDeps,
+  'config' | 'logger' | 'stats' | 'db' | 'clock' | 'delivery' | 'deliveriesRepository' | 'remindersRepository' | 'deadLettersRepository'
+> & { bus: Pick<MessageBus, 'consume' | 'ensureTopics'> };
+
 /** Starts consuming `notification-requests` and, when enabled, the reminder scheduler. */
-export async function startNotificationsWorker(deps: NotificationsDeps): Promise<NotificationsWorker> {
+export async function startNotificationsWorker(deps: NotificationsWorkerDeps): Promise<NotificationsWorker> {
   const { config, logger, stats } = deps;
   const topic = config.kafka.topics.notificationRequests;
   await deps.bus.ensureTopics([topic, topic + DEAD_LETTER_SUFFIX]);
 
   const consumerOptions = {
     delivery: deps.delivery,
-    deliveries: deps.deliveries,
-    deadLetters: deps.deadLetters,
+    deliveries: deps.deliveriesRepository,
+    deadLetters: deps.deadLettersRepository,
     stats,
     logger,
     // A copy of a message whose email another worker is sending waits for it (its lease at most).
@@ -39,9 +45,9 @@ export async function startNotificationsWorker(deps: NotificationsDeps): Promise
   const reminders = config.reminders.enabled
     ? createReminderScheduler({
         db: deps.db,
-        reminders: deps.reminders,
+        reminders: deps.remindersRepository,
         delivery: deps.delivery,
-        deadLetters: deps.deadLetters,
+        deadLetters: deps.deadLettersRepository,
         clock: deps.clock,
         stats,
         logger,
