@@ -82,6 +82,23 @@ export const kafkaSection = Type.Object(
   { default: {} },
 );
 
+/** A transactional outbox's relay (packages/bus createOutboxRelay): one schema for every service that has one. */
+export const outboxSection = Type.Object(
+  {
+    /** Run the outbox relay in this process. @defaultValue true */
+    enabled: Type.Boolean({ default: true }),
+    /** Poll interval (the relay is also woken right after each commit that writes to the outbox). @defaultValue 250 */
+    intervalMs: Type.Integer({ default: 250, minimum: 10 }),
+    /** @defaultValue 500 */
+    batchSize: Type.Integer({ default: 500, minimum: 1, maximum: 10_000 }),
+    /** Longest wait between attempts while Kafka is down. @defaultValue 5000 */
+    maxBackoffMs: Type.Integer({ default: 5000, minimum: 10 }),
+    /** Published rows are deleted after this long. @defaultValue 3600 */
+    retentionSeconds: Type.Integer({ default: 3600, minimum: 0 }),
+  },
+  { default: {} },
+);
+
 export const jwtSection = Type.Object(
   {
     secret: Type.String({ default: DEV_JWT_SECRET, minLength: 32 }),

@@ -5,6 +5,7 @@ import {
   kafkaSection,
   loadServiceConfig,
   logSection,
+  outboxSection,
   redisSection,
   Type,
   type DeepPartial,
@@ -77,21 +78,7 @@ export const BookingsConfigSchema = Type.Object({
     },
     { default: {} },
   ),
-  outbox: Type.Object(
-    {
-      /** Run the outbox relay in this process. @defaultValue true */
-      enabled: Type.Boolean({ default: true }),
-      /** Poll interval (the relay is also woken right after each commit). @defaultValue 250 */
-      intervalMs: Type.Integer({ default: 250, minimum: 10 }),
-      /** @defaultValue 500 */
-      batchSize: Type.Integer({ default: 500, minimum: 1, maximum: 10_000 }),
-      /** Longest wait between attempts while Kafka is down. @defaultValue 5000 */
-      maxBackoffMs: Type.Integer({ default: 5000, minimum: 10 }),
-      /** Published rows are deleted after this long. @defaultValue 3600 */
-      retentionSeconds: Type.Integer({ default: 3600, minimum: 0 }),
-    },
-    { default: {} },
-  ),
+  outbox: outboxSection,
   reconciler: Type.Object(
     {
       /** @defaultValue true */

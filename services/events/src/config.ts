@@ -5,6 +5,7 @@ import {
   kafkaSection,
   loadServiceConfig,
   logSection,
+  outboxSection,
   redisSection,
   Type,
   type DeepPartial,
@@ -46,21 +47,7 @@ export const EventsConfigSchema = Type.Object({
   sweeperBatchSize: Type.Integer({ default: 500, minimum: 1, maximum: 10000 }),
   /** Comment line sent to every seat stream this often. @defaultValue 15000 */
   sseHeartbeatMs: Type.Integer({ default: 15000, minimum: 100 }),
-  outbox: Type.Object(
-    {
-      /** Run the relay that publishes seat events from the outbox to Kafka in this process. @defaultValue true */
-      enabled: Type.Boolean({ default: true }),
-      /** Poll interval (the relay is also woken right after each seat change here). @defaultValue 250 */
-      intervalMs: Type.Integer({ default: 250, minimum: 10 }),
-      /** @defaultValue 500 */
-      batchSize: Type.Integer({ default: 500, minimum: 1, maximum: 10_000 }),
-      /** Longest wait between attempts while Kafka is down. @defaultValue 5000 */
-      maxBackoffMs: Type.Integer({ default: 5000, minimum: 10 }),
-      /** Published rows are deleted after this long. @defaultValue 3600 */
-      retentionSeconds: Type.Integer({ default: 3600, minimum: 0 }),
-    },
-    { default: {} },
-  ),
+  outbox: outboxSection,
   groupCommit: Type.Object(
     {
       /** Run concurrent hold requests together in one transaction (one WAL flush). @defaultValue true */
