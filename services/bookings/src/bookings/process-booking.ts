@@ -3,7 +3,7 @@ import { TransientError, UnrecoverableError } from '@ticketing/errors';
 import type { Logger } from '@ticketing/http';
 import { isUuid } from '@ticketing/http';
 import { HoldRefusedError, type CallContext, type EventsClient, type Hold, type HoldRefusal } from '../clients/events-client.ts';
-import type { PaymentGateway } from '../payments/payment-gateway.ts';
+import { PaymentGatewayError, type PaymentGateway } from '../payments/payment-gateway.ts';
 import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
 import { finishBooking, type FinishDeps } from './finish-booking.ts';
 
@@ -36,7 +36,18 @@ export function bookingIdOf(value: unknown): string {
   return id.toLowerCase();
 }
 
-const refundKey = (bookingId: string) => `refund:${bookingId}`;
+/**
+ * Gives a failed booking's whole charge back, once (key `refund:<booking id>`). A payment
+ * already refunded in full under another key (an event cancellation, a refund in the
+ * provider's dashboard) needs nothing more.
+ */
+async function refundInFull(gateway: PaymentGateway, paymentId: string, bookingId: string): Promise<void> {
+  try {
+    await gateway.refund({ paymentId, idempotencyKey: `refund:${bookingId}`, reason: 'booking_failed' });
+  } catch (err) {
+    if (!(err instanceof PaymentGatewayError && err.code === 'already_refunded')) throw err;
+  }
+}
 const declinedReason = (why: string | undefined) => `Payment declined: ${why ?? 'declined'}`;
 
 /**
@@ -84,7 +95,7 @@ export async function processBooking(deps: ProcessBookingDeps, bookingId: string
       // must go back.
       const now = await deps.bookingsRepository.findById(bookingId);
       if (now?.status === 'failed') {
-        await deps.gateway.refund({ paymentId, idempotencyKey: refundKey(bookingId) });
+        await refundInFull(deps.gateway, paymentId, bookingId);
         const refunded = await deps.bookingsRepository.markLateRefund(bookingId, paymentId);
         if (refunded) deps.status.publish(refunded);
         deps.logger.warn({ booking_id: bookingId }, 'payment captured after the booking was settled: refunded');
@@ -115,7 +126,7 @@ async function confirmOrRefund(
     await retryTransient(() => deps.events.confirmHold(booking.hold_id, { booking_id: booking.id }, ctx));
   } catch (err) {
     if (err instanceof HoldRefusedError && HOLD_LOST.has(err.refusal)) {
-      await deps.gateway.refund({ paymentId, idempotencyKey: refundKey(booking.id) });
+      await refundInFull(deps.gateway, paymentId, booking.id);
       return finishBooking(deps, booking, {
         status: 'failed',
         paymentStatus: 'refunded',
@@ -190,7 +201,7 @@ export async function settleBooking(
   // The seats are released: a charge that landed meanwhile goes back.
   const last = await deps.gateway.findCharge(bookingId);
   if (last?.status === 'captured') {
-    await deps.gateway.refund({ paymentId: last.paymentId, idempotencyKey: refundKey(bookingId) });
+    await refundInFull(deps.gateway, last.paymentId, bookingId);
     return finishBooking(deps, booking, { status: 'failed', paymentStatus: 'refunded', paymentId: last.paymentId, reason });
   }
   return finishBooking(deps, booking, {

@@ -15,21 +15,46 @@ export interface ChargeResult {
 }
 
 export interface ChargeRecord extends ChargeResult {
+  /** True once the whole amount has gone back (one full refund or partial ones adding up). */
   refunded: boolean;
+  amountCents: number;
+  /** Sum of the refunds made so far, in minor units. */
+  refundedCents: number;
 }
 
+/**
+ * A refund request. `idempotencyKey` identifies the refund: asking again with the same key (a
+ * retry, a redelivered message, a second worker) returns the first refund and moves no money.
+ * Use one key per reason to give money back, e.g. `refund:<booking id>` for a failed booking,
+ * `cancel:<booking id>` for an event cancellation.
+ */
 export interface RefundRequest {
   paymentId: string;
   idempotencyKey: string;
+  /** Minor units, > 0; omitted: everything not refunded yet (a full refund). */
+  amountCents?: number;
+  /** Kept with the refund (e.g. `event_cancelled`, `requested_by_customer`). */
+  reason?: string;
+}
+
+export interface RefundResult {
+  refundId: string;
+  paymentId: string;
+  amountCents: number;
+  /** `pending` only from providers that settle refunds later (Stripe); the simulated gateway always succeeds. */
+  status: 'succeeded' | 'pending';
 }
 
 /**
  * The payment port. `charge` throws a TransientError when the gateway could not decide (retry
- * with the same key); a decline is a result, not an error. `refund` is idempotent per payment.
+ * with the same key); a decline is a result, not an error. `refund` moves money at most once
+ * per idempotency key and never more than was charged in total; it throws TransientError when
+ * the gateway could not decide (retry with the same key) and PaymentGatewayError for a refund
+ * that can never succeed as asked (see the codes below).
  */
 export interface PaymentGateway {
   charge(request: ChargeRequest): Promise<ChargeResult>;
-  refund(request: RefundRequest): Promise<{ refundId: string }>;
+  refund(request: RefundRequest): Promise<RefundResult>;
   /** The charge made with this idempotency key, if any (used to settle a booking safely). */
   findCharge(idempotencyKey: string): Promise<ChargeRecord | undefined>;
 }
@@ -39,7 +64,21 @@ export interface PaymentGateway {
  * reaches a client (the worker retries, then dead-letters the booking, which is settled).
  */
 export class PaymentGatewayError extends Error {
-  readonly code: 'idempotency_conflict' | 'invalid_payment_method' | 'payment_not_found';
+  /**
+   * - `idempotency_conflict`: the key was used for another amount or payment;
+   * - `invalid_payment_method`: the method can never be charged;
+   * - `payment_not_found`: no captured payment with this id (unknown, or declined);
+   * - `invalid_amount`: a refund amount that is not a positive whole number of minor units;
+   * - `refund_exceeds_charge`: the amount is more than what is left to refund (nothing moved);
+   * - `already_refunded`: a new refund (another key) for a payment refunded in full.
+   */
+  readonly code:
+    | 'idempotency_conflict'
+    | 'invalid_payment_method'
+    | 'payment_not_found'
+    | 'invalid_amount'
+    | 'refund_exceeds_charge'
+    | 'already_refunded';
   constructor(code: PaymentGatewayError['code'], message: string) {
     super(message);
     this.name = 'PaymentGatewayError';

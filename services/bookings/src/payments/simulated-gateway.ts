@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { byKey, createGroupCommit, type Queryable } from '@ticketing/db';
+import { byKey, createGroupCommit, type Database, type Queryable } from '@ticketing/db';
 import { TransientError } from '@ticketing/errors';
-import { PaymentGatewayError, type ChargeRecord, type ChargeRequest, type ChargeResult, type PaymentGateway } from './payment-gateway.ts';
+import { isUuid } from '@ticketing/http';
+import {
+  PaymentGatewayError,
+  type ChargeRecord,
+  type ChargeRequest,
+  type ChargeResult,
+  type PaymentGateway,
+  type RefundRequest,
+  type RefundResult,
+} from './payment-gateway.ts';
 
 export interface SimulatedGatewayOptions {
-  db: Queryable;
+  db: Database;
   /** Time one gateway call takes; half before the charge is recorded, half after. @defaultValue 2000 */
   latencyMs: number;
   /** Attempts that fail transiently for the `transient_failure` method. @defaultValue 2 */
@@ -26,7 +35,15 @@ interface ChargeRow {
   amount_cents: string;
   status: 'captured' | 'declined';
   reason: string | null;
+  refunded_cents: string;
   refunded_at: Date | null;
+}
+
+interface RefundRow {
+  refund_id: string;
+  idempotency_key: string;
+  payment_id: string;
+  amount_cents: string;
 }
 
 function toResult(row: ChargeRow): ChargeResult {
@@ -40,13 +57,14 @@ function toResult(row: ChargeRow): ChargeResult {
  * (gateway_charges, gateway_attempts) with UNIQUE(idempotency_key), so a second charge with the
  * same key, from any process and after any crash, returns the first result and never charges
  * again. Outcomes depend only on the payment method (see docs/bookings.md), never on chance.
+ * Refunds live in gateway_refunds, one row per refund idempotency key (see refundOnce).
  */
 export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGateway {
   const { db } = opts;
   const before = Math.floor(opts.latencyMs / 2);
   const after = opts.latencyMs - before;
 
-  const CHARGE_COLUMNS = 'idempotency_key, payment_id, amount_cents, status, reason, refunded_at';
+  const CHARGE_COLUMNS = 'idempotency_key, payment_id, amount_cents, status, reason, refunded_cents, refunded_at';
   const findRow = async (key: string) =>
     (await db.query<ChargeRow>(`SELECT ${CHARGE_COLUMNS} FROM gateway_charges WHERE idempotency_key = $1`, [key])).rows[0];
 
@@ -135,21 +153,92 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
 
     async refund(req) {
       await sleep(before);
-      const { rows } = await db.query<{ refund_id: string }>(
-        `UPDATE gateway_charges
-            SET refund_id = COALESCE(refund_id, $2), refunded_at = COALESCE(refunded_at, now())
-          WHERE payment_id = $1 AND status = 'captured'
-          RETURNING refund_id`,
-        [req.paymentId, randomUUID()],
-      );
-      if (!rows[0]) throw new PaymentGatewayError('payment_not_found', 'No captured payment with this id');
+      const result = await db.transaction((tx) => refundOnce(tx, req));
       await sleep(after);
-      return { refundId: rows[0].refund_id };
+      return result;
     },
 
     async findCharge(key): Promise<ChargeRecord | undefined> {
       const row = await findRow(key);
-      return row ? { ...toResult(row), refunded: row.refunded_at !== null } : undefined;
+      return row
+        ? {
+            ...toResult(row),
+            refunded: row.refunded_at !== null,
+            amountCents: Number(row.amount_cents),
+            refundedCents: Number(row.refunded_cents),
+          }
+        : undefined;
     },
   };
+}
+
+const toRefund = (row: RefundRow): RefundResult => ({
+  refundId: row.refund_id,
+  paymentId: row.payment_id,
+  amountCents: Number(row.amount_cents),
+  status: 'succeeded',
+});
+
+/** The refund already made with this key, if it matches the request (else the key was misused). */
+function sameRefund(row: RefundRow, req: RefundRequest): RefundResult {
+  if (row.payment_id !== req.paymentId.toLowerCase() || (req.amountCents !== undefined && Number(row.amount_cents) !== req.amountCents)) {
+    throw new PaymentGatewayError('idempotency_conflict', 'This refund idempotency key was used for another payment or amount');
+  }
+  return toRefund(row);
+}
+
+/**
+ * One refund, inside a transaction. The charge row is locked first, so refunds of one payment
+ * (with any keys) take turns: the key lookup, the bound check and the insert all see the
+ * refunds committed before. The outcome is defined for every repeat: the same key returns the
+ * first refund; a new key after a full refund is `already_refunded`; more than what is left is
+ * `refund_exceeds_charge` and moves nothing.
+ */
+async function refundOnce(tx: Queryable, req: RefundRequest): Promise<RefundResult> {
+  if (req.amountCents !== undefined && (!Number.isSafeInteger(req.amountCents) || req.amountCents <= 0)) {
+    throw new PaymentGatewayError('invalid_amount', 'A refund amount is a positive whole number of minor units');
+  }
+  const findRefund = async () =>
+    (
+      await tx.query<RefundRow>(
+        'SELECT refund_id, idempotency_key, payment_id, amount_cents FROM gateway_refunds WHERE idempotency_key = $1',
+        [req.idempotencyKey],
+      )
+    ).rows[0];
+  const charge = isUuid(req.paymentId)
+    ? (
+        await tx.query<ChargeRow>(
+          `SELECT payment_id, amount_cents, status, refunded_cents, refunded_at FROM gateway_charges
+            WHERE payment_id = $1 AND status = 'captured' FOR UPDATE`,
+          [req.paymentId],
+        )
+      ).rows[0]
+    : undefined;
+  const existing = await findRefund();
+  if (existing) return sameRefund(existing, req);
+  if (!charge) throw new PaymentGatewayError('payment_not_found', 'No captured payment with this id');
+  if (charge.refunded_at !== null) throw new PaymentGatewayError('already_refunded', 'This payment has been refunded in full');
+
+  const left = Number(charge.amount_cents) - Number(charge.refunded_cents);
+  const amount = req.amountCents ?? left;
+  if (amount > left) {
+    throw new PaymentGatewayError('refund_exceeds_charge', `Only ${left} of ${charge.amount_cents} minor units are left to refund`);
+  }
+  const { rows } = await tx.query<RefundRow>(
+    `INSERT INTO gateway_refunds (refund_id, idempotency_key, payment_id, amount_cents, reason)
+     VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (idempotency_key) DO NOTHING
+     RETURNING refund_id, idempotency_key, payment_id, amount_cents`,
+    [randomUUID(), req.idempotencyKey, charge.payment_id, amount, req.reason ?? null],
+  );
+  // The key was taken meanwhile by a refund of another payment (this one's lock did not cover it).
+  if (!rows[0]) return sameRefund((await findRefund())!, req);
+  await tx.query(
+    `UPDATE gateway_charges
+        SET refunded_cents = refunded_cents + $2,
+            refunded_at = CASE WHEN refunded_cents + $2 = amount_cents THEN now() ELSE refunded_at END
+      WHERE payment_id = $1`,
+    [charge.payment_id, amount],
+  );
+  return toRefund(rows[0]);
 }
