@@ -41,6 +41,25 @@ export const databaseSection = Type.Object(
   {
     url: Type.String({ default: 'postgres://ticketing:ticketing@127.0.0.1:5432/ticketing', minLength: 1 }),
     poolSize: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
+    /**
+     * Apply pending migrations when the process starts. Set false where a separate step runs
+     * `npm run migrate` first (the Helm chart's migration Job): the process then refuses to start
+     * while a migration it knows is still pending. @defaultValue true
+     */
+    migrateOnStart: Type.Boolean({ default: true }),
+  },
+  { default: {} },
+);
+
+/**
+ * The small HTTP port of a standalone worker: /health, /health/live, /health/ready and /metrics.
+ * Port 0 takes a free port (logged at start), so that workers started side by side never clash;
+ * a deployment sets a fixed one. @defaultValue port 0
+ */
+export const workerHttpSection = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0' }),
+    port: Type.Integer({ default: 0, minimum: 0, maximum: 65535 }),
   },
   { default: {} },
 );
@@ -117,6 +136,7 @@ export const commonEnv = {
   LOG_LEVEL: 'log.level',
   DATABASE_URL: 'database.url',
   DATABASE_POOL_SIZE: 'database.poolSize',
+  MIGRATE_ON_START: 'database.migrateOnStart',
   REDIS_URL: 'redis.url',
   REDIS_ENABLED: 'redis.enabled',
   REDIS_KEY_PREFIX: 'redis.keyPrefix',

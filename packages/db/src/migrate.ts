@@ -63,3 +63,41 @@ export async function runMigrations(db: Database, dir: string, options: Migratio
     return { applied, functions: functionFiles };
   });
 }
+
+/** A service's schema changes: its numbered migrations and, optionally, its function files. */
+export interface MigrationSet {
+  dir: string;
+  functionsDir?: string;
+}
+
+/** The numbered migrations of `dir` that this schema has not applied yet, in order. */
+export async function findPendingMigrations(db: Database, dir: string): Promise<string[]> {
+  const files = (await readdir(dir)).filter((f) => FILE.test(f)).sort();
+  const table = await db.query<{ present: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS present`, [`${db.schema}.schema_migrations`]);
+  if (!table.rows[0]?.present) return files;
+  const done = new Set((await db.query<{ name: string }>(`SELECT name FROM ${db.schema}.schema_migrations`)).rows.map((r) => r.name));
+  return files.filter((f) => !done.has(f));
+}
+
+export class PendingMigrationsError extends Error {
+  readonly pending: string[];
+  constructor(schema: string, pending: string[]) {
+    super(
+      `schema ${schema} has ${pending.length} pending migration(s) (${pending.join(', ')}): run \`npm run migrate\` first, or start with MIGRATE_ON_START=true`,
+    );
+    this.name = 'PendingMigrationsError';
+    this.pending = pending;
+  }
+}
+
+/**
+ * What a service does with its schema at start: migrate it (`migrate`, the default), or, where a
+ * separate step migrates (`npm run migrate`, the Helm chart's hook Job), only check that nothing is
+ * pending and refuse to start otherwise, so that new code never runs on an old schema.
+ */
+export async function prepareSchema(db: Database, set: MigrationSet, options: { migrate: boolean }): Promise<MigrationResult> {
+  if (options.migrate) return runMigrations(db, set.dir, set.functionsDir === undefined ? {} : { functionsDir: set.functionsDir });
+  const pending = await findPendingMigrations(db, set.dir);
+  if (pending.length > 0) throw new PendingMigrationsError(db.schema, pending);
+  return { applied: [], functions: [] };
+}

@@ -16,7 +16,7 @@ import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
 import type { ErrorStatusMap } from '@ticketing/errors';
 import type { Logger } from './logger.ts';
 import { installErrorHandler } from './errors.ts';
-import { runHealthChecks, type HealthCheck } from './health.ts';
+import { livenessReport, runHealthChecks, runReadinessChecks, type HealthCheck } from './health.ts';
 import { addCommonResponses } from './schemas.ts';
 import { closeSseStreamsOnShutdown } from './sse.ts';
 import { findUnstorableText } from './text-guard.ts';
@@ -244,10 +244,16 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  // Kept as it was for compatibility (monitors, docker-compose, the edge): every check, 503 only when a required one is down.
   app.get('/health', { schema: { hide: true } }, async (_request, reply) => {
     const report = await runHealthChecks(options.service, options.healthChecks ?? {});
     const body = { ...report, ...(options.healthExtras?.() ?? {}) };
     return reply.status(report.status === 'unhealthy' ? 503 : 200).send(body);
+  });
+  app.get('/health/live', { schema: { hide: true } }, async () => livenessReport(options.service));
+  app.get('/health/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const report = await runReadinessChecks(options.service, options.healthChecks ?? {});
+    return reply.status(report.status === 'ready' ? 200 : 503).send(report);
   });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {

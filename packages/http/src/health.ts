@@ -15,6 +15,31 @@ export interface HealthReport {
 
 const CHECK_TIMEOUT_MS = 1500;
 
+export interface LivenessReport {
+  status: 'alive';
+  service: string;
+  uptime_seconds: number;
+}
+
+/** Liveness says only that the process works (its event loop answers), never that a dependency does: a database blip must not get every pod restarted. */
+export function livenessReport(service: string): LivenessReport {
+  return { status: 'alive', service, uptime_seconds: Math.round(process.uptime()) };
+}
+
+export interface ReadinessReport {
+  status: 'ready' | 'not_ready';
+  service: string;
+  timestamp: string;
+  checks: Record<string, 'up' | 'down'>;
+}
+
+/** Readiness runs the required checks only: an optional dependency (Redis) that is down degrades the service but must not take it out of its load balancer. */
+export async function runReadinessChecks(service: string, checks: Record<string, HealthCheck>): Promise<ReadinessReport> {
+  const required = Object.fromEntries(Object.entries(checks).filter(([, c]) => c.required));
+  const report = await runHealthChecks(service, required);
+  return { status: report.status === 'unhealthy' ? 'not_ready' : 'ready', service, timestamp: report.timestamp, checks: report.checks };
+}
+
 export async function runHealthChecks(service: string, checks: Record<string, HealthCheck>): Promise<HealthReport> {
   const names = Object.keys(checks);
   const results = await Promise.all(

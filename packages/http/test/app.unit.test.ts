@@ -79,6 +79,30 @@ describe('createHttpApp error handling', () => {
     assert.deepEqual(res.json().checks, { db: 'up', cache: 'down' });
   });
 
+  it('keeps liveness and readiness up while only an optional dependency is down', async () => {
+    const app = await build();
+    const live = await app.inject({ method: 'GET', url: '/health/live' });
+    assert.equal(live.statusCode, 200);
+    assert.equal(live.json().status, 'alive');
+    const ready = await app.inject({ method: 'GET', url: '/health/ready' });
+    assert.equal(ready.statusCode, 200);
+    assert.deepEqual(ready.json().checks, { db: 'up' });
+  });
+
+  it('answers readiness 503 when a required dependency is down, while liveness stays 200', async () => {
+    const app = await createHttpApp({
+      service: 'probe',
+      logger: createLogger('probe', 'silent'),
+      healthChecks: { db: { check: async () => Promise.reject(new Error('down')), required: true } },
+    });
+    const ready = await app.inject({ method: 'GET', url: '/health/ready' });
+    assert.equal(ready.statusCode, 503);
+    assert.equal(ready.json().status, 'not_ready');
+    assert.deepEqual(ready.json().checks, { db: 'down' });
+    assert.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200);
+    assert.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 503);
+  });
+
   it('answers JSON 405 with Allow for a known path', async () => {
     const app = await build();
     const res = await app.inject({ method: 'POST', url: '/missing' });

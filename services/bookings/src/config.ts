@@ -6,6 +6,7 @@ import {
   loadServiceConfig,
   logSection,
   outboxSection,
+  workerHttpSection,
   redisSection,
   Type,
   type DeepPartial,
@@ -35,6 +36,8 @@ const KafkaSchema = Type.Object(
 export const BookingsConfigSchema = Type.Object({
   http: httpSection(8083),
   log: logSection,
+  /** The standalone worker's (src/worker.ts) probe and metrics port. */
+  workerHttp: workerHttpSection,
   database: databaseSection,
   redis: redisSection,
   kafka: KafkaSchema,
@@ -128,6 +131,8 @@ export function loadBookingsConfig(
     env,
     overrides,
     envMap: {
+      WORKER_HTTP_HOST: 'workerHttp.host',
+      WORKER_HTTP_PORT: 'workerHttp.port',
       BOOKINGS_PORT: 'http.port',
       EVENTS_URL: 'events.url',
       EVENTS_TIMEOUT_MS: 'events.timeoutMs',

@@ -8,7 +8,7 @@ import {
   type OutboxSignal,
 } from '@ticketing/bus';
 import { createCacheFromConfig, type Cache } from '@ticketing/cache';
-import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
+import { createPostgresDatabase, prepareSchema, type Database, type MigrationSet } from '@ticketing/db';
 import { createLogger, type Logger } from '@ticketing/http';
 import { createBookingsRepository, type BookingsRepository } from './bookings/bookings.repository.ts';
 import { createBookingsService, type BookingsService } from './bookings/bookings.service.ts';
@@ -22,6 +22,8 @@ import { createStatusPublisher, type StatusPublisher } from './stream/status-pub
 import { createStreamHub, type StreamHub } from './stream/stream-hub.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+/** The schema's changes, for `npm run migrate` and the start of the service. */
+export const BOOKINGS_MIGRATIONS: MigrationSet = { dir: MIGRATIONS_DIR };
 
 export interface BookingsDeps {
   config: Readonly<BookingsConfig>;
@@ -75,7 +77,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
       // instanceId, session, heartbeat and rebalance timeouts (kafka section of the config).
       consumer: config.kafka,
     });
-  const { applied } = await runMigrations(db, MIGRATIONS_DIR);
+  const { applied } = await prepareSchema(db, BOOKINGS_MIGRATIONS, { migrate: config.database.migrateOnStart });
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const events =

@@ -1,6 +1,6 @@
 export { buildBookingsApp } from './app.ts';
 export { loadBookingsConfig, type BookingsConfig } from './config.ts';
-export { createBookingsDeps, type BookingsDeps, type GivenAdapters } from './deps.ts';
+export { createBookingsDeps, type BookingsDeps, BOOKINGS_MIGRATIONS, type GivenAdapters } from './deps.ts';
 export { startBookingsWorker, startReconciler, type RunningWorker } from './bookings/booking-worker.ts';
 export { startOutboxRelay } from './outbox/start-outbox-relay.ts';
 export { bookingIdForHold } from './bookings/booking-id.ts';

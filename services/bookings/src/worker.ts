@@ -1,5 +1,5 @@
 import { redact, withPersistedSecrets } from '@ticketing/config';
-import { onShutdown } from '@ticketing/http';
+import { onShutdown, startProbeServer } from '@ticketing/http';
 import { startBookingsWorker } from './bookings/booking-worker.ts';
 import { loadBookingsConfig } from './config.ts';
 import { createBookingsDeps } from './deps.ts';
@@ -15,12 +15,26 @@ if (secrets.created) deps.logger.warn({ file: secrets.file }, 'JWT secrets were 
 deps.logger.info({ config: redact(config) }, 'starting bookings worker');
 const relay = startOutboxRelay(deps);
 const worker = await startBookingsWorker(deps);
+const probes = await startProbeServer({
+  service: 'bookings-worker',
+  logger: deps.logger,
+  metrics: deps.metrics.registry,
+  healthChecks: {
+    postgres: { check: () => deps.db.ping(), required: true },
+    // A worker without Kafka has nothing to do; readiness says so (liveness does not restart it).
+    kafka: { check: () => deps.bus.ping(), required: true },
+    redis: { check: () => deps.cache.ping(), required: false },
+  },
+  host: config.workerHttp.host,
+  port: config.workerHttp.port,
+});
 onShutdown(
   deps.logger,
   async () => {
     // Drain: stop fetching, finish the bookings in flight (their payments included), commit.
     await worker.close();
     await relay.close();
+    await probes.close();
     await deps.close();
   },
   Math.max(15_000, config.payments.latencyMs * 4 + 5_000),

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { createKafkaBus, createOutboxRelay, createOutboxSignal, type MessageBus, type OutboxRelay } from '@ticketing/bus';
 import { createCacheFromConfig, type Cache } from '@ticketing/cache';
-import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
+import { createPostgresDatabase, prepareSchema, runMigrations, type Database, type MigrationSet } from '@ticketing/db';
 import { createLogger, type Logger } from '@ticketing/http';
 import type { EventsConfig } from './config.ts';
 import { createEventCache, type EventCache } from './events/event-cache.ts';
@@ -22,6 +22,9 @@ import { trackDatabase } from './tracked-database.ts';
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 /** The database functions (CREATE OR REPLACE), applied after the migrations on every start. */
 export const SQL_DIR = fileURLToPath(new URL('../sql', import.meta.url));
+
+/** The schema's changes, for `npm run migrate` and the start of the service. */
+export const EVENTS_MIGRATIONS: MigrationSet = { dir: MIGRATIONS_DIR, functionsDir: SQL_DIR };
 
 /** Brings the schema up to date: pending migrations, then every database function. */
 export function migrateEventsDatabase(db: Database) {
@@ -84,7 +87,7 @@ export async function createEventsDeps(
           logger,
         })
       : undefined);
-  const { applied } = await migrateEventsDatabase(db);
+  const { applied } = await prepareSchema(db, EVENTS_MIGRATIONS, { migrate: config.database.migrateOnStart });
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const metrics = createEventsMetrics();

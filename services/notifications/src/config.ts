@@ -6,6 +6,7 @@ import {
   kafkaSection,
   loadServiceConfig,
   logSection,
+  workerHttpSection,
   Type,
   type DeepPartial,
   type Static,
@@ -17,6 +18,8 @@ export const SUBJECT_PLACEHOLDERS = ['event_name', 'venue', 'event_date', 'booki
 export const NotificationsConfigSchema = Type.Object({
   http: httpSection(8084),
   log: logSection,
+  /** The standalone worker's (src/worker.ts) probe and metrics port. */
+  workerHttp: workerHttpSection,
   database: databaseSection,
   jwt: jwtSection,
   kafka: Type.Object(
@@ -160,6 +163,8 @@ export function loadNotificationsConfig(
     env,
     overrides,
     envMap: {
+      WORKER_HTTP_HOST: 'workerHttp.host',
+      WORKER_HTTP_PORT: 'workerHttp.port',
       NOTIFICATIONS_PORT: 'http.port',
       NOTIFICATIONS_TOPIC: 'kafka.topics.notificationRequests',
       NOTIFICATIONS_GROUP_ID: 'consumer.groupId',

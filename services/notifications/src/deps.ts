@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createKafkaBus, type MessageBus } from '@ticketing/bus';
-import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
+import { createPostgresDatabase, prepareSchema, type Database, type MigrationSet } from '@ticketing/db';
 import { createLogger, type Logger } from '@ticketing/http';
 import { createFileMailer, createSmtpMailer, type Mailer } from '@ticketing/mail';
 import type { NotificationsConfig } from './config.ts';
@@ -14,6 +14,8 @@ import { createStats, systemClock, type Clock, type NotificationStats } from './
 import { createTemplates, type Templates } from './notifications/templates.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+/** The schema's changes, for `npm run migrate` and the start of the service. */
+export const NOTIFICATIONS_MIGRATIONS: MigrationSet = { dir: MIGRATIONS_DIR };
 
 export interface NotificationsDeps {
   config: Readonly<NotificationsConfig>;
@@ -90,7 +92,7 @@ export async function createNotificationsDeps(
     });
   const mailer = given.mailer ?? createMailer(config, logger);
   const clock = given.clock ?? systemClock;
-  const { applied } = await runMigrations(db, MIGRATIONS_DIR);
+  const { applied } = await prepareSchema(db, NOTIFICATIONS_MIGRATIONS, { migrate: config.database.migrateOnStart });
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const stats = createStats();

@@ -1,6 +1,6 @@
 export { buildNotificationsApp } from './app.ts';
 export { loadNotificationsConfig, type NotificationsConfig } from './config.ts';
-export { createNotificationsDeps, type NotificationsAdapters, type NotificationsDeps } from './deps.ts';
+export { createNotificationsDeps, NOTIFICATIONS_MIGRATIONS, type NotificationsAdapters, type NotificationsDeps } from './deps.ts';
 export { startNotificationsWorker, type NotificationsWorker } from './notifications/notifications.worker.ts';
 export {
   parseNotificationRequest,

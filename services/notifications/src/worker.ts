@@ -1,4 +1,4 @@
-import { onShutdown } from '@ticketing/http';
+import { onShutdown, startProbeServer } from '@ticketing/http';
 import { redact, withPersistedSecrets } from '@ticketing/config';
 import { loadNotificationsConfig } from './config.ts';
 import { createNotificationsDeps } from './deps.ts';
@@ -12,7 +12,20 @@ const deps = await createNotificationsDeps(config);
 if (secrets.created) deps.logger.warn({ file: secrets.file }, 'JWT secrets were not set: generated new ones and kept them in this file');
 deps.logger.info({ config: redact(config) }, 'starting notification worker');
 const worker = await startNotificationsWorker(deps);
+const probes = await startProbeServer({
+  service: 'notifications-worker',
+  logger: deps.logger,
+  metrics: deps.metrics.registry,
+  healthChecks: {
+    postgres: { check: () => deps.db.ping(), required: true },
+    kafka: { check: () => deps.bus.ping(), required: true },
+  },
+  healthExtras: () => ({ ...deps.stats }),
+  host: config.workerHttp.host,
+  port: config.workerHttp.port,
+});
 onShutdown(deps.logger, async () => {
   await worker.close();
+  await probes.close();
   await deps.close();
 });

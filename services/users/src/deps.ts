@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createCacheFromConfig, createRateLimiter, type Cache } from '@ticketing/cache';
-import { createPostgresDatabase, runMigrations, type Database } from '@ticketing/db';
+import { createPostgresDatabase, prepareSchema, type Database, type MigrationSet } from '@ticketing/db';
 import { createLogger, type Logger } from '@ticketing/http';
 import type { UsersConfig } from './config.ts';
 import { errors } from './errors.ts';
@@ -9,6 +9,8 @@ import { createUsersRepository } from './users/users.repository.ts';
 import { createUsersService, type UsersService } from './users/users.service.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
+/** The schema's changes, for `npm run migrate` and the start of the service. */
+export const USERS_MIGRATIONS: MigrationSet = { dir: MIGRATIONS_DIR };
 
 export interface UsersDeps {
   config: Readonly<UsersConfig>;
@@ -36,7 +38,7 @@ export async function createUsersDeps(
       onConnectionError: (err) => logger.warn({ err }, 'database connection lost; the pool replaces it'),
     });
   const cache = given.cache ?? createCacheFromConfig(config.redis);
-  const { applied } = await runMigrations(db, MIGRATIONS_DIR);
+  const { applied } = await prepareSchema(db, USERS_MIGRATIONS, { migrate: config.database.migrateOnStart });
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const windowMs = config.loginRateLimit.windowSeconds * 1000;

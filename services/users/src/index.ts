@@ -1,3 +1,3 @@
 export { buildUsersApp } from './app.ts';
 export { loadUsersConfig, type UsersConfig } from './config.ts';
-export { createUsersDeps, type UsersDeps } from './deps.ts';
+export { createUsersDeps, USERS_MIGRATIONS, type UsersDeps } from './deps.ts';
