@@ -50,6 +50,7 @@ try {
       seats_per_row: 500,
       price_per_seat: '50.00',
       hold_ttl_seconds: 900,
+      currency: 'USD',
       created_by: uuidOf('owner'),
     });
     for (let i = 0; i < HOLDS; i++) {

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, Uuid } from './formats.ts';
-import { Money } from './money.ts';
+import { CurrencyCode, Money } from './money.ts';
 import { compile } from './validate.ts';
 
 /**
@@ -23,6 +23,8 @@ export const HoldDetails = Type.Object({
   event_date: DateTime(),
   seats: Type.Array(Type.String()),
   total_price: Money(),
+  /** The event's currency; optional so that a booking service can talk to an older event service. */
+  currency: Type.Optional(CurrencyCode()),
   expires_at: DateTime(),
   /** Computed: an active or locked hold past its expiry reads `expired`. */
   status: HoldStatusSchema,

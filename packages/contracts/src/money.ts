@@ -61,3 +61,17 @@ export const Money = (options: { description?: string } = {}): TUnsafe<number> =
 
 /** The same amount as decimal text, which older producers stored or sent (`"199.98"`). */
 export const DecimalText = (options: { description?: string } = {}) => Type.String({ pattern: '^\\d{1,13}(\\.\\d{1,2})?$', ...options });
+
+/**
+ * An ISO 4217 code the platform can price in: known to Intl and with two decimals, so that an
+ * amount in cents is exactly the currency's minor units (what payment providers charge in).
+ * Zero- and three-decimal currencies (JPY, KWD, ...) would need another unit and are refused.
+ */
+export function isSupportedCurrency(code: string): boolean {
+  if (!/^[A-Z]{3}$/.test(code) || !Intl.supportedValuesOf('currency').includes(code)) return false;
+  return new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits === 2;
+}
+
+/** A currency on the wire: an upper-case ISO 4217 code (`USD`, `EUR`). */
+export const CurrencyCode = (options: { description?: string } = {}) =>
+  Type.String({ pattern: '^[A-Z]{3}$', minLength: 3, maxLength: 3, ...options });

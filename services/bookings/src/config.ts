@@ -61,7 +61,7 @@ export const BookingsConfigSchema = Type.Object({
       latencyMs: Type.Integer({ default: 2000, minimum: 0, maximum: 600_000 }),
       /** Attempts that fail transiently for the `transient_failure` method before it succeeds. @defaultValue 2 */
       transientFailures: Type.Integer({ default: 2, minimum: 0, maximum: 100 }),
-      /** @defaultValue USD */
+      /** Currency of a booking whose hold carries none (an older event service); otherwise the event's. @defaultValue USD */
       currency: Type.String({ default: 'USD', minLength: 3, maxLength: 3 }),
     },
     { default: {} },

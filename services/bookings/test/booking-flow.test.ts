@@ -176,6 +176,29 @@ describe('a booking from submit to confirmation', () => {
   });
 });
 
+describe('currency', () => {
+  it("charges in the event's currency, and shows it on the booking", async () => {
+    const user = newUser(config);
+    const event = await createEvent(events, user, { price_per_seat: 12.5, currency: 'EUR' });
+    const hold = await holdSeats(events, user, event.event_id, ['A1']);
+    holdIds.push(hold.hold_id);
+    const res = await svc.api('POST', '/api/booking', {
+      token: user.token,
+      body: { hold_id: hold.hold_id, payment_info: { payment_method: 'credit_card', amount: 12.5 } },
+    });
+    assert.equal(res.status, 202, res.text);
+    const row = await waitForFinal(svc.deps, res.body.booking_id);
+    assert.equal(row.status, 'confirmed');
+    const { rows } = await svc.deps.db.query<{ currency: string; amount_cents: string }>(
+      'SELECT currency, amount_cents FROM gateway_charges WHERE reference = $1',
+      [row.id],
+    );
+    assert.deepEqual(rows, [{ currency: 'EUR', amount_cents: '1250' }]);
+    const view = await svc.api('GET', `/api/booking/${row.id}`, { token: user.token });
+    assert.equal(view.body.currency, 'EUR');
+  });
+});
+
 describe('names in messages', () => {
   it("carries the token's display name as user_name, and the email's local part when the token has none", async () => {
     const bookingTap = await tap(config.kafka.topics.bookingRequests);

@@ -73,6 +73,7 @@ describe('GET /api/booking/:id and /status', () => {
         event: { event_id: row.event_id, name: row.event_name, venue: 'Main Hall', event_date: '2030-05-01T20:00:00.000Z' },
         seats: ['A1', 'A2'],
         total_amount: 199.98,
+        currency: 'USD',
         created_at: row.created_at.toISOString(),
       });
     }
@@ -151,6 +152,7 @@ describe('GET /api/bookings and /api/users/:userId/bookings', () => {
       event_date: '2030-05-01T20:00:00.000Z',
       seats: ['A1', 'A2'],
       total_amount: 199.98,
+      currency: 'USD',
       created_at: rows[2]!.created_at.toISOString(),
     });
     const page2 = await svc.api('GET', '/api/bookings?limit=2&offset=2', { token: user.token });

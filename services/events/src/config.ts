@@ -34,6 +34,8 @@ export const EventsConfigSchema = Type.Object({
   maxActiveHoldsPerUser: Type.Integer({ default: 3, minimum: 1, maximum: 100000 }),
   /** hold_ttl_seconds of an event created without one. @defaultValue 900 */
   defaultHoldTtlSeconds: Type.Integer({ default: 900, minimum: 30, maximum: 3600 }),
+  /** Currency of an event created without one (ISO 4217, two decimals). @defaultValue USD */
+  defaultCurrency: Type.String({ default: 'USD', pattern: '^[A-Z]{3}$' }),
   /** How long a hold locked for payment keeps its seats (internal lock without lock_seconds). @defaultValue 600 */
   paymentWindowSeconds: Type.Integer({ default: 600, minimum: 1, maximum: 86400 }),
   /**
@@ -94,6 +96,7 @@ export function loadEventsConfig(overrides?: DeepPartial<EventsConfig>, env: Nod
       EVENTS_MAX_SEATS_PER_HOLD: 'maxSeatsPerHold',
       EVENTS_MAX_ACTIVE_HOLDS_PER_USER: 'maxActiveHoldsPerUser',
       EVENTS_DEFAULT_HOLD_TTL_SECONDS: 'defaultHoldTtlSeconds',
+      EVENTS_DEFAULT_CURRENCY: 'defaultCurrency',
       EVENTS_PAYMENT_WINDOW_SECONDS: 'paymentWindowSeconds',
       EVENTS_LOCKED_GRACE_SECONDS: 'lockedGraceSeconds',
       EVENTS_SWEEPER_INTERVAL_MS: 'sweeperIntervalMs',

@@ -102,6 +102,7 @@ export async function createEventsDeps(
     repository: createEventsRepository(db),
     cache: eventCache,
     defaultHoldTtlSeconds: config.defaultHoldTtlSeconds,
+    defaultCurrency: config.defaultCurrency,
   });
   const seatsService = createSeatsService({ repository: createSeatsRepository(db), cache: eventCache });
   const holdsRepository = createHoldsRepository(db, { seatEventsTopic: bus ? config.kafka.seatEventsTopic : undefined });

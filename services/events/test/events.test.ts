@@ -37,6 +37,7 @@ for (const profile of PROFILES) {
           'city',
           'created_at',
           'created_by',
+          'currency',
           'description',
           'event_date',
           'event_id',
@@ -51,6 +52,7 @@ for (const profile of PROFILES) {
         assert.equal(res.body.total_seats, 1000);
         assert.equal(res.body.available_seats, 1000);
         assert.equal(res.body.price_per_seat, 99.99);
+        assert.equal(res.body.currency, 'USD', 'the default currency');
         assert.equal(res.body.event_date, new Date(body.event_date).toISOString());
         assert.ok(!Number.isNaN(Date.parse(res.body.created_at)));
         // Default layout: 500 seats per row, A1–A500 then B1–B500.
@@ -121,7 +123,20 @@ for (const profile of PROFILES) {
         }
       });
 
+      it('prices an event in the currency it is created with, and its holds carry it', async () => {
+        const ev = await createEvent(api, token, { currency: 'EUR', total_seats: 4 });
+        assert.equal(ev.currency, 'EUR');
+        assert.equal((await api('GET', `/api/events/${ev.event_id}`)).body.currency, 'EUR');
+        const hold = await api('POST', `/api/events/${ev.event_id}/hold`, { token, body: { seat_numbers: ['A1'] } });
+        assert.equal(hold.status, 201, hold.text);
+        const details = await api('GET', `/api/events/holds/${hold.body.hold_id}`, { token });
+        assert.equal(details.body.currency, 'EUR');
+      });
+
       const invalid: [string, Record<string, unknown>, string][] = [
+        ['a lower-case currency', { currency: 'eur' }, 'currency'],
+        ['an unknown currency', { currency: 'ABC' }, 'currency'],
+        ['a zero-decimal currency (JPY)', { currency: 'JPY' }, 'currency'],
         ['a price with three decimals (10.005)', { price_per_seat: 10.005 }, 'price_per_seat'],
         ['a zero price', { price_per_seat: 0 }, 'price_per_seat'],
         ['a negative price', { price_per_seat: -5 }, 'price_per_seat'],

@@ -288,6 +288,7 @@ for (const profile of PROFILES) {
           event_date: event.event_date,
           seats: ['A1', 'A2'],
           total_price: 20.2,
+          currency: 'USD',
           expires_at: created.body.expires_at,
           status: 'active',
         });

@@ -89,6 +89,7 @@ for (const profile of PROFILES) {
           event_date: event.event_date,
           seats: ['A1', 'A2'],
           total_price: 51,
+          currency: 'USD',
           expires_at: expiresAt,
           status: 'active',
           booking_id: null,

@@ -1,7 +1,15 @@
-const money = new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR' });
+const moneyFormats = new Map<string, Intl.NumberFormat>();
 const dateTime = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' });
 
-export const formatMoney = (amount: number): string => money.format(amount);
+/** An amount in its currency (each event has its own; USD is the platform's default). */
+export function formatMoney(amount: number, currency = 'USD'): string {
+  let format = moneyFormats.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat('en', { style: 'currency', currency });
+    moneyFormats.set(currency, format);
+  }
+  return format.format(amount);
+}
 export const formatDate = (iso: string): string => dateTime.format(new Date(iso));
 
 export function formatCountdown(ms: number): string {

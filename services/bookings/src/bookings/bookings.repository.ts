@@ -67,6 +67,7 @@ export interface BookingListItemRow {
   event_date: Date;
   seats: string[];
   total_cents: string;
+  currency: string;
   created_at: Date;
 }
 
@@ -294,7 +295,7 @@ export function createBookingsRepository(db: Queryable, opts: { maxBatch?: numbe
       const status = filter.status ?? null;
       const [page, count] = await Promise.all([
         db.query<BookingListItemRow>(
-          `SELECT id, status, event_name, venue, event_date, seats, total_cents, created_at FROM bookings
+          `SELECT id, status, event_name, venue, event_date, seats, total_cents, currency, created_at FROM bookings
             WHERE user_id = $1 AND ($2::text IS NULL OR status = $2)
             ORDER BY created_at DESC, id DESC
             LIMIT $3 OFFSET $4`,

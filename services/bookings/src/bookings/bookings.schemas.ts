@@ -47,6 +47,7 @@ export const BookingView = Type.Object({
   }),
   seats: Type.Array(Type.String()),
   total_amount: Type.Number(),
+  currency: Type.String({ description: 'ISO 4217 code of total_amount (the event’s currency)' }),
   error_message: Type.Optional(Type.String()),
   created_at: Timestamp,
   confirmed_at: Type.Optional(Timestamp),
@@ -62,6 +63,7 @@ export const BookingListItem = Type.Object({
   event_date: Timestamp,
   seats: Type.Array(Type.String()),
   total_amount: Type.Number(),
+  currency: Type.String({ description: 'ISO 4217 code of total_amount' }),
   created_at: Timestamp,
 });
 

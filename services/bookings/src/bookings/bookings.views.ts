@@ -10,6 +10,7 @@ export function toBookingView(row: BookingRow): BookingView {
     event: { event_id: row.event_id, name: row.event_name, venue: row.venue, event_date: row.event_date.toISOString() },
     seats: row.seats,
     total_amount: fromCents(row.total_cents),
+    currency: row.currency,
     created_at: row.created_at.toISOString(),
   };
   if (row.error_message !== null) view.error_message = row.error_message;
@@ -27,6 +28,7 @@ export function toListItem(row: BookingListItemRow) {
     event_date: row.event_date.toISOString(),
     seats: row.seats,
     total_amount: fromCents(row.total_cents),
+    currency: row.currency,
     created_at: row.created_at.toISOString(),
   };
 }

@@ -14,6 +14,7 @@ export interface SubmitBookingDeps {
   signal: OutboxSignal;
   events: EventsClient;
   bookingRequestsTopic: string;
+  /** Used only when the event service's hold carries no currency (an older event service). */
   currency: string;
   /** Payment window asked for when locking; 0 leaves it to the event service. */
   lockSeconds: number;
@@ -166,7 +167,7 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
       event_date: eventDate,
       seats: locked.seats,
       total_cents: amountCents,
-      currency: deps.currency,
+      currency: locked.currency ?? deps.currency,
       payment_method: input.paymentMethod,
       traceparent,
     },

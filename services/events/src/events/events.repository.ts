@@ -13,6 +13,8 @@ export interface EventRow {
   /** numeric(12,2) as text: money never passes through a float in SQL or JS arithmetic. */
   price_per_seat: string;
   hold_ttl_seconds: number;
+  /** ISO 4217, two decimals (the prices' cents are its minor units). */
+  currency: string;
   created_by: string;
   created_at: Date;
 }
@@ -45,7 +47,7 @@ export interface EventFilters {
 }
 
 const COLUMNS = `id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
-  price_per_seat::text AS price_per_seat, hold_ttl_seconds, created_by, created_at`;
+  price_per_seat::text AS price_per_seat, hold_ttl_seconds, currency, created_by, created_at`;
 
 function filterSql(f: EventFilters): { where: string; params: unknown[] } {
   const clauses: string[] = [];
@@ -74,8 +76,8 @@ export function createEventsRepository(db: Queryable) {
       const { rows } = await tx.query<EventRow>(
         `WITH ev AS (
            INSERT INTO events (id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
-                               price_per_seat, hold_ttl_seconds, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::numeric, $11, $12)
+                               price_per_seat, hold_ttl_seconds, created_by, currency)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::numeric, $11, $12, $13)
            RETURNING ${COLUMNS}
          ), seat_rows AS (
            INSERT INTO seats (event_id, seat_no, label)
@@ -99,6 +101,7 @@ export function createEventsRepository(db: Queryable) {
           e.price_per_seat,
           e.hold_ttl_seconds,
           e.created_by,
+          e.currency,
         ],
       );
       return rows[0]!;

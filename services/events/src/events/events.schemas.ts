@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { CurrencyCode } from '@ticketing/contracts';
 import { errorResponses, IdParam, sseResponse } from '@ticketing/http';
 
 // Lengths are checked again after trimming in the service (1–200 characters).
@@ -15,6 +16,7 @@ export const EventSchema = Type.Object({
   total_seats: Type.Integer(),
   available_seats: Type.Integer(),
   price_per_seat: Type.Number(),
+  currency: CurrencyCode({ description: 'ISO 4217 code of the prices' }),
   created_at: Type.String({ format: 'date-time' }),
   created_by: Type.String({ format: 'uuid' }),
 });
@@ -30,6 +32,9 @@ export const CreateEventBody = Type.Object({
   total_seats: Type.Integer({ minimum: 1, maximum: 100000 }),
   price_per_seat: Type.Number({ exclusiveMinimum: 0, maximum: 9999999999.99, description: 'At most two decimals' }),
   seats_per_row: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Default 500' })),
+  currency: Type.Optional(
+    CurrencyCode({ description: 'ISO 4217 code of a two-decimal currency (USD, EUR, GBP, ...); default config defaultCurrency (USD)' }),
+  ),
   hold_ttl_seconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 3600, description: 'Default 900 (config defaultHoldTtlSeconds)' })),
 });
 export type CreateEventBody = Static<typeof CreateEventBody>;

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { UserClaims } from '@ticketing/auth';
-import { amountOfDecimal, formatCents, toCents } from '@ticketing/contracts';
+import { amountOfDecimal, formatCents, isSupportedCurrency, toCents } from '@ticketing/contracts';
 import { invalidRequest, isUuid } from '@ticketing/http';
 import { errors, type EventsError } from '../errors.ts';
 import type { EventCache } from './event-cache.ts';
@@ -11,6 +11,8 @@ export interface EventsServiceOptions {
   repository: EventsRepository;
   cache: EventCache;
   defaultHoldTtlSeconds: number;
+  /** Currency of an event created without one. */
+  defaultCurrency: string;
 }
 
 export const DEFAULT_SEATS_PER_ROW = 500;
@@ -43,6 +45,13 @@ function priceText(price: number): string {
   return formatCents(cents);
 }
 
+function currencyOf(code: string): string {
+  if (!isSupportedCurrency(code)) {
+    throw invalid('currency', 'must be the ISO 4217 code of a currency with two decimals, such as USD, EUR or GBP');
+  }
+  return code;
+}
+
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -71,6 +80,8 @@ export function toEventView(row: EventRow, counts: SeatCounts): EventView {
     available_seats: Math.max(0, counts.total - counts.held - counts.booked),
     // numeric(12,2) text → a JSON number with at most two decimals, only at the edge.
     price_per_seat: amountOfDecimal(row.price_per_seat),
+    // Copies cached before currencies existed have none: they were in the one default.
+    currency: row.currency ?? 'USD',
     created_at: row.created_at.toISOString(),
     created_by: row.created_by,
   };
@@ -163,6 +174,7 @@ export function createEventsService(opts: EventsServiceOptions) {
         seats_per_row: body.seats_per_row ?? DEFAULT_SEATS_PER_ROW,
         price_per_seat: priceText(body.price_per_seat),
         hold_ttl_seconds: body.hold_ttl_seconds ?? opts.defaultHoldTtlSeconds,
+        currency: currencyOf(body.currency ?? opts.defaultCurrency),
         created_by: user.user_id,
       });
       remember(row);

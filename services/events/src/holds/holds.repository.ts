@@ -14,6 +14,7 @@ export interface HoldRow {
   seat_labels: string[];
   seat_count: number;
   total_price: string;
+  currency: string;
   expires_at: Date;
   /** The stored status; `live` says whether `expires_at` is still ahead (by the database clock). */
   status: HoldStatus;
@@ -126,7 +127,7 @@ export function toHoldSeatsOutcome(row: DecidedHoldRow | undefined): HoldSeatsOu
 }
 
 const HOLD_COLUMNS = `h.id, h.user_id, h.event_id, e.name AS event_name, e.venue, e.event_date, h.seat_nos, h.seat_labels,
-  h.seat_count, h.total_price::text AS total_price, h.expires_at, h.status, hold_is_live(h.status, h.expires_at) AS live, h.booking_id`;
+  h.seat_count, h.total_price::text AS total_price, e.currency, h.expires_at, h.status, hold_is_live(h.status, h.expires_at) AS live, h.booking_id`;
 
 /** Frees, re-times or books exactly the seats of one hold, locking them in seat order. */
 function seatsOfHoldSql(set: string, condition: string): string {

@@ -42,6 +42,7 @@ export function toHoldDetails(h: HoldRow): HoldDetailsView {
     event_date: h.event_date.toISOString(),
     seats: h.seat_labels,
     total_price: amountOfDecimal(h.total_price),
+    currency: h.currency,
     expires_at: h.expires_at.toISOString(),
     status: effectiveStatus(h),
   };

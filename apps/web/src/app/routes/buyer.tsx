@@ -31,6 +31,7 @@ export function EventPage({ id }: { id: string }) {
       <SeatPicker
         eventId={event.event_id}
         pricePerSeat={event.price_per_seat}
+        currency={event.currency}
         loggedIn={!!session}
         onNeedLogin={() => navigate(`/login?next=${encodeURIComponent(`/events/${id}`)}`)}
         onHeld={(holdId) => navigate(`/checkout/${holdId}`)}

@@ -67,7 +67,7 @@ export function BookingStatus({ bookingId }: { bookingId: string }) {
         <dt>Seats</dt>
         <dd>{booking.seats.join(', ')}</dd>
         <dt>Total</dt>
-        <dd>{formatMoney(booking.total_amount)}</dd>
+        <dd>{formatMoney(booking.total_amount, booking.currency)}</dd>
         <dt>Booking number</dt>
         <dd>
           <code>{booking.booking_id}</code>

@@ -44,7 +44,7 @@ export function MyBookings() {
             </td>
             <td>{formatDate(b.event_date)}</td>
             <td>{b.seats.join(', ')}</td>
-            <td>{formatMoney(b.total_amount)}</td>
+            <td>{formatMoney(b.total_amount, b.currency)}</td>
             <td>
               <span className={`badge badge-${b.status}`}>{b.status}</span>
             </td>

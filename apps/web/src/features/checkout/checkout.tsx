@@ -90,7 +90,7 @@ export function Checkout({ holdId, onBooked, onReleased }: CheckoutProps) {
           Seats: <strong>{hold.seats.join(', ')}</strong>
         </p>
         <p>
-          Total: <strong>{formatMoney(hold.total_price)}</strong>
+          Total: <strong>{formatMoney(hold.total_price, hold.currency)}</strong>
         </p>
         {hold.status === 'active' && !expired ? (
           <p className="countdown" role="timer" aria-live="off" aria-label="Time left to pay">
@@ -128,7 +128,7 @@ export function Checkout({ holdId, onBooked, onReleased }: CheckoutProps) {
           <ErrorMessage>{error}</ErrorMessage>
           <div className="actions">
             <button type="submit" className="primary" disabled={busy}>
-              Pay {formatMoney(hold.total_price)}
+              Pay {formatMoney(hold.total_price, hold.currency)}
             </button>
             <button type="button" onClick={release} disabled={busy}>
               Release seats

@@ -9,7 +9,7 @@ export function EventDetails({ event }: { event: EventItem }) {
       </p>
       {event.description ? <p>{event.description}</p> : null}
       <p>
-        {formatMoney(event.price_per_seat)} per seat · {event.total_seats.toLocaleString('en')} seats
+        {formatMoney(event.price_per_seat, event.currency)} per seat · {event.total_seats.toLocaleString('en')} seats
       </p>
     </div>
   );

@@ -81,7 +81,7 @@ export function EventsList({
                   {formatDate(e.event_date)} · {e.venue}, {e.city}
                 </p>
                 <p className="muted">
-                  {e.category} · from {formatMoney(e.price_per_seat)} · {e.available_seats} of {e.total_seats} seats left
+                  {e.category} · from {formatMoney(e.price_per_seat, e.currency)} · {e.available_seats} of {e.total_seats} seats left
                 </p>
               </li>
             ))}

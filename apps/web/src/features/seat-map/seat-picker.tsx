@@ -12,13 +12,15 @@ const MAX_SEATS = 10;
 export interface SeatPickerProps {
   eventId: string;
   pricePerSeat: number;
+  /** ISO 4217 code of the price. */
+  currency?: string;
   loggedIn: boolean;
   onNeedLogin: () => void;
   onHeld: (holdId: string) => void;
 }
 
 /** Pick seats on the live map and hold them; refusals offer the nearby seats the API suggests. */
-export function SeatPicker({ eventId, pricePerSeat, loggedIn, onNeedLogin, onHeld }: SeatPickerProps) {
+export function SeatPicker({ eventId, pricePerSeat, currency, loggedIn, onNeedLogin, onHeld }: SeatPickerProps) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [cursor, setCursor] = useState(-1);
   const [error, setError] = useState('');
@@ -153,7 +155,7 @@ export function SeatPicker({ eventId, pricePerSeat, loggedIn, onNeedLogin, onHel
         )}
         {seats.length > 0 ? (
           <p>
-            Total: <strong>{formatMoney(pricePerSeat * seats.length)}</strong>
+            Total: <strong>{formatMoney(pricePerSeat * seats.length, currency)}</strong>
           </p>
         ) : null}
       </div>

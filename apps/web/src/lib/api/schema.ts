@@ -652,6 +652,8 @@ export interface paths {
                                 total_seats: number;
                                 available_seats: number;
                                 price_per_seat: number;
+                                /** @description ISO 4217 code of the prices */
+                                currency: string;
                                 /** Format: date-time */
                                 created_at: string;
                                 /** Format: uuid */
@@ -740,6 +742,8 @@ export interface paths {
                         price_per_seat: number;
                         /** @description Default 500 */
                         seats_per_row?: number;
+                        /** @description ISO 4217 code of a two-decimal currency (USD, EUR, GBP, ...); default config defaultCurrency (USD) */
+                        currency?: string;
                         /** @description Default 900 (config defaultHoldTtlSeconds) */
                         hold_ttl_seconds?: number;
                     };
@@ -765,6 +769,8 @@ export interface paths {
                             total_seats: number;
                             available_seats: number;
                             price_per_seat: number;
+                            /** @description ISO 4217 code of the prices */
+                            currency: string;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: uuid */
@@ -908,6 +914,8 @@ export interface paths {
                             total_seats: number;
                             available_seats: number;
                             price_per_seat: number;
+                            /** @description ISO 4217 code of the prices */
+                            currency: string;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: uuid */
@@ -1532,6 +1540,7 @@ export interface paths {
                             event_date: string;
                             seats: string[];
                             total_price: number;
+                            currency?: string;
                             /** Format: date-time */
                             expires_at: string;
                             status: "active" | "locked" | "confirmed" | "released" | "expired";
@@ -2103,6 +2112,8 @@ export interface paths {
                             };
                             seats: string[];
                             total_amount: number;
+                            /** @description ISO 4217 code of total_amount (the event’s currency) */
+                            currency: string;
                             error_message?: string;
                             /** Format: date-time */
                             created_at: string;
@@ -2238,6 +2249,8 @@ export interface paths {
                             };
                             seats: string[];
                             total_amount: number;
+                            /** @description ISO 4217 code of total_amount (the event’s currency) */
+                            currency: string;
                             error_message?: string;
                             /** Format: date-time */
                             created_at: string;
@@ -2371,6 +2384,8 @@ export interface paths {
                                 event_date: string;
                                 seats: string[];
                                 total_amount: number;
+                                /** @description ISO 4217 code of total_amount */
+                                currency: string;
                                 /** Format: date-time */
                                 created_at: string;
                             }[];
@@ -2494,6 +2509,8 @@ export interface paths {
                                 event_date: string;
                                 seats: string[];
                                 total_amount: number;
+                                /** @description ISO 4217 code of total_amount */
+                                currency: string;
                                 /** Format: date-time */
                                 created_at: string;
                             }[];
