@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers, type Message } from '@platformatic/kafka';
 import { createLimiter } from '@ticketing/tasks';
 import { handleOrDeadLetter, receivedMessage } from './dead-letter.ts';
@@ -18,6 +19,8 @@ export interface KafkaBusOptions {
   clientId: string;
   /** Consumer-group membership of this process's consumers. */
   consumer?: KafkaConsumerOptions;
+  /** Durability and security of a production cluster: topic replication, acks, TLS, SASL. */
+  cluster?: KafkaClusterOptions;
   logger?: {
     info: (obj: object, msg: string) => void;
     warn: (obj: object, msg: string) => void;
@@ -40,6 +43,37 @@ export interface KafkaConsumerOptions {
   rebalanceTimeoutMs?: number | undefined;
 }
 
+export interface KafkaClusterOptions {
+  /** Replicas of each topic created by ensureTopics. @defaultValue 1 */
+  replicationFactor?: number;
+  /** `min.insync.replicas` of each topic created by ensureTopics; 0 keeps the broker's default. @defaultValue 0 */
+  minInsyncReplicas?: number;
+  /** `all` makes the producer idempotent; `leader` and `none` trade safety for latency. @defaultValue all */
+  acks?: 'all' | 'leader' | 'none';
+  tls?: { enabled: boolean; caFile: string; certFile: string; keyFile: string; rejectUnauthorized: boolean };
+  sasl?: { mechanism: '' | 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
+}
+
+const ACKS = { all: -1, leader: 1, none: 0 } as const;
+
+/** The connection options TLS and SASL add to every client (producer, consumers, admin). */
+function securityOptions(cluster: KafkaClusterOptions) {
+  const tls = cluster.tls?.enabled
+    ? {
+        tls: {
+          rejectUnauthorized: cluster.tls.rejectUnauthorized,
+          ...(cluster.tls.caFile ? { ca: readFileSync(cluster.tls.caFile) } : {}),
+          ...(cluster.tls.certFile ? { cert: readFileSync(cluster.tls.certFile) } : {}),
+          ...(cluster.tls.keyFile ? { key: readFileSync(cluster.tls.keyFile) } : {}),
+        },
+      }
+    : {};
+  const sasl = cluster.sasl?.mechanism
+    ? { sasl: { mechanism: cluster.sasl.mechanism, username: cluster.sasl.username, password: cluster.sasl.password } }
+    : {};
+  return { ...tls, ...sasl };
+}
+
 export function newTraceparent(): string {
   return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
 }
@@ -55,6 +89,7 @@ export function toHeaders(m: OutgoingMessage): Record<string, string> {
 
 export function createKafkaBus(options: KafkaBusOptions): MessageBus {
   const log = options.logger;
+  const cluster = options.cluster ?? {};
   const brokers = (typeof options.brokers === 'string' ? options.brokers.split(',') : [...options.brokers])
     .map((b) => b.trim())
     .filter(Boolean);
@@ -64,12 +99,23 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     connectTimeout: 5_000,
     retries: 3,
     retryDelay: 250,
+    ...securityOptions(cluster),
   };
+  const acks = cluster.acks ?? 'all';
   let producer: Producer<string, string, string, string> | undefined;
   const getProducer = () => {
-    producer ??= new Producer({ ...common, serializers: stringSerializers, idempotent: true, autocreateTopics: true });
+    // Only acks=all can be idempotent (the library refuses the others with it).
+    producer ??= new Producer({
+      ...common,
+      serializers: stringSerializers,
+      idempotent: acks === 'all',
+      acks: ACKS[acks],
+      autocreateTopics: true,
+    });
     return producer;
   };
+  const topicConfigs =
+    (cluster.minInsyncReplicas ?? 0) > 0 ? [{ name: 'min.insync.replicas', value: String(cluster.minInsyncReplicas) }] : [];
   const subscriptions = new Set<Subscription>();
   const membership = options.consumer ?? {};
 
@@ -98,7 +144,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         const missing = topics.filter((t) => !existing.has(t));
         if (missing.length > 0) {
           try {
-            await admin.createTopics({ topics: missing, partitions, replicas: 1 });
+            await admin.createTopics({ topics: missing, partitions, replicas: cluster.replicationFactor ?? 1, configs: topicConfigs });
           } catch (err) {
             // Someone (another process, or auto-creation on first produce) may have created a
             // topic meanwhile: what matters is that they all exist now.

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 /**
  * Cache and pub/sub port. Every call may fail when the backing server is down; callers treat
@@ -17,7 +17,42 @@ export interface Cache {
   close(): Promise<void>;
 }
 
-export function createRedisCache(url: string, opts: { keyPrefix?: string } = {}): Cache {
+/** Where the Redis servers are: one URL, a Sentinel-monitored master, or a Cluster. */
+export type RedisTopology =
+  | { mode: 'standalone'; url: string }
+  | { mode: 'sentinel'; sentinels: readonly string[]; sentinelName: string; password: string; tls: boolean }
+  | { mode: 'cluster'; clusterNodes: readonly string[]; password: string; tls: boolean };
+
+function hostPort(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  return at < 0 ? { host: address, port: 26379 } : { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
+}
+
+type Client = Redis | Cluster;
+
+/** One connection of the topology's kind (ioredis follows Sentinel failovers and Cluster redirects itself). */
+function connect(topology: RedisTopology, options: RedisOptions): Client {
+  if (topology.mode === 'standalone') return new Redis(topology.url, options);
+  const auth = { ...(topology.password ? { password: topology.password } : {}), ...(topology.tls ? { tls: {} } : {}) };
+  if (topology.mode === 'sentinel') {
+    return new Redis({
+      ...options,
+      ...auth,
+      sentinels: topology.sentinels.map(hostPort),
+      name: topology.sentinelName,
+      ...(topology.password ? { sentinelPassword: topology.password } : {}),
+      ...(topology.tls ? { enableTLSForSentinelMode: true } : {}),
+    });
+  }
+  return new Cluster(topology.clusterNodes.map(hostPort), {
+    redisOptions: { ...options, ...auth },
+    enableOfflineQueue: options.enableOfflineQueue ?? true,
+    clusterRetryStrategy: (times: number) => Math.min(times * 200, 2_000),
+  });
+}
+
+export function createRedisCache(target: string | RedisTopology, opts: { keyPrefix?: string } = {}): Cache {
+  const topology: RedisTopology = typeof target === 'string' ? { mode: 'standalone', url: target } : target;
   const base = {
     lazyConnect: false,
     // Fail fast while disconnected instead of queueing: the caller falls back to the database.
@@ -27,15 +62,15 @@ export function createRedisCache(url: string, opts: { keyPrefix?: string } = {})
     retryStrategy: (times: number) => Math.min(times * 200, 2_000),
   };
   const prefix = opts.keyPrefix ?? '';
-  const client = new Redis(url, base);
+  const client = connect(topology, base);
   client.on('error', () => undefined);
-  let subscriber: Redis | undefined;
+  let subscriber: Client | undefined;
   const handlers = new Map<string, Set<(message: string) => void>>();
 
-  const getSubscriber = (): Redis => {
+  const getSubscriber = (): Client => {
     if (subscriber) return subscriber;
     // The subscriber queues while offline so that subscriptions are (re)made once it connects.
-    subscriber = new Redis(url, { ...base, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    subscriber = connect(topology, { ...base, enableOfflineQueue: true, maxRetriesPerRequest: null });
     subscriber.on('error', () => undefined);
     subscriber.on('message', (channel: string, message: string) => {
       for (const h of handlers.get(channel) ?? []) h(message);
@@ -49,7 +84,10 @@ export function createRedisCache(url: string, opts: { keyPrefix?: string } = {})
       await client.set(prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
     },
     async del(...keys) {
-      if (keys.length > 0) await client.del(...keys.map((k) => prefix + k));
+      if (keys.length === 0) return;
+      // A Cluster refuses one DEL over keys of different slots.
+      if (topology.mode === 'cluster') await Promise.all(keys.map((k) => client.del(prefix + k)));
+      else await client.del(...keys.map((k) => prefix + k));
     },
     async incrWindow(key, windowMs) {
       const k = prefix + key;
@@ -92,8 +130,28 @@ export function createRedisCache(url: string, opts: { keyPrefix?: string } = {})
 }
 
 /** The cache a service's `redis` config section asks for: Redis when enabled, else in-process. */
-export function createCacheFromConfig(redis: { enabled: boolean; url: string; keyPrefix: string }): Cache {
-  return redis.enabled ? createRedisCache(redis.url, { keyPrefix: redis.keyPrefix }) : createMemoryCache();
+export function createCacheFromConfig(
+  redis: {
+    enabled: boolean;
+    url: string;
+    keyPrefix: string;
+  } & Partial<Omit<Extract<RedisTopology, { mode: 'sentinel' }>, 'mode'> & Omit<Extract<RedisTopology, { mode: 'cluster' }>, 'mode'>> & {
+      mode?: RedisTopology['mode'];
+    },
+): Cache {
+  if (!redis.enabled) return createMemoryCache();
+  if (redis.mode === 'sentinel' && (redis.sentinels ?? []).length === 0)
+    throw new Error('redis.mode is sentinel but redis.sentinels (REDIS_SENTINELS) is empty');
+  if (redis.mode === 'cluster' && (redis.clusterNodes ?? []).length === 0)
+    throw new Error('redis.mode is cluster but redis.clusterNodes (REDIS_CLUSTER_NODES) is empty');
+  const secure = { password: redis.password ?? '', tls: redis.tls ?? false };
+  const topology: RedisTopology =
+    redis.mode === 'sentinel'
+      ? { mode: 'sentinel', sentinels: redis.sentinels ?? [], sentinelName: redis.sentinelName ?? 'mymaster', ...secure }
+      : redis.mode === 'cluster'
+        ? { mode: 'cluster', clusterNodes: redis.clusterNodes ?? [], ...secure }
+        : { mode: 'standalone', url: redis.url };
+  return createRedisCache(topology, { keyPrefix: redis.keyPrefix });
 }
 
 /** In-process cache for the embedded profile and for unit tests. */

@@ -40,7 +40,17 @@ export const logSection = Type.Object(
 export const databaseSection = Type.Object(
   {
     url: Type.String({ default: 'postgres://ticketing:ticketing@127.0.0.1:5432/ticketing', minLength: 1 }),
+    /** Connections of this process's pool, unless `connectionBudget` is set. @defaultValue 10 */
     poolSize: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
+    /**
+     * Connections this service may hold on the server across all its processes (its share of
+     * `max_connections`, or of a PgBouncer pool). When set, each process's pool is
+     * `floor(connectionBudget / instances)` (at least 2), so adding instances never exceeds the
+     * server's limit; 0 uses `poolSize`. @defaultValue 0
+     */
+    connectionBudget: Type.Integer({ default: 0, minimum: 0, maximum: 100_000 }),
+    /** Processes of this service sharing `connectionBudget` (the autoscaler's maximum, not the current count). @defaultValue 1 */
+    instances: Type.Integer({ default: 1, minimum: 1, maximum: 10_000 }),
     /**
      * Apply pending migrations when the process starts. Set false where a separate step runs
      * `npm run migrate` first (the Helm chart's migration Job): the process then refuses to start
@@ -50,6 +60,12 @@ export const databaseSection = Type.Object(
   },
   { default: {} },
 );
+
+/** The pool size a process uses: its share of the service's connection budget when one is set, else `poolSize`. */
+export function poolSizeOf(database: { poolSize: number; connectionBudget: number; instances: number }): number {
+  if (database.connectionBudget <= 0) return database.poolSize;
+  return Math.max(2, Math.floor(database.connectionBudget / database.instances));
+}
 
 /**
  * The small HTTP port of a standalone worker: /health, /health/live, /health/ready and /metrics.
@@ -66,7 +82,20 @@ export const workerHttpSection = Type.Object(
 
 export const redisSection = Type.Object(
   {
+    /** `standalone` (url), `sentinel` (sentinels + sentinelName) or `cluster` (clusterNodes). @defaultValue standalone */
+    mode: Type.Union([Type.Literal('standalone'), Type.Literal('sentinel'), Type.Literal('cluster')], { default: 'standalone' }),
+    /** Standalone: the server's URL (`rediss://` for TLS; password and db index in the URL). */
     url: Type.String({ default: 'redis://127.0.0.1:6379' }),
+    /** Sentinel: `host:port` of each sentinel. */
+    sentinels: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    /** Sentinel: the monitored master's name. @defaultValue mymaster */
+    sentinelName: Type.String({ default: 'mymaster', minLength: 1 }),
+    /** Cluster: `host:port` of some of the cluster's nodes (the rest are discovered). */
+    clusterNodes: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    /** Sentinel and cluster: the servers' password (standalone puts it in the URL). @defaultValue '' */
+    password: Type.String({ default: '' }),
+    /** Sentinel and cluster: connect with TLS. @defaultValue false */
+    tls: Type.Boolean({ default: false }),
     /** When false the service uses an in-process cache (single instance only). */
     enabled: Type.Boolean({ default: true }),
     keyPrefix: Type.String({ default: '' }),
@@ -97,6 +126,42 @@ export const kafkaSection = Type.Object(
     heartbeatIntervalMs: Type.Integer({ default: 500, minimum: 100, maximum: 60_000 }),
     /** How long a rebalance waits for members to rejoin. @defaultValue 10000 */
     rebalanceTimeoutMs: Type.Integer({ default: 10_000, minimum: 1000, maximum: 600_000 }),
+    /** Replicas of each topic this service creates (3 on a production cluster). @defaultValue 1 */
+    replicationFactor: Type.Integer({ default: 1, minimum: 1, maximum: 32 }),
+    /**
+     * `min.insync.replicas` of the topics this service creates (2 with a replication factor of 3:
+     * a write survives one broker down); 0 keeps the broker's default. @defaultValue 0
+     */
+    minInsyncReplicas: Type.Integer({ default: 0, minimum: 0, maximum: 32 }),
+    /**
+     * Producer acknowledgements: `all` (every in-sync replica; the producer is idempotent, no
+     * duplicates on retry), `leader` or `none` (faster, may lose or duplicate messages). @defaultValue all
+     */
+    acks: Type.Union([Type.Literal('all'), Type.Literal('leader'), Type.Literal('none')], { default: 'all' }),
+    tls: Type.Object(
+      {
+        /** Connect to the brokers with TLS. @defaultValue false */
+        enabled: Type.Boolean({ default: false }),
+        /** PEM files; empty uses the system's CAs and no client certificate. */
+        caFile: Type.String({ default: '' }),
+        certFile: Type.String({ default: '' }),
+        keyFile: Type.String({ default: '' }),
+        /** @defaultValue true */
+        rejectUnauthorized: Type.Boolean({ default: true }),
+      },
+      { default: {} },
+    ),
+    sasl: Type.Object(
+      {
+        /** Empty: no SASL. @defaultValue '' */
+        mechanism: Type.Union([Type.Literal(''), Type.Literal('PLAIN'), Type.Literal('SCRAM-SHA-256'), Type.Literal('SCRAM-SHA-512')], {
+          default: '',
+        }),
+        username: Type.String({ default: '' }),
+        password: Type.String({ default: '' }),
+      },
+      { default: {} },
+    ),
   },
   { default: {} },
 );
@@ -136,15 +201,34 @@ export const commonEnv = {
   LOG_LEVEL: 'log.level',
   DATABASE_URL: 'database.url',
   DATABASE_POOL_SIZE: 'database.poolSize',
+  DATABASE_CONNECTION_BUDGET: 'database.connectionBudget',
+  SERVICE_INSTANCES: 'database.instances',
   MIGRATE_ON_START: 'database.migrateOnStart',
   REDIS_URL: 'redis.url',
   REDIS_ENABLED: 'redis.enabled',
   REDIS_KEY_PREFIX: 'redis.keyPrefix',
+  REDIS_MODE: 'redis.mode',
+  REDIS_SENTINELS: 'redis.sentinels[]',
+  REDIS_SENTINEL_NAME: 'redis.sentinelName',
+  REDIS_CLUSTER_NODES: 'redis.clusterNodes[]',
+  REDIS_PASSWORD: 'redis.password',
+  REDIS_TLS: 'redis.tls',
   KAFKA_BROKERS: 'kafka.brokers',
   KAFKA_INSTANCE_ID: 'kafka.instanceId',
   KAFKA_SESSION_TIMEOUT_MS: 'kafka.sessionTimeoutMs',
   KAFKA_HEARTBEAT_INTERVAL_MS: 'kafka.heartbeatIntervalMs',
   KAFKA_REBALANCE_TIMEOUT_MS: 'kafka.rebalanceTimeoutMs',
+  KAFKA_REPLICATION_FACTOR: 'kafka.replicationFactor',
+  KAFKA_MIN_INSYNC_REPLICAS: 'kafka.minInsyncReplicas',
+  KAFKA_ACKS: 'kafka.acks',
+  KAFKA_TLS: 'kafka.tls.enabled',
+  KAFKA_TLS_CA_FILE: 'kafka.tls.caFile',
+  KAFKA_TLS_CERT_FILE: 'kafka.tls.certFile',
+  KAFKA_TLS_KEY_FILE: 'kafka.tls.keyFile',
+  KAFKA_TLS_REJECT_UNAUTHORIZED: 'kafka.tls.rejectUnauthorized',
+  KAFKA_SASL_MECHANISM: 'kafka.sasl.mechanism',
+  KAFKA_SASL_USERNAME: 'kafka.sasl.username',
+  KAFKA_SASL_PASSWORD: 'kafka.sasl.password',
   JWT_SECRET: 'jwt.secret',
   JWT_ISSUER: 'jwt.issuer',
   JWT_TTL_SECONDS: 'jwt.ttlSeconds',

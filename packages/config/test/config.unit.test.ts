@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig, redact, Type } from '../src/index.ts';
+import { commonEnv, ConfigError, databaseSection, kafkaSection, loadConfig, poolSizeOf, redact, redisSection, Type } from '../src/index.ts';
 
 const schema = Type.Object({
   http: Type.Object(
@@ -42,5 +42,41 @@ describe('loadConfig', () => {
     assert.equal(out.jwt.secret, '[redacted]');
     assert.equal(out.smtp.password, '[redacted]');
     assert.equal(out.database.url, 'postgres://u:[redacted]@h/db');
+  });
+});
+
+describe('production settings', () => {
+  const schema = Type.Object({ database: databaseSection, kafka: kafkaSection, redis: redisSection });
+  const load = (env: NodeJS.ProcessEnv) => loadConfig({ service: 't', schema, env, envMap: { ...commonEnv } });
+
+  it('splits a connection budget over the instances, never below 2 per process', () => {
+    const at = (env: NodeJS.ProcessEnv) => poolSizeOf(load(env).database);
+    assert.equal(at({ DATABASE_POOL_SIZE: '15' }), 15);
+    assert.equal(at({ DATABASE_CONNECTION_BUDGET: '120', SERVICE_INSTANCES: '8' }), 15);
+    assert.equal(at({ DATABASE_CONNECTION_BUDGET: '120', SERVICE_INSTANCES: '100' }), 2);
+  });
+
+  it('reads Kafka durability and security, Redis sentinels, and redacts their passwords', () => {
+    const config = load({
+      KAFKA_REPLICATION_FACTOR: '3',
+      KAFKA_MIN_INSYNC_REPLICAS: '2',
+      KAFKA_ACKS: 'all',
+      KAFKA_TLS: 'true',
+      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      KAFKA_SASL_USERNAME: 'ticketing',
+      KAFKA_SASL_PASSWORD: 'hunter2',
+      REDIS_MODE: 'sentinel',
+      REDIS_SENTINELS: 'a:26379, b:26379',
+      REDIS_PASSWORD: 'hunter3',
+    });
+    assert.equal(config.kafka.replicationFactor, 3);
+    assert.equal(config.kafka.minInsyncReplicas, 2);
+    assert.equal(config.kafka.tls.enabled, true);
+    assert.equal(config.kafka.sasl.mechanism, 'SCRAM-SHA-512');
+    assert.deepEqual(config.redis.sentinels, ['a:26379', 'b:26379']);
+    const logged = JSON.stringify(redact(config));
+    assert.ok(!logged.includes('hunter2') && !logged.includes('hunter3'), logged);
+    assert.throws(() => load({ KAFKA_ACKS: 'some' }), ConfigError);
+    assert.throws(() => load({ KAFKA_SASL_MECHANISM: 'KERBEROS' }), ConfigError);
   });
 });

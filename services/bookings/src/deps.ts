@@ -1,3 +1,4 @@
+import { poolSizeOf } from '@ticketing/config';
 import { fileURLToPath } from 'node:url';
 import {
   createKafkaBus,
@@ -63,7 +64,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     createPostgresDatabase({
       url: config.database.url,
       schema: 'bookings',
-      poolSize: config.database.poolSize,
+      poolSize: poolSizeOf(config.database),
       applicationName: 'bookings',
       onConnectionError: (err) => logger.warn({ err }, 'database connection lost; the pool replaces it'),
     });
@@ -76,6 +77,8 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
       logger: logger.child({ component: 'bus' }),
       // instanceId, session, heartbeat and rebalance timeouts (kafka section of the config).
       consumer: config.kafka,
+      // Replication, min.insync.replicas, acks, TLS and SASL (kafka section of the config).
+      cluster: config.kafka,
     });
   const { applied } = await prepareSchema(db, BOOKINGS_MIGRATIONS, { migrate: config.database.migrateOnStart });
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');

@@ -1,3 +1,4 @@
+import { poolSizeOf } from '@ticketing/config';
 import { fileURLToPath } from 'node:url';
 import { createKafkaBus, createOutboxRelay, createOutboxSignal, type MessageBus, type OutboxRelay } from '@ticketing/bus';
 import { createCacheFromConfig, type Cache } from '@ticketing/cache';
@@ -68,7 +69,7 @@ export async function createEventsDeps(
       createPostgresDatabase({
         url: config.database.url,
         schema: 'events',
-        poolSize: config.database.poolSize,
+        poolSize: poolSizeOf(config.database),
         applicationName: 'events',
         onConnectionError: (err) => logger.warn({ err }, 'database connection lost; the pool replaces it'),
         // The service's query texts are a fixed set: each is parsed and planned once per connection.
@@ -85,6 +86,7 @@ export async function createEventsDeps(
           brokers: config.kafka.brokers,
           clientId: `${config.kafka.clientId}-events`,
           logger,
+          cluster: config.kafka,
         })
       : undefined);
   const { applied } = await prepareSchema(db, EVENTS_MIGRATIONS, { migrate: config.database.migrateOnStart });

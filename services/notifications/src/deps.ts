@@ -1,3 +1,4 @@
+import { poolSizeOf } from '@ticketing/config';
 import { fileURLToPath } from 'node:url';
 import { createKafkaBus, type MessageBus } from '@ticketing/bus';
 import { createPostgresDatabase, prepareSchema, type Database, type MigrationSet } from '@ticketing/db';
@@ -71,7 +72,7 @@ export async function createNotificationsDeps(
   given: NotificationsAdapters = {},
 ): Promise<NotificationsDeps> {
   const logger = given.logger ?? createLogger('notifications', config.log.level);
-  const poolSize = config.database.poolSize;
+  const poolSize = poolSizeOf(config.database);
   const db =
     given.db ??
     createPostgresDatabase({
@@ -89,6 +90,8 @@ export async function createNotificationsDeps(
       logger,
       // instanceId, session, heartbeat and rebalance timeouts (kafka section of the config).
       consumer: config.kafka,
+      // Replication, min.insync.replicas, acks, TLS and SASL (kafka section of the config).
+      cluster: config.kafka,
     });
   const mailer = given.mailer ?? createMailer(config, logger);
   const clock = given.clock ?? systemClock;

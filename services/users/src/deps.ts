@@ -1,3 +1,4 @@
+import { poolSizeOf } from '@ticketing/config';
 import { fileURLToPath } from 'node:url';
 import { createCacheFromConfig, createRateLimiter, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, prepareSchema, type Database, type MigrationSet } from '@ticketing/db';
@@ -33,7 +34,7 @@ export async function createUsersDeps(
     createPostgresDatabase({
       url: config.database.url,
       schema: 'users',
-      poolSize: config.database.poolSize,
+      poolSize: poolSizeOf(config.database),
       applicationName: 'users',
       onConnectionError: (err) => logger.warn({ err }, 'database connection lost; the pool replaces it'),
     });
