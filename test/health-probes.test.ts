@@ -145,14 +145,27 @@ describe('liveness and readiness', () => {
     }
   });
 
-  it('the workers serve /metrics with their own counters', async () => {
+  it('the workers and APIs serve the metrics an operator needs on /metrics', async () => {
     const [bookingsWorker, notificationsWorker] = workers;
     const bookingsText = await (await fetch(`${bookingsWorker!.url}/metrics`)).text();
     assert.match(bookingsText, /^# TYPE booking_messages_total counter$/m);
     assert.match(bookingsText, /service="bookings-worker"/);
+    // What an operator watches: the consumer's lag, the outbox backlog, payment latency, the pool.
+    assert.match(bookingsText, /^# TYPE kafka_consumer_lag gauge$/m);
+    assert.match(bookingsText, /^outbox_backlog\{[^}]*\} \d+$/m);
+    assert.match(bookingsText, /^outbox_oldest_age_seconds\{[^}]*\} [\d.e+-]+$/m);
+    assert.match(bookingsText, /^# TYPE payment_duration_seconds histogram$/m);
+    assert.match(bookingsText, /^db_pool_connections\{[^}]*state="max"[^}]*\} \d+$/m);
+    assert.match(bookingsText, /^db_pool_waiting\{[^}]*\} 0$/m);
     const notificationsText = await (await fetch(`${notificationsWorker!.url}/metrics`)).text();
     assert.match(notificationsText, /service="notifications-worker"/);
     assert.match(notificationsText, /^process_cpu_seconds_total/m);
+    assert.match(notificationsText, /^# TYPE kafka_consumer_lag gauge$/m);
+    const eventsText = await (await fetch(`${events.baseUrl}/metrics`)).text();
+    assert.match(eventsText, /^seat_streams_open\{[^}]*\} 0$/m);
+    assert.match(eventsText, /^db_pool_connections\{[^}]*state="in_use"[^}]*\} \d+$/m);
+    const bookingsApiText = await (await fetch(`${bookings.baseUrl}/metrics`)).text();
+    assert.match(bookingsApiText, /^booking_streams_open\{[^}]*\} 0$/m);
   });
 
   it('killing PostgreSQL fails readiness everywhere while liveness stays up, and readiness comes back with it', async () => {

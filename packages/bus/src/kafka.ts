@@ -8,6 +8,7 @@ import {
   type ConsumeOptions,
   type MessageBus,
   type OutgoingMessage,
+  type PartitionLag,
   type Publisher,
   type StoredMessage,
   type Subscription,
@@ -369,6 +370,17 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       })();
 
       const subscription: Subscription = {
+        async lag() {
+          const byTopic = await current.consumer.getLag({ topics: opts.topics });
+          const out: PartitionLag[] = [];
+          // Negative values mark partitions this process is not assigned.
+          for (const [topic, partitions] of byTopic) {
+            partitions.forEach((lag, partition) => {
+              if (lag >= 0n) out.push({ topic, partition, lag: Number(lag) });
+            });
+          }
+          return out;
+        },
         async close() {
           if (stopping) return;
           stopping = true;

@@ -55,6 +55,15 @@ export function createOutboxSignal(): OutboxSignal {
 /** The outbox SQL (table OUTBOX_TABLE_SQL in the database's own schema). */
 export function createOutboxRepository(db: Queryable) {
   return {
+    /** Unpublished rows and the age of the oldest one (0 when none): the relay's backlog. */
+    async backlog(): Promise<{ rows: number; oldestAgeSeconds: number }> {
+      const { rows } = await db.query<{ rows: string; age: number | null }>(
+        `SELECT count(*) AS rows, extract(epoch FROM clock_timestamp() - min(created_at))::float8 AS age
+           FROM outbox WHERE published_at IS NULL`,
+      );
+      return { rows: Number(rows[0]?.rows ?? 0), oldestAgeSeconds: Math.max(0, rows[0]?.age ?? 0) };
+    },
+
     /** Adds a message; call it inside the transaction that stores the change it announces. */
     async insert(tx: Queryable, row: OutboxRow): Promise<void> {
       await tx.query('INSERT INTO outbox (id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)', [

@@ -46,6 +46,18 @@ export interface ConsumeOptions {
 export interface Subscription {
   /** Stops fetching, waits for messages in flight, commits their offsets, and closes. */
   close(): Promise<void>;
+  /**
+   * Messages not yet committed on each partition this process consumes (newest offset minus
+   * committed offset); a group's lag is the sum over its processes. Absent on buses without
+   * partitions.
+   */
+  lag?(): Promise<PartitionLag[]>;
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  lag: number;
 }
 
 /** A message as it is stored on a topic (read back by operator tools, e.g. the dead-letter tool). */

@@ -146,5 +146,6 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
     async close() {
       await pool.end();
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolSize ?? 10 }),
   };
 }

@@ -15,4 +15,15 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** The connection pool's state, for saturation metrics (absent where there is no pool: PGlite). */
+  poolStats?(): PoolStats;
+}
+
+export interface PoolStats {
+  /** Connections open (in use or idle). */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection: above 0 the pool is saturated. */
+  waiting: number;
+  max: number;
 }

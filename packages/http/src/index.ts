@@ -3,6 +3,7 @@ export * from './errors.ts';
 export * from './health.ts';
 export * from './lifecycle.ts';
 export * from './logger.ts';
+export * from './operator-metrics.ts';
 export * from './probe-server.ts';
 export * from './schemas.ts';
 export * from './sse.ts';

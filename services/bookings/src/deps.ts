@@ -10,13 +10,13 @@ import {
 } from '@ticketing/bus';
 import { createCacheFromConfig, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, prepareSchema, type Database, type MigrationSet } from '@ticketing/db';
-import { createLogger, type Logger } from '@ticketing/http';
+import { createLogger, registerOutboxMetrics, registerPoolMetrics, type Logger } from '@ticketing/http';
 import { createBookingsRepository, type BookingsRepository } from './bookings/bookings.repository.ts';
 import { createBookingsService, type BookingsService } from './bookings/bookings.service.ts';
 import type { ProcessBookingDeps } from './bookings/process-booking.ts';
 import { createHttpEventsClient, type EventsClient } from './clients/events-client.ts';
 import type { BookingsConfig } from './config.ts';
-import { createBookingsMetrics, type BookingsMetrics } from './metrics.ts';
+import { createBookingsMetrics, timePayments, type BookingsMetrics } from './metrics.ts';
 import type { PaymentGateway } from './payments/payment-gateway.ts';
 import { createSimulatedGateway } from './payments/simulated-gateway.ts';
 import { createStatusPublisher, type StatusPublisher } from './stream/status-publisher.ts';
@@ -91,7 +91,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
       maxConcurrent: config.events.maxConcurrent,
       jwt: config.jwt,
     });
-  const gateway =
+  const untimedGateway =
     given.gateway ??
     createSimulatedGateway({ db, latencyMs: config.payments.latencyMs, transientFailures: config.payments.transientFailures });
   const bookingsRepository = createBookingsRepository(db);
@@ -105,7 +105,10 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     resyncIntervalMs: config.stream.resyncIntervalMs,
     loadBookings: (ids) => bookingsRepository.findMany(ids),
   });
-  const metrics = createBookingsMetrics(() => streams.size);
+  const metrics = createBookingsMetrics(() => streams.size, config.kafka.workerGroup);
+  registerPoolMetrics(metrics.registry, db);
+  registerOutboxMetrics(metrics.registry, outbox);
+  const gateway = timePayments(untimedGateway, metrics);
 
   const bookingsService = createBookingsService({
     bookingsRepository,

@@ -1,9 +1,16 @@
 import { poolSizeOf } from '@ticketing/config';
 import { fileURLToPath } from 'node:url';
-import { createKafkaBus, createOutboxRelay, createOutboxSignal, type MessageBus, type OutboxRelay } from '@ticketing/bus';
+import {
+  createKafkaBus,
+  createOutboxRelay,
+  createOutboxRepository,
+  createOutboxSignal,
+  type MessageBus,
+  type OutboxRelay,
+} from '@ticketing/bus';
 import { createCacheFromConfig, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, prepareSchema, runMigrations, type Database, type MigrationSet } from '@ticketing/db';
-import { createLogger, type Logger } from '@ticketing/http';
+import { createLogger, registerOutboxMetrics, registerPoolMetrics, type Logger } from '@ticketing/http';
 import type { EventsConfig } from './config.ts';
 import { createEventCache, type EventCache } from './events/event-cache.ts';
 import { createEventsRepository } from './events/events.repository.ts';
@@ -64,18 +71,18 @@ export async function createEventsDeps(
   given: { db?: Database; cache?: Cache; bus?: MessageBus; logger?: Logger } = {},
 ): Promise<EventsDeps> {
   const logger = given.logger ?? createLogger('events', config.log.level);
-  const tracked = trackDatabase(
+  const rawDb =
     given.db ??
-      createPostgresDatabase({
-        url: config.database.url,
-        schema: 'events',
-        poolSize: poolSizeOf(config.database),
-        applicationName: 'events',
-        onConnectionError: (err) => logger.warn({ err }, 'database connection lost; the pool replaces it'),
-        // The service's query texts are a fixed set: each is parsed and planned once per connection.
-        preparedStatements: true,
-      }),
-  );
+    createPostgresDatabase({
+      url: config.database.url,
+      schema: 'events',
+      poolSize: poolSizeOf(config.database),
+      applicationName: 'events',
+      onConnectionError: (err) => logger.warn({ err }, 'database connection lost; the pool replaces it'),
+      // The service's query texts are a fixed set: each is parsed and planned once per connection.
+      preparedStatements: true,
+    });
+  const tracked = trackDatabase(rawDb);
   const db = tracked.db;
   const cache = given.cache ?? createCacheFromConfig(config.redis);
   const ownBus = !given.bus && config.kafka.enabled;
@@ -92,10 +99,11 @@ export async function createEventsDeps(
   const { applied } = await prepareSchema(db, EVENTS_MIGRATIONS, { migrate: config.database.migrateOnStart });
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
-  const metrics = createEventsMetrics();
-
   const eventCache = createEventCache(cache, config.cache, logger);
   const hub = createSeatStreamHub(cache, logger);
+  const metrics = createEventsMetrics(() => hub.clientCount());
+  registerPoolMetrics(metrics.registry, rawDb);
+  if (bus) registerOutboxMetrics(metrics.registry, createOutboxRepository(db));
   // Seat changes write their `seat-events` row in the same statement or transaction (outbox);
   // without a bus nothing would ever publish them, so none are written.
   const outboxSignal = createOutboxSignal();

@@ -1,9 +1,17 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The event service's own metrics, on the registry its /metrics endpoint serves. */
-export function createEventsMetrics(registry = new Registry()) {
+export function createEventsMetrics(openStreams: () => number = () => 0, registry = new Registry()) {
   return {
     registry,
+    openStreams: new Gauge({
+      name: 'seat_streams_open',
+      help: 'Open seat-map SSE streams in this process',
+      registers: [registry],
+      collect() {
+        this.set(openStreams());
+      },
+    }),
     holdOutcomes: new Counter({
       name: 'seat_hold_outcomes_total',
       help: 'Hold requests that reached the database, by outcome (held, unavailable, limit_reached, ...)',

@@ -2,7 +2,7 @@ import { poolSizeOf } from '@ticketing/config';
 import { fileURLToPath } from 'node:url';
 import { createKafkaBus, type MessageBus } from '@ticketing/bus';
 import { createPostgresDatabase, prepareSchema, type Database, type MigrationSet } from '@ticketing/db';
-import { createLogger, type Logger } from '@ticketing/http';
+import { createLogger, registerPoolMetrics, type Logger } from '@ticketing/http';
 import { createFileMailer, createSmtpMailer, type Mailer } from '@ticketing/mail';
 import type { NotificationsConfig } from './config.ts';
 import { createNotificationsMetrics, type NotificationsMetrics } from './metrics.ts';
@@ -99,6 +99,8 @@ export async function createNotificationsDeps(
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const stats = createStats();
+  const metrics = createNotificationsMetrics(stats, config.consumer.groupId);
+  registerPoolMetrics(metrics.registry, db);
   const templates = createTemplates({
     timezone: config.mail.timezone,
     locale: config.mail.locale,
@@ -131,7 +133,7 @@ export async function createNotificationsDeps(
     mailer,
     clock,
     stats,
-    metrics: createNotificationsMetrics(stats),
+    metrics,
     templates,
     deliveriesRepository: deliveries,
     remindersRepository: reminders,

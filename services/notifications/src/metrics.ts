@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
+import { registerConsumerLagMetrics, type LagSource } from '@ticketing/http';
 import type { NotificationStats } from './notifications/stats.ts';
 
 const COUNTERS = [
@@ -11,7 +12,10 @@ const COUNTERS = [
 ] as const satisfies readonly (keyof NotificationStats)[];
 
 /** The notification service's own metrics (read from the worker's counters), on the registry its /metrics endpoint serves. */
-export function createNotificationsMetrics(stats: NotificationStats, registry = new Registry()) {
+export function createNotificationsMetrics(stats: NotificationStats, consumerGroup = 'notifications', registry = new Registry()) {
+  /** The consumer's subscription, once it runs in this process (its lag is reported). */
+  const consumer: { current?: LagSource } = {};
+  registerConsumerLagMetrics(registry, consumerGroup, () => consumer.current);
   for (const name of COUNTERS) {
     new Counter({
       name: `notifications_${name}_total`,
@@ -31,7 +35,7 @@ export function createNotificationsMetrics(stats: NotificationStats, registry = 
       this.set(stats.consumer === 'running' ? 1 : 0);
     },
   });
-  return { registry };
+  return { registry, consumer };
 }
 
 export type NotificationsMetrics = ReturnType<typeof createNotificationsMetrics>;

@@ -2,7 +2,7 @@ import { poolSizeOf } from '@ticketing/config';
 import { fileURLToPath } from 'node:url';
 import { createCacheFromConfig, createRateLimiter, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, prepareSchema, type Database, type MigrationSet } from '@ticketing/db';
-import { createLogger, type Logger } from '@ticketing/http';
+import { createLogger, registerPoolMetrics, type Logger } from '@ticketing/http';
 import type { UsersConfig } from './config.ts';
 import { errors } from './errors.ts';
 import { createUsersMetrics, type UsersMetrics } from './metrics.ts';
@@ -39,6 +39,8 @@ export async function createUsersDeps(
       onConnectionError: (err) => logger.warn({ err }, 'database connection lost; the pool replaces it'),
     });
   const cache = given.cache ?? createCacheFromConfig(config.redis);
+  const metrics = createUsersMetrics();
+  registerPoolMetrics(metrics.registry, db);
   const { applied } = await prepareSchema(db, USERS_MIGRATIONS, { migrate: config.database.migrateOnStart });
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
@@ -67,7 +69,7 @@ export async function createUsersDeps(
     logger,
     db,
     cache,
-    metrics: createUsersMetrics(),
+    metrics,
     usersService,
     async close() {
       if (!given.cache) await cache.close();

@@ -18,7 +18,7 @@ export interface RunningWorker {
 export interface BookingsWorkerDeps extends ReconcilerDeps {
   config: Pick<BookingsConfig, 'kafka' | 'worker' | 'reconciler'>;
   bus: Pick<MessageBus, 'consume' | 'ensureTopics'>;
-  metrics: Pick<BookingsMetrics, 'messages'>;
+  metrics: Pick<BookingsMetrics, 'messages' | 'consumer'>;
 }
 
 const DEAD_LETTER_REASON = 'The booking could not be processed: a payment or seat service was unavailable';
@@ -98,6 +98,7 @@ export async function startBookingsWorker(deps: BookingsWorkerDeps): Promise<Run
     },
   });
 
+  metrics.consumer.current = subscription;
   const reconciler = config.reconciler.enabled ? startReconciler(deps) : undefined;
   log.info({ topic, group: config.kafka.workerGroup, concurrency: config.worker.concurrency }, 'booking worker started');
   return {

@@ -84,6 +84,13 @@ export function createSeatStreamHub(cache: Cache, logger: Logger) {
     subscribedEvents(): number {
       return topics.size;
     },
+
+    /** Open seat-map streams in this process. */
+    clientCount(): number {
+      let n = 0;
+      for (const topic of topics.values()) n += topic.clients.size;
+      return n;
+    },
   };
 }
 

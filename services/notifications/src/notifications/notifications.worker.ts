@@ -14,7 +14,7 @@ export interface NotificationsWorker {
 export type NotificationsWorkerDeps = Pick<
   NotificationsDeps,
   'config' | 'logger' | 'stats' | 'db' | 'clock' | 'delivery' | 'deliveriesRepository' | 'remindersRepository' | 'deadLettersRepository'
-> & { bus: Pick<MessageBus, 'consume' | 'ensureTopics'> };
+> & { bus: Pick<MessageBus, 'consume' | 'ensureTopics'>; metrics?: Pick<NotificationsDeps['metrics'], 'consumer'> };
 
 /** Starts consuming `notification-requests` and, when enabled, the reminder scheduler. */
 export async function startNotificationsWorker(deps: NotificationsWorkerDeps): Promise<NotificationsWorker> {
@@ -42,6 +42,7 @@ export async function startNotificationsWorker(deps: NotificationsWorkerDeps): P
     onDeadLetter: createDeadLetterHandler(consumerOptions),
   });
 
+  if (deps.metrics) deps.metrics.consumer.current = subscription;
   const reminders = config.reminders.enabled
     ? createReminderScheduler({
         db: deps.db,
