@@ -22,12 +22,15 @@ interface Target {
   databaseUrl: () => string;
 }
 
+// Migrating signs no token: the production check of the JWT secrets (NODE_ENV=production, as in
+// the image) does not apply, so the migration Job needs only the database's address.
+const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'migrate' };
 // Users and events first: the order in which a fresh platform is brought up (no schema reads another's).
 const TARGETS: Record<string, Target> = {
-  users: { set: USERS_MIGRATIONS, databaseUrl: () => loadUsersConfig().database.url },
-  events: { set: EVENTS_MIGRATIONS, databaseUrl: () => loadEventsConfig().database.url },
-  bookings: { set: BOOKINGS_MIGRATIONS, databaseUrl: () => loadBookingsConfig().database.url },
-  notifications: { set: NOTIFICATIONS_MIGRATIONS, databaseUrl: () => loadNotificationsConfig().database.url },
+  users: { set: USERS_MIGRATIONS, databaseUrl: () => loadUsersConfig(undefined, env).database.url },
+  events: { set: EVENTS_MIGRATIONS, databaseUrl: () => loadEventsConfig(undefined, env).database.url },
+  bookings: { set: BOOKINGS_MIGRATIONS, databaseUrl: () => loadBookingsConfig(undefined, env).database.url },
+  notifications: { set: NOTIFICATIONS_MIGRATIONS, databaseUrl: () => loadNotificationsConfig(undefined, env).database.url },
 };
 const USAGE = `usage: npm run migrate -- [--check] [${Object.keys(TARGETS).join('|')} ...]`;
 

@@ -2,8 +2,9 @@
 // the process, so a database outage takes every process out of its load balancer without getting
 // it restarted. The standalone workers answer the same probes and /metrics on their own small
 // port. And migrations as a step of their own: a service told not to migrate refuses to start on
-// a schema with pending migrations until `npm run migrate` has run. PostgreSQL is a private
-// cluster of this test (the shared server is never stopped).
+// a schema with pending migrations until `npm run migrate` has run (as the chart's Job runs it:
+// NODE_ENV=production, only the database's address given). PostgreSQL is a private cluster of
+// this test (the shared server is never stopped).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -195,7 +196,9 @@ describe('npm run migrate', () => {
     await admin.end();
     const url = postgres.url.replace(/\/postgres$/, `/${database}`);
     const migrate = (...args: string[]) =>
-      run(process.execPath, [path.join(ROOT, 'scripts/migrate.ts'), ...args], { env: { PATH: process.env.PATH, DATABASE_URL: url } }).then(
+      run(process.execPath, [path.join(ROOT, 'scripts/migrate.ts'), ...args], {
+        env: { PATH: process.env.PATH, DATABASE_URL: url, NODE_ENV: 'production' },
+      }).then(
         ({ stdout }) => ({ code: 0, stdout }),
         (err: { code: number; stdout: string }) => ({ code: err.code, stdout: err.stdout }),
       );

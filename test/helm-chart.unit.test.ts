@@ -1,0 +1,78 @@
+// The chart gate's own checks (scripts/check-helm.ts): the offline schema validation reports a
+// broken object with the field at fault, and the chart's promises (probes, HPA, PDB, migration
+// hook) are checked. CI renders the real chart with Helm and runs the same checks on it.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { chartProblems } from '../scripts/check-helm.ts';
+import { validateObject, validateObjects } from '../scripts/lib/k8s-validate.ts';
+
+const labels = { 'app.kubernetes.io/component': 'users' };
+const selector = { matchLabels: { app: 'users' } };
+function deployment(overrides: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'tickets-users', labels },
+    spec: {
+      selector,
+      template: {
+        metadata: { labels: selector.matchLabels },
+        spec: {
+          containers: [
+            {
+              name: 'users',
+              image: 'ticketing:1',
+              ports: [{ name: 'http', containerPort: 8081 }],
+              livenessProbe: { httpGet: { path: '/health/live', port: 'http' } },
+              readinessProbe: { httpGet: { path: '/health/ready', port: 'http' } },
+            },
+          ],
+        },
+      },
+      ...overrides,
+    },
+  };
+}
+
+describe('Kubernetes schema validation (offline)', () => {
+  it('accepts a valid Deployment', async () => {
+    assert.deepEqual(await validateObject(deployment()), []);
+  });
+
+  it('reports a broken Deployment with the field at fault', async () => {
+    assert.match((await validateObject(deployment({ replicas: 'two' }))).join('\n'), /\/spec\/replicas: must be integer/);
+    const noSelector = deployment();
+    delete (noSelector.spec as { selector?: unknown }).selector;
+    assert.match((await validateObject(noSelector)).join('\n'), /must have required property selector/);
+    const badPort = deployment();
+    (badPort.spec.template.spec.containers[0]!.ports[0] as { containerPort: unknown }).containerPort = 'http';
+    assert.match((await validateObject(badPort)).join('\n'), /containerPort: must be integer/);
+  });
+
+  it('validates the prometheus-operator kinds, and refuses a kind it has no schema for', async () => {
+    const monitor = {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: 'm' },
+      spec: { selector: {}, endpoints: [{ port: 'http', interval: 15 }] },
+    };
+    assert.match((await validateObject(monitor)).join('\n'), /interval: must be string/);
+    assert.match((await validateObject({ apiVersion: 'v1', kind: 'Servise', metadata: { name: 'x' } })).join('\n'), /unknown kind Servise/);
+    const found = await validateObjects([deployment(), deployment({ replicas: -1.5 })]);
+    assert.equal(found.length, 1);
+    assert.equal(found[0]!.object, 'Deployment/tickets-users');
+  });
+});
+
+describe('the chart promises', () => {
+  it('names a Deployment without HPA, PDB, readiness probe or migration hook', () => {
+    const d = deployment();
+    d.spec.template.spec.containers[0]!.readinessProbe = { httpGet: { path: '/health', port: 'http' } };
+    const problems = chartProblems([d] as never, 'default').join('\n');
+    assert.match(problems, /tickets-users: no HorizontalPodAutoscaler/);
+    assert.match(problems, /tickets-users: no PodDisruptionBudget/);
+    assert.match(problems, /tickets-users: readiness probe is not \/health\/ready/);
+    assert.match(problems, /no migration Job/);
+    assert.match(problems, /no Deployment for bookings-worker/);
+  });
+});
