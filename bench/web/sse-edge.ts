@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -128,6 +128,15 @@ function openClient(via: 'edge' | 'direct', eventId: string, onSnapshot: () => v
   return c;
 }
 
+/** CPU time (user + system, ms) a process has used so far; undefined off Linux. */
+function cpuMs(pid: number | undefined): number | undefined {
+  const file = `/proc/${pid}/stat`;
+  if (pid === undefined || !existsSync(file)) return undefined;
+  // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
+  const fields = readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 function pct(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
@@ -168,6 +177,9 @@ try {
   console.log(`${all.length} streams connected in ${Date.now() - opened} ms; making ${changes} seat changes, one every ${intervalMs} ms`);
 
   const seats = Array.from({ length: changes }, (_, i) => `A${i + 1}`);
+  // CPU used by each server while the changes are delivered: unlike latency, this hardly depends
+  // on what else the machine is doing, so it shows what the edge costs per delivered event.
+  const cpuBefore = { edge: cpuMs(web.pid), events: cpuMs(events.pid) };
   for (const seat of seats) {
     const res = await api('POST', `/api/events/${eventId}/hold`, { token: token(), body: { seat_numbers: [seat] } });
     if (res.status !== 201) throw new Error(`hold ${seat}: ${res.status} ${res.text}`);
@@ -175,6 +187,8 @@ try {
   }
   const deadline = Date.now() + 30_000;
   while (all.some((c) => c.latencies.length < changes) && Date.now() < deadline) await sleep(200);
+
+  const cpuAfter = { edge: cpuMs(web.pid), events: cpuMs(events.pid) };
 
   const report: Record<string, { received: number; expected: number; p50: number; p90: number; p99: number; max: number }> = {};
   for (const via of ['direct', 'edge'] as const) {
@@ -197,6 +211,16 @@ try {
       .join(' ')}`,
   );
   console.table(report);
+  if (cpuBefore.edge !== undefined && cpuAfter.edge !== undefined) {
+    const edgeCpu = cpuAfter.edge - cpuBefore.edge;
+    const eventsCpu = cpuAfter.events! - cpuBefore.events!;
+    const perEvent = (ms: number, n: number) => ((ms * 1000) / n).toFixed(1);
+    console.log(
+      `CPU while delivering: edge ${edgeCpu} ms (${perEvent(edgeCpu, report.edge!.received)} µs per event it relayed), ` +
+        `event service ${eventsCpu} ms (${perEvent(eventsCpu, report.edge!.received + report.direct!.received)} µs per event it sent, both paths)`,
+    );
+  }
+  console.log(`edge / direct at p99: ${(report.edge!.p99 / report.direct!.p99).toFixed(2)}×`);
   console.log(`streams refused and reopened: ${JSON.stringify(failures)}`);
   console.log(`edge adds at p99: ${report.edge!.p99 - report.direct!.p99} ms (p50: ${report.edge!.p50 - report.direct!.p50} ms)`);
   for (const c of all) c.req.destroy();
