@@ -238,7 +238,7 @@ describe('the box office', () => {
     await page.getByLabel('Price per seat (EUR)').fill('30');
     await expectAccessible(page, 'create event');
     await page.getByRole('button', { name: 'Create event' }).click();
-    await page.getByRole('heading', { name: 'Sales' }).waitFor();
+    await page.getByRole('heading', { name: `Sales: ${name}` }).waitFor();
     await page.getByText('● Live').waitFor();
     const eventId = page.url().split('/').pop()!;
 

@@ -1,5 +1,5 @@
 // Shared, dumb UI pieces.
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, type InputHTMLAttributes, type ReactNode } from 'react';
 
 export function ErrorMessage({ children }: { children: ReactNode }) {
   if (!children) return null;
@@ -25,6 +25,19 @@ export function Field({ label, children, hint }: { label: string; children: Reac
       {children}
       {hint ? <span className="hint">{hint}</span> : null}
     </label>
+  );
+}
+
+/** A labelled text input: `<TextField label="Email" name="email" type="email" required />`. */
+export function TextField({
+  label,
+  hint,
+  ...input
+}: { label: string; hint?: string; name: string } & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <Field label={label} hint={hint}>
+      <input {...input} />
+    </Field>
   );
 }
 

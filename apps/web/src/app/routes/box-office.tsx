@@ -2,6 +2,7 @@ import { useAuth } from '../../lib/auth.tsx';
 import { Link, navigate } from '../../lib/router.tsx';
 import { PageTitle } from '../../components/ui.tsx';
 import { CreateEventForm, MyEvents, SalesView } from '../../features/box-office/box-office.tsx';
+import { useEvent } from '../../features/events/api.ts';
 
 export function BoxOfficePage() {
   const { session } = useAuth();
@@ -29,9 +30,10 @@ export function CreateEventPage() {
 }
 
 export function SalesPage({ id }: { id: string }) {
+  const { event } = useEvent(id);
   return (
     <>
-      <PageTitle>Sales</PageTitle>
+      <PageTitle>{event ? `Sales: ${event.name}` : 'Sales'}</PageTitle>
       <SalesView eventId={id} />
     </>
   );

@@ -3,7 +3,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../../lib/api/client.ts';
 import { useAuth } from '../../lib/auth.tsx';
 import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
-import { ErrorMessage, Field, Notice, Spinner } from '../../components/ui.tsx';
+import { ErrorMessage, Notice, Spinner } from '../../components/ui.tsx';
+import { EmailField, NameFields, PasswordField } from './fields.tsx';
 
 async function logIn(email: string, password: string) {
   const { data, error, response } = await api.POST('/api/users/login', { body: { email, password } });
@@ -39,12 +40,8 @@ export function LoginForm({ onDone }: { onDone: () => void }) {
   }
   return (
     <form onSubmit={submit} className="form" aria-label="Log in">
-      <Field label="Email">
-        <input name="email" type="email" autoComplete="email" required />
-      </Field>
-      <Field label="Password">
-        <input name="password" type="password" autoComplete="current-password" required />
-      </Field>
+      <EmailField />
+      <PasswordField purpose="current" />
       <ErrorMessage>{error}</ErrorMessage>
       <button type="submit" disabled={busy}>
         Log in
@@ -81,18 +78,9 @@ export function RegisterForm({ onDone }: { onDone: () => void }) {
   }
   return (
     <form onSubmit={submit} className="form" aria-label="Create an account">
-      <Field label="First name">
-        <input name="first_name" autoComplete="given-name" required maxLength={100} />
-      </Field>
-      <Field label="Last name">
-        <input name="last_name" autoComplete="family-name" required maxLength={100} />
-      </Field>
-      <Field label="Email">
-        <input name="email" type="email" autoComplete="email" required />
-      </Field>
-      <Field label="Password" hint="8 to 72 characters">
-        <input name="password" type="password" autoComplete="new-password" required minLength={8} maxLength={72} />
-      </Field>
+      <NameFields />
+      <EmailField />
+      <PasswordField purpose="new" />
       <ErrorMessage>{error}</ErrorMessage>
       <button type="submit" disabled={busy}>
         Create account
@@ -142,12 +130,7 @@ export function ProfileForm() {
       <p>
         Email: <strong>{profile.email}</strong>
       </p>
-      <Field label="First name">
-        <input name="first_name" defaultValue={profile.first_name} required maxLength={100} />
-      </Field>
-      <Field label="Last name">
-        <input name="last_name" defaultValue={profile.last_name} required maxLength={100} />
-      </Field>
+      <NameFields firstName={profile.first_name} lastName={profile.last_name} />
       <ErrorMessage>{error}</ErrorMessage>
       {saved ? <Notice>Your profile is saved.</Notice> : null}
       <button type="submit">Save profile</button>
