@@ -135,6 +135,16 @@ async function untilAll(probePath: string, status: number, timeoutMs = 30_000): 
   }
 }
 
+async function untilMetric(url: string, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await (await fetch(url)).text();
+    if (pattern.test(text)) return;
+    if (Date.now() > deadline) assert.fail(`${url} has no line matching ${pattern} after ${timeoutMs} ms:\n${text}`);
+    await sleep(250);
+  }
+}
+
 describe('liveness and readiness', () => {
   it('every API and worker is live and ready while its dependencies answer', async () => {
     await untilAll('/health/ready', 200);
@@ -153,8 +163,13 @@ describe('liveness and readiness', () => {
     assert.match(bookingsText, /service="bookings-worker"/);
     // What an operator watches: the consumer's lag, the outbox backlog, payment latency, the pool.
     assert.match(bookingsText, /^# TYPE kafka_consumer_lag gauge$/m);
-    assert.match(bookingsText, /^outbox_backlog\{[^}]*\} \d+$/m);
-    assert.match(bookingsText, /^outbox_oldest_age_seconds\{[^}]*\} [\d.e+-]+$/m);
+    assert.match(bookingsText, /^outbox_backlog\{topic="[^"]+\.booking-requests"[^}]*\} 0$/m);
+    assert.match(bookingsText, /^outbox_oldest_age_seconds\{topic="[^"]+\.notification-requests"[^}]*\} 0$/m);
+    // The lag appears once the group has given this worker its partition.
+    await untilMetric(
+      `${bookingsWorker!.url}/metrics`,
+      /^kafka_consumer_lag\{group="[^"]+-workers",topic="[^"]+\.booking-requests",partition="0"[^}]*\} 0$/m,
+    );
     assert.match(bookingsText, /^# TYPE payment_duration_seconds histogram$/m);
     assert.match(bookingsText, /^db_pool_connections\{[^}]*state="max"[^}]*\} \d+$/m);
     assert.match(bookingsText, /^db_pool_waiting\{[^}]*\} 0$/m);

@@ -55,13 +55,16 @@ export function createOutboxSignal(): OutboxSignal {
 /** The outbox SQL (table OUTBOX_TABLE_SQL in the database's own schema). */
 export function createOutboxRepository(db: Queryable) {
   return {
-    /** Unpublished rows and the age of the oldest one (0 when none): the relay's backlog. */
-    async backlog(): Promise<{ rows: number; oldestAgeSeconds: number }> {
-      const { rows } = await db.query<{ rows: string; age: number | null }>(
-        `SELECT count(*) AS rows, extract(epoch FROM clock_timestamp() - min(created_at))::float8 AS age
-           FROM outbox WHERE published_at IS NULL`,
+    /** Unpublished rows of each of these topics and the age of the oldest (0 when none): a relay's backlog. */
+    async backlog(topics: readonly string[]): Promise<{ topic: string; rows: number; oldestAgeSeconds: number }[]> {
+      const { rows } = await db.query<{ topic: string; rows: string; age: number | null }>(
+        `SELECT t.topic, count(o.id) AS rows, extract(epoch FROM clock_timestamp() - min(o.created_at))::float8 AS age
+           FROM unnest($1::text[]) AS t(topic)
+           LEFT JOIN outbox o ON o.topic = t.topic AND o.published_at IS NULL
+          GROUP BY t.topic`,
+        [topics],
       );
-      return { rows: Number(rows[0]?.rows ?? 0), oldestAgeSeconds: Math.max(0, rows[0]?.age ?? 0) };
+      return rows.map((r) => ({ topic: r.topic, rows: Number(r.rows), oldestAgeSeconds: Math.max(0, r.age ?? 0) }));
     },
 
     /** Adds a message; call it inside the transaction that stores the change it announces. */

@@ -43,6 +43,8 @@ export interface HttpAppOptions {
   healthChecks?: Record<string, HealthCheck>;
   /** Extra fields for the /health body (e.g. consumer counters). */
   healthExtras?: () => Record<string, unknown>;
+  /** True once the process is shutting down: readiness answers 503 while it drains (a worker's probe port). */
+  draining?: () => boolean;
   /** Metrics registry; one per service so several services can share a process. */
   metrics?: Registry;
   /**
@@ -252,6 +254,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
   });
   app.get('/health/live', { schema: { hide: true } }, async () => livenessReport(options.service));
   app.get('/health/ready', { schema: { hide: true } }, async (_request, reply) => {
+    if (options.draining?.()) {
+      return reply
+        .status(503)
+        .send({ status: 'not_ready', service: options.service, timestamp: new Date().toISOString(), checks: {}, draining: true });
+    }
     const report = await runReadinessChecks(options.service, options.healthChecks ?? {});
     return reply.status(report.status === 'ready' ? 200 : 503).send(report);
   });

@@ -31,6 +31,8 @@ export interface ReadinessReport {
   service: string;
   timestamp: string;
   checks: Record<string, 'up' | 'down'>;
+  /** Present (true) while the process shuts down. */
+  draining?: boolean;
 }
 
 /** Readiness runs the required checks only: an optional dependency (Redis) that is down degrades the service but must not take it out of its load balancer. */

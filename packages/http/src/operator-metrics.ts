@@ -37,35 +37,37 @@ export function registerPoolMetrics(registry: Registry, db: PoolStatsSource): vo
 }
 
 export interface OutboxBacklogSource {
-  backlog(): Promise<{ rows: number; oldestAgeSeconds: number }>;
+  backlog(topics: readonly string[]): Promise<{ topic: string; rows: number; oldestAgeSeconds: number }[]>;
 }
 
-export function registerOutboxMetrics(registry: Registry, outbox: OutboxBacklogSource): void {
+/** The backlog of the topics this service's relay publishes (rows of other topics are no relay's business here). */
+export function registerOutboxMetrics(registry: Registry, outbox: OutboxBacklogSource, topics: readonly string[]): void {
   // One query per scrape feeds both gauges.
-  let pending: Promise<{ rows: number; oldestAgeSeconds: number } | undefined> | undefined;
+  type Backlog = Awaited<ReturnType<OutboxBacklogSource['backlog']>>;
+  let pending: Promise<Backlog | undefined> | undefined;
   const read = () => {
     pending ??= outbox
-      .backlog()
+      .backlog(topics)
       .catch(() => undefined)
       .finally(() => setImmediate(() => (pending = undefined)));
     return pending;
   };
   new Gauge({
     name: 'outbox_backlog',
-    help: 'Outbox rows not yet published to Kafka',
+    help: 'Outbox rows not yet published to Kafka, per topic',
+    labelNames: ['topic'] as const,
     registers: [registry],
     async collect() {
-      const b = await read();
-      if (b) this.set(b.rows);
+      for (const b of (await read()) ?? []) this.set({ topic: b.topic }, b.rows);
     },
   });
   new Gauge({
     name: 'outbox_oldest_age_seconds',
-    help: 'Age of the oldest unpublished outbox row (0 when the outbox is empty)',
+    help: 'Age of the oldest unpublished outbox row per topic (0 when there is none)',
+    labelNames: ['topic'] as const,
     registers: [registry],
     async collect() {
-      const b = await read();
-      if (b) this.set(b.oldestAgeSeconds);
+      for (const b of (await read()) ?? []) this.set({ topic: b.topic }, b.oldestAgeSeconds);
     },
   });
 }

@@ -19,6 +19,8 @@ export interface ProbeServer {
   app: App;
   /** `http://host:port` as bound (the real port when 0 was asked for). */
   url: string;
+  /** From now on readiness answers 503 (liveness and /metrics still answer): call it when shutdown starts. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -28,7 +30,9 @@ export interface ProbeServer {
  * processes alike.
  */
 export async function startProbeServer(options: ProbeServerOptions): Promise<ProbeServer> {
+  let draining = false;
   const app = await createHttpApp({
+    draining: () => draining,
     service: options.service,
     logger: options.logger,
     metrics: options.metrics,
@@ -41,5 +45,12 @@ export async function startProbeServer(options: ProbeServerOptions): Promise<Pro
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   options.logger.info({ url }, 'probes and metrics listening');
-  return { app, url, close: () => app.close() };
+  return {
+    app,
+    url,
+    drain() {
+      draining = true;
+    },
+    close: () => app.close(),
+  };
 }

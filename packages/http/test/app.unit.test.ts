@@ -103,6 +103,22 @@ describe('createHttpApp error handling', () => {
     assert.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 503);
   });
 
+  it('answers readiness 503 while draining, and liveness still 200', async () => {
+    let draining = false;
+    const app = await createHttpApp({
+      service: 'probe',
+      logger: createLogger('probe', 'silent'),
+      draining: () => draining,
+      healthChecks: { db: { check: async () => undefined, required: true } },
+    });
+    assert.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200);
+    draining = true;
+    const ready = await app.inject({ method: 'GET', url: '/health/ready' });
+    assert.equal(ready.statusCode, 503);
+    assert.equal(ready.json().draining, true);
+    assert.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200);
+  });
+
   it('answers JSON 405 with Allow for a known path', async () => {
     const app = await build();
     const res = await app.inject({ method: 'POST', url: '/missing' });

@@ -107,7 +107,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
   });
   const metrics = createBookingsMetrics(() => streams.size, config.kafka.workerGroup);
   registerPoolMetrics(metrics.registry, db);
-  registerOutboxMetrics(metrics.registry, outbox);
+  registerOutboxMetrics(metrics.registry, outbox, [config.kafka.topics.bookingRequests, config.kafka.topics.notificationRequests]);
   const gateway = timePayments(untimedGateway, metrics);
 
   const bookingsService = createBookingsService({

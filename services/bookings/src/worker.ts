@@ -31,6 +31,7 @@ const probes = await startProbeServer({
 onShutdown(
   deps.logger,
   async () => {
+    probes.drain();
     // Drain: stop fetching, finish the bookings in flight (their payments included), commit.
     await worker.close();
     await relay.close();

@@ -103,7 +103,7 @@ export async function createEventsDeps(
   const hub = createSeatStreamHub(cache, logger);
   const metrics = createEventsMetrics(() => hub.clientCount());
   registerPoolMetrics(metrics.registry, rawDb);
-  if (bus) registerOutboxMetrics(metrics.registry, createOutboxRepository(db));
+  if (bus) registerOutboxMetrics(metrics.registry, createOutboxRepository(db), [config.kafka.seatEventsTopic]);
   // Seat changes write their `seat-events` row in the same statement or transaction (outbox);
   // without a bus nothing would ever publish them, so none are written.
   const outboxSignal = createOutboxSignal();

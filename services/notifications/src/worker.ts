@@ -25,6 +25,7 @@ const probes = await startProbeServer({
   port: config.workerHttp.port,
 });
 onShutdown(deps.logger, async () => {
+  probes.drain();
   await worker.close();
   await probes.close();
   await deps.close();
