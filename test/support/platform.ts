@@ -53,6 +53,8 @@ export async function startPlatform(): Promise<Platform> {
         events: { url: eventsUrl },
         kafka: { brokers: testInfra.kafkaBrokers, topics: { bookingRequests: `${id}.br`, notificationRequests: `${id}.nr` } },
         reconciler: { enabled: false },
+        // The payment webhook endpoint answers (and refuses unsigned input) only with a signing secret.
+        payments: { stripe: { webhookSecret: 'whsec_platform_test' } },
       },
       {},
     ),

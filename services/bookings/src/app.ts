@@ -2,6 +2,7 @@ import { createHttpApp, type App } from '@ticketing/http';
 import { registerBookingRoutes } from './bookings/bookings.routes.ts';
 import type { BookingsDeps } from './deps.ts';
 import { bookingsErrorStatus } from './errors.ts';
+import { registerPaymentWebhookRoutes } from './payments/payment-webhooks.routes.ts';
 import { registerStreamRoutes } from './stream/stream.routes.ts';
 
 /** Builds the booking service's HTTP app; never listens (server.ts does, tests listen on port 0). */
@@ -31,5 +32,6 @@ export async function buildBookingsApp(deps: BookingsDeps): Promise<App> {
     auth: deps.config.jwt,
     heartbeatMs: deps.config.stream.heartbeatMs,
   });
+  await registerPaymentWebhookRoutes(app, { paymentWebhooksService: deps.paymentWebhooksService });
   return app;
 }

@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   databaseSection,
   httpSection,
   jwtSection,
@@ -61,6 +62,34 @@ export const BookingsConfigSchema = Type.Object({
       latencyMs: Type.Integer({ default: 2000, minimum: 0, maximum: 600_000 }),
       /** Attempts that fail transiently for the `transient_failure` method before it succeeds. @defaultValue 2 */
       transientFailures: Type.Integer({ default: 2, minimum: 0, maximum: 100 }),
+      /** `simulated` (the default: no keys, no network) or `stripe` (needs `payments.stripe.secretKey`). @defaultValue simulated */
+      provider: Type.Union([Type.Literal('simulated'), Type.Literal('stripe')], { default: 'simulated' }),
+      /** How long after its first attempt a `late_capture` charge of the simulated gateway captures. @defaultValue 5000 */
+      lateCaptureMs: Type.Integer({ default: 5000, minimum: 0, maximum: 3_600_000 }),
+      /**
+       * How long a booking may wait for its buyer (3-D Secure) or for the provider before the
+       * reconciler voids the payment and fails it (a capture that lands first still confirms). @defaultValue 900
+       */
+      openPaymentTimeoutSeconds: Type.Integer({ default: 900, minimum: 1, maximum: 86400 }),
+      stripe: Type.Object(
+        {
+          /** Secret API key (`sk_test_…`/`sk_live_…`); needed when provider is `stripe`. @defaultValue "" */
+          secretKey: Type.String({ default: '' }),
+          /** Publishable key (`pk_…`), given to the web app so Stripe.js can finish 3-D Secure; empty: not offered. @defaultValue "" */
+          publishableKey: Type.String({ default: '' }),
+          /** Signing secret of the webhook endpoint (`whsec_…`); empty: POST /api/payments/webhooks/stripe answers 404. @defaultValue "" */
+          webhookSecret: Type.String({ default: '' }),
+          /** Oldest signature timestamp accepted (Stripe's default tolerance). @defaultValue 300 */
+          webhookToleranceSeconds: Type.Integer({ default: 300, minimum: 1, maximum: 86400 }),
+          /** Another API address, e.g. `http://127.0.0.1:12111` for stripe-mock; empty: api.stripe.com. @defaultValue "" */
+          apiBase: Type.String({ default: '' }),
+          /** @defaultValue 20000 */
+          timeoutMs: Type.Integer({ default: 20_000, minimum: 100, maximum: 120_000 }),
+          /** Retries (same idempotency key) of a request that timed out, failed to connect, or got a 429/5xx. @defaultValue 2 */
+          maxNetworkRetries: Type.Integer({ default: 2, minimum: 0, maximum: 10 }),
+        },
+        { default: {} },
+      ),
       /** Currency of a booking whose hold carries none (an older event service); otherwise the event's. @defaultValue USD */
       currency: Type.String({ default: 'USD', minLength: 3, maxLength: 3 }),
     },
@@ -139,6 +168,12 @@ export function loadBookingsConfig(
       EVENTS_MAX_CONCURRENT: 'events.maxConcurrent',
       PAYMENT_LATENCY_MS: 'payments.latencyMs',
       PAYMENT_TRANSIENT_FAILURES: 'payments.transientFailures',
+      PAYMENT_PROVIDER: 'payments.provider',
+      PAYMENT_OPEN_TIMEOUT_SECONDS: 'payments.openPaymentTimeoutSeconds',
+      STRIPE_SECRET_KEY: 'payments.stripe.secretKey',
+      STRIPE_PUBLISHABLE_KEY: 'payments.stripe.publishableKey',
+      STRIPE_WEBHOOK_SECRET: 'payments.stripe.webhookSecret',
+      STRIPE_API_BASE: 'payments.stripe.apiBase',
       WORKER_ENABLED: 'worker.enabled',
       WORKER_CONCURRENCY: 'worker.concurrency',
       WORKER_MAX_ATTEMPTS: 'worker.maxAttempts',
@@ -157,5 +192,8 @@ export function loadBookingsConfig(
       BOOKINGS_MAX_SUBMITS_IN_FLIGHT: 'submit.maxInFlight',
     },
   });
+  if (config.payments.provider === 'stripe' && config.payments.stripe.secretKey === '') {
+    throw new ConfigError('payments.provider is stripe but payments.stripe.secretKey (STRIPE_SECRET_KEY) is empty');
+  }
   return config;
 }

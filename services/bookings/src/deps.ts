@@ -19,6 +19,9 @@ import type { BookingsConfig } from './config.ts';
 import { createBookingsMetrics, timePayments, type BookingsMetrics } from './metrics.ts';
 import type { PaymentGateway } from './payments/payment-gateway.ts';
 import { createSimulatedGateway } from './payments/simulated-gateway.ts';
+import { createStripeGateway } from './payments/stripe-gateway.ts';
+import { createPaymentWebhooksRepository } from './payments/payment-webhooks.repository.ts';
+import { createPaymentWebhooksService, type PaymentWebhooksService } from './payments/payment-webhooks.service.ts';
 import { createStatusPublisher, type StatusPublisher } from './stream/status-publisher.ts';
 import { createStreamHub, type StreamHub } from './stream/stream-hub.ts';
 
@@ -43,6 +46,7 @@ export interface BookingsDeps {
   bookingsService: BookingsService;
   /** Everything the worker needs to process and settle bookings. */
   processing: ProcessBookingDeps;
+  paymentWebhooksService: PaymentWebhooksService;
   streams: StreamHub;
   close(): Promise<void>;
 }
@@ -54,6 +58,26 @@ export interface GivenAdapters {
   logger?: Logger;
   eventsClient?: EventsClient;
   gateway?: PaymentGateway;
+}
+
+/** The payment provider chosen by `payments.provider` (docs/payments.md). */
+function createGateway(config: Readonly<BookingsConfig>, db: Database): PaymentGateway {
+  const { payments } = config;
+  if (payments.provider === 'stripe') {
+    return createStripeGateway({
+      secretKey: payments.stripe.secretKey,
+      db,
+      apiBase: payments.stripe.apiBase || undefined,
+      timeoutMs: payments.stripe.timeoutMs,
+      maxNetworkRetries: payments.stripe.maxNetworkRetries,
+    });
+  }
+  return createSimulatedGateway({
+    db,
+    latencyMs: payments.latencyMs,
+    transientFailures: payments.transientFailures,
+    lateCaptureMs: payments.lateCaptureMs,
+  });
 }
 
 /** The composition root: builds every dependency from config; adapters may be passed in (embedded mode, tests). */
@@ -91,9 +115,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
       maxConcurrent: config.events.maxConcurrent,
       jwt: config.jwt,
     });
-  const untimedGateway =
-    given.gateway ??
-    createSimulatedGateway({ db, latencyMs: config.payments.latencyMs, transientFailures: config.payments.transientFailures });
+  const untimedGateway = given.gateway ?? createGateway(config, db);
   const bookingsRepository = createBookingsRepository(db);
   const outbox = createOutboxRepository(db);
   const outboxSignal = createOutboxSignal();
@@ -118,6 +140,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     currency: config.payments.currency,
     lockSeconds: config.events.lockSeconds,
     maxSubmitsInFlight: config.submit.maxInFlight,
+    paymentAction: { provider: config.payments.provider, publishableKey: config.payments.stripe.publishableKey },
     onSubmitted: () => metrics.submitted.inc(),
   });
 
@@ -128,9 +151,19 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     events,
     gateway,
     logger: logger.child({ component: 'worker' }),
+    openPaymentTimeoutSeconds: config.payments.openPaymentTimeoutSeconds,
     notificationRequestsTopic: config.kafka.topics.notificationRequests,
     onFinished: (row) => metrics.finished.inc({ status: row.status }),
   };
+
+  const paymentWebhooksService = createPaymentWebhooksService({
+    repository: createPaymentWebhooksRepository(db),
+    bookingsRepository,
+    processing,
+    logger,
+    stripeWebhookSecret: config.payments.stripe.webhookSecret,
+    toleranceSeconds: config.payments.stripe.webhookToleranceSeconds,
+  });
 
   return {
     config,
@@ -147,6 +180,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     metrics,
     bookingsService,
     processing,
+    paymentWebhooksService,
     streams,
     async close() {
       await streams.close();

@@ -14,6 +14,9 @@ export const bookingsCatalog = defineErrors({
   idempotency_key_reused: { status: 409, message: 'This Idempotency-Key was already used for a booking of another hold' },
   booking_not_found: { status: 404, message: 'Booking not found' },
   user_not_found: { status: 404, message: 'User not found' },
+  webhook_not_configured: { status: 404, message: 'This payment webhook endpoint is not configured' },
+  webhook_signature_invalid: { status: 400, message: 'The webhook signature is not valid' },
+  webhook_payload_invalid: { status: 400, message: 'The webhook payload is not a payment provider event' },
 });
 
 export const errors = bookingsCatalog.errors;

@@ -109,7 +109,7 @@ export async function waitForFinal(deps: BookingsDeps, bookingId: string, timeou
   return waitFor(
     async () => {
       const row = await deps.bookingsRepository.findById(bookingId);
-      return row && row.status !== 'processing' ? row : undefined;
+      return row && row.status !== 'processing' && row.status !== 'payment_action_required' ? row : undefined;
     },
     `booking ${bookingId} to be final`,
     timeoutMs,

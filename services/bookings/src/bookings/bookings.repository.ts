@@ -1,7 +1,11 @@
 import { byKey, createGroupCommit, type Queryable } from '@ticketing/db';
 import type { OutboxRow } from '@ticketing/bus';
 
-export type BookingStatus = 'processing' | 'confirmed' | 'failed';
+export type BookingStatus = 'processing' | 'payment_action_required' | 'confirmed' | 'failed';
+
+/** Statuses that are not final: the booking still waits for its payment (SQL: status IN OPEN_STATUSES_SQL). */
+export const isOpenStatus = (status: BookingStatus): boolean => status === 'processing' || status === 'payment_action_required';
+const OPEN = `('processing', 'payment_action_required')`;
 export type PaymentStatus = 'pending' | 'processing' | 'captured' | 'failed' | 'refunded';
 
 export interface BookingRow {
@@ -23,6 +27,8 @@ export interface BookingRow {
   status: BookingStatus;
   payment_status: PaymentStatus;
   payment_id: string | null;
+  /** payment_action_required: what the buyer's browser completes the payment with (owner only). */
+  payment_action_secret: string | null;
   error_message: string | null;
   version: number;
   traceparent: string | null;
@@ -72,7 +78,7 @@ export interface BookingListItemRow {
 }
 
 const COLUMNS = `id, hold_id, user_id, user_email, user_name, idempotency_key, event_id, event_name, venue, event_date,
-  seats, total_cents, currency, payment_method, status, payment_status, payment_id, error_message, version, traceparent,
+  seats, total_cents, currency, payment_method, status, payment_status, payment_id, payment_action_secret, error_message, version, traceparent,
   created_at, updated_at, confirmed_at, failed_at`;
 
 /**
@@ -176,9 +182,10 @@ export function createBookingsRepository(db: Queryable, opts: { maxBatch?: numbe
         rowsById(
           (
             await db.query<BookingRow>(
-              `UPDATE bookings b SET payment_status = 'captured', payment_id = i.payment_id, version = b.version + 1, updated_at = now()
+              `UPDATE bookings b SET status = 'processing', payment_status = 'captured', payment_id = i.payment_id, payment_action_secret = NULL,
+                     version = b.version + 1, updated_at = now()
                  FROM unnest($1::uuid[], $2::text[]) AS i(id, payment_id)
-                WHERE b.id = i.id AND b.status = 'processing' AND b.payment_status IN ('pending', 'processing')
+                WHERE b.id = i.id AND b.status IN ${OPEN} AND b.payment_status IN ('pending', 'processing')
                 RETURNING ${COLUMNS.replace(/(\w+)/g, 'b.$1')}`,
               [inputs.map((i) => i.id), inputs.map((i) => i.paymentId)],
             )
@@ -199,12 +206,12 @@ export function createBookingsRepository(db: Queryable, opts: { maxBatch?: numbe
            ), upd AS (
              UPDATE bookings b
                 SET status = i.status, payment_status = i.payment_status, payment_id = COALESCE(i.payment_id, b.payment_id),
-                    error_message = i.error_message,
+                    error_message = i.error_message, payment_action_secret = NULL,
                     confirmed_at = CASE WHEN i.status = 'confirmed' THEN now() END,
                     failed_at = CASE WHEN i.status = 'failed' THEN now() END,
                     version = b.version + 1, updated_at = now()
                FROM input i
-              WHERE b.id = i.id AND b.status = 'processing'
+              WHERE b.id = i.id AND b.status IN ${OPEN}
               RETURNING ${COLUMNS.replace(/(\w+)/g, 'b.$1')}
            ), msg AS (
              INSERT INTO outbox (id, topic, key, value, headers)
@@ -247,6 +254,37 @@ export function createBookingsRepository(db: Queryable, opts: { maxBatch?: numbe
     /** Records a captured payment on a booking still processing; undefined when it is already final. */
     markCaptured: (id: string, paymentId: string) => markCapturedBatch({ id, paymentId }),
 
+    /**
+     * The charge waits for the buyer (3-D Secure): the booking shows payment_action_required with
+     * the secret their browser needs. Undefined when the booking is final or already captured.
+     */
+    markActionRequired: async (id: string, paymentId: string, secret: string | null) =>
+      (
+        await db.query<BookingRow>(
+          `UPDATE bookings SET status = 'payment_action_required', payment_status = 'processing', payment_id = $2,
+                  payment_action_secret = $3, version = version + 1, updated_at = now()
+            WHERE id = $1 AND status IN ${OPEN} AND payment_status IN ('pending', 'processing')
+              AND (status <> 'payment_action_required' OR payment_action_secret IS DISTINCT FROM $3)
+            RETURNING ${COLUMNS}`,
+          [id, paymentId, secret],
+        )
+      ).rows[0],
+
+    /** A confirmed booking whose payment was given back in full elsewhere (the provider's dashboard). */
+    markRefundedAfterConfirm: async (id: string) =>
+      (
+        await db.query<BookingRow>(
+          `UPDATE bookings SET payment_status = 'refunded', version = version + 1, updated_at = now()
+            WHERE id = $1 AND status = 'confirmed' AND payment_status = 'captured'
+            RETURNING ${COLUMNS}`,
+          [id],
+        )
+      ).rows[0],
+
+    /** The booking paid with this provider payment id (a webhook names the payment, not always the booking). */
+    findByPaymentId: async (paymentId: string) =>
+      (await db.query<BookingRow>(`SELECT ${COLUMNS} FROM bookings WHERE payment_id = $1 LIMIT 1`, [paymentId])).rows[0],
+
     /** A payment captured after the booking was already failed (and then refunded) is recorded as refunded. */
     markLateRefund: async (id: string, paymentId: string) =>
       (
@@ -274,11 +312,11 @@ export function createBookingsRepository(db: Queryable, opts: { maxBatch?: numbe
         `UPDATE bookings SET updated_at = now()
           WHERE id IN (
             SELECT id FROM bookings
-             WHERE status = 'processing' AND updated_at < now() - make_interval(secs => $1)
+             WHERE status IN ${OPEN} AND updated_at < now() - make_interval(secs => $1)
              ORDER BY updated_at
              LIMIT $2
              FOR UPDATE SKIP LOCKED)
-            AND status = 'processing'
+            AND status IN ${OPEN}
           RETURNING ${COLUMNS}`,
         [olderThanSeconds, limit],
       );

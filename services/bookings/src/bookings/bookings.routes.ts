@@ -1,5 +1,6 @@
 import { currentUser, requireUser } from '@ticketing/auth';
 import type { App } from '@ticketing/http';
+import { isOpenStatus } from './bookings.repository.ts';
 import type { BookingsService } from './bookings.service.ts';
 import { toSubmitResponse } from './bookings.service.ts';
 import { getBookingSchema, listMineSchema, listUserSchema, submitSchema } from './bookings.schemas.ts';
@@ -24,7 +25,7 @@ export function registerBookingRoutes(
     });
     const body = toSubmitResponse(booking);
     // A retry of a booking still processing is answered like the first submit (202); a final one is 200.
-    return reply.status(created || booking.status === 'processing' ? 202 : 200).send(body);
+    return reply.status(created || isOpenStatus(booking.status) ? 202 : 200).send(body);
   });
 
   for (const path of ['/api/booking/:id', '/api/booking/:id/status'] as const) {

@@ -1,7 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { errorResponses, sseResponse } from '@ticketing/http';
 
-const Status = Type.Union([Type.Literal('processing'), Type.Literal('confirmed'), Type.Literal('failed')]);
+const Status = Type.Union([
+  Type.Literal('processing'),
+  Type.Literal('payment_action_required'),
+  Type.Literal('confirmed'),
+  Type.Literal('failed'),
+]);
 const PaymentStatus = Type.Union([
   Type.Literal('pending'),
   Type.Literal('processing'),
@@ -49,6 +54,16 @@ export const BookingView = Type.Object({
   total_amount: Type.Number(),
   currency: Type.String({ description: 'ISO 4217 code of total_amount (the event’s currency)' }),
   error_message: Type.Optional(Type.String()),
+  payment_action: Type.Optional(
+    Type.Object(
+      {
+        provider: Type.Union([Type.Literal('stripe'), Type.Literal('simulated')]),
+        client_secret: Type.String({ description: 'Completes the payment in the buyer’s browser (Stripe.js `handleNextAction`)' }),
+        publishable_key: Type.Optional(Type.String({ description: 'Stripe publishable key, when one is configured' })),
+      },
+      { description: 'Only while status is payment_action_required: what the buyer’s browser needs to finish the payment (3-D Secure)' },
+    ),
+  ),
   created_at: Timestamp,
   confirmed_at: Type.Optional(Timestamp),
   failed_at: Type.Optional(Timestamp),

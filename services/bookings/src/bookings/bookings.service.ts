@@ -3,7 +3,7 @@ import { isUuid } from '@ticketing/http';
 import { createLimiter } from '@ticketing/tasks';
 import type { BookingRow } from './bookings.repository.ts';
 import type { BookingList, BookingView, ListQuery, SubmitResponse } from './bookings.schemas.ts';
-import { toBookingView, toListItem } from './bookings.views.ts';
+import { toBookingView, toListItem, type PaymentActionSettings } from './bookings.views.ts';
 import { submitBooking, type SubmitBookingDeps, type SubmitBookingInput } from './submit-booking.ts';
 import { errors } from '../errors.ts';
 
@@ -18,9 +18,11 @@ export function toSubmitResponse(row: BookingRow): SubmitResponse {
   const message =
     row.status === 'processing'
       ? 'Booking accepted and is being processed'
-      : row.status === 'confirmed'
-        ? 'Booking already confirmed'
-        : 'Booking already failed';
+      : row.status === 'payment_action_required'
+        ? 'Booking waits for the buyer to confirm the payment'
+        : row.status === 'confirmed'
+          ? 'Booking already confirmed'
+          : 'Booking already failed';
   return {
     booking_id: row.id,
     status: row.status,
@@ -30,7 +32,7 @@ export function toSubmitResponse(row: BookingRow): SubmitResponse {
   };
 }
 
-export function createBookingsService(deps: SubmitBookingDeps & { maxSubmitsInFlight: number }) {
+export function createBookingsService(deps: SubmitBookingDeps & { maxSubmitsInFlight: number; paymentAction: PaymentActionSettings }) {
   const { bookingsRepository } = deps;
   const submits = createLimiter(deps.maxSubmitsInFlight);
 
@@ -62,7 +64,7 @@ export function createBookingsService(deps: SubmitBookingDeps & { maxSubmitsInFl
     },
 
     async getBooking(user: UserClaims, id: string): Promise<BookingView> {
-      return toBookingView(await this.getVisible(user, id));
+      return toBookingView(await this.getVisible(user, id), deps.paymentAction);
     },
 
     async listBookings(user: UserClaims, userId: string, query: ListQuery): Promise<BookingList> {

@@ -2,7 +2,13 @@ import { fromCents } from '@ticketing/contracts';
 import type { BookingListItemRow, BookingRow } from './bookings.repository.ts';
 import type { BookingView } from './bookings.schemas.ts';
 
-export function toBookingView(row: BookingRow): BookingView {
+/** How the buyer's browser finishes a payment that needs them (from the payments config). */
+export interface PaymentActionSettings {
+  provider: 'stripe' | 'simulated';
+  publishableKey: string;
+}
+
+export function toBookingView(row: BookingRow, action?: PaymentActionSettings): BookingView {
   const view: BookingView = {
     booking_id: row.id,
     status: row.status,
@@ -14,6 +20,13 @@ export function toBookingView(row: BookingRow): BookingView {
     created_at: row.created_at.toISOString(),
   };
   if (row.error_message !== null) view.error_message = row.error_message;
+  if (row.status === 'payment_action_required' && row.payment_action_secret !== null && action) {
+    view.payment_action = {
+      provider: action.provider,
+      client_secret: row.payment_action_secret,
+      ...(action.publishableKey ? { publishable_key: action.publishableKey } : {}),
+    };
+  }
   if (row.confirmed_at !== null) view.confirmed_at = row.confirmed_at.toISOString();
   if (row.failed_at !== null) view.failed_at = row.failed_at.toISOString();
   return view;
@@ -40,6 +53,7 @@ export function statusMessage(row: Pick<BookingRow, 'status' | 'payment_status' 
     const reason = row.error_message ?? 'the booking could not be completed';
     return row.payment_status === 'refunded' ? `Booking failed: ${reason}; the payment was refunded` : `Booking failed: ${reason}`;
   }
+  if (row.status === 'payment_action_required') return 'Your bank asks you to confirm this payment';
   switch (row.payment_status) {
     case 'pending':
       return 'Booking received; waiting for payment processing';

@@ -3,8 +3,8 @@ import { TransientError, UnrecoverableError } from '@ticketing/errors';
 import type { Logger } from '@ticketing/http';
 import { isUuid } from '@ticketing/http';
 import { HoldRefusedError, type CallContext, type EventsClient, type Hold, type HoldRefusal } from '../clients/events-client.ts';
-import { PaymentGatewayError, type PaymentGateway } from '../payments/payment-gateway.ts';
-import type { BookingRow, BookingsRepository } from './bookings.repository.ts';
+import { PaymentGatewayError, isFinalCharge, type ChargeRecord, type PaymentGateway } from '../payments/payment-gateway.ts';
+import { isOpenStatus, type BookingRow, type BookingsRepository } from './bookings.repository.ts';
 import { finishBooking, type FinishDeps } from './finish-booking.ts';
 
 export interface ProcessBookingDeps extends FinishDeps {
@@ -12,6 +12,8 @@ export interface ProcessBookingDeps extends FinishDeps {
   events: EventsClient;
   gateway: PaymentGateway;
   logger: Logger;
+  /** How long a payment may stay open (buyer's 3-D Secure, provider undecided) before settling voids it. */
+  openPaymentTimeoutSeconds: number;
 }
 
 /** Answers from the event service that mean the hold can no longer become this booking's seats. */
@@ -64,7 +66,7 @@ export async function processBooking(deps: ProcessBookingDeps, bookingId: string
   } else {
     booking = await deps.bookingsRepository.findById(bookingId);
     if (!booking) throw new UnrecoverableError(`booking ${bookingId} does not exist`);
-    if (booking.status !== 'processing') return;
+    if (!isOpenStatus(booking.status)) return;
   }
 
   let paymentId = booking.payment_id;
@@ -86,6 +88,17 @@ export async function processBooking(deps: ProcessBookingDeps, bookingId: string
       });
       return;
     }
+    if (result.status === 'requires_action') {
+      // The buyer finishes it (Stripe.js); the provider's webhook or the reconciler brings the outcome.
+      const waiting = await deps.bookingsRepository.markActionRequired(bookingId, result.paymentId, result.clientSecret ?? null);
+      if (waiting) deps.status.publish(waiting);
+      return;
+    }
+    if (result.status === 'pending') {
+      // The provider has the charge and decides later: its webhook or the reconciler settles the booking.
+      deps.logger.info({ booking_id: bookingId, payment_id: result.paymentId }, 'payment pending at the provider');
+      return;
+    }
     paymentId = result.paymentId;
     const captured = await deps.bookingsRepository.markCaptured(bookingId, paymentId);
     if (captured) {
@@ -102,6 +115,7 @@ export async function processBooking(deps: ProcessBookingDeps, bookingId: string
         return;
       }
       if (now?.status === 'confirmed') return;
+      // Still open: another process marked it meanwhile; confirming below is idempotent.
     }
   }
 
@@ -174,9 +188,16 @@ export async function settleBooking(
   ctx: CallContext = {},
 ): Promise<BookingRow | undefined> {
   const booking = await deps.bookingsRepository.findById(bookingId);
-  if (!booking || booking.status !== 'processing') return booking;
+  if (!booking || !isOpenStatus(booking.status)) return booking;
 
-  const charge = await deps.gateway.findCharge(bookingId);
+  let charge = await deps.gateway.findCharge(bookingId);
+  if (charge && !isFinalCharge(charge)) {
+    // Waiting for the buyer or the provider is not stuck until the open-payment timeout; then
+    // the payment is voided, and a capture that landed first still wins.
+    const waitedMs = Date.now() - booking.created_at.getTime();
+    if (waitedMs < deps.openPaymentTimeoutSeconds * 1000) return booking;
+    charge = await deps.gateway.cancel(bookingId);
+  }
   if (charge?.status === 'captured' && !charge.refunded) return confirmOrRefund(deps, booking, charge.paymentId, ctx);
 
   try {
@@ -198,8 +219,9 @@ export async function settleBooking(
     }
   }
 
-  // The seats are released: a charge that landed meanwhile goes back.
-  const last = await deps.gateway.findCharge(bookingId);
+  // The seats are released: a charge that landed meanwhile goes back (one still open is voided first).
+  let last = await deps.gateway.findCharge(bookingId);
+  if (last && !isFinalCharge(last)) last = await deps.gateway.cancel(bookingId);
   if (last?.status === 'captured') {
     await refundInFull(deps.gateway, last.paymentId, bookingId);
     return finishBooking(deps, booking, { status: 'failed', paymentStatus: 'refunded', paymentId: last.paymentId, reason });
@@ -207,7 +229,57 @@ export async function settleBooking(
   return finishBooking(deps, booking, {
     status: 'failed',
     paymentStatus: 'failed',
-    paymentId: last?.paymentId ?? null,
+    paymentId: last?.paymentId || null,
     reason: last?.status === 'declined' ? declinedReason(last.reason) : reason,
   });
+}
+
+/**
+ * Brings a booking in line with what the payment provider says now: called for every provider
+ * webhook that names it, whatever the webhook's own content (it only says "look again"), so a
+ * late, repeated or out-of-order webhook can only move the booking to the provider's truth.
+ * - open booking, charge captured → confirmed (or refunded when its seats are gone);
+ * - open booking, charge declined → failed, hold released;
+ * - open booking, charge still open → unchanged (the reconciler voids it after the timeout);
+ * - failed booking, charge captured → refunded (it landed after we gave up);
+ * - confirmed booking, charge refunded in full elsewhere → payment_status refunded.
+ * Throws when a dependency could not answer (the provider retries its webhook).
+ */
+export async function syncWithProvider(
+  deps: ProcessBookingDeps,
+  bookingId: string,
+  ctx: CallContext = {},
+): Promise<BookingRow | undefined> {
+  const booking = await deps.bookingsRepository.findById(bookingId);
+  if (!booking) return undefined;
+  const charge: ChargeRecord | undefined = await deps.gateway.findCharge(bookingId);
+  if (!charge) return booking;
+
+  if (isOpenStatus(booking.status)) {
+    if (charge.status === 'captured' && !charge.refunded) {
+      const captured = await deps.bookingsRepository.markCaptured(bookingId, charge.paymentId);
+      if (captured) deps.status.publish(captured);
+      return (await confirmOrRefund(deps, captured ?? booking, charge.paymentId, ctx)) ?? booking;
+    }
+    if (charge.status === 'declined') return (await settleBooking(deps, bookingId, declinedReason(charge.reason), ctx)) ?? booking;
+    if (charge.status === 'requires_action' && booking.status !== 'payment_action_required') {
+      const waiting = await deps.bookingsRepository.markActionRequired(bookingId, charge.paymentId, charge.clientSecret ?? null);
+      if (waiting) deps.status.publish(waiting);
+      return waiting ?? booking;
+    }
+    return booking;
+  }
+  if (booking.status === 'failed' && charge.status === 'captured' && !charge.refunded) {
+    await refundInFull(deps.gateway, charge.paymentId, bookingId);
+    const refunded = await deps.bookingsRepository.markLateRefund(bookingId, charge.paymentId);
+    if (refunded) deps.status.publish(refunded);
+    deps.logger.warn({ booking_id: bookingId }, 'payment captured after the booking failed: refunded');
+    return refunded ?? booking;
+  }
+  if (booking.status === 'confirmed' && charge.refunded && booking.payment_status === 'captured') {
+    const refunded = await deps.bookingsRepository.markRefundedAfterConfirm(bookingId);
+    if (refunded) deps.status.publish(refunded);
+    return refunded ?? booking;
+  }
+  return booking;
 }

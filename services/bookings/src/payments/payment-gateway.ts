@@ -8,10 +8,19 @@ export interface ChargeRequest {
   reference?: string;
 }
 
+/**
+ * What a charge came to. `captured` and `declined` are final. The two open outcomes wait for
+ * someone else: `requires_action` for the buyer (3-D Secure in their browser, with
+ * `clientSecret`), `pending` for the provider (it has the charge but has not decided, or decides
+ * later). An open charge is settled by the provider's webhook or the reconciler, or voided by
+ * `cancel`.
+ */
 export interface ChargeResult {
-  status: 'captured' | 'declined';
+  status: 'captured' | 'declined' | 'requires_action' | 'pending';
   paymentId: string;
   reason?: string;
+  /** requires_action: the secret the buyer's browser completes the payment with (Stripe.js). */
+  clientSecret?: string;
 }
 
 export interface ChargeRecord extends ChargeResult {
@@ -57,7 +66,16 @@ export interface PaymentGateway {
   refund(request: RefundRequest): Promise<RefundResult>;
   /** The charge made with this idempotency key, if any (used to settle a booking safely). */
   findCharge(idempotencyKey: string): Promise<ChargeRecord | undefined>;
+  /**
+   * Voids a charge still open (requires_action, pending) so that it can never capture, and
+   * returns what it finally is: `declined`, or `captured` when it captured first. A final charge
+   * is returned as it is; undefined when there is none.
+   */
+  cancel(idempotencyKey: string): Promise<ChargeRecord | undefined>;
 }
+
+/** Final outcomes of a charge (the others wait for the buyer or the provider). */
+export const isFinalCharge = (c: Pick<ChargeResult, 'status'>): boolean => c.status === 'captured' || c.status === 'declined';
 
 /**
  * The gateway refused a request that can never succeed as sent. Not a DomainError: it never
@@ -70,7 +88,8 @@ export class PaymentGatewayError extends Error {
    * - `payment_not_found`: no captured payment with this id (unknown, or declined);
    * - `invalid_amount`: a refund amount that is not a positive whole number of minor units;
    * - `refund_exceeds_charge`: the amount is more than what is left to refund (nothing moved);
-   * - `already_refunded`: a new refund (another key) for a payment refunded in full.
+   * - `already_refunded`: a new refund (another key) for a payment refunded in full;
+   * - `refund_failed`: the provider tried and could not give the money back (e.g. a closed card).
    */
   readonly code:
     | 'idempotency_conflict'
@@ -78,7 +97,8 @@ export class PaymentGatewayError extends Error {
     | 'payment_not_found'
     | 'invalid_amount'
     | 'refund_exceeds_charge'
-    | 'already_refunded';
+    | 'already_refunded'
+    | 'refund_failed';
   constructor(code: PaymentGatewayError['code'], message: string) {
     super(message);
     this.name = 'PaymentGatewayError';

@@ -19,6 +19,8 @@ export interface SimulatedGatewayOptions {
   latencyMs: number;
   /** Attempts that fail transiently for the `transient_failure` method. @defaultValue 2 */
   transientFailures: number;
+  /** How long after the first attempt a `late_capture` charge captures. @defaultValue 5000 */
+  lateCaptureMs?: number;
 }
 
 /** Payment methods with a scripted outcome; every other non-empty method is captured. */
@@ -29,11 +31,19 @@ export const TEST_METHODS = {
 
 const TRANSIENT_N = /^transient_failure_(\d{1,3})$/;
 
+/**
+ * Methods whose outcome stays open: `requires_action` waits for the buyer (3-D Secure) until it
+ * is cancelled; `late_capture` times out on its first attempt (the gateway has the charge, we
+ * never hear back), answers `pending` after that, and captures `lateCaptureMs` later.
+ */
+const REQUIRES_ACTION = 'requires_action';
+const LATE_CAPTURE = 'late_capture';
+
 interface ChargeRow {
   idempotency_key: string;
   payment_id: string;
   amount_cents: string;
-  status: 'captured' | 'declined';
+  status: ChargeResult['status'];
   reason: string | null;
   refunded_cents: string;
   refunded_at: Date | null;
@@ -47,9 +57,10 @@ interface RefundRow {
 }
 
 function toResult(row: ChargeRow): ChargeResult {
-  return row.reason === null
-    ? { status: row.status, paymentId: row.payment_id }
-    : { status: row.status, paymentId: row.payment_id, reason: row.reason };
+  const result: ChargeResult = { status: row.status, paymentId: row.payment_id };
+  if (row.reason !== null) result.reason = row.reason;
+  if (row.status === 'requires_action') result.clientSecret = `${row.payment_id}_secret_simulated`;
+  return result;
 }
 
 /**
@@ -65,10 +76,24 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
   const after = opts.latencyMs - before;
 
   const CHARGE_COLUMNS = 'idempotency_key, payment_id, amount_cents, status, reason, refunded_cents, refunded_at';
+  const lateCaptureMs = opts.lateCaptureMs ?? 5000;
+  // A pending charge whose time has come is captured on the way (the gateway "decided").
   const findRow = async (key: string) =>
-    (await db.query<ChargeRow>(`SELECT ${CHARGE_COLUMNS} FROM gateway_charges WHERE idempotency_key = $1`, [key])).rows[0];
+    (
+      await db.query<ChargeRow>(
+        `WITH due AS (
+           UPDATE gateway_charges SET status = 'captured', settles_at = NULL
+            WHERE idempotency_key = $1 AND status = 'pending' AND settles_at <= now()
+            RETURNING ${CHARGE_COLUMNS}
+         )
+         SELECT * FROM due
+         UNION ALL
+         SELECT ${CHARGE_COLUMNS} FROM gateway_charges WHERE idempotency_key = $1 AND NOT EXISTS (SELECT 1 FROM due)`,
+        [key],
+      )
+    ).rows[0];
 
-  type NewCharge = ChargeRequest & { status: 'captured' | 'declined'; reason: string | undefined };
+  type NewCharge = ChargeRequest & { status: ChargeResult['status']; reason: string | undefined };
   // Charges arriving together are recorded by one statement (group commit); a key already used
   // answers with its first charge.
   const recordCharge = createGroupCommit<NewCharge, ChargeRow | undefined>({
@@ -78,8 +103,9 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
         const keys = charges.map((c) => c.idempotencyKey);
         const { rows } = await db.query<ChargeRow>(
           `WITH ins AS (
-             INSERT INTO gateway_charges (payment_id, idempotency_key, reference, amount_cents, currency, method, status, reason)
-             SELECT gen_random_uuid(), * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
+             INSERT INTO gateway_charges (payment_id, idempotency_key, reference, amount_cents, currency, method, status, reason, settles_at)
+             SELECT gen_random_uuid(), k, r, a, c, m, s, why, CASE WHEN s = 'pending' THEN now() + make_interval(secs => $8 / 1000.0) END
+               FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[]) AS t(k, r, a, c, m, s, why)
              ON CONFLICT (idempotency_key) DO NOTHING
              RETURNING ${CHARGE_COLUMNS}
            )
@@ -95,6 +121,7 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
             charges.map((c) => c.method),
             charges.map((c) => c.status),
             charges.map((c) => c.reason ?? null),
+            lateCaptureMs,
           ],
         );
         return new Map(rows.map((r) => [r.idempotency_key, r]));
@@ -118,6 +145,12 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
   };
 
   async function decide(req: ChargeRequest): Promise<ChargeResult> {
+    if (req.method === LATE_CAPTURE) {
+      const existing = await findRow(req.idempotencyKey);
+      if (existing) return sameCharge(existing, req);
+      await recordCharge({ ...req, status: 'pending', reason: undefined });
+      throw new TransientError('payment gateway timed out');
+    }
     const failures = failsTransiently(req.method);
     if (failures > 0) {
       // Attempts are only counted while no charge exists for the key.
@@ -135,9 +168,8 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
     const reason = (TEST_METHODS as Record<string, string>)[req.method];
     // A charge with this key committed by another process after this statement's snapshot is
     // skipped by ON CONFLICT but not returned: read it afresh.
-    const row =
-      (await recordCharge({ ...req, status: reason === undefined ? 'captured' : 'declined', reason })) ??
-      (await findRow(req.idempotencyKey));
+    const status = req.method === REQUIRES_ACTION ? 'requires_action' : reason === undefined ? 'captured' : 'declined';
+    const row = (await recordCharge({ ...req, status, reason })) ?? (await findRow(req.idempotencyKey));
     if (!row) throw new TransientError('payment gateway could not record the charge');
     return sameCharge(row, req);
   }
@@ -160,17 +192,28 @@ export function createSimulatedGateway(opts: SimulatedGatewayOptions): PaymentGa
 
     async findCharge(key): Promise<ChargeRecord | undefined> {
       const row = await findRow(key);
-      return row
-        ? {
-            ...toResult(row),
-            refunded: row.refunded_at !== null,
-            amountCents: Number(row.amount_cents),
-            refundedCents: Number(row.refunded_cents),
-          }
-        : undefined;
+      return row ? toRecord(row) : undefined;
+    },
+
+    async cancel(key): Promise<ChargeRecord | undefined> {
+      await db.query(
+        `UPDATE gateway_charges SET status = 'declined', reason = 'Cancelled before completion', settles_at = NULL
+          WHERE idempotency_key = $1
+            AND (status = 'requires_action' OR (status = 'pending' AND settles_at > now()))`,
+        [key],
+      );
+      const row = await findRow(key);
+      return row ? toRecord(row) : undefined;
     },
   };
 }
+
+const toRecord = (row: ChargeRow): ChargeRecord => ({
+  ...toResult(row),
+  refunded: row.refunded_at !== null,
+  amountCents: Number(row.amount_cents),
+  refundedCents: Number(row.refunded_cents),
+});
 
 const toRefund = (row: RefundRow): RefundResult => ({
   refundId: row.refund_id,

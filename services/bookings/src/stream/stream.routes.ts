@@ -3,6 +3,7 @@ import { currentUser, requireUser, TokenError, verifyUserToken } from '@ticketin
 import { createSseStream, type App } from '@ticketing/http';
 import { errors } from '../errors.ts';
 import type { BookingsService } from '../bookings/bookings.service.ts';
+import { isOpenStatus } from '../bookings/bookings.repository.ts';
 import { streamSchema } from '../bookings/bookings.schemas.ts';
 import { toStatusUpdate, type StatusUpdate } from '../bookings/bookings.views.ts';
 import type { StreamHub, StreamSink } from './stream-hub.ts';
@@ -62,7 +63,7 @@ export function registerStreamRoutes(
             sse.send('status', { booking_id, status, payment_status, message, updated_at }, update.version);
             lastSent = update.version;
           }
-          if (update.status !== 'processing' && update.version >= lastSent) {
+          if (!isOpenStatus(update.status) && update.version >= lastSent) {
             sse.send('complete', { booking_id: update.booking_id, final_status: update.status }, update.version);
             sse.close();
           }

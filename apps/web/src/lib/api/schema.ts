@@ -1921,7 +1921,7 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             booking_id: string;
-                            status: "processing" | "confirmed" | "failed";
+                            status: "processing" | "payment_action_required" | "confirmed" | "failed";
                             message: string;
                             status_url: string;
                             stream_url: string;
@@ -1937,7 +1937,7 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             booking_id: string;
-                            status: "processing" | "confirmed" | "failed";
+                            status: "processing" | "payment_action_required" | "confirmed" | "failed";
                             message: string;
                             status_url: string;
                             stream_url: string;
@@ -2100,7 +2100,7 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             booking_id: string;
-                            status: "processing" | "confirmed" | "failed";
+                            status: "processing" | "payment_action_required" | "confirmed" | "failed";
                             payment_status: "pending" | "processing" | "captured" | "failed" | "refunded";
                             event: {
                                 /** Format: uuid */
@@ -2115,6 +2115,14 @@ export interface paths {
                             /** @description ISO 4217 code of total_amount (the event’s currency) */
                             currency: string;
                             error_message?: string;
+                            /** @description Only while status is payment_action_required: what the buyer’s browser needs to finish the payment (3-D Secure) */
+                            payment_action?: {
+                                provider: "stripe" | "simulated";
+                                /** @description Completes the payment in the buyer’s browser (Stripe.js `handleNextAction`) */
+                                client_secret: string;
+                                /** @description Stripe publishable key, when one is configured */
+                                publishable_key?: string;
+                            };
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -2237,7 +2245,7 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             booking_id: string;
-                            status: "processing" | "confirmed" | "failed";
+                            status: "processing" | "payment_action_required" | "confirmed" | "failed";
                             payment_status: "pending" | "processing" | "captured" | "failed" | "refunded";
                             event: {
                                 /** Format: uuid */
@@ -2252,6 +2260,14 @@ export interface paths {
                             /** @description ISO 4217 code of total_amount (the event’s currency) */
                             currency: string;
                             error_message?: string;
+                            /** @description Only while status is payment_action_required: what the buyer’s browser needs to finish the payment (3-D Secure) */
+                            payment_action?: {
+                                provider: "stripe" | "simulated";
+                                /** @description Completes the payment in the buyer’s browser (Stripe.js `handleNextAction`) */
+                                client_secret: string;
+                                /** @description Stripe publishable key, when one is configured */
+                                publishable_key?: string;
+                            };
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -2359,7 +2375,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     offset?: number;
-                    status?: "processing" | "confirmed" | "failed";
+                    status?: "processing" | "payment_action_required" | "confirmed" | "failed";
                 };
                 header?: never;
                 path?: never;
@@ -2377,7 +2393,7 @@ export interface paths {
                             bookings: {
                                 /** Format: uuid */
                                 booking_id: string;
-                                status: "processing" | "confirmed" | "failed";
+                                status: "processing" | "payment_action_required" | "confirmed" | "failed";
                                 event_name: string;
                                 venue: string;
                                 /** Format: date-time */
@@ -2482,7 +2498,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     offset?: number;
-                    status?: "processing" | "confirmed" | "failed";
+                    status?: "processing" | "payment_action_required" | "confirmed" | "failed";
                 };
                 header?: never;
                 path: {
@@ -2502,7 +2518,7 @@ export interface paths {
                             bookings: {
                                 /** Format: uuid */
                                 booking_id: string;
-                                status: "processing" | "confirmed" | "failed";
+                                status: "processing" | "payment_action_required" | "confirmed" | "failed";
                                 event_name: string;
                                 venue: string;
                                 /** Format: date-time */
@@ -2727,6 +2743,164 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/webhooks/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe webhook endpoint: settles bookings whose payment outcome arrives late or out of order
+         * @description Verifies the `Stripe-Signature` header (HMAC-SHA256 over the timestamp and the raw body, timestamp within `payments.stripe.webhookToleranceSeconds`), is idempotent per event id, then brings the booking the event names in line with what Stripe says now. See docs/payments.md.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "stripe-signature"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The event id (evt_…): a repeated id changes nothing */
+                        id: string;
+                        /** @enum {string} */
+                        object?: "event";
+                        /** @description e.g. payment_intent.succeeded, charge.refunded */
+                        type: string;
+                        data: {
+                            object: {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            received: true;
+                            /** @description The event id was handled before: nothing was done */
+                            duplicate: boolean;
+                            /** @description The booking the event is about, if any */
+                            booking_id: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
