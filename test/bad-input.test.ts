@@ -294,6 +294,45 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
       assert.deepEqual(failures.slice(0, 20), [], `${failures.length} bad answers`);
     });
 
+    it(`${name}: bad values of every documented header parameter (Idempotency-Key) are a 400`, async () => {
+      const service = services.find((s) => s.name === name)!;
+      const failures: string[] = [];
+      for (const route of await routesOf(service)) {
+        for (const param of route.parameters.filter((p) => p.in === 'header')) {
+          for (const value of ['', 'has space', 'k'.repeat(256), 'caf\u00e9']) {
+            const url = `${service.baseUrl}${pathWith(route, randomUUID())}`;
+            const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+              const req = httpRequest(
+                url,
+                {
+                  method: route.method,
+                  headers: {
+                    authorization: `Bearer ${userToken}`,
+                    'content-type': 'application/json',
+                    [param.name]: Buffer.from(value, 'utf8').toString('latin1'),
+                  },
+                  timeout: 10_000,
+                },
+                (r) => {
+                  let text = '';
+                  r.on('data', (c: Buffer) => (text += c.toString()));
+                  r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
+                },
+              );
+              req.on('error', reject);
+              req.end('{}');
+            });
+            // The body `{}` may be refused first (validation stops at the first bad part).
+            if (res.status !== 400 || errorBodyProblem(res.status, res.text))
+              failures.push(
+                `${res.status} ${route.method} ${route.path} ${param.name}=${JSON.stringify(value)}: ${res.text.slice(0, 160)}`,
+              );
+          }
+        }
+      }
+      assert.deepEqual(failures.slice(0, 20), [], `${failures.length} bad answers`);
+    });
+
     it(`${name}: over-long path ids are a 404 with the contract body`, async () => {
       const service = services.find((s) => s.name === name)!;
       const failures: string[] = [];

@@ -17,19 +17,70 @@ BEGIN
 END
 $$;
 
+-- Best available: the first seat of `p_q` adjacent free seats among seat numbers p_from..p_to
+-- (rows of p_per_row seats from p_from, the best row first), or NULL. Free seats are read in seat order (the primary key, so the scan stops as
+-- soon as enough runs of free seats are found: it does not grow with the event); a run is a
+-- stretch of free seats in one row. Among the first runs that fit, the placement chosen leaves
+-- no single seat stranded where it can (a leftover of exactly one seat at either side counts),
+-- then is in the best (lowest) row, then nearest the middle of the row. `p_not` are seats this
+-- transaction gave away already. Nothing is locked here: the caller locks the pick (SKIP LOCKED)
+-- and tries again without the seats it could not get.
+CREATE OR REPLACE FUNCTION best_available_seats(p_event uuid, p_per_row integer, p_from integer, p_to integer, p_q integer, p_not integer[])
+RETURNS integer LANGUAGE sql STABLE AS $$
+  WITH free AS (
+    SELECT s.seat_no, (s.seat_no - p_from) / p_per_row AS r
+      FROM seats s
+     WHERE s.event_id = p_event AND s.seat_no BETWEEN p_from AND p_to
+       AND seat_is_free(s.status, s.hold_expires_at) AND s.seat_no <> ALL (p_not)
+     ORDER BY s.seat_no
+  ), edges AS (
+    SELECT seat_no, r,
+           lag(seat_no) OVER w IS DISTINCT FROM seat_no - 1 OR lag(r) OVER w <> r AS starts,
+           lead(seat_no) OVER w IS DISTINCT FROM seat_no + 1 OR lead(r) OVER w <> r AS ends
+      FROM free WINDOW w AS (ORDER BY seat_no)
+  ), runs AS (
+    SELECT seat_no AS run_from, r, starts,
+           CASE WHEN ends THEN seat_no ELSE lead(seat_no) OVER (ORDER BY seat_no) END AS run_to
+      FROM edges WHERE starts OR ends
+  ), fits AS (
+    SELECT run_from, run_to, r FROM runs WHERE starts AND run_to - run_from + 1 >= p_q LIMIT 64
+  )
+  SELECT c.s
+    FROM fits
+   CROSS JOIN LATERAL (
+     SELECT round(p_from + fits.r * p_per_row + (p_per_row - 1) / 2.0 - (p_q - 1) / 2.0)::int AS mid
+   ) m
+   CROSS JOIN LATERAL (VALUES (fits.run_from), (fits.run_to - p_q + 1),
+                              (greatest(fits.run_from, least(fits.run_to - p_q + 1, m.mid))),
+                              (greatest(fits.run_from, least(fits.run_to - p_q + 1, m.mid - 1))),
+                              (greatest(fits.run_from, least(fits.run_to - p_q + 1, m.mid + 1)))) AS c(s)
+   ORDER BY (c.s - fits.run_from = 1)::int + (fits.run_to - (c.s + p_q - 1) = 1)::int, fits.r, abs(c.s - m.mid), c.s
+   LIMIT 1
+$$;
+
 -- Group commit in one round trip: decides a batch of hold requests exactly as if each had run
--- the single-request statement alone, in arrival order, and writes the winners.
+-- alone, in arrival order, and writes the winners.
 --
 -- Requests (arrival order): p_holds, p_events, p_users, p_max (max live holds of that user).
--- Their seats, sorted by request and then seat number: p_first[i] is the position in
--- p_seat_nos of the first seat of request i, p_count[i] how many it has.
+-- Named seats, sorted by request and then seat number: p_first[i] is the position in
+-- p_seat_nos of the first seat of request i, p_count[i] how many it has (0 for best available).
+-- Best available: p_quantity[i] adjacent seats picked among seat numbers p_from[i]..p_to[i], in
+-- rows of p_per_row[i] seats (a section, or the whole event; NULL quantity: the request names
+-- its seats).
+-- Idempotency: p_keys[i] (NULL: none) and p_hashes[i], a fingerprint of the request's body. A
+-- key whose hold exists answers that hold (same body) or key_mismatch (another body); a key in
+-- use by a request still being decided (another transaction, or earlier in this batch) answers
+-- key_in_use. Only a request that won a hold stores its key.
 --
 -- Lock order is the one of the single statement: the (event, user) advisory locks first (here
--- all of them, sorted), then the seat rows in (event, seat) order, so batches and single
--- requests never deadlock.
+-- all of them, sorted), then the named seat rows in (event, seat) order, so batches and single
+-- requests never deadlock. Everything locked later never waits: key locks are tried
+-- (pg_try_advisory_xact_lock), best-available seats are locked with SKIP LOCKED.
 CREATE OR REPLACE FUNCTION hold_seats_batch(
   p_holds uuid[], p_events uuid[], p_users uuid[], p_max integer[],
   p_first integer[], p_count integer[], p_seat_nos integer[],
+  p_quantity integer[], p_from integer[], p_to integer[], p_per_row integer[],
+  p_keys text[], p_hashes text[],
   -- Where the winners' `seats.held` events go (outbox rows written here); NULL writes none.
   p_topic text
 )
@@ -41,6 +92,7 @@ DECLARE
   q_keys text[];
   q_live integer[];
   q_won integer[];
+  s_events uuid[];
   s_keys text[];
   s_labels text[];
   s_free boolean[];
@@ -49,7 +101,25 @@ DECLARE
   outcomes text[] := array_fill(NULL::text, ARRAY[n]);
   lives integer[] := array_fill(NULL::integer, ARRAY[n]);
   takens text[] := array_fill(NULL::text, ARRAY[n]);
+  -- The seats each request gets (named or picked): a slice of w_nos.
+  w_first integer[] := array_fill(NULL::integer, ARRAY[n]);
+  w_count integer[] := array_fill(0, ARRAY[n]);
+  w_nos integer[] := '{}';
   w_req integer[] := '{}';
+  -- Seats given away by this batch (for best available).
+  g_events uuid[] := '{}';
+  g_nos integer[] := '{}';
+  -- Replayed holds (idempotency).
+  r_hold uuid[] := array_fill(NULL::uuid, ARRAY[n]);
+  r_labels text[] := array_fill(NULL::text, ARRAY[n]);
+  r_expires timestamptz[] := array_fill(NULL::timestamptz, ARRAY[n]);
+  r_price text[] := array_fill(NULL::text, ARRAY[n]);
+  seen_keys text[] := '{}';
+  prev record;
+  pick integer;
+  got integer[];
+  skipped integer[];
+  attempt integer;
   i integer;
   j integer;
   q integer;
@@ -72,24 +142,47 @@ BEGIN
     INTO e_ids, e_open
     FROM events ev WHERE ev.id = ANY (p_events);
 
-  -- 2. Every requested seat, locked in (event, seat) order, with whether it is free now.
+  -- 2. Every named seat, locked in (event, seat) order, with whether it is free now. The
+  --    (event, seat) pairs are spelled out first, so the join probes the primary key once per
+  --    seat whatever the size of the table (a row-valued IN over generate_series was planned
+  --    as a scan of the event's whole index range).
+  s_events := ARRAY(SELECT p_events[r.i] FROM generate_series(1, n) AS r(i) CROSS JOIN LATERAL generate_series(1, p_count[r.i]));
   SELECT array_agg(z.k ORDER BY z.event_id, z.seat_no), array_agg(z.label ORDER BY z.event_id, z.seat_no),
          array_agg(z.free ORDER BY z.event_id, z.seat_no)
     INTO s_keys, s_labels, s_free
     FROM (
       SELECT st.event_id, st.seat_no, st.event_id::text || ':' || st.seat_no AS k, st.label,
              seat_is_free(st.status, st.hold_expires_at) AS free
-        FROM seats st
-       WHERE (st.event_id, st.seat_no) IN (
-               SELECT p_events[r.i], p_seat_nos[p_first[r.i] + o.off]
-                 FROM generate_series(1, n) AS r(i)
-                 CROSS JOIN LATERAL generate_series(0, p_count[r.i] - 1) AS o(off))
+        FROM (SELECT DISTINCT w.e, w.n FROM unnest(s_events, p_seat_nos) AS w(e, n)) AS want
+        JOIN seats st ON st.event_id = want.e AND st.seat_no = want.n
        ORDER BY st.event_id, st.seat_no
          FOR UPDATE OF st
     ) AS z;
 
   -- 3. Decide in arrival order; a seat won by an earlier request is taken for the later ones.
   FOR i IN 1..n LOOP
+    IF p_keys[i] IS NOT NULL THEN
+      IF p_users[i]::text || ':' || p_keys[i] = ANY (seen_keys)
+         OR NOT pg_try_advisory_xact_lock(hashtextextended('events.hold_key:' || p_users[i]::text || ':' || p_keys[i], 0)) THEN
+        outcomes[i] := 'key_in_use';
+        CONTINUE;
+      END IF;
+      seen_keys := seen_keys || (p_users[i]::text || ':' || p_keys[i]);
+      SELECT h.id, h.request_hash, h.seat_labels, h.expires_at, h.total_price INTO prev
+        FROM holds h WHERE h.user_id = p_users[i] AND h.idempotency_key = p_keys[i];
+      IF FOUND THEN
+        IF prev.request_hash IS DISTINCT FROM p_hashes[i] THEN
+          outcomes[i] := 'key_mismatch';
+        ELSE
+          outcomes[i] := 'held';
+          r_hold[i] := prev.id;
+          r_labels[i] := array_to_string(prev.seat_labels, ',');
+          r_expires[i] := prev.expires_at;
+          r_price[i] := prev.total_price::text;
+        END IF;
+        CONTINUE;
+      END IF;
+    END IF;
     e := array_position(e_ids, p_events[i]);
     IF e IS NULL THEN
       outcomes[i] := 'event_not_found';
@@ -105,23 +198,64 @@ BEGIN
       lives[i] := q_live[q] + q_won[q];
       CONTINUE;
     END IF;
-    bad := '{}';
-    FOR j IN p_first[i] .. p_first[i] + p_count[i] - 1 LOOP
-      s := array_position(s_keys, p_events[i]::text || ':' || p_seat_nos[j]);
-      IF s IS NULL THEN
-        bad := bad || p_seat_nos[j]::text;
-      ELSIF NOT s_free[s] THEN
-        bad := bad || s_labels[s];
+
+    IF p_quantity[i] IS NOT NULL THEN
+      -- Best available: pick, lock the pick without waiting, and pick again without the seats
+      -- another transaction holds a lock on (a few times; then it counts as not available).
+      skipped := '{}';
+      got := NULL;
+      FOR attempt IN 1..4 LOOP
+        pick := best_available_seats(p_events[i], p_per_row[i], p_from[i], p_to[i], p_quantity[i],
+                  skipped || ARRAY(SELECT t.n FROM unnest(g_events, g_nos) AS t(ev, n) WHERE t.ev = p_events[i]));
+        EXIT WHEN pick IS NULL;
+        got := ARRAY(SELECT st.seat_no FROM seats st
+                      WHERE st.event_id = p_events[i] AND st.seat_no BETWEEN pick AND pick + p_quantity[i] - 1
+                        AND seat_is_free(st.status, st.hold_expires_at)
+                      ORDER BY st.seat_no FOR UPDATE SKIP LOCKED);
+        EXIT WHEN cardinality(got) = p_quantity[i];
+        skipped := skipped || ARRAY(SELECT x FROM generate_series(pick, pick + p_quantity[i] - 1) AS x WHERE x <> ALL (got));
+        got := NULL;
+      END LOOP;
+      IF got IS NULL THEN
+        outcomes[i] := 'no_seats';
+        CONTINUE;
       END IF;
-    END LOOP;
-    IF cardinality(bad) > 0 THEN
-      outcomes[i] := 'unavailable';
-      takens[i] := array_to_string(bad, ',');
-      CONTINUE;
+      w_first[i] := cardinality(w_nos) + 1;
+      w_count[i] := cardinality(got);
+      w_nos := w_nos || got;
+      g_events := g_events || array_fill(p_events[i], ARRAY[cardinality(got)]);
+      g_nos := g_nos || got;
+      -- A later request naming one of these seats finds it taken.
+      FOREACH j IN ARRAY got LOOP
+        s := array_position(s_keys, p_events[i]::text || ':' || j);
+        IF s IS NOT NULL THEN
+          s_free[s] := false;
+        END IF;
+      END LOOP;
+    ELSE
+      bad := '{}';
+      FOR j IN p_first[i] .. p_first[i] + p_count[i] - 1 LOOP
+        s := array_position(s_keys, p_events[i]::text || ':' || p_seat_nos[j]);
+        IF s IS NULL THEN
+          bad := bad || p_seat_nos[j]::text;
+        ELSIF NOT s_free[s] THEN
+          bad := bad || s_labels[s];
+        END IF;
+      END LOOP;
+      IF cardinality(bad) > 0 THEN
+        outcomes[i] := 'unavailable';
+        takens[i] := array_to_string(bad, ',');
+        CONTINUE;
+      END IF;
+      FOR j IN p_first[i] .. p_first[i] + p_count[i] - 1 LOOP
+        s_free[array_position(s_keys, p_events[i]::text || ':' || p_seat_nos[j])] := false;
+      END LOOP;
+      w_first[i] := cardinality(w_nos) + 1;
+      w_count[i] := p_count[i];
+      w_nos := w_nos || p_seat_nos[p_first[i] : p_first[i] + p_count[i] - 1];
+      g_events := g_events || array_fill(p_events[i], ARRAY[p_count[i]]);
+      g_nos := g_nos || p_seat_nos[p_first[i] : p_first[i] + p_count[i] - 1];
     END IF;
-    FOR j IN p_first[i] .. p_first[i] + p_count[i] - 1 LOOP
-      s_free[array_position(s_keys, p_events[i]::text || ':' || p_seat_nos[j])] := false;
-    END LOOP;
     q_won[q] := q_won[q] + 1;
     outcomes[i] := 'held';
     w_req := w_req || i;
@@ -131,14 +265,15 @@ BEGIN
   RETURN QUERY
   WITH w AS (
     SELECT r.i, p_holds[r.i] AS hold_id, p_events[r.i] AS event_id, p_users[r.i] AS user_id,
-           p_seat_nos[p_first[r.i] : p_first[r.i] + p_count[r.i] - 1] AS seat_nos
+           w_nos[w_first[r.i] : w_first[r.i] + w_count[r.i] - 1] AS seat_nos
       FROM unnest(w_req) AS r(i)
   ), ins AS (
-    INSERT INTO holds (id, event_id, user_id, seat_nos, seat_labels, seat_count, total_price, status, expires_at)
+    INSERT INTO holds (id, event_id, user_id, seat_nos, seat_labels, seat_count, total_price, status, expires_at,
+                       idempotency_key, request_hash)
     SELECT w.hold_id, w.event_id, w.user_id, w.seat_nos,
-           ARRAY(SELECT s_labels[array_position(s_keys, w.event_id::text || ':' || x.n)] FROM unnest(w.seat_nos) WITH ORDINALITY AS x(n, o) ORDER BY x.o),
+           ARRAY(SELECT st.label FROM seats st WHERE st.event_id = w.event_id AND st.seat_no = ANY (w.seat_nos) ORDER BY st.seat_no),
            cardinality(w.seat_nos), ev.price_per_seat * cardinality(w.seat_nos), 'active',
-           now() + make_interval(secs => ev.hold_ttl_seconds)
+           now() + make_interval(secs => ev.hold_ttl_seconds), p_keys[w.i], p_hashes[w.i]
       FROM w JOIN events ev ON ev.id = w.event_id
     RETURNING holds.id, holds.event_id, holds.user_id, holds.seat_nos, holds.seat_labels, holds.expires_at, holds.total_price
   ), announced AS (
@@ -156,8 +291,11 @@ BEGIN
   )
   SELECT r.i, outcomes[r.i], lives[r.i],
          CASE WHEN takens[r.i] IS NULL THEN NULL ELSE string_to_array(takens[r.i], ',') END,
-         ins.id, ins.seat_labels, ins.expires_at,
-         CASE WHEN ins.id IS NULL THEN NULL
+         COALESCE(ins.id, r_hold[r.i]),
+         COALESCE(ins.seat_labels, string_to_array(r_labels[r.i], ',')),
+         COALESCE(ins.expires_at, r_expires[r.i]),
+         CASE WHEN r_hold[r.i] IS NOT NULL THEN r_price[r.i]
+              WHEN ins.id IS NULL THEN NULL
               WHEN (SELECT c FROM marked WHERE marked.hold_id = ins.id) = cardinality(ins.seat_nos) THEN ins.total_price::text
               ELSE 'partial' END
     FROM generate_series(1, n) AS r(i)

@@ -11,6 +11,8 @@ export const eventsCatalog = defineErrors({
   hold_not_active: { status: 409, message: 'The hold is not active' },
   hold_expired: { status: 409, message: 'The hold has expired' },
   hold_limit_reached: { status: 429, message: 'You already hold as many seats for this event as allowed' },
+  idempotency_key_in_use: { status: 409, message: 'A request with this Idempotency-Key is still being processed; retry it later' },
+  idempotency_key_mismatch: { status: 422, message: 'This Idempotency-Key was used with a different request body' },
 });
 
 export const errors = eventsCatalog.errors;

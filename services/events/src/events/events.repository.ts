@@ -124,11 +124,15 @@ export function createEventsRepository(db: Queryable) {
       return { rows: page.rows, total: count.rows[0]?.total ?? 0 };
     },
 
-    /** Live counts of several events: booked from the event row, held from the live holds. */
+    /**
+     * Live counts of several events: booked from the confirmed holds, held from the live holds
+     * (both index-only; no counter row that every confirmation of the event would write).
+     */
     async seatCounts(ids: readonly string[]): Promise<Map<string, SeatCountsRow>> {
       const { rows } = await db.query<{ id: string; total: number; booked: number; held: number; next_expiry: Date | null }>(
-        `SELECT e.id, e.total_seats AS total, e.booked_seats AS booked, COALESCE(h.held, 0)::int AS held, h.next_expiry
+        `SELECT e.id, e.total_seats AS total, COALESCE(b.booked, 0)::int AS booked, COALESCE(h.held, 0)::int AS held, h.next_expiry
            FROM events e
+           LEFT JOIN LATERAL (SELECT sum(seat_count) AS booked FROM holds WHERE event_id = e.id AND status = 'confirmed') b ON true
            LEFT JOIN LATERAL (
              SELECT sum(seat_count) AS held, min(expires_at) AS next_expiry FROM holds
               WHERE event_id = e.id AND hold_is_live(status, expires_at)

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { UserClaims } from '@ticketing/auth';
 import { amountOfDecimal } from '@ticketing/contracts';
 import { invalidRequest } from '@ticketing/http';
@@ -9,6 +9,7 @@ import { seatNoOf } from '../seats/seat-labels.ts';
 import type { SeatsService } from '../seats/seats.service.ts';
 import type { HoldSeatsInput, HoldSeatsOutcome, HoldsRepository } from './holds.repository.ts';
 import type { HoldCreatedView } from './holds.schemas.ts';
+import type { EventRow } from '../events/events.repository.ts';
 
 export interface HoldSeatsDeps {
   events: Pick<EventsService, 'getEventRow'>;
@@ -22,13 +23,55 @@ export interface HoldSeatsDeps {
   onOutcome?: (kind: string) => void;
 }
 
-function invalid(problem: string): EventsError {
-  return invalidRequest({ seat_numbers: problem });
+function invalid(problem: string, field = 'seat_numbers'): EventsError {
+  return invalidRequest({ [field]: problem });
+}
+
+/** What a hold request asks for: named seats, or a quantity of the best available ones. */
+export interface HoldRequest {
+  seat_numbers?: readonly string[] | undefined;
+  quantity?: number | undefined;
+  section?: string | undefined;
+}
+
+/** The body's fingerprint an Idempotency-Key is bound to (seat order and letter case do not matter). */
+export function holdRequestHash(eventId: string, req: HoldRequest): string {
+  const canonical = JSON.stringify([
+    eventId.toLowerCase(),
+    req.seat_numbers ? [...req.seat_numbers].sort() : null,
+    req.quantity ?? null,
+    req.section ?? null,
+  ]);
+  return createHash('sha256').update(canonical).digest('base64url');
 }
 
 /** POST /api/events/{id}/hold: the whole story of taking seats. */
 export function createHoldSeats(deps: HoldSeatsDeps) {
-  return async function holdSeats(user: UserClaims, eventId: string, labels: readonly string[]): Promise<HoldCreatedView> {
+  return async function holdSeats(
+    user: UserClaims,
+    eventId: string,
+    req: HoldRequest,
+    opts: { idempotencyKey?: string | undefined } = {},
+  ): Promise<HoldCreatedView & { replayed: boolean }> {
+    const idempotency = opts.idempotencyKey === undefined ? undefined : { key: opts.idempotencyKey, hash: holdRequestHash(eventId, req) };
+    const base = { holdId: randomUUID(), userId: user.user_id, maxActiveHolds: deps.maxActiveHoldsPerUser, idempotency };
+
+    if (req.seat_numbers !== undefined && req.quantity !== undefined) {
+      throw invalid('give either seat_numbers or quantity, not both');
+    }
+    if (req.quantity !== undefined) {
+      if (req.quantity > deps.maxSeatsPerHold) throw invalid(`must hold at most ${deps.maxSeatsPerHold} seats`, 'quantity');
+      const event = await deps.events.getEventRow(eventId);
+      const range = sectionRange(event, req.section);
+      if (req.quantity > range.perRow) {
+        throw invalid(`at most ${range.perRow} adjacent seats fit in one row`, 'quantity');
+      }
+      const outcome = await deps.decide({ ...base, eventId: event.id, seatNos: [], bestAvailable: { quantity: req.quantity, ...range } });
+      return answer(user, event, base.holdId, outcome, [], req.quantity);
+    }
+    if (req.section !== undefined) throw invalid('a section is chosen only with quantity (best available)', 'section');
+    const labels = req.seat_numbers;
+    if (labels === undefined) throw invalid('give seat_numbers (the seats to hold) or quantity (best available)');
     if (labels.length > deps.maxSeatsPerHold) throw invalid(`must hold at most ${deps.maxSeatsPerHold} seats`);
     const duplicates = [...new Set(labels.filter((l, i) => labels.indexOf(l) !== i))];
     if (duplicates.length > 0) throw invalid(`must not repeat a seat (${duplicates.join(', ')})`);
@@ -48,30 +91,50 @@ export function createHoldSeats(deps: HoldSeatsDeps) {
     }
     const seatNos = seats.map((s) => s.seatNo!).sort((a, b) => a - b);
 
-    const outcome = await deps.decide({
-      holdId: randomUUID(),
-      eventId: event.id,
-      userId: user.user_id,
-      seatNos,
-      maxActiveHolds: deps.maxActiveHoldsPerUser,
-    });
+    const outcome = await deps.decide({ ...base, eventId: event.id, seatNos });
+    return answer(user, event, base.holdId, outcome, seatNos, seatNos.length);
+  };
+
+  async function answer(
+    user: UserClaims,
+    event: EventRow,
+    holdId: string,
+    outcome: HoldSeatsOutcome,
+    seatNos: number[],
+    quantity: number,
+  ): Promise<HoldCreatedView & { replayed: boolean }> {
     deps.onOutcome?.(outcome.kind);
     switch (outcome.kind) {
-      case 'held':
-        await deps.changes.record({
-          change: 'held',
-          eventId: event.id,
-          holdId: outcome.holdId,
-          userId: user.user_id,
-          seats: outcome.labels,
-        });
+      case 'held': {
+        const replayed = outcome.holdId !== holdId;
+        // A retry answers the first request's hold; its seat change was told then.
+        if (!replayed) {
+          await deps.changes.record({
+            change: 'held',
+            eventId: event.id,
+            holdId: outcome.holdId,
+            userId: user.user_id,
+            seats: outcome.labels,
+          });
+        }
         return {
           hold_id: outcome.holdId,
           event_id: event.id,
           held_seats: outcome.labels,
           expires_at: outcome.expiresAt.toISOString(),
           total_price: amountOfDecimal(outcome.totalPrice),
+          replayed,
         };
+      }
+      case 'no_seats':
+        throw errors.seatsUnavailable({
+          message: `There are not ${quantity} adjacent seats available`,
+          details: { quantity },
+        });
+      case 'key_in_use':
+        throw errors.idempotencyKeyInUse();
+      case 'key_mismatch':
+        throw errors.idempotencyKeyMismatch();
       case 'unavailable': {
         const alternatives = await deps.seats.alternatives(event, seatNos, seatNos.length);
         throw errors.seatsUnavailable({ details: { unavailable_seats: outcome.taken, available_alternatives: alternatives } });
@@ -89,7 +152,18 @@ export function createHoldSeats(deps: HoldSeatsDeps) {
       case 'event_not_found':
         throw errors.eventNotFound();
     }
-  };
+  }
+}
+
+/**
+ * The seat numbers best available picks among, and their row length: the whole event. A
+ * section (issue 12 sections) narrows this to its seat range and row length.
+ */
+function sectionRange(event: EventRow, section: string | undefined): { from: number; to: number; perRow: number } {
+  if (section !== undefined) {
+    throw invalid(`this event has no section named ${JSON.stringify(section)}`, 'section');
+  }
+  return { from: 1, to: event.total_seats, perRow: event.seats_per_row };
 }
 
 function salesClosed(): EventsError {

@@ -26,9 +26,13 @@ export interface HoldSeatsInput {
   holdId: string;
   eventId: string;
   userId: string;
-  /** Distinct seat numbers in ascending order (the order rows are locked in). */
+  /** Distinct seat numbers in ascending order (the order rows are locked in); empty for best available. */
   seatNos: readonly number[];
   maxActiveHolds: number;
+  /** Best available: `quantity` adjacent seats among seat numbers from..to, in rows of perRow seats. */
+  bestAvailable?: { quantity: number; from: number; to: number; perRow: number } | undefined;
+  /** The request's Idempotency-Key and a fingerprint of its body. */
+  idempotency?: { key: string; hash: string } | undefined;
 }
 
 /** How a request was decided; `live` is the user's live holds when refused for the limit. */
@@ -37,6 +41,13 @@ export type HoldSeatsOutcome =
   | { kind: 'sales_closed' }
   | { kind: 'limit_reached'; live: number }
   | { kind: 'unavailable'; taken: string[] }
+  /** Best available found no adjacent free seats. */
+  | { kind: 'no_seats' }
+  /** The Idempotency-Key is used by a request still being decided. */
+  | { kind: 'key_in_use' }
+  /** The Idempotency-Key made a hold for another request body. */
+  | { kind: 'key_mismatch' }
+  /** Held; for a retry with an Idempotency-Key, `holdId` is the hold the first request made. */
   | { kind: 'held'; holdId: string; labels: string[]; expiresAt: Date; totalPrice: string };
 
 /**
@@ -120,9 +131,11 @@ export function toHoldSeatsOutcome(row: DecidedHoldRow | undefined): HoldSeatsOu
     case 'limit_reached':
       return { kind: 'limit_reached', live: row.live ?? 0 };
     case 'sales_closed':
-      return { kind: 'sales_closed' };
     case 'event_not_found':
-      return { kind: 'event_not_found' };
+    case 'no_seats':
+    case 'key_in_use':
+    case 'key_mismatch':
+      return { kind: row.outcome };
   }
 }
 
@@ -170,6 +183,8 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
   const topic = opts.seatEventsTopic ?? null;
   return {
     async holdSeats(input: HoldSeatsInput, tx: Queryable = db): Promise<HoldSeatsOutcome> {
+      // Best available and idempotency keys are decided by the batch function only (a batch of one).
+      if (input.bestAvailable || input.idempotency) return (await this.holdSeatsBatch([input], tx))[0]!;
       const { rows } = await tx.query<DecidedHoldRow>(HOLD_SEATS_SQL, [
         input.eventId,
         input.seatNos,
@@ -185,15 +200,16 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
      * Group commit: decides a batch of requests in one round trip (hold_seats_batch,
      * sql/03_holds.sql), each exactly as the single statement would have alone, in arrival order.
      */
-    async holdSeatsBatch(inputs: readonly HoldSeatsInput[]): Promise<HoldSeatsOutcome[]> {
+    async holdSeatsBatch(inputs: readonly HoldSeatsInput[], tx: Queryable = db): Promise<HoldSeatsOutcome[]> {
       const first: number[] = [];
       const seatNos: number[] = [];
       for (const i of inputs) {
         first.push(seatNos.length + 1);
         seatNos.push(...i.seatNos);
       }
-      const { rows } = await db.query<DecidedHoldRow>(
-        'SELECT * FROM hold_seats_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::int[], $7::int[], $8::text)',
+      const { rows } = await tx.query<DecidedHoldRow>(
+        `SELECT * FROM hold_seats_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::int[], $7::int[],
+                                        $8::int[], $9::int[], $10::int[], $11::int[], $12::text[], $13::text[], $14::text)`,
         [
           inputs.map((i) => i.holdId),
           inputs.map((i) => i.eventId),
@@ -202,6 +218,12 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
           first,
           inputs.map((i) => i.seatNos.length),
           seatNos,
+          inputs.map((i) => i.bestAvailable?.quantity ?? null),
+          inputs.map((i) => i.bestAvailable?.from ?? null),
+          inputs.map((i) => i.bestAvailable?.to ?? null),
+          inputs.map((i) => i.bestAvailable?.perRow ?? null),
+          inputs.map((i) => i.idempotency?.key ?? null),
+          inputs.map((i) => i.idempotency?.hash ?? null),
           topic,
         ],
       );
@@ -269,10 +291,6 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
         hold.id,
       ]);
       return rowCount;
-    },
-
-    async addBooked(tx: Queryable, eventId: string, seats: number): Promise<void> {
-      await tx.query('UPDATE events SET booked_seats = booked_seats + $2 WHERE id = $1', [eventId, seats]);
     },
 
     async updateHold(tx: Queryable, id: string, change: { status: HoldStatus; expiresAt?: Date; bookingId?: string }): Promise<void> {

@@ -14,7 +14,10 @@ export function registerHoldRoutes(
   const authenticated = requireUser(deps.auth);
 
   app.post('/api/events/:id/hold', { schema: createHoldSchema, preHandler: authenticated }, async (request, reply) => {
-    const hold = await holdSeats(currentUser(request), request.params.id, request.body.seat_numbers);
+    const { replayed, ...hold } = await holdSeats(currentUser(request), request.params.id, request.body, {
+      idempotencyKey: request.headers['idempotency-key'],
+    });
+    if (replayed) void reply.header('idempotent-replayed', 'true');
     return reply.status(201).send(hold);
   });
 

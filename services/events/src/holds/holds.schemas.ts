@@ -3,12 +3,31 @@ import { ConfirmHoldBody, HoldDetails, InternalHold, LockHoldBody, Money, Releas
 import { errorResponses, IdParam } from '@ticketing/http';
 
 export const HoldBody = Type.Object({
-  // The count (1 to maxSeatsPerHold) and distinctness are checked by the use case, with the configured limit.
-  seat_numbers: Type.Array(Type.String({ minLength: 1, maxLength: 16 }), {
-    minItems: 1,
-    maxItems: 1000,
-    description: 'Seat labels such as A1',
-  }),
+  // Exactly one of seat_numbers and quantity; the count (1 to maxSeatsPerHold) and distinctness
+  // are checked by the use case, with the configured limit.
+  seat_numbers: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 16 }), {
+      minItems: 1,
+      maxItems: 1000,
+      description: 'Seat labels such as A1 (the seats to hold), or give quantity instead',
+    }),
+  ),
+  quantity: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 1000, description: 'Best available: how many adjacent seats to hold (instead of seat_numbers)' }),
+  ),
+  section: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 100, description: 'Best available within this section (by name); only with quantity' }),
+  ),
+});
+export const HoldHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[\\x21-\\x7e]+$',
+      description: 'A retry with the same key answers the same hold; the same key with another body is refused (422)',
+    }),
+  ),
 });
 export type HoldBody = Static<typeof HoldBody>;
 
@@ -50,8 +69,9 @@ export const createHoldSchema = {
   summary: 'Hold seats: all the requested seats or none',
   ...user,
   params: EventParams,
+  headers: HoldHeaders,
   body: HoldBody,
-  response: { 201: HoldCreatedSchema, ...errorResponses(400, 401, 404, 409, 413, 415, 429) },
+  response: { 201: HoldCreatedSchema, ...errorResponses(400, 401, 404, 409, 413, 415, 422, 429) },
 };
 
 export const getHoldSchema = {

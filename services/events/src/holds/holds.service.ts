@@ -173,7 +173,6 @@ export function createHoldsService(opts: HoldsServiceOptions) {
           });
         }
         await repository.updateHold(tx, h.id, { status: 'confirmed' });
-        await repository.addBooked(tx, h.event_id, h.seat_count);
         return {
           result: await reread(tx, h.id),
           change: { change: 'booked', eventId: h.event_id, holdId: h.id, userId: h.user_id, bookingId, seats: h.seat_labels },

@@ -1326,7 +1326,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description A retry with the same key answers the same hold; the same key with another body is refused (422) */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -1335,8 +1338,12 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description Seat labels such as A1 */
-                        seat_numbers: string[];
+                        /** @description Seat labels such as A1 (the seats to hold), or give quantity instead */
+                        seat_numbers?: string[];
+                        /** @description Best available: how many adjacent seats to hold (instead of seat_numbers) */
+                        quantity?: number;
+                        /** @description Best available within this section (by name); only with quantity */
+                        section?: string;
                     };
                 };
             };
@@ -1436,6 +1443,21 @@ export interface paths {
                 };
                 /** @description Default Response */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
