@@ -196,6 +196,31 @@ describe('the shop', () => {
     assert.ok(!(await page.content()).includes('{"error"'));
   });
 
+  it('a buyer asks for the best 3 seats together and gets 3 adjacent seats in the front row', async () => {
+    const organizer = await apiUser(platform, 'Olga', 'Organizer');
+    const event = await apiEvent(platform, organizer.token);
+    const buyer = await apiUser(platform, 'Bea', 'Best');
+    const page = await newPage();
+    await logIn(page, buyer);
+    await page.goto(`/events/${event.event_id}`);
+    await page.getByText('● Live').waitFor();
+    await page.getByLabel('Best available: number of seats').selectOption('3');
+    await expectAccessible(page, 'event page with the best-available picker');
+    await page.getByRole('button', { name: 'Hold the best seats together' }).click();
+    await page.getByRole('heading', { name: 'Checkout' }).waitFor();
+    const holdId = page.url().split('/').pop()!;
+    const hold = await platform.api('GET', `/api/events/holds/${holdId}`, { token: buyer.token });
+    assert.equal(hold.status, 200, hold.text);
+    const seats: string[] = hold.body.seats;
+    assert.equal(seats.length, 3);
+    assert.ok(
+      seats.every((s) => /^A\d+$/.test(s)),
+      String(seats),
+    );
+    const numbers = seats.map((s) => Number(s.slice(1))).sort((a, b) => a - b);
+    assert.deepEqual(numbers, [numbers[0]!, numbers[0]! + 1, numbers[0]! + 2]);
+  });
+
   it('a hold expires while the buyer is on the checkout page', async () => {
     const organizer = await apiUser(platform, 'Olga', 'Organizer');
     const event = await apiEvent(platform, organizer.token, { hold_ttl_seconds: 30 });

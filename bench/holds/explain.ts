@@ -1,13 +1,17 @@
 // The plans of the hold path's queries (not part of npm test).
 //
 //   node bench/holds/explain.ts > plans.txt
+//   node bench/holds/explain.ts --schema events > plans.txt   # in the service's own schema (a full database)
 //
 // Builds a throwaway schema with the event service's migrations and database functions, two
 // 20,000-seat events with 2,000 holds each (a tenth of them past their expiry), all
 // deterministic so that two runs see the same statistics, then prints EXPLAIN (COSTS OFF) of every query the
 // hold path runs, taken from the repositories themselves (a Queryable that explains instead of
 // running), and of the statements inside the plpgsql functions (auto_explain, nested). Diff the
-// output of two versions to check that a change kept the plans.
+// output of two versions to check that a change kept the plans. With --schema, the two events
+// are added to that existing schema (and deleted afterwards), so the plans are the ones its
+// statistics give (e.g. a database filled by bench/holds/fill.ts).
+import { parseArgs } from 'node:util';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createPostgresDatabase, type Queryable } from '@ticketing/db';
@@ -20,7 +24,9 @@ import { createSeatsRepository } from '../../services/events/src/seats/seats.rep
 const COST_KEYS = new Set(['Startup Cost', 'Total Cost', 'Plan Rows', 'Plan Width']);
 const SEATS = 20_000;
 const HOLDS = 2_000;
-const schema = `explain_${randomUUID().slice(0, 8)}`;
+const { values: args } = parseArgs({ options: { schema: { type: 'string' } } });
+const inPlace = args.schema !== undefined;
+const schema = args.schema ?? `explain_${randomUUID().slice(0, 8)}`;
 const uuidOf = (s: string) => {
   const h = createHash('md5').update(s).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
@@ -31,8 +37,15 @@ const userOf = (i: number) => uuidOf(`user-${i % 500}`);
 
 const db = createPostgresDatabase({ url: testInfra.databaseUrl, schema, poolSize: 2 });
 const out: string[] = [];
+const dropExplainEvents = async () => {
+  const ids = [eventId, otherEventId];
+  await db.query('DELETE FROM holds WHERE event_id = ANY($1::uuid[])', [ids]);
+  await db.query('DELETE FROM seats WHERE event_id = ANY($1::uuid[])', [ids]);
+  await db.query('DELETE FROM events WHERE id = ANY($1::uuid[])', [ids]);
+};
 try {
   await migrateEventsDatabase(db);
+  if (inPlace) await dropExplainEvents();
   // The explained queries read the first event; the second one makes the tables hold more than one event.
   for (const [id, name] of [
     [eventId, 'Explain'],
@@ -55,12 +68,17 @@ try {
     });
     for (let i = 0; i < HOLDS; i++) {
       const first = 1 + i * 9;
-      await db.query(HOLD_SEATS_SQL, [id, [first, first + 1], uuidOf(`${name}-hold-${i}`), userOf(i), 1000]);
+      await db.query(HOLD_SEATS_SQL, [id, [first, first + 1], uuidOf(`${name}-hold-${i}`), userOf(i), 1000, null]);
     }
   }
-  await db.query(`UPDATE holds SET expires_at = now() - interval '1 minute' WHERE seat_nos[1] % 10 = 1`);
   await db.query(
-    `UPDATE seats SET hold_expires_at = now() - interval '1 minute' WHERE hold_id IN (SELECT id FROM holds WHERE expires_at < now())`,
+    `UPDATE holds SET expires_at = now() - interval '1 minute' WHERE event_id = ANY($1::uuid[]) AND seat_nos[1] % 10 = 1`,
+    [[eventId, otherEventId]],
+  );
+  await db.query(
+    `UPDATE seats SET hold_expires_at = now() - interval '1 minute'
+      WHERE event_id = ANY($1::uuid[]) AND hold_id IN (SELECT id FROM holds WHERE event_id = ANY($1::uuid[]) AND expires_at < now())`,
+    [[eventId, otherEventId]],
   );
   await db.query('ANALYZE events; ANALYZE seats; ANALYZE holds');
 
@@ -130,26 +148,38 @@ try {
     await client.query('SELECT * FROM lock_user_live_holds($1, $2)', [eventId, userOf(1)]);
     out.push('### lock_user_live_holds (nested)', ...notices.filter((m) => m.includes('{')).flatMap(planOf), '');
     notices.length = 0;
-    await client.query('SELECT * FROM hold_seats_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::int[], $7::int[])', [
-      batch.map((b) => b.holdId),
-      batch.map((b) => b.eventId),
-      batch.map((b) => b.userId),
-      batch.map((b) => b.maxActiveHolds),
-      first,
-      batch.map((b) => b.seatNos.length),
-      batch.flatMap((b) => b.seatNos),
-    ]);
+    // Three named-seat requests, one best-available request with an Idempotency-Key.
+    await client.query(
+      `SELECT * FROM hold_seats_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::int[], $7::int[],
+                                      $8::int[], $9::int[], $10::int[], $11::int[], $12::text[], $13::text[], NULL)`,
+      [
+        [...batch.map((b) => b.holdId), randomUUID()],
+        [...batch.map((b) => b.eventId), eventId],
+        [...batch.map((b) => b.userId), userOf(14)],
+        [...batch.map((b) => b.maxActiveHolds), 1000],
+        [...first, first.at(-1)! + 2],
+        [...batch.map((b) => b.seatNos.length), 0],
+        batch.flatMap((b) => b.seatNos),
+        [null, null, null, 4],
+        [null, null, null, 1],
+        [null, null, null, SEATS],
+        [null, null, null, 500],
+        [null, null, null, 'explain-key'],
+        [null, null, null, 'explain-hash'],
+      ],
+    );
     out.push('### hold_seats_batch (nested)', ...notices.filter((m) => m.includes('{')).flatMap(planOf), '');
     await client.query('ROLLBACK');
   } finally {
     await client.end();
   }
 } finally {
-  await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  if (inPlace) await dropExplainEvents();
+  else await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await db.close();
 }
 // The schema's name is random: keep it out of the output so that two runs compare line by line.
-console.log(out.join('\n').replaceAll(schema, '<schema>'));
+console.log(inPlace ? out.join('\n') : out.join('\n').replaceAll(schema, '<schema>'));
 
 /** A parameter as an SQL literal (EXECUTE takes expressions, not bound parameters). */
 function literal(v: unknown): string {

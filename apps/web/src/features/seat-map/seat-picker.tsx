@@ -102,6 +102,36 @@ export function SeatPicker({ eventId, pricePerSeat, currency, loggedIn, onNeedLo
     }
   }
 
+  /** Best available: the server picks `quantity` adjacent seats in the best free row. */
+  async function holdBest(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    if (!loggedIn) return onNeedLogin();
+    const quantity = Number((e.currentTarget.elements.namedItem('quantity') as HTMLSelectElement).value);
+    setBusy(true);
+    setError('');
+    setAlternatives([]);
+    try {
+      const {
+        data,
+        error: err,
+        response,
+      } = await api.POST('/api/events/{id}/hold', {
+        params: { path: { id: eventId } },
+        body: { quantity },
+      });
+      if (data) return onHeld(data.hold_id);
+      setError(
+        response.status === 409 && (err as { error?: string } | undefined)?.error === 'seats_unavailable'
+          ? `There are no ${quantity} seats together any more. Try fewer, or pick seats on the map.`
+          : describeError(err, response.status),
+      );
+    } catch {
+      setError(NETWORK_ERROR);
+    } finally {
+      setBusy(false);
+    }
+  }
+
   function takeAlternatives() {
     setSelected(new Set(alternatives));
     setLost([]);
@@ -129,6 +159,21 @@ export function SeatPicker({ eventId, pricePerSeat, currency, loggedIn, onNeedLo
         </span>
         <span className={live ? 'live' : 'muted'}>{live ? '● Live' : 'Connecting…'}</span>
       </div>
+      <form className="inline-form best-available" onSubmit={holdBest} aria-label="Best available">
+        <label>
+          Best available: number of seats{' '}
+          <select name="quantity" defaultValue="2">
+            {Array.from({ length: MAX_SEATS }, (_, i) => (
+              <option key={i + 1} value={i + 1}>
+                {i + 1}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" disabled={busy}>
+          {loggedIn ? 'Hold the best seats together' : 'Log in to hold seats'}
+        </button>
+      </form>
       <SeatCanvas model={model} version={version} selected={selected} onToggle={toggle} cursor={cursor} onCursor={setCursor} />
       <form className="inline-form" onSubmit={goToSeat}>
         <label>
