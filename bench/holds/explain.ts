@@ -71,10 +71,9 @@ try {
       await db.query(HOLD_SEATS_SQL, [id, [first, first + 1], uuidOf(`${name}-hold-${i}`), userOf(i), 1000, null]);
     }
   }
-  await db.query(
-    `UPDATE holds SET expires_at = now() - interval '1 minute' WHERE event_id = ANY($1::uuid[]) AND seat_nos[1] % 10 = 1`,
-    [[eventId, otherEventId]],
-  );
+  await db.query(`UPDATE holds SET expires_at = now() - interval '1 minute' WHERE event_id = ANY($1::uuid[]) AND seat_nos[1] % 10 = 1`, [
+    [eventId, otherEventId],
+  ]);
   await db.query(
     `UPDATE seats SET hold_expires_at = now() - interval '1 minute'
       WHERE event_id = ANY($1::uuid[]) AND hold_id IN (SELECT id FROM holds WHERE event_id = ANY($1::uuid[]) AND expires_at < now())`,
