@@ -48,7 +48,11 @@ export async function mergedOpenApi(): Promise<OpenApiDoc> {
     });
   };
   try {
-    const users = await createUsersDeps(loadUsersConfig(embedded, {}), { db: await db('users'), cache, logger });
+    const users = await createUsersDeps(loadUsersConfig({ ...embedded, kafka: { enabled: false } }, {}), {
+      db: await db('users'),
+      cache,
+      logger,
+    });
     await take(await buildUsersApp(users), () => users.close());
     const events = await createEventsDeps(loadEventsConfig({ ...embedded, sweeperIntervalMs: 0 }, {}), {
       db: await db('events'),

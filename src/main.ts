@@ -55,7 +55,12 @@ const ports = {
 const host = env.HOST ?? '127.0.0.1';
 
 const usersConfig = loadUsersConfig({ ...embedded, http: { port: ports.users, host } }, secrets.env);
-const users = await createUsersDeps(usersConfig, { db: await database('users'), cache, logger: logger.child({ service: 'users' }) });
+const users = await createUsersDeps(usersConfig, {
+  db: await database('users'),
+  cache,
+  bus,
+  logger: logger.child({ service: 'users' }),
+});
 
 const eventsConfig = loadEventsConfig({ ...embedded, http: { port: ports.events, host } }, secrets.env);
 // No bus for the event service here: nothing consumes its seat-events topic in this profile.
@@ -111,6 +116,7 @@ for (const [, app, port] of apps) await app.listen({ host, port });
 
 events.sweeper.start();
 events.relay?.start();
+users.relay?.start();
 const relay = startOutboxRelay(bookings);
 const bookingWorker = await startBookingsWorker(bookings);
 const notificationWorker = await startNotificationsWorker(notifications);
@@ -137,6 +143,7 @@ onShutdown(logger, async () => {
   await Promise.all(apps.map(([, app]) => app.close()));
   await bookingWorker.close();
   await relay.close();
+  await users.relay?.close();
   await notificationWorker.close();
   await bus.close();
   await Promise.all([users.close(), events.close(), bookings.close(), notifications.close()]);

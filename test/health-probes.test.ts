@@ -78,6 +78,7 @@ before(async () => {
   await startWorker('notifications-worker', 'services/notifications/src/worker.ts', {
     ...common,
     NOTIFICATIONS_TOPIC: `${id}.notification-requests`,
+    NOTIFICATIONS_ACCOUNT_EMAILS_TOPIC: `${id}.account-emails`,
     NOTIFICATIONS_GROUP_ID: `${id}-notifications`,
     MAIL_TRANSPORT: 'file',
     MAIL_FILE_DIR: mailDir,

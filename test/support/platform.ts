@@ -37,7 +37,9 @@ export async function startPlatform(): Promise<Platform> {
   const id = uniqueId('sweep');
   const services: RunningService[] = [];
 
-  const users = await createUsersDeps(loadUsersConfig({ ...infra, bcryptRounds: 4 }, {}));
+  const users = await createUsersDeps(
+    loadUsersConfig({ ...infra, bcryptRounds: 4, kafka: { brokers: testInfra.kafkaBrokers, accountEmailsTopic: `${id}.ae` } }, {}),
+  );
   const usersApp = await buildUsersApp(users);
   services.push({ name: 'users', app: usersApp, baseUrl: await listen(usersApp), close: () => users.close() });
 
@@ -63,7 +65,10 @@ export async function startPlatform(): Promise<Platform> {
   services.push({ name: 'bookings', app: bookingsApp, baseUrl: await listen(bookingsApp), close: () => bookings.close() });
 
   const notifications = await createNotificationsDeps(
-    loadNotificationsConfig({ ...infra, kafka: { brokers: testInfra.kafkaBrokers } }, {}),
+    loadNotificationsConfig(
+      { ...infra, kafka: { brokers: testInfra.kafkaBrokers, topics: { notificationRequests: `${id}.nr`, accountEmails: `${id}.ae` } } },
+      {},
+    ),
   );
   const notificationsApp = await buildNotificationsApp(notifications);
   services.push({

@@ -39,7 +39,15 @@ export async function startPlatform(): Promise<Platform> {
   };
   try {
     const users = await createUsersDeps(
-      loadUsersConfig({ ...infra, redis: { url: testInfra.redisUrl, keyPrefix: `${id}:u:` }, bcryptRounds: 4 }, {}),
+      loadUsersConfig(
+        {
+          ...infra,
+          redis: { url: testInfra.redisUrl, keyPrefix: `${id}:u:` },
+          bcryptRounds: 4,
+          kafka: { brokers: testInfra.kafkaBrokers, clientId: id, accountEmailsTopic: `${id}.account-emails` },
+        },
+        {},
+      ),
     );
     const usersUrl = await serve(await buildUsersApp(users), () => users.close());
 

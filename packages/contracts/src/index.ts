@@ -7,3 +7,4 @@ export * from './notification-requests.ts';
 export * from './seat-events.ts';
 export * from './dead-letters.ts';
 export * from './internal-holds.ts';
+export * from './account-emails.ts';

@@ -19,6 +19,22 @@ function describe(e: ValueError): string {
   return `${e.path || '(root)'}: ${problem}`;
 }
 
+/**
+ * A union of objects told apart by their `type` (account emails): when exactly one member has the
+ * value's type, its own problems are the ones worth naming, not "Expected union value".
+ */
+function* explain(e: ValueError): Generator<ValueError> {
+  if (e.type === ValueErrorType.Union && e.errors.length > 0) {
+    const members = e.errors.map((it) => [...it]);
+    const sameType = members.filter((m) => !m.some((x) => x.path === `${e.path}/type`));
+    if (sameType.length === 1) {
+      for (const x of sameType[0]!) yield* explain(x);
+      return;
+    }
+  }
+  yield e;
+}
+
 /** A schema compiled once, with a readable list of what is wrong with a value. */
 export interface Validator<T extends TSchema> {
   readonly schema: T;
@@ -34,9 +50,11 @@ export function compile<T extends TSchema>(schema: T): Validator<T> {
     check: (value): value is Static<T> => checker.Check(value),
     problems(value, max = 10) {
       const out = new Set<string>();
-      for (const e of checker.Errors(value)) {
-        out.add(describe(e));
-        if (out.size >= max) break;
+      outer: for (const error of checker.Errors(value)) {
+        for (const e of explain(error)) {
+          out.add(describe(e));
+          if (out.size >= max) break outer;
+        }
       }
       return [...out];
     },

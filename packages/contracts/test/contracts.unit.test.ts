@@ -15,6 +15,8 @@ import {
   Money,
   notificationRequests,
   seatEvents,
+  accountEmails,
+  type AccountEmail,
   toCents,
   VERSION_HEADER,
   type BookingRequest,
@@ -184,6 +186,28 @@ describe('message contracts', () => {
     const m = seatEvents.message({ topic: 'seat-events', key: value.event_id, value });
     assert.deepEqual(seatEvents.decode(received(m)), value);
     assertMalformed(() => seatEvents.decode(received({ ...m, value: { ...value, type: 'seats.sold' } })), /\/type/);
+  });
+
+  it('type and check account emails: each type with its own fields, links only over http(s)', () => {
+    const value: AccountEmail = {
+      email_id: randomUUID(),
+      type: 'password_reset',
+      recipient_email: 'ada@example.test',
+      recipient_name: 'Ada',
+      link: 'https://shop.example.test/reset-password?token=abc',
+      expires_at: new Date().toISOString(),
+    };
+    const m = accountEmails.message({ topic: 'account-emails', key: value.recipient_email, value });
+    assert.deepEqual(accountEmails.decode(received(m)), value);
+    const changed = { email_id: randomUUID(), type: 'password_changed', recipient_email: 'ada@example.test', recipient_name: '' };
+    assert.deepEqual(accountEmails.decode({ raw: JSON.stringify(changed), headers: {} }), changed);
+    assertMalformed(() => accountEmails.decode(received({ ...m, value: { ...value, link: 'javascript:alert(1)' } })), /link/);
+    assertMalformed(
+      () => accountEmails.decode(received({ ...m, value: { ...value, type: 'organization_invitation' } })),
+      /\/organization_name/,
+    );
+    assertMalformed(() => accountEmails.decode(received({ ...m, value: { ...value, recipient_email: 'x <y@z>' } })), /\/recipient_email/);
+    assertMalformed(() => accountEmails.decode(received({ ...m, value: { ...value, type: 'welcome' } })), /malformed/);
   });
 
   it('check the headers of a dead letter', () => {

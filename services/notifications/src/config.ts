@@ -29,6 +29,8 @@ export const NotificationsConfigSchema = Type.Object({
         {
           /** The topic consumed; its dead letters go to `<topic>.dlq`. @defaultValue notification-requests */
           notificationRequests: Type.String({ default: 'notification-requests', minLength: 1 }),
+          /** Emails about accounts from the users service; dead letters to `<topic>.dlq`. @defaultValue account-emails */
+          accountEmails: Type.String({ default: 'account-emails', minLength: 1 }),
         },
         { default: {} },
       ),
@@ -167,6 +169,7 @@ export function loadNotificationsConfig(
       WORKER_HTTP_PORT: 'workerHttp.port',
       NOTIFICATIONS_PORT: 'http.port',
       NOTIFICATIONS_TOPIC: 'kafka.topics.notificationRequests',
+      NOTIFICATIONS_ACCOUNT_EMAILS_TOPIC: 'kafka.topics.accountEmails',
       NOTIFICATIONS_GROUP_ID: 'consumer.groupId',
       NOTIFICATIONS_CONCURRENCY: 'consumer.concurrency',
       NOTIFICATIONS_MAX_ATTEMPTS: 'consumer.maxAttempts',

@@ -28,6 +28,7 @@ function startWorker(): ChildProcess {
       DATABASE_URL: testInfra.databaseUrl,
       KAFKA_BROKERS: testInfra.kafkaBrokers,
       NOTIFICATIONS_TOPIC: topic,
+      NOTIFICATIONS_ACCOUNT_EMAILS_TOPIC: `${topic}.account-emails`,
       NOTIFICATIONS_GROUP_ID: groupId,
       NOTIFICATIONS_SEND_LEASE_MS: String(LEASE_MS),
       REMINDERS_ENABLED: 'false',

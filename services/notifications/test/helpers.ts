@@ -57,7 +57,7 @@ export async function startNotifications(opts: StartOptions) {
       {
         log: { level: 'silent' },
         database: { url: testInfra.databaseUrl },
-        kafka: { brokers: testInfra.kafkaBrokers, topics: { notificationRequests: topic } },
+        kafka: { brokers: testInfra.kafkaBrokers, topics: { notificationRequests: topic, accountEmails: `${topic}.account-emails` } },
         consumer: { groupId, concurrency: 4, maxAttempts: 3, retryBaseMs: 20, retryMaxMs: 200, lockWaitMs: 5000 },
         smtp: { host: opts.smtp.host, port: opts.smtp.port, connectionTimeoutMs: 2000, greetingTimeoutMs: 2000, socketTimeoutMs: 5000 },
         // Only the reminder tests run schedulers, so no other test file's scheduler sends their reminders.

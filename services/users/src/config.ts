@@ -2,8 +2,10 @@ import {
   databaseSection,
   httpSection,
   jwtSection,
+  kafkaSection,
   loadServiceConfig,
   logSection,
+  outboxSection,
   redisSection,
   Type,
   type DeepPartial,
@@ -15,7 +17,23 @@ export const UsersConfigSchema = Type.Object({
   log: logSection,
   database: databaseSection,
   redis: redisSection,
+  kafka: Type.Object(
+    {
+      ...kafkaSection.properties,
+      /** Publish account emails on Kafka when no bus is given to createUsersDeps. @defaultValue true */
+      enabled: Type.Boolean({ default: true }),
+      /** @defaultValue "account-emails" */
+      accountEmailsTopic: Type.String({ default: 'account-emails', minLength: 1 }),
+    },
+    { default: {} },
+  ),
+  outbox: outboxSection,
   jwt: jwtSection,
+  /**
+   * Where people open the web app: the base of the links in account emails
+   * (`<publicUrl>/verify-email?token=…`). @defaultValue "http://127.0.0.1:8080"
+   */
+  publicUrl: Type.String({ default: 'http://127.0.0.1:8080', pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' }),
   /** bcrypt cost factor. @defaultValue 10 */
   bcryptRounds: Type.Integer({ default: 10, minimum: 4, maximum: 15 }),
   /** Emails that are given the admin role when they register. */
@@ -44,6 +62,11 @@ export function loadUsersConfig(overrides?: DeepPartial<UsersConfig>, env: NodeJ
     overrides,
     envMap: {
       USERS_PORT: 'http.port',
+      USERS_KAFKA_ENABLED: 'kafka.enabled',
+      USERS_ACCOUNT_EMAILS_TOPIC: 'kafka.accountEmailsTopic',
+      USERS_OUTBOX_ENABLED: 'outbox.enabled',
+      USERS_OUTBOX_INTERVAL_MS: 'outbox.intervalMs',
+      WEB_PUBLIC_URL: 'publicUrl',
       BCRYPT_ROUNDS: 'bcryptRounds',
       ADMIN_EMAILS: 'adminEmails[]',
       LOGIN_RATE_LIMIT_PER_EMAIL: 'loginRateLimit.perEmail',

@@ -12,6 +12,7 @@ if (secrets.created) deps.logger.warn({ file: secrets.file }, 'JWT secrets were 
 deps.logger.info({ config: redact(config) }, 'starting users service');
 const app = await buildUsersApp(deps);
 await app.listen({ host: config.http.host, port: config.http.port });
+deps.relay?.start();
 onShutdown(deps.logger, async () => {
   await app.close();
   await deps.close();

@@ -1,4 +1,4 @@
-import { apiClient, listen, testInfra, uniqueEmail } from '@ticketing/testing';
+import { apiClient, listen, testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
 import { buildUsersApp, createUsersDeps, loadUsersConfig, type UsersConfig } from '../src/index.ts';
 import type { DeepPartial } from '@ticketing/config';
 import { createPgliteDatabase } from '@ticketing/db';
@@ -17,6 +17,8 @@ export async function startUsers(overrides: DeepPartial<UsersConfig> = {}, profi
       database: { url: testInfra.databaseUrl },
       redis: { url: testInfra.redisUrl },
       bcryptRounds: 4,
+      // Emails stay in the outbox (test/account-emails.test.ts follows them to the mailbox).
+      kafka: { enabled: false, accountEmailsTopic: uniqueId('account-emails') },
       loginRateLimit: { perEmail: 1000, perIp: 100000, windowSeconds: 60 },
       ...overrides,
     },

@@ -48,7 +48,7 @@ before(async () => {
   writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Ticketing</title><div id="root"></div>');
   closers.push(async () => rmSync(staticDir, { recursive: true, force: true }));
 
-  const users = await createUsersDeps(loadUsersConfig({ ...infra, bcryptRounds: 4 }, {}));
+  const users = await createUsersDeps(loadUsersConfig({ ...infra, bcryptRounds: 4, kafka: { enabled: false } }, {}));
   const usersApp = await buildUsersApp(users);
   usersUrl = await listen(usersApp);
   closers.push(async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AccountEmail } from '@ticketing/contracts';
 import type { Database, Queryable } from '@ticketing/db';
 import { TransientError, UnrecoverableError } from '@ticketing/errors';
 import type { Logger } from '@ticketing/http';
@@ -7,12 +8,32 @@ import type { DeliveriesRepository, DeliveryStatus } from './deliveries.reposito
 import { toBookingData, type Notification } from './notification-message.ts';
 import type { RemindersRepository } from './reminders.repository.ts';
 import type { Clock } from './stats.ts';
-import type { Templates } from './templates.ts';
+import { accountEmailLabel, type RenderedEmail, type Templates } from './templates.ts';
 
 export interface DeliveryInput {
   /** The id that identifies duplicates: the Kafka `message_id` header, or `reminder:<booking>`. */
   messageId: string;
   notification: Notification;
+}
+
+/** One email to send once, whatever its kind. */
+interface EmailItem {
+  /** The id that identifies duplicates. */
+  messageId: string;
+  type: string;
+  /** Booking emails: also at most one per (booking, type). Null for account emails. */
+  bookingId: string | null;
+  recipientEmail: string;
+  /** What the email is about, kept with the delivery (the event's name for booking emails). */
+  label: string;
+  email: RenderedEmail;
+  /** The stable Message-ID (before `@domain`), the same for every copy. */
+  smtpMessageId: string;
+  headers: Record<string, string>;
+  /** Runs in the transaction that claims the delivery. */
+  onClaimed?: ((tx: Queryable) => Promise<void>) | undefined;
+  /** Runs in the transaction that records a send the server accepted, or one that failed transiently. */
+  afterSend?: ((tx: Queryable) => Promise<void>) | undefined;
 }
 
 export type DeliveryOutcome =
@@ -82,9 +103,9 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
     });
   }
 
-  async function claim(input: DeliveryInput, claimToken: string, fields: { recipientEmail: string; eventName: string; subject: string }) {
-    const n = input.notification;
-    const key = { messageId: input.messageId, bookingId: n.booking.bookingId, type: n.type };
+  async function claim(item: EmailItem, claimToken: string): Promise<Claim> {
+    const key = { messageId: item.messageId, bookingId: item.bookingId, type: item.type };
+    const fields = { recipientEmail: item.recipientEmail, eventName: item.label, subject: item.email.subject };
     const lease = { claimToken, leaseMs: opts.sendLeaseMs };
     try {
       return await opts.db.transaction(async (tx): Promise<Claim> => {
@@ -100,24 +121,26 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
             await deliveries.countDuplicate(tx, sent.id);
             return { kind: 'duplicate', status: sent.status };
           }
-          const sameBooking = existing.find((r) => r.booking_id === n.booking.bookingId && r.type === n.type);
-          if (!sameBooking) {
+          const same = existing.find((r) =>
+            item.bookingId === null ? r.message_id === item.messageId : r.booking_id === item.bookingId && r.type === item.type,
+          );
+          if (!same) {
             // This message id was already used for another booking or type: a duplicate message id.
             const other = existing[0];
             if (!other) throw new TransientError('delivery row not visible yet');
             opts.logger.warn(
-              { message_id: input.messageId, booking_id: n.booking.bookingId, other_booking_id: other.booking_id },
+              { message_id: item.messageId, booking_id: item.bookingId, other_booking_id: other.booking_id },
               'message id reused for another notification',
             );
             await deliveries.countDuplicate(tx, other.id);
             return { kind: 'duplicate', status: other.status };
           }
-          if (sameBooking.status === 'sending' && sameBooking.lease_live) return { kind: 'busy', leaseUntil: sameBooking.lease_until };
+          if (same.status === 'sending' && same.lease_live) return { kind: 'busy', leaseUntil: same.lease_until };
           // 'failed' (to retry), 'dead' (replayed from the dead letters) or abandoned: try again.
-          deliveryId = sameBooking.id;
+          deliveryId = same.id;
           await deliveries.reclaim(tx, deliveryId, { ...fields, ...lease });
         }
-        if (n.type === 'booking_failed') await reminders.cancel(tx, n.booking.bookingId);
+        await item.onClaimed?.(tx);
         return { kind: 'claimed', deliveryId };
       });
     } catch (err) {
@@ -142,20 +165,16 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
   }
 
   /**
-   * Claims, sends and records one delivery. Never throws for a mail failure. When another worker
+   * Claims, sends and records one email. Never throws for a mail failure. When another worker
    * holds a live lease on it, waits up to `waitMs` for that worker to finish, then throws a
    * TransientError (so the caller retries later).
    */
-  async function deliver(input: DeliveryInput, waitMs = 0): Promise<DeliveryOutcome> {
-    const n = input.notification;
-    const b = n.booking;
-    const email = templates.render(n);
-    const fields = { recipientEmail: n.recipientEmail, eventName: b.eventName, subject: email.subject };
+  async function deliverEmail(item: EmailItem, waitMs = 0): Promise<DeliveryOutcome> {
     const claimToken = randomUUID();
     const waitUntil = Date.now() + waitMs;
     let claimed: Claim;
     for (;;) {
-      claimed = await claim(input, claimToken, fields);
+      claimed = await claim(item, claimToken);
       if (claimed.kind !== 'busy') break;
       if (Date.now() >= waitUntil) throw new TransientError('the same email is being sent by another worker');
       const leaseLeft = claimed.leaseUntil ? claimed.leaseUntil.getTime() - Date.now() : 0;
@@ -167,12 +186,12 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
     let smtpMessageId: string;
     try {
       const result = await mailer.send({
-        to: n.recipientEmail,
-        subject: email.subject,
-        text: email.text,
-        html: email.html,
-        messageId: `<${n.type}.${b.bookingId}@${opts.messageIdDomain}>`,
-        headers: { 'X-Notification-Type': n.type, 'X-Booking-Id': b.bookingId },
+        to: item.recipientEmail,
+        subject: item.email.subject,
+        text: item.email.text,
+        html: item.email.html,
+        messageId: `<${item.smtpMessageId}@${opts.messageIdDomain}>`,
+        headers: item.headers,
       });
       smtpMessageId = result.messageId;
     } catch (err) {
@@ -180,20 +199,60 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
       const permanent = error instanceof UnrecoverableError;
       await record('failed send', async (tx) => {
         await deliveries.markFailed(tx, deliveryId, claimToken, permanent ? 'dead' : 'failed', error.message);
-        // A mailbox that refuses mail for good will refuse the reminder too.
-        if (!permanent) await scheduleReminder(tx, n);
+        if (!permanent) await item.afterSend?.(tx);
       });
       return { kind: 'failed', error, permanent };
     }
     // The duplicate window: the server has the message; until this commits a crash resends it.
     await record('sent email', async (tx) => {
       await deliveries.markSent(tx, deliveryId, smtpMessageId);
-      await scheduleReminder(tx, n);
+      await item.afterSend?.(tx);
     });
     return { kind: 'sent', deliveryId, smtpMessageId };
   }
 
-  return { deliver };
+  /** The email of a booking notification: at most one per (booking, type). */
+  function deliver(input: DeliveryInput, waitMs = 0): Promise<DeliveryOutcome> {
+    const n = input.notification;
+    const b = n.booking;
+    return deliverEmail(
+      {
+        messageId: input.messageId,
+        type: n.type,
+        bookingId: b.bookingId,
+        recipientEmail: n.recipientEmail,
+        label: b.eventName,
+        email: templates.render(n),
+        smtpMessageId: `${n.type}.${b.bookingId}`,
+        headers: { 'X-Notification-Type': n.type, 'X-Booking-Id': b.bookingId },
+        onClaimed: n.type === 'booking_failed' ? (tx) => reminders.cancel(tx, b.bookingId) : undefined,
+        // A mailbox that refuses mail for good will refuse the reminder too: scheduled after a
+        // send or a transient failure only.
+        afterSend: (tx) => scheduleReminder(tx, n),
+      },
+      waitMs,
+    );
+  }
+
+  /** An account email (users service): once per email id. */
+  function deliverAccountEmail(input: { messageId: string; email: AccountEmail }, waitMs = 0): Promise<DeliveryOutcome> {
+    const e = input.email;
+    return deliverEmail(
+      {
+        messageId: input.messageId,
+        type: e.type,
+        bookingId: null,
+        recipientEmail: e.recipient_email,
+        label: accountEmailLabel(e),
+        email: templates.renderAccountEmail(e),
+        smtpMessageId: `${e.type}.${e.email_id}`,
+        headers: { 'X-Notification-Type': e.type },
+      },
+      waitMs,
+    );
+  }
+
+  return { deliver, deliverAccountEmail };
 }
 
 export type NotificationDelivery = ReturnType<typeof createNotificationDelivery>;

@@ -6,8 +6,10 @@ export type DeliveryStatus = 'sending' | 'sent' | 'failed' | 'dead';
 export interface DeliveryRow {
   id: string;
   message_id: string;
-  booking_id: string;
-  type: NotificationType;
+  /** Null for account emails (users service), which are deduplicated by message id alone. */
+  booking_id: string | null;
+  /** A NotificationType, or an account email's type. */
+  type: string;
   recipient_email: string;
   event_name: string;
   subject: string;
@@ -30,8 +32,8 @@ const COLUMNS =
 
 export interface DeliveryKey {
   messageId: string;
-  bookingId: string;
-  type: NotificationType;
+  bookingId: string | null;
+  type: string;
 }
 
 export function createDeliveriesRepository(db: Queryable) {
@@ -116,7 +118,8 @@ export function createDeliveriesRepository(db: Queryable) {
 
     async listForRecipient(email: string, page: { limit: number; offset: number; type?: NotificationType | undefined }) {
       const params: unknown[] = [email.toLowerCase()];
-      let where = 'lower(recipient_email) = $1';
+      // Booking emails only: account emails (links to reset a password) are not listed.
+      let where = 'lower(recipient_email) = $1 AND booking_id IS NOT NULL';
       if (page.type) {
         params.push(page.type);
         where += ` AND type = $${params.length}`;

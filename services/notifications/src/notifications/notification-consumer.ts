@@ -1,4 +1,5 @@
 import type { IncomingMessage } from '@ticketing/bus';
+import { accountEmails } from '@ticketing/contracts';
 import type { Logger } from '@ticketing/http';
 import type { DeadLettersRepository } from './dead-letters.repository.ts';
 import type { DeliveriesRepository } from './deliveries.repository.ts';
@@ -12,6 +13,8 @@ export interface ConsumerOptions {
   deadLetters: DeadLettersRepository;
   stats: NotificationStats;
   logger: Logger;
+  /** The topic of account emails (the others carry booking notifications). */
+  accountEmailsTopic: string;
   /** How long a message waits for another worker that is sending the same email right now. */
   waitForOtherSenderMs: number;
 }
@@ -51,6 +54,36 @@ export function createNotificationHandler(opts: ConsumerOptions) {
   };
 }
 
+/**
+ * The handler of `account-emails` (users service): decode (malformed: dead-lettered at once),
+ * send once per email id, and throw a mail failure so the bus retries or dead-letters it.
+ */
+export function createAccountEmailHandler(opts: ConsumerOptions) {
+  const { stats, logger } = opts;
+  return async function handleAccountEmail(message: IncomingMessage): Promise<void> {
+    if (message.attempt > 1) stats.retries++;
+    const email = accountEmails.decode(message);
+    const outcome = await opts.delivery.deliverAccountEmail({ messageId: message.messageId, email }, opts.waitForOtherSenderMs);
+    // The recipient's address is not logged: the email id finds it in the deliveries table.
+    const log = { message_id: message.messageId, email_id: email.email_id, type: email.type, attempt: message.attempt };
+    switch (outcome.kind) {
+      case 'sent':
+        stats.emails_sent++;
+        stats.messages_processed++;
+        logger.info({ ...log, smtp_message_id: outcome.smtpMessageId }, 'account email sent');
+        return;
+      case 'duplicate':
+        stats.duplicates_skipped++;
+        stats.messages_processed++;
+        logger.info({ ...log, status: outcome.status }, 'duplicate account email skipped');
+        return;
+      case 'failed':
+        logger.warn({ ...log, permanent: outcome.permanent, err: outcome.error.message }, 'account email not sent');
+        throw outcome.error;
+    }
+  };
+}
+
 function tryParse(message: IncomingMessage): Notification | undefined {
   try {
     return parseNotificationRequest(message);
@@ -70,9 +103,10 @@ export function createDeadLetterHandler(opts: ConsumerOptions) {
     stats.dead_lettered++;
     stats.messages_processed++;
     const err = error instanceof Error ? error : new Error(String(error));
-    const n = tryParse(message);
+    const n = message.topic === opts.accountEmailsTopic ? undefined : tryParse(message);
     try {
       if (n) await opts.deliveries.markGivenUp({ messageId: message.messageId, bookingId: n.booking.bookingId, type: n.type }, err.message);
+      else await opts.deliveries.markGivenUp({ messageId: message.messageId, bookingId: null, type: '' }, err.message);
       await opts.deadLetters.record({
         source: message.topic,
         messageId: message.messageId,

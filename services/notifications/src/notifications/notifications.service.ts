@@ -1,11 +1,13 @@
 import type { DeliveriesRepository, DeliveryRow } from './deliveries.repository.ts';
+import type { NotificationType } from './notification-message.ts';
 import type { ListNotificationsQuery, NotificationView } from './notifications.schemas.ts';
 
 function toView(row: DeliveryRow): NotificationView {
   return {
     notification_id: row.id,
-    type: row.type,
-    booking_id: row.booking_id,
+    // listForRecipient returns booking emails only.
+    type: row.type as NotificationType,
+    booking_id: row.booking_id!,
     event_name: row.event_name,
     subject: row.subject,
     status: row.status === 'sent' ? 'sent' : row.status === 'dead' ? 'failed' : 'pending',

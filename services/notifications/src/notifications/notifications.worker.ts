@@ -1,6 +1,6 @@
 import { DEAD_LETTER_SUFFIX, type MessageBus, type Subscription } from '@ticketing/bus';
 import type { NotificationsDeps } from '../deps.ts';
-import { createDeadLetterHandler, createNotificationHandler } from './notification-consumer.ts';
+import { createAccountEmailHandler, createDeadLetterHandler, createNotificationHandler } from './notification-consumer.ts';
 import { createReminderScheduler, type ReminderScheduler } from './reminders.scheduler.ts';
 
 export interface NotificationsWorker {
@@ -20,7 +20,8 @@ export type NotificationsWorkerDeps = Pick<
 export async function startNotificationsWorker(deps: NotificationsWorkerDeps): Promise<NotificationsWorker> {
   const { config, logger, stats } = deps;
   const topic = config.kafka.topics.notificationRequests;
-  await deps.bus.ensureTopics([topic, topic + DEAD_LETTER_SUFFIX]);
+  const accountTopic = config.kafka.topics.accountEmails;
+  await deps.bus.ensureTopics([topic, topic + DEAD_LETTER_SUFFIX, accountTopic, accountTopic + DEAD_LETTER_SUFFIX]);
 
   const consumerOptions = {
     delivery: deps.delivery,
@@ -28,17 +29,20 @@ export async function startNotificationsWorker(deps: NotificationsWorkerDeps): P
     deadLetters: deps.deadLettersRepository,
     stats,
     logger,
+    accountEmailsTopic: accountTopic,
     // A copy of a message whose email another worker is sending waits for it (its lease at most).
     waitForOtherSenderMs: config.consumer.sendLeaseMs + config.consumer.lockWaitMs,
   };
+  const handleNotification = createNotificationHandler(consumerOptions);
+  const handleAccountEmail = createAccountEmailHandler(consumerOptions);
   const subscription: Subscription = await deps.bus.consume({
     groupId: config.consumer.groupId,
-    topics: [topic],
+    topics: [topic, accountTopic],
     concurrency: config.consumer.concurrency,
     maxAttempts: config.consumer.maxAttempts,
     retryBaseMs: config.consumer.retryBaseMs,
     retryMaxMs: config.consumer.retryMaxMs,
-    handler: createNotificationHandler(consumerOptions),
+    handler: (message) => (message.topic === accountTopic ? handleAccountEmail(message) : handleNotification(message)),
     onDeadLetter: createDeadLetterHandler(consumerOptions),
   });
 
@@ -62,7 +66,10 @@ export async function startNotificationsWorker(deps: NotificationsWorkerDeps): P
     : undefined;
   reminders?.start();
   stats.consumer = 'running';
-  logger.info({ topic, group_id: config.consumer.groupId, reminders: Boolean(reminders) }, 'notification worker started');
+  logger.info(
+    { topics: [topic, accountTopic], group_id: config.consumer.groupId, reminders: Boolean(reminders) },
+    'notification worker started',
+  );
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,3 +1,4 @@
+import type { AccountEmail } from '@ticketing/contracts';
 import type { BookingDetails, Notification, NotificationType } from './notification-message.ts';
 import { centsToDecimal } from './notification-message.ts';
 
@@ -39,7 +40,14 @@ const REASONS: Record<string, string> = {
 // Failures that happen before any money is taken.
 const NOT_CHARGED_REASONS = new Set(['card_declined', 'insufficient_funds', 'payment_declined', 'payment_failed']);
 
-/** Renders the three emails; every interpolated value is HTML-escaped in the HTML part. */
+const ROLE_NAMES: Record<string, string> = { owner: 'an owner', manager: 'a manager', staff: 'staff', viewer: 'a viewer' };
+
+/** What an account email is about, kept with its delivery row (in place of an event's name). */
+export function accountEmailLabel(e: AccountEmail): string {
+  return e.type === 'organization_invitation' ? e.organization_name : e.type.replace('_', ' ');
+}
+
+/** Renders the emails; every interpolated value is HTML-escaped in the HTML part. */
 export function createTemplates(settings: TemplateSettings) {
   const dateFormat = new Intl.DateTimeFormat(settings.locale, {
     timeZone: settings.timezone,
@@ -151,9 +159,90 @@ export function createTemplates(settings: TemplateSettings) {
     return { subject: subjectLine, text, html };
   }
 
+  /** A header value: no line breaks or control characters, bounded length. */
+  function headerText(text: string): string {
+    return text
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 250);
+  }
+
+  interface AccountBody {
+    intro: string;
+    link?: { label: string; href: string } | undefined;
+    paragraphs: string[];
+  }
+
+  function composeAccount(name: string, subjectLine: string, body: AccountBody): RenderedEmail {
+    const hello = name.trim() ? `Hello ${name.trim()},` : 'Hello,';
+    const text = [
+      hello,
+      '',
+      body.intro,
+      '',
+      ...(body.link ? [`${body.link.label}: ${body.link.href}`, ''] : []),
+      ...body.paragraphs.flatMap((p) => [p, '']),
+      `— ${settings.signature}`,
+      '',
+    ].join('\n');
+    const e = escapeHtml;
+    const html = [
+      '<!doctype html>',
+      `<html><head><meta charset="utf-8"><title>${e(subjectLine)}</title></head>`,
+      '<body style="font-family:Arial,Helvetica,sans-serif;color:#222;line-height:1.5">',
+      `<p>${e(hello)}</p>`,
+      `<p>${e(body.intro)}</p>`,
+      ...(body.link
+        ? [
+            `<p><a href="${e(body.link.href)}" style="display:inline-block;padding:10px 16px;background:#1a56db;color:#fff;text-decoration:none;border-radius:4px">${e(body.link.label)}</a></p>`,
+            `<p style="font-size:12px;color:#555">Or paste this address into your browser: ${e(body.link.href)}</p>`,
+          ]
+        : []),
+      ...body.paragraphs.map((p) => `<p>${e(p)}</p>`),
+      `<p style="color:#777;font-size:12px">${e(settings.signature)}</p>`,
+      '</body></html>',
+    ].join('\n');
+    return { subject: subjectLine, text, html };
+  }
+
+  /** The email of an `account-emails` message; links are only ever http(s) (the contract checks). */
+  function renderAccountEmail(m: AccountEmail): RenderedEmail {
+    const notMe = 'If you did not ask for this, you can ignore this email: nothing changes until the link is used.';
+    switch (m.type) {
+      case 'email_verification':
+        return composeAccount(m.recipient_name, headerText(`Confirm your email address for ${settings.signature}`), {
+          intro: `Please confirm that ${m.recipient_email} is your email address.`,
+          link: { label: 'Confirm my email address', href: m.link },
+          paragraphs: [`The link works once, until ${formatDate(new Date(m.expires_at))}.`, notMe],
+        });
+      case 'password_reset':
+        return composeAccount(m.recipient_name, headerText(`Reset your ${settings.signature} password`), {
+          intro: 'Someone (hopefully you) asked to reset the password of your account.',
+          link: { label: 'Choose a new password', href: m.link },
+          paragraphs: [
+            `The link works once, until ${formatDate(new Date(m.expires_at))}. Setting a new password signs you out everywhere.`,
+            notMe,
+          ],
+        });
+      case 'password_changed':
+        return composeAccount(m.recipient_name, headerText(`Your ${settings.signature} password was changed`), {
+          intro: 'The password of your account was just changed, and every session signed in before was signed out.',
+          paragraphs: ['If this was not you, reset your password now with "Forgot password" on the sign-in page.'],
+        });
+      case 'organization_invitation':
+        return composeAccount(m.recipient_name, headerText(`You are invited to join ${m.organization_name}`), {
+          intro: `${m.inviter_name.trim() || 'A member'} invited you to join ${m.organization_name} as ${ROLE_NAMES[m.role] ?? m.role}.`,
+          link: { label: 'See the invitation', href: m.link },
+          paragraphs: [`The invitation is open until ${formatDate(new Date(m.expires_at))}.`],
+        });
+    }
+  }
+
   return {
     formatDate,
     formatMoney,
+    renderAccountEmail,
     render(n: Notification): RenderedEmail {
       const b = n.booking;
       const subjectLine = subject(n.type, b);
