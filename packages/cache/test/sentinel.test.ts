@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCacheFromConfig, type Cache } from '../src/index.ts';
 
-const REDIS_PORT = Number(process.env.SENTINEL_TEST_REDIS_PORT ?? 15440);
+const REDIS_PORT = Number(process.env.SENTINEL_TEST_REDIS_PORT ?? 15460);
 const SENTINEL_PORT = REDIS_PORT + 1;
 const dir = mkdtempSync(path.join(tmpdir(), 'sentinel-test-'));
 const servers: ChildProcess[] = [];
