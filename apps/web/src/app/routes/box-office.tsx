@@ -3,6 +3,8 @@ import { Link, navigate } from '../../lib/router.tsx';
 import { PageTitle } from '../../components/ui.tsx';
 import { CreateEventForm, MyEvents, SalesView } from '../../features/box-office/box-office.tsx';
 import { useEvent } from '../../features/events/api.ts';
+import { preloadSeatMap } from '../../lib/preload.ts';
+import { useEffect } from 'react';
 
 export function BoxOfficePage() {
   const { session } = useAuth();
@@ -31,6 +33,7 @@ export function CreateEventPage() {
 
 export function SalesPage({ id }: { id: string }) {
   const { event } = useEvent(id);
+  useEffect(() => preloadSeatMap(id), [id]);
   return (
     <>
       <PageTitle>{event ? `Sales: ${event.name}` : 'Sales'}</PageTitle>

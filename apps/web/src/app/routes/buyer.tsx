@@ -1,5 +1,7 @@
 // Buyer pages: each composes features; features never import each other.
+import { useEffect } from 'react';
 import { useAuth } from '../../lib/auth.tsx';
+import { preloadSeatMap } from '../../lib/preload.ts';
 import { Link, navigate, useLocation } from '../../lib/router.tsx';
 import { ErrorMessage, PageTitle, Spinner } from '../../components/ui.tsx';
 import { EventsList } from '../../features/events/events-list.tsx';
@@ -23,6 +25,8 @@ export function HomePage() {
 export function EventPage({ id }: { id: string }) {
   const { event, error } = useEvent(id);
   const { session } = useAuth();
+  // The seat map loads beside the event, not after it (the first page load starts both in index.html).
+  useEffect(() => preloadSeatMap(id), [id]);
   if (!event) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner />;
   return (
     <>

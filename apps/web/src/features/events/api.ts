@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../../lib/api/client.ts';
 import type { paths } from '../../lib/api/schema.ts';
 import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { preloadKeys, takePreloaded } from '../../lib/preload.ts';
 
 export type EventItem = paths['/api/events/{id}']['get']['responses'][200]['content']['application/json'];
 export type EventQuery = NonNullable<paths['/api/events']['get']['parameters']['query']>;
@@ -11,11 +12,17 @@ export function useEvent(id: string) {
   const [error, setError] = useState('');
   useEffect(() => {
     let live = true;
-    api.GET('/api/events/{id}', { params: { path: { id } } }).then(
-      ({ data, error: err, response }) => {
+    const load = async () => {
+      const preloaded = await takePreloaded<EventItem>(preloadKeys.event(id));
+      if (preloaded) return { data: preloaded, error: undefined, status: 200 };
+      const { data, error: err, response } = await api.GET('/api/events/{id}', { params: { path: { id } } });
+      return { data, error: err, status: response.status };
+    };
+    load().then(
+      ({ data, error: err, status }) => {
         if (!live) return;
         if (data) setEvent(data);
-        else setError(describeError(err, response.status));
+        else setError(describeError(err, status));
       },
       () => live && setError(NETWORK_ERROR),
     );

@@ -2,7 +2,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../api/client.ts';
 import { describeError, NETWORK_ERROR } from '../errors.ts';
 import { useEventSource } from '../use-event-source.ts';
-import { applyChange, buildModel, type SeatModel, type SeatStatus } from './seat-model.ts';
+import { preloadKeys, takePreloaded } from '../preload.ts';
+import { applyChange, buildModel, type CompactSeatMap, type SeatModel, type SeatStatus } from './seat-model.ts';
 
 export interface SeatChange {
   change: 'held' | 'released' | 'booked' | 'expired';
@@ -14,7 +15,9 @@ export interface SeatChange {
 /**
  * The seat map of an event, kept live from the seat stream: the stream is opened first, and
  * the map is (re)loaded on each snapshot (first connect and every reconnect), with the changes
- * that arrive meanwhile applied on top, so no change is lost between the two.
+ * that arrive meanwhile applied on top, so no change is lost between the two. A map preloaded
+ * beside the event (lib/preload.ts) is drawn first, without waiting for the stream; the
+ * snapshot's reload then replaces it, so a change it missed is only shown a moment late.
  */
 export function useLiveSeats(eventId: string, onChange?: (c: SeatChange, changed: string[]) => void) {
   const [model, setModel] = useState<SeatModel | null>(null);
@@ -47,6 +50,23 @@ export function useLiveSeats(eventId: string, onChange?: (c: SeatChange, changed
     } catch {
       setError(NETWORK_ERROR);
     }
+  }, [eventId]);
+
+  useEffect(() => {
+    let current = true;
+    void takePreloaded<CompactSeatMap>(preloadKeys.seatMap(eventId)).then((data) => {
+      // Too late when the stream's own load came first.
+      if (!data || !current || modelRef.current) return;
+      performance.mark('seat-map:response');
+      const m = buildModel(data);
+      performance.mark('seat-map:model');
+      modelRef.current = m;
+      setModel(m);
+      setVersion((v) => v + 1);
+    });
+    return () => {
+      current = false;
+    };
   }, [eventId]);
 
   useEventSource(`/api/events/${encodeURIComponent(eventId)}/seats/stream`, {
