@@ -260,7 +260,8 @@ describe('the box office', () => {
     await page.getByLabel('Date and time').fill(`${when.toISOString().slice(0, 10)}T20:00`);
     await page.getByLabel('Number of seats').fill('40');
     await page.getByLabel('Seats per row').fill('10');
-    await page.getByLabel('Price per seat (EUR)').fill('30');
+    await page.getByLabel('Price per seat').fill('30');
+    await page.getByLabel('Currency').selectOption('EUR');
     await expectAccessible(page, 'create event');
     await page.getByRole('button', { name: 'Create event' }).click();
     await page.getByRole('heading', { name: `Sales: ${name}` }).waitFor();

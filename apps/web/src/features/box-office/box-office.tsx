@@ -44,7 +44,7 @@ export function MyEvents({ userId }: { userId: string }) {
             <td>
               {e.available_seats} of {e.total_seats}
             </td>
-            <td>{formatMoney(e.price_per_seat)}</td>
+            <td>{formatMoney(e.price_per_seat, e.currency)}</td>
           </tr>
         ))}
       </tbody>
@@ -56,6 +56,16 @@ function toIso(local: string): string {
   // <input type="datetime-local"> gives local time without a zone.
   return new Date(local).toISOString();
 }
+
+// Two-decimal currencies (the API accepts any such ISO 4217 code); the common ones are offered.
+const CURRENCIES = [
+  ['USD', 'US dollar'],
+  ['EUR', 'euro'],
+  ['GBP', 'pound sterling'],
+  ['CHF', 'Swiss franc'],
+  ['CAD', 'Canadian dollar'],
+  ['AUD', 'Australian dollar'],
+] as const;
 
 export function CreateEventForm({ onCreated }: { onCreated: (eventId: string) => void }) {
   const [error, setError] = useState('');
@@ -80,6 +90,7 @@ export function CreateEventForm({ onCreated }: { onCreated: (eventId: string) =>
         total_seats: num('total_seats'),
         seats_per_row: num('seats_per_row'),
         price_per_seat: num('price_per_seat'),
+        currency: text('currency'),
         hold_ttl_seconds: num('hold_minutes') * 60,
       };
       const { data, error: err, response } = await api.POST('/api/events', { body });
@@ -117,8 +128,17 @@ export function CreateEventForm({ onCreated }: { onCreated: (eventId: string) =>
       <Field label="Seats per row">
         <input name="seats_per_row" type="number" min={1} max={1000} defaultValue={20} required />
       </Field>
-      <Field label="Price per seat (EUR)">
+      <Field label="Price per seat">
         <input name="price_per_seat" type="number" min={0.01} step={0.01} defaultValue={25} required />
+      </Field>
+      <Field label="Currency">
+        <select name="currency" defaultValue="USD">
+          {CURRENCIES.map(([code, name]) => (
+            <option key={code} value={code}>
+              {code} ({name})
+            </option>
+          ))}
+        </select>
       </Field>
       <Field label="Minutes a buyer may hold seats" hint="0.5 to 60">
         <input name="hold_minutes" type="number" min={0.5} max={60} step={0.5} defaultValue={15} required />
@@ -174,7 +194,7 @@ export function SalesView({ eventId }: { eventId: string }) {
         </div>
         <div>
           <dt>Revenue</dt>
-          <dd>{formatMoney(revenue)}</dd>
+          <dd>{formatMoney(revenue, event.currency)}</dd>
         </div>
       </dl>
       <p className={live ? 'live' : 'muted'}>{live ? '● Live' : 'Connecting…'}</p>
@@ -187,7 +207,7 @@ export function SalesView({ eventId }: { eventId: string }) {
             <li key={a.key}>
               <time dateTime={a.at}>{new Date(a.at).toLocaleTimeString('en')}</time>{' '}
               {a.change === 'booked'
-                ? `Sold ${a.seats.join(', ')} for ${formatMoney(a.seats.length * event.price_per_seat)}`
+                ? `Sold ${a.seats.join(', ')} for ${formatMoney(a.seats.length * event.price_per_seat, event.currency)}`
                 : a.change === 'held'
                   ? `Held ${a.seats.join(', ')}`
                   : `Released ${a.seats.join(', ')}${a.change === 'expired' ? ' (hold expired)' : ''}`}
