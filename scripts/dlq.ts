@@ -19,6 +19,7 @@ import {
   type DeadLetter,
   type MessageBus,
 } from '@ticketing/bus';
+import { commonEnv, kafkaSection, loadConfig, Type } from '@ticketing/config';
 import { createPgliteDatabase, type Database } from '@ticketing/db';
 
 const USAGE = `usage: npm run dlq -- list|show|replay [--topic <topic>[.dlq]] [--id <message id>] [--all] [--json] [--embedded]`;
@@ -56,7 +57,9 @@ if (values.embedded) {
   db = await createPgliteDatabase({ dataDir: path.join(dataDir, 'pglite', 'bus'), schema: 'bus' });
   bus = await createLocalBus(db);
 } else {
-  bus = createKafkaBus({ brokers: env.KAFKA_BROKERS ?? '127.0.0.1:9092', clientId: 'dlq-tool' });
+  // The services' Kafka settings (KAFKA_BROKERS, KAFKA_TLS*, KAFKA_SASL_*, KAFKA_ACKS), so the tool reaches a secured cluster too.
+  const { kafka } = loadConfig({ service: 'dlq', schema: Type.Object({ kafka: kafkaSection }), env, envMap: commonEnv });
+  bus = createKafkaBus({ brokers: kafka.brokers, clientId: 'dlq-tool', cluster: kafka });
 }
 
 try {
