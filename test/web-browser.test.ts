@@ -221,6 +221,26 @@ describe('the shop', () => {
     assert.deepEqual(numbers, [numbers[0]!, numbers[0]! + 1, numbers[0]! + 2]);
   });
 
+  it('a card that needs 3-D Secure leaves the booking waiting for the buyer, and the page says so', async () => {
+    const organizer = await apiUser(platform, 'Olga', 'Organizer');
+    const event = await apiEvent(platform, organizer.token);
+    const buyer = await apiUser(platform, 'Sam', 'Secure');
+    const page = await newPage();
+    await logIn(page, buyer);
+    await page.goto(`/events/${event.event_id}`);
+    await page.getByText('● Live').waitFor();
+    await pickSeats(page, ['B4']);
+    await page.getByRole('button', { name: 'Hold 1 seat' }).click();
+    await page.getByRole('heading', { name: 'Checkout' }).waitFor();
+    await page.getByRole('radio', { name: /3-D Secure card/ }).check();
+    await page.getByRole('button', { name: /^Pay/ }).click();
+    await page.getByRole('status').filter({ hasText: 'Your bank asks you to confirm this payment' }).waitFor({ timeout: 30_000 });
+    // The simulated gateway has no bank to open: no Stripe.js is loaded, the page explains instead.
+    await page.getByText('this shop cannot open the bank’s check here').waitFor();
+    assert.equal(await page.locator('script[src*="js.stripe.com"]').count(), 0);
+    await expectAccessible(page, 'booking waiting for 3-D Secure');
+  });
+
   it('a hold expires while the buyer is on the checkout page', async () => {
     const organizer = await apiUser(platform, 'Olga', 'Organizer');
     const event = await apiEvent(platform, organizer.token, { hold_ttl_seconds: 30 });

@@ -166,6 +166,15 @@ describe('Stripe adapter (stripe-mock)', () => {
     assert.deepEqual(rows, [{ payment_intent_id: result.paymentId }]);
   });
 
+  it("uses Stripe's test PaymentMethods for the shop's test cards with a test key", async () => {
+    await gateway().charge({ ...chargeOf(randomUUID()), method: 'requires_action' });
+    assert.equal(creates()[0]!.params.get('payment_method'), 'pm_card_threeDSecure2Required');
+    await createStripeGateway({ secretKey: 'sk_live_x', db, apiBase: proxyUrl, maxNetworkRetries: 0 })
+      .charge({ ...chargeOf(randomUUID()), method: 'credit_card' })
+      .catch(() => undefined);
+    assert.equal(creates()[1]!.params.get('payment_method'), 'credit_card', 'never with a live key');
+  });
+
   it('maps an unconfirmed PaymentIntent (stripe-mock as it is: requires_payment_method) to a decline', async () => {
     const result = await gateway().charge(chargeOf(randomUUID()));
     assert.equal(result.status, 'declined');

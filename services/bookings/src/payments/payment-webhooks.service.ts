@@ -1,9 +1,12 @@
 import Stripe from 'stripe';
+import { TransientError } from '@ticketing/errors';
 import type { Logger } from '@ticketing/http';
 import { isUuid } from '@ticketing/http';
 import type { BookingsRepository } from '../bookings/bookings.repository.ts';
 import { syncWithProvider, type ProcessBookingDeps } from '../bookings/process-booking.ts';
+import { HoldRefusedError } from '../clients/events-client.ts';
 import { errors } from '../errors.ts';
+import { PaymentGatewayError } from './payment-gateway.ts';
 import type { PaymentWebhooksRepository } from './payment-webhooks.repository.ts';
 
 export interface PaymentWebhooksServiceOptions {
@@ -73,7 +76,17 @@ export function createPaymentWebhooksService(opts: PaymentWebhooksServiceOptions
 
       const bookingId = await bookingOf(event.data.object);
       if (bookingId) {
-        const row = await syncWithProvider(opts.processing, bookingId);
+        const row = await syncWithProvider(opts.processing, bookingId).catch((err: unknown) => {
+          // The provider or the event service could not answer: 503, and Stripe delivers again later.
+          if (err instanceof TransientError || err instanceof PaymentGatewayError || err instanceof HoldRefusedError) {
+            log.warn({ err, event_id: event.id, booking_id: bookingId }, 'payment webhook not settled yet');
+            throw errors.serviceUnavailable({
+              message: 'The booking could not be settled right now; the webhook will be delivered again',
+              details: { retry_after_seconds: 5 },
+            });
+          }
+          throw err;
+        });
         log.info({ event_id: event.id, type: event.type, booking_id: bookingId, status: row?.status }, 'payment webhook handled');
       } else {
         log.info({ event_id: event.id, type: event.type }, 'payment webhook names no booking of ours');

@@ -25,6 +25,18 @@ export interface StripeGatewayOptions {
 
 type Intent = Stripe.PaymentIntent;
 
+/**
+ * In test mode (an `sk_test_` key) the shop's test payment methods become Stripe's test
+ * PaymentMethods, so the web app's test cards behave alike with both providers; any other
+ * value (a `pm_…` from Stripe.js) is passed as it is. Never applied with a live key.
+ */
+export const STRIPE_TEST_METHODS: Readonly<Record<string, string>> = {
+  credit_card: 'pm_card_visa',
+  card_declined: 'pm_card_chargeDeclined',
+  insufficient_funds: 'pm_card_chargeDeclinedInsufficientFunds',
+  requires_action: 'pm_card_threeDSecure2Required',
+};
+
 const { StripeCardError, StripeInvalidRequestError, StripeIdempotencyError, StripeError } = Stripe.errors;
 
 /**
@@ -95,6 +107,9 @@ export function createStripeGateway(opts: StripeGatewayOptions): PaymentGateway 
       : {}),
   });
   const { db } = opts;
+  const testMode = opts.secretKey.startsWith('sk_test_');
+  const paymentMethodOf = (method: string) =>
+    testMode && Object.hasOwn(STRIPE_TEST_METHODS, method) ? STRIPE_TEST_METHODS[method]! : method;
 
   async function remember(key: string, intentId: string): Promise<void> {
     await db.query(
@@ -142,7 +157,7 @@ export function createStripeGateway(opts: StripeGatewayOptions): PaymentGateway 
           {
             amount: req.amountCents,
             currency: req.currency.toLowerCase(),
-            payment_method: req.method,
+            payment_method: paymentMethodOf(req.method),
             confirm: true,
             // Cards (3-D Secure included, completed by Stripe.js) but no payment method that
             // leaves the page: there is no return URL to come back to.

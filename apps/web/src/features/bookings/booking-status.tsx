@@ -6,11 +6,13 @@ import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
 import { formatDate, formatMoney } from '../../lib/format.ts';
 import { useEventSource } from '../../lib/use-event-source.ts';
 import { ErrorMessage, Spinner } from '../../components/ui.tsx';
+import { PaymentActionPanel } from './payment-action.tsx';
 
 type Booking = paths['/api/booking/{id}']['get']['responses'][200]['content']['application/json'];
 
 const TEXT: Record<string, string> = {
   processing: 'Processing your payment…',
+  payment_action_required: 'Your bank asks you to confirm this payment.',
   confirmed: 'Confirmed! Your seats are booked. A confirmation email is on its way.',
   failed: 'Payment failed: the booking was not made.',
 };
@@ -44,7 +46,8 @@ export function BookingStatus({ bookingId }: { bookingId: string }) {
       status: (data) => {
         const s = (data as { status: string }).status;
         setStatus(s);
-        if (s === 'confirmed' || s === 'failed') void load();
+        // A final status, or a new step that needs the buyer (its details come with the booking).
+        if (s === 'confirmed' || s === 'failed' || s === 'payment_action_required') void load();
       },
       complete: () => void load(),
     },
@@ -54,8 +57,10 @@ export function BookingStatus({ bookingId }: { bookingId: string }) {
   return (
     <section className={`booking booking-${status}`} aria-label="Booking">
       <p className="status-line" role="status" aria-live="polite">
-        <span className={`badge badge-${status}`}>{status}</span> {TEXT[status] ?? status}
+        <span className={`badge badge-${status}`}>{status === 'payment_action_required' ? 'action required' : status}</span>{' '}
+        {TEXT[status] ?? status}
       </p>
+      {status === 'payment_action_required' && booking.payment_action ? <PaymentActionPanel action={booking.payment_action} /> : null}
       {status === 'failed' && booking.error_message ? <p className="error">{sentence(booking.error_message)}</p> : null}
       <dl className="facts">
         <dt>Event</dt>

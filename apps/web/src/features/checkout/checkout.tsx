@@ -11,6 +11,11 @@ type Hold = paths['/api/events/holds/{holdId}']['get']['responses'][200]['conten
 export const PAYMENT_METHODS = [
   { value: 'credit_card', label: 'Test card', explain: 'is charged and the booking is confirmed.' },
   { value: 'card_declined', label: 'Declined card', explain: 'is declined: the booking fails and the seats are released.' },
+  {
+    value: 'requires_action',
+    label: '3-D Secure card',
+    explain: 'needs your bank to confirm the payment: the booking waits for you (with Stripe, Stripe.js opens the check).',
+  },
   { value: 'insufficient_funds', label: 'Card without funds', explain: 'is declined for insufficient funds.' },
   { value: 'transient_failure', label: 'Flaky gateway', explain: 'fails twice, then succeeds: the booking is confirmed a little later.' },
   { value: 'gateway_unavailable', label: 'Gateway down', explain: 'never answers: the booking fails after the retries.' },
