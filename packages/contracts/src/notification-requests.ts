@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DateTime, Uuid } from './formats.ts';
 import { defineMessage } from './message.ts';
-import { amountOfDecimal, DecimalText, Money } from './money.ts';
+import { amountOfDecimal, CurrencyCode, DecimalText, Money } from './money.ts';
 
 export const NOTIFICATION_TYPES = ['booking_confirmed', 'booking_failed', 'event_reminder'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
@@ -17,6 +17,8 @@ const bookingData = {
   reason: OptionalText(2000),
   /** Optional extension of the contract: lets the failure email say what happened to the money. */
   payment_status: OptionalText(50),
+  /** Optional extension: the event's currency of total_amount (absent: the mail settings' currency). */
+  currency: Type.Optional(CurrencyCode()),
 };
 
 const notification = {

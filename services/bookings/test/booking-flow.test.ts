@@ -147,6 +147,7 @@ describe('a booking from submit to confirmation', () => {
           event_date: event.event_date,
           seats: ['A1', 'A2'],
           total_amount: 99.98,
+          currency: 'USD',
           user_name: user.email.split('@')[0],
           payment_status: 'captured',
         },

@@ -103,6 +103,12 @@ describe('booking_confirmed email', () => {
     assert.match(html, /\$1,234\.50/);
   });
 
+  it("shows the amount in the booking's own currency when the message carries one", async () => {
+    const { text, html } = await deliver(notificationRequest('booking_confirmed', { total_amount: 1234.5, currency: 'EUR' }));
+    assert.match(text, /€1,234\.50/);
+    assert.match(html, /€1,234\.50/);
+  });
+
   it('greets without a name when user_name is empty', async () => {
     const { text } = await deliver(notificationRequest('booking_confirmed', { user_name: '  ' }));
     assert.match(text, /^Hello,$/m);

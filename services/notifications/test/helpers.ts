@@ -111,6 +111,7 @@ export interface BookingData {
   user_name: string;
   reason?: string;
   payment_status?: string;
+  currency?: string;
 }
 
 export interface RequestValue {

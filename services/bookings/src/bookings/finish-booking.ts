@@ -12,7 +12,10 @@ export interface FinishDeps {
   onFinished?: (row: BookingRow) => void;
 }
 
-type Snapshot = Pick<BookingRow, 'id' | 'user_email' | 'user_name' | 'event_name' | 'venue' | 'event_date' | 'seats' | 'total_cents'>;
+type Snapshot = Pick<
+  BookingRow,
+  'id' | 'user_email' | 'user_name' | 'event_name' | 'venue' | 'event_date' | 'seats' | 'total_cents' | 'currency'
+>;
 
 /** The `notification-requests` value of the contract for a booking's final outcome. */
 export function notificationFor(booking: Snapshot, outcome: FinalOutcome): NotificationRequest {
@@ -26,6 +29,7 @@ export function notificationFor(booking: Snapshot, outcome: FinalOutcome): Notif
       event_date: booking.event_date.toISOString(),
       seats: booking.seats,
       total_amount: fromCents(booking.total_cents),
+      currency: booking.currency,
       user_name: booking.user_name,
       // Optional extension of the contract: lets the failure email say exactly what happened to the money.
       payment_status: outcome.status === 'confirmed' ? 'captured' : outcome.paymentStatus,

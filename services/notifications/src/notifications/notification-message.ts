@@ -26,6 +26,8 @@ export interface BookingDetails {
   userName: string;
   reason: string | undefined;
   paymentStatus: string | undefined;
+  /** ISO 4217 of the amount; undefined: the mail settings' currency. */
+  currency: string | undefined;
 }
 
 export interface Notification {
@@ -75,6 +77,7 @@ export function fromValue(value: {
       userName: data.user_name.trim(),
       reason: data.reason ?? undefined,
       paymentStatus: data.payment_status ?? undefined,
+      currency: data.currency ?? undefined,
     },
   };
 }
@@ -89,5 +92,6 @@ export function toBookingData(booking: BookingDetails): NotificationBookingData 
     seats: booking.seats,
     total_amount: fromCents(booking.totalCents),
     user_name: booking.userName,
+    ...(booking.currency !== undefined ? { currency: booking.currency } : {}),
   };
 }

@@ -59,11 +59,20 @@ export function createTemplates(settings: TemplateSettings) {
     minute: '2-digit',
     timeZoneName: 'short',
   });
-  const moneyFormat = new Intl.NumberFormat(settings.locale, { style: 'currency', currency: settings.currency });
+  const moneyFormats = new Map<string, Intl.NumberFormat>();
+  const moneyFormat = (currency: string) => {
+    let format = moneyFormats.get(currency);
+    if (!format) {
+      format = new Intl.NumberFormat(settings.locale, { style: 'currency', currency });
+      moneyFormats.set(currency, format);
+    }
+    return format;
+  };
 
   const formatDate = (d: Date) => dateFormat.format(d);
   // Formatted from the exact decimal string, never from a float.
-  const formatMoney = (cents: number) => moneyFormat.format(centsToDecimal(cents));
+  // In the booking's own currency (each event has one), else the configured one.
+  const formatMoney = (b: BookingDetails) => moneyFormat(b.currency ?? settings.currency).format(centsToDecimal(b.totalCents));
   const seatsOf = (b: BookingDetails) => (b.seats.length > 0 ? b.seats.join(', ') : '—');
 
   function subject(type: NotificationType, b: BookingDetails): string {
@@ -74,7 +83,7 @@ export function createTemplates(settings: TemplateSettings) {
       booking_id: b.bookingId,
       user_name: b.userName,
       seats: seatsOf(b),
-      total_amount: formatMoney(b.totalCents),
+      total_amount: formatMoney(b),
     };
     const text = settings.subjects[type].replace(/\{\{\s*([^}]*?)\s*\}\}/g, (_m, key: string) => values[key] ?? '');
     // A header value: no line breaks or control characters, bounded length.
@@ -96,13 +105,13 @@ export function createTemplates(settings: TemplateSettings) {
       ['Date', formatDate(b.eventDate)],
       ['Seats', seatsOf(b)],
     ];
-    if (withAmount) rows.push(['Amount', formatMoney(b.totalCents)]);
+    if (withAmount) rows.push(['Amount', formatMoney(b)]);
     rows.push(['Booking ID', b.bookingId]);
     return rows;
   }
 
   function moneyOutcome(b: BookingDetails): string {
-    const amount = formatMoney(b.totalCents);
+    const amount = formatMoney(b);
     switch (b.paymentStatus) {
       case 'refunded':
         return `Your payment of ${amount} has been refunded in full. It can take a few business days to appear on your statement.`;
