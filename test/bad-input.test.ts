@@ -29,6 +29,14 @@ after(async () => {
 // Correctly signed, but its subject is no user id.
 const oddSubjectToken = issueUserToken({ userId: 'admin', email: 'fuzz@example.test', role: 'admin' }, loadUsersConfig({}, {}).jwt).token;
 
+// Every check runs on each service directly and through the web edge (its /api/... prefixes):
+// hostile input through :8080 must get the same kind of answer.
+type Via = 'direct' | 'edge';
+const targets: [Via, (typeof serviceNames)[number]][] = (['direct', 'edge'] as const).flatMap((via) =>
+  serviceNames.map((name) => [via, name] as [Via, (typeof serviceNames)[number]]),
+);
+const baseOf = (service: Service, via: Via): string => (via === 'direct' ? service.baseUrl : platform.edgeUrl);
+
 const badIds = [
   'not-a-uuid',
   randomUUID(),
@@ -86,6 +94,12 @@ async function routesOf(service: Service): Promise<Route[]> {
     }
   }
   return routes;
+}
+
+/** The routes reachable that way: the edge forwards the public API only, never /internal/... */
+async function routesVia(service: Service, via: Via): Promise<Route[]> {
+  const routes = await routesOf(service);
+  return via === 'edge' ? routes.filter((r) => r.path.startsWith('/api/')) : routes;
 }
 
 const isNumeric = (schema: Schema | undefined): boolean =>
@@ -169,10 +183,11 @@ async function send(
 }
 
 describe('bad input on every route (from each service’s OpenAPI document)', () => {
-  for (const name of serviceNames) {
-    it(`${name}: never answers 5xx, and every 4xx is a JSON error body`, async (t) => {
+  for (const [via, name] of targets) {
+    it(`${name}${via === 'edge' ? ' through the edge' : ''}: never answers 5xx, and every 4xx is a JSON error body`, async (t) => {
       const service = services.find((s) => s.name === name)!;
-      const routes = await routesOf(service);
+      const baseUrl = baseOf(service, via);
+      const routes = await routesVia(service, via);
       assert.ok(routes.length > 0, 'the service documents its routes');
       const failures: string[] = [];
       let requests = 0;
@@ -188,7 +203,7 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
             for (const body of bodies) {
               for (const query of queries) {
                 requests++;
-                const res = await send(`${service.baseUrl}${path}${query}`, route.method, body, token);
+                const res = await send(`${baseUrl}${path}${query}`, route.method, body, token);
                 const where = `${route.method} ${path}${query} token=${token === undefined ? 'none' : token === internalToken ? 'internal' : token === userToken ? 'user' : token === oddSubjectToken ? 'odd-subject' : 'forged'} body=${(body ?? '').slice(0, 40)}`;
                 if (res.status >= 500) failures.push(`${res.status} ${where}: ${res.text.slice(0, 200)}`);
                 if (res.status >= 400 && res.status < 500) {
@@ -216,9 +231,10 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
   const HUGE = ['9223372036854775808', '-9223372036854775809', '1e400', '99999999999999999999999999', '1.7976931348623157e309'];
   const ODD_METHODS = ['QUERY', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'SEARCH', 'REPORT', 'PURGE', 'TRACE'];
 
-  for (const name of serviceNames) {
-    it(`${name}: NUL characters and lone surrogates in any body field, query or path are a 400 naming the field`, async () => {
+  for (const [via, name] of targets) {
+    it(`${name}${via === 'edge' ? ' through the edge' : ''}: NUL characters and lone surrogates in any body field, query or path are a 400 naming the field`, async () => {
       const service = services.find((s) => s.name === name)!;
+      const baseUrl = baseOf(service, via);
       const failures: string[] = [];
       let checked = 0;
       const expect400 = async (what: string, url: string, method: string, body?: string): Promise<void> => {
@@ -233,8 +249,8 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
         if (res.status !== 400 || parsed.error !== 'validation_failed' || Object.keys(parsed.details?.fields ?? {}).length === 0)
           failures.push(`${res.status} ${what}: ${res.text.slice(0, 160)}`);
       };
-      for (const route of await routesOf(service)) {
-        const base = `${service.baseUrl}${pathWith(route, randomUUID())}`;
+      for (const route of await routesVia(service, via)) {
+        const base = `${baseUrl}${pathWith(route, randomUUID())}`;
         for (const [label, text] of Object.entries(BAD_TEXT)) {
           for (const property of propertiesOf(route.body)) {
             await expect400(
@@ -258,7 +274,7 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
           if (param.in === 'path')
             await expect400(
               `${route.method} ${route.path} ${param.name}=NUL`,
-              `${service.baseUrl}${route.path.replace(`{${param.name}}`, 'a%00b').replace(/\{[^}]+\}/g, randomUUID())}`,
+              `${baseUrl}${route.path.replace(`{${param.name}}`, 'a%00b').replace(/\{[^}]+\}/g, randomUUID())}`,
               route.method,
               route.body ? '{}' : undefined,
             );
@@ -268,11 +284,12 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
       assert.deepEqual(failures.slice(0, 20), [], `${failures.length} of ${checked}`);
     });
 
-    it(`${name}: huge numbers in every numeric parameter are a 400, in bodies never a 5xx`, async () => {
+    it(`${name}${via === 'edge' ? ' through the edge' : ''}: huge numbers in every numeric parameter are a 400, in bodies never a 5xx`, async () => {
       const service = services.find((s) => s.name === name)!;
+      const baseUrl = baseOf(service, via);
       const failures: string[] = [];
-      for (const route of await routesOf(service)) {
-        const base = `${service.baseUrl}${pathWith(route, randomUUID())}`;
+      for (const route of await routesVia(service, via)) {
+        const base = `${baseUrl}${pathWith(route, randomUUID())}`;
         for (const param of route.parameters.filter((p) => p.in === 'query' && isNumeric(p.schema))) {
           for (const huge of HUGE) {
             const res = await rawRequest(`${base}?${param.name}=${huge}`, route.method);
@@ -294,13 +311,14 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
       assert.deepEqual(failures.slice(0, 20), [], `${failures.length} bad answers`);
     });
 
-    it(`${name}: bad values of every documented header parameter (Idempotency-Key) are a 400`, async () => {
+    it(`${name}${via === 'edge' ? ' through the edge' : ''}: bad values of every documented header parameter (Idempotency-Key) are a 400`, async () => {
       const service = services.find((s) => s.name === name)!;
+      const baseUrl = baseOf(service, via);
       const failures: string[] = [];
-      for (const route of await routesOf(service)) {
+      for (const route of await routesVia(service, via)) {
         for (const param of route.parameters.filter((p) => p.in === 'header')) {
           for (const value of ['', 'has space', 'k'.repeat(256), 'caf\u00e9']) {
-            const url = `${service.baseUrl}${pathWith(route, randomUUID())}`;
+            const url = `${baseUrl}${pathWith(route, randomUUID())}`;
             const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
               const req = httpRequest(
                 url,
@@ -333,16 +351,13 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
       assert.deepEqual(failures.slice(0, 20), [], `${failures.length} bad answers`);
     });
 
-    it(`${name}: over-long path ids are a 404 with the contract body`, async () => {
+    it(`${name}${via === 'edge' ? ' through the edge' : ''}: over-long path ids are a 404 with the contract body`, async () => {
       const service = services.find((s) => s.name === name)!;
+      const baseUrl = baseOf(service, via);
       const failures: string[] = [];
-      for (const route of (await routesOf(service)).filter((r) => r.path.includes('{'))) {
+      for (const route of (await routesVia(service, via)).filter((r) => r.path.includes('{'))) {
         for (const length of [201, 1000, 6000]) {
-          const res = await rawRequest(
-            `${service.baseUrl}${pathWith(route, 'x'.repeat(length))}`,
-            route.method,
-            route.body ? '{}' : undefined,
-          );
+          const res = await rawRequest(`${baseUrl}${pathWith(route, 'x'.repeat(length))}`, route.method, route.body ? '{}' : undefined);
           if (res.status !== 404 || errorBodyProblem(res.status, res.text))
             failures.push(`${res.status} ${route.method} ${route.path} id of ${length}: ${res.text.slice(0, 160)}`);
         }
@@ -350,13 +365,14 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
       assert.deepEqual(failures, []);
     });
 
-    it(`${name}: odd methods (QUERY, PROPFIND, ...) on every path are a 405 with Allow`, async () => {
+    it(`${name}${via === 'edge' ? ' through the edge' : ''}: odd methods (QUERY, PROPFIND, ...) on every path are a 405 with Allow`, async () => {
       const service = services.find((s) => s.name === name)!;
-      const routes = await routesOf(service);
+      const baseUrl = baseOf(service, via);
+      const routes = await routesVia(service, via);
       const failures: string[] = [];
       for (const path of new Set(routes.map((r) => r.path))) {
         const declared = routes.filter((r) => r.path === path).map((r) => r.method);
-        const url = `${service.baseUrl}${path.replace(/\{[^}]+\}/g, randomUUID())}`;
+        const url = `${baseUrl}${path.replace(/\{[^}]+\}/g, randomUUID())}`;
         for (const method of ODD_METHODS) {
           for (const body of [undefined, '{"a":1}']) {
             const res = await rawRequest(url, method, body);
@@ -369,11 +385,12 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
       assert.deepEqual(failures.slice(0, 20), [], `${failures.length} bad answers`);
     });
 
-    it(`${name}: unknown query parameters are a 400 naming the parameter`, async () => {
+    it(`${name}${via === 'edge' ? ' through the edge' : ''}: unknown query parameters are a 400 naming the parameter`, async () => {
       const service = services.find((s) => s.name === name)!;
+      const baseUrl = baseOf(service, via);
       const failures: string[] = [];
-      for (const route of await routesOf(service)) {
-        const url = `${service.baseUrl}${pathWith(route, randomUUID())}?no_such_param=1`;
+      for (const route of await routesVia(service, via)) {
+        const url = `${baseUrl}${pathWith(route, randomUUID())}?no_such_param=1`;
         const res = await rawRequest(url, route.method, route.body ? '{}' : undefined);
         if (res.status !== 400 || !res.text.includes('no_such_param'))
           failures.push(`${res.status} ${route.method} ${route.path}: ${res.text.slice(0, 160)}`);
@@ -381,4 +398,19 @@ describe('bad input on every route (from each service’s OpenAPI document)', ()
       assert.deepEqual(failures, []);
     });
   }
+
+  it('the edge does not forward the internal routes: a JSON 404 for each', async () => {
+    const failures: string[] = [];
+    let checked = 0;
+    for (const service of services) {
+      for (const route of (await routesOf(service)).filter((r) => r.path.startsWith('/internal'))) {
+        checked++;
+        const res = await rawRequest(`${platform.edgeUrl}${pathWith(route, randomUUID())}`, route.method, route.body ? '{}' : undefined);
+        if (res.status !== 404 || errorBodyProblem(res.status, res.text))
+          failures.push(`${res.status} ${route.method} ${route.path}: ${res.text.slice(0, 120)}`);
+      }
+    }
+    assert.ok(checked > 0, 'the services have internal routes');
+    assert.deepEqual(failures, []);
+  });
 });

@@ -1,14 +1,16 @@
 // The four HTTP APIs in this process, with production adapters on the real PostgreSQL, Redis
 // and Kafka, each listening on its own ephemeral port: what the repository-wide sweeps
-// (bad input, schemathesis) throw their requests at.
+// (bad input, schemathesis) throw their requests at; and the web edge in front of them, so the
+// same requests can be sent through :8080's path prefixes too.
 import { randomUUID } from 'node:crypto';
 import { issueInternalToken, issueUserToken } from '@ticketing/auth';
 import { listen, testInfra, uniqueId } from '@ticketing/testing';
-import type { App } from '@ticketing/http';
+import { createLogger, type App } from '@ticketing/http';
 import { buildUsersApp, createUsersDeps, loadUsersConfig } from '@ticketing/users-service';
 import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
 import { buildBookingsApp, createBookingsDeps, loadBookingsConfig } from '@ticketing/bookings-service';
 import { buildNotificationsApp, createNotificationsDeps, loadNotificationsConfig } from '@ticketing/notifications-service';
+import { buildWebApp, loadWebConfig } from '@ticketing/web-service';
 
 export type ServiceName = 'users' | 'events' | 'bookings' | 'notifications';
 export const serviceNames: readonly ServiceName[] = ['users', 'events', 'bookings', 'notifications'];
@@ -23,6 +25,8 @@ export interface RunningService {
 export interface Platform {
   services: RunningService[];
   service: (name: ServiceName) => RunningService;
+  /** The web edge forwarding /api/... to the four services (no web app: only the API routes). */
+  edgeUrl: string;
   /** Tokens signed with the platform's secrets: a user's, an admin's and another service's. */
   tokens: { user: string; userId: string; admin: string; internal: string };
   close: () => Promise<void>;
@@ -78,10 +82,25 @@ export async function startPlatform(): Promise<Platform> {
     close: () => notifications.close(),
   });
 
+  const url = (name: ServiceName) => services.find((s) => s.name === name)!.baseUrl;
+  const edge = await buildWebApp({
+    config: loadWebConfig(
+      {
+        log: { level: 'silent' },
+        staticDir: '/nonexistent-web-build',
+        upstreams: { users: url('users'), events: url('events'), bookings: url('bookings'), notifications: url('notifications') },
+      },
+      {},
+    ),
+    logger: createLogger('web', 'silent'),
+  });
+  const edgeUrl = await listen(edge);
+
   const jwt = loadUsersConfig({}, {}).jwt;
   const userId = randomUUID();
   return {
     services,
+    edgeUrl,
     service: (name) => services.find((s) => s.name === name)!,
     tokens: {
       user: issueUserToken({ userId, email: 'sweep@example.test', role: 'user' }, jwt).token,
@@ -90,6 +109,7 @@ export async function startPlatform(): Promise<Platform> {
       internal: issueInternalToken('sweep', { secret: jwt.internalSecret, issuer: jwt.issuer, ttlSeconds: 3600 }),
     },
     close: async () => {
+      await edge.close();
       for (const s of services) {
         await s.app.close();
         await s.close();
