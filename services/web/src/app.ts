@@ -21,7 +21,19 @@ export const routes: readonly { prefix: string; upstream: Upstream }[] = [
   { prefix: '/api/booking', upstream: 'bookings' },
   { prefix: '/api/bookings', upstream: 'bookings' },
   { prefix: '/api/notifications', upstream: 'notifications' },
+  { prefix: '/api/payments', upstream: 'bookings' },
 ];
+
+const prefixPatterns = routes.map((r) => ({
+  ...r,
+  pattern: new RegExp(`^${r.prefix.replace(/:[^/]+/g, '[^/]+')}(?:/|$)`),
+}));
+
+/** The service the edge forwards `path` to (longest matching prefix, as the proxy routes), if any. */
+export function upstreamOf(path: string): Upstream | undefined {
+  const matches = prefixPatterns.filter((r) => r.pattern.test(path));
+  return matches.sort((a, b) => b.prefix.length - a.prefix.length)[0]?.upstream;
+}
 
 export interface WebDeps {
   config: Readonly<WebConfig>;
