@@ -10,6 +10,8 @@ import { testInfra } from '@ticketing/testing';
 import { MIGRATIONS_DIR } from '../src/deps.ts';
 import { PaymentGatewayError } from '../src/payments/payment-gateway.ts';
 import { createStripeGateway } from '../src/payments/stripe-gateway.ts';
+import { createEvent, holdSeats, startEvents, waitForFinal } from './events-helpers.ts';
+import { bookingsConfig, newUser, startBookings } from './helpers.ts';
 
 // The Stripe adapter against stripe-mock, Stripe's official API mock (started here from
 // scripts/stripe-mock.sh, which installs it into .tools/ with Go). stripe-mock checks every
@@ -40,6 +42,8 @@ let db: Database;
 let recorded: Recorded[] = [];
 // Scripts for the next matching requests, by "METHOD /path-prefix".
 let scripts: { match: string; script: Script }[] = [];
+// Sticky: every PaymentIntent answer reads `succeeded` (a card that goes through).
+let intentsSucceed = false;
 
 function script(match: string, s: Script, times = 1) {
   for (let i = 0; i < times; i++) scripts.push({ match, script: s });
@@ -88,7 +92,11 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   const key = req.headers['idempotency-key'];
   recorded.push({ method: req.method ?? '', path: url.pathname, idempotencyKey: Array.isArray(key) ? key[0] : key, params });
   const i = scripts.findIndex((s) => `${req.method} ${url.pathname}`.startsWith(s.match));
-  const scripted = i >= 0 ? scripts.splice(i, 1)[0]!.script : undefined;
+  const sticky: Script | undefined =
+    intentsSucceed && url.pathname.startsWith('/v1/payment_intents') && !url.pathname.endsWith('/search')
+      ? { kind: 'patch', patch: (b) => ({ ...b, status: 'succeeded' }) }
+      : undefined;
+  const scripted = i >= 0 ? scripts.splice(i, 1)[0]!.script : sticky;
   if (scripted?.kind === 'delay') await new Promise((r) => setTimeout(r, scripted.ms));
   if (scripted?.kind === 'status') {
     res.writeHead(scripted.status, { 'content-type': 'application/json' }).end(JSON.stringify(scripted.body));
@@ -317,5 +325,42 @@ describe('Stripe adapter (stripe-mock)', () => {
     const cancelled = await gateway().cancel(bookingId);
     assert.equal(cancelled?.status, 'declined');
     assert.ok(recorded.some((r) => r.method === 'POST' && /\/v1\/payment_intents\/[^/]+\/cancel$/.test(r.path)));
+  });
+});
+
+describe('a booking paid through Stripe (stripe-mock)', () => {
+  it('is charged once with the booking id as idempotency key and ends confirmed', async () => {
+    const events = await startEvents(bookingsConfig().jwt);
+    const config = bookingsConfig({
+      events: { url: events.baseUrl },
+      payments: { provider: 'stripe', stripe: { secretKey: 'sk_test_123', apiBase: proxyUrl, maxNetworkRetries: 1 } },
+    });
+    const svc = await startBookings(config);
+    intentsSucceed = true;
+    try {
+      const user = newUser(config);
+      const event = await createEvent(events, user, { price_per_seat: 25, currency: 'GBP' });
+      const hold = await holdSeats(events, user, event.event_id, ['A1', 'A2']);
+      const res = await svc.api('POST', '/api/booking', {
+        token: user.token,
+        body: { hold_id: hold.hold_id, payment_info: { payment_method: 'credit_card', amount: 50 } },
+      });
+      assert.equal(res.status, 202, res.text);
+      const row = await waitForFinal(svc.deps, res.body.booking_id);
+      assert.deepEqual([row.status, row.payment_status], ['confirmed', 'captured']);
+      assert.match(row.payment_id!, /^pi_/);
+      const sent = creates();
+      assert.ok(sent.length >= 1);
+      for (const r of sent) {
+        assert.equal(r.idempotencyKey, row.id);
+        assert.equal(r.params.get('amount'), '5000');
+        assert.equal(r.params.get('currency'), 'gbp');
+        assert.equal(r.params.get('payment_method'), 'pm_card_visa');
+      }
+    } finally {
+      intentsSucceed = false;
+      await svc.close();
+      await events.close();
+    }
   });
 });
