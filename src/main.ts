@@ -115,6 +115,7 @@ apps.push(['web', await buildWebApp({ config: webConfig, logger: logger.child({ 
 for (const [, app, port] of apps) await app.listen({ host, port });
 
 events.sweeper.start();
+events.admissions.start();
 events.relay?.start();
 users.relay?.start();
 const relay = startOutboxRelay(bookings);

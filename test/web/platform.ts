@@ -57,6 +57,7 @@ export async function startPlatform(): Promise<Platform> {
         {},
       ),
     );
+    events.admissions.start();
     events.sweeper.start(); // expired holds are announced on the seat stream
     const eventsUrl = await serve(await buildEventsApp(events), () => events.close());
 

@@ -57,3 +57,31 @@ export function currentUser(request: FastifyRequest): UserClaims {
   if (!request.user) throw unauthorized();
   return request.user;
 }
+
+/**
+ * preHandler for Server-Sent-Events routes: a user JWT from the Authorization header or, because
+ * a browser EventSource cannot send headers, from `?access_token=` (blank it out of the logged
+ * URL with `redactAccessToken`).
+ */
+export function requireUserOrAccessToken(opts: AuthOptions): preHandlerAsyncHookHandler {
+  const headerAuth = requireUser(opts);
+  return async function requireUserOrAccessTokenHook(this: unknown, request: FastifyRequest, reply: FastifyReply) {
+    if (request.headers.authorization !== undefined) return headerAuth.call(this as never, request, reply);
+    const token = (request.query as { access_token?: string } | undefined)?.access_token;
+    if (token === undefined || token === '') {
+      throw unauthorized({ message: 'Authentication required: send Authorization: Bearer <token> or ?access_token=' });
+    }
+    try {
+      request.user = verifyUserToken(token, opts);
+    } catch (err) {
+      if (err instanceof TokenError) throw invalidToken();
+      throw err;
+    }
+  };
+}
+
+/** onRequest hook: the `access_token` of the URL never reaches a log line. */
+export async function redactAccessToken(request: FastifyRequest): Promise<void> {
+  const raw = request.raw;
+  if (raw.url?.includes('access_token=')) raw.url = raw.url.replace(/(access_token=)[^&]*/g, '$1[redacted]');
+}

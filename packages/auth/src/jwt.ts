@@ -43,6 +43,11 @@ function base64url(input: string | Buffer): string {
   return Buffer.from(input).toString('base64url');
 }
 
+/** Signs a payload as an HS256 JWT (the kind verifyToken checks); callers own the claims. */
+export function signToken(payload: object, secret: string): string {
+  return sign(payload, secret);
+}
+
 function sign(payload: object, secret: string): string {
   const body = base64url(JSON.stringify(payload));
   const signature = createHmac('sha256', secret).update(`${HEADER}.${body}`).digest('base64url');

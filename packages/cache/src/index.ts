@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -15,6 +16,11 @@ export interface Cache {
   subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Redis only (absent on the in-memory cache): runs a Lua script atomically, by its SHA1 once
+   * loaded. Every key is prefixed like the others; in a Cluster they must share a hash tag.
+   */
+  runScript?(script: string, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
 }
 
 /** Where the Redis servers are: one URL, a Sentinel-monitored master, or a Cluster. */
@@ -66,6 +72,7 @@ export function createRedisCache(target: string | RedisTopology, opts: { keyPref
   client.on('error', () => undefined);
   let subscriber: Client | undefined;
   const handlers = new Map<string, Set<(message: string) => void>>();
+  const shas = new Map<string, string>();
 
   const getSubscriber = (): Client => {
     if (subscriber) return subscriber;
@@ -121,6 +128,18 @@ export function createRedisCache(target: string | RedisTopology, opts: { keyPref
     },
     async ping() {
       await client.ping();
+    },
+    async runScript(script, keys, args) {
+      let sha = shas.get(script);
+      if (!sha) shas.set(script, (sha = createHash('sha1').update(script).digest('hex')));
+      const full = keys.map((k) => prefix + k);
+      try {
+        return await client.evalsha(sha, full.length, ...full, ...args);
+      } catch (err) {
+        // The server restarted (or never saw it): EVAL loads it again.
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return await client.eval(script, full.length, ...full, ...args);
+      }
     },
     async close() {
       client.disconnect();

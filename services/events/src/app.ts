@@ -5,6 +5,7 @@ import { registerEventRoutes } from './events/events.routes.ts';
 import { registerHoldRoutes } from './holds/holds.routes.ts';
 import { registerInternalRoutes } from './holds/internal.routes.ts';
 import { registerSeatRoutes } from './seats/seats.routes.ts';
+import { registerWaitingRoomRoutes } from './waiting-room/waiting-room.routes.ts';
 
 /** Builds the event service's HTTP app; never listens (server.ts does, tests listen on port 0). */
 export async function buildEventsApp(deps: EventsDeps): Promise<App> {
@@ -24,7 +25,14 @@ export async function buildEventsApp(deps: EventsDeps): Promise<App> {
   const auth = deps.config.jwt;
   registerEventRoutes(app, { events: deps.eventsService, auth });
   registerSeatRoutes(app, { events: deps.eventsService, seats: deps.seatsService, hub: deps.hub, heartbeatMs: deps.config.sseHeartbeatMs });
-  registerHoldRoutes(app, { holdSeats: deps.holdSeats, holdsService: deps.holdsService, auth });
+  registerHoldRoutes(app, { holdSeats: deps.holdSeats, holdsService: deps.holdsService, waitingRoom: deps.waitingRoom, auth });
+  registerWaitingRoomRoutes(app, {
+    waitingRoom: deps.waitingRoom,
+    streams: deps.queueStreams,
+    auth,
+    heartbeatMs: deps.config.sseHeartbeatMs,
+    statsIntervalMs: deps.config.waitingRoom.statsIntervalMs,
+  });
   registerInternalRoutes(app, { holdsService: deps.holdsService, auth: { secret: auth.internalSecret, issuer: auth.issuer } });
   return app;
 }

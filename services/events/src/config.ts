@@ -63,6 +63,23 @@ export const EventsConfigSchema = Type.Object({
     },
     { default: {} },
   ),
+  waitingRoom: Type.Object(
+    {
+      /** How often each room admits its next buyers. @defaultValue 250 */
+      admitIntervalMs: Type.Integer({ default: 250, minimum: 0, maximum: 60000 }),
+      /** How often open queue streams get their places. @defaultValue 1000 */
+      streamIntervalMs: Type.Integer({ default: 1000, minimum: 50, maximum: 60000 }),
+      /** How often the organizer's queue view is pushed. @defaultValue 1000 */
+      statsIntervalMs: Type.Integer({ default: 1000, minimum: 100, maximum: 60000 }),
+      /** Most buyers one room admits in one pass. @defaultValue 1000 */
+      maxBatch: Type.Integer({ default: 1000, minimum: 1, maximum: 100000 }),
+      /** How long the hold check reuses a room's settings (another instance's change shows after it). @defaultValue 2000 */
+      settingsCacheMs: Type.Integer({ default: 2000, minimum: 0, maximum: 60000 }),
+      /** The queue's data stays this long after the last join. @defaultValue 172800 */
+      retentionSeconds: Type.Integer({ default: 172800, minimum: 60 }),
+    },
+    { default: {} },
+  ),
   cache: Type.Object(
     {
       /** Event fields never change after creation. @defaultValue 3600 */
@@ -106,6 +123,9 @@ export function loadEventsConfig(overrides?: DeepPartial<EventsConfig>, env: Nod
       EVENTS_GROUP_COMMIT_WINDOW_MS: 'groupCommit.windowMs',
       EVENTS_GROUP_COMMIT_MAX_BATCH: 'groupCommit.maxBatch',
       EVENTS_GROUP_COMMIT_MAX_IN_FLIGHT: 'groupCommit.maxInFlight',
+      EVENTS_WAITING_ROOM_ADMIT_INTERVAL_MS: 'waitingRoom.admitIntervalMs',
+      EVENTS_WAITING_ROOM_STREAM_INTERVAL_MS: 'waitingRoom.streamIntervalMs',
+      EVENTS_WAITING_ROOM_MAX_BATCH: 'waitingRoom.maxBatch',
       EVENTS_CACHE_EVENT_TTL_SECONDS: 'cache.eventTtlSeconds',
       EVENTS_CACHE_COUNT_TTL_SECONDS: 'cache.countTtlSeconds',
       EVENTS_CACHE_LIST_TTL_SECONDS: 'cache.listTtlSeconds',

@@ -26,6 +26,13 @@ import { createSeatStreamHub, type SeatStreamHub } from './seats/seat-stream.ts'
 import { createSeatsRepository } from './seats/seats.repository.ts';
 import { createSeatsService, type SeatsService } from './seats/seats.service.ts';
 import { trackDatabase } from './tracked-database.ts';
+import { createAdmissionTokens } from './waiting-room/admission-tokens.ts';
+import { createMemoryQueueStore, type QueueStore } from './waiting-room/queue-store.ts';
+import { createQueueStreams, type QueueStreams } from './waiting-room/queue-stream.ts';
+import { createRedisQueueStore } from './waiting-room/redis-queue-store.ts';
+import { createWaitingRoomRepository } from './waiting-room/waiting-room.repository.ts';
+import { createWaitingRoomService, type WaitingRoomService } from './waiting-room/waiting-room.service.ts';
+import { createPeriodicTask, type PeriodicTask } from '@ticketing/tasks';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 /** The database functions (CREATE OR REPLACE), applied after the migrations on every start. */
@@ -55,6 +62,12 @@ export interface EventsDeps {
   changes: SeatChanges;
   hub: SeatStreamHub;
   sweeper: HoldSweeper;
+  /** The waiting room's queue: Redis scripts when the cache is Redis, else in memory (embedded). */
+  queueStore: QueueStore;
+  waitingRoom: WaitingRoomService;
+  queueStreams: QueueStreams;
+  /** Admits the next buyers of every open room; the entry points start it. */
+  admissions: PeriodicTask<number>;
   /** Publishes the seat events of the outbox to Kafka (when there is a bus and `outbox.enabled`); the entry point starts it. */
   relay: OutboxRelay | undefined;
   /** Stops the sweeper and the relay, lets requests in flight finish, and closes what this call created. */
@@ -149,6 +162,30 @@ export async function createEventsDeps(
     batchSize: config.sweeperBatchSize,
     lockedGraceSeconds: config.lockedGraceSeconds,
   });
+  const queueStore = cache.runScript ? createRedisQueueStore(cache) : createMemoryQueueStore();
+  const waitingRoom = createWaitingRoomService({
+    repository: createWaitingRoomRepository(db),
+    store: queueStore,
+    tokens: createAdmissionTokens({ jwtSecret: config.jwt.secret, issuer: config.jwt.issuer }),
+    events: eventsService,
+    logger: logger.child({ component: 'waiting-room' }),
+    settingsCacheMs: config.waitingRoom.settingsCacheMs,
+    maxBatch: config.waitingRoom.maxBatch,
+    retentionSeconds: config.waitingRoom.retentionSeconds,
+  });
+  const queueStreams = createQueueStreams({ service: waitingRoom, intervalMs: config.waitingRoom.streamIntervalMs, logger });
+  let admissionFailures = 0;
+  const admissions = createPeriodicTask({
+    run: () => waitingRoom.admitDue(),
+    intervalMs: config.waitingRoom.admitIntervalMs,
+    maxBackoffMs: 2000,
+    onError: (err, failures) => {
+      admissionFailures = failures;
+      // Nobody is admitted while the store is unreachable; once a second is enough to say so.
+      if (failures === 1 || failures % 20 === 0) logger.warn({ err, failures }, 'waiting room admission paused: store unavailable');
+    },
+    onRecovered: (failures) => logger.info({ failures: failures || admissionFailures }, 'waiting room admission resumed'),
+  });
   const relay =
     bus && config.outbox.enabled
       ? createOutboxRelay({
@@ -180,9 +217,15 @@ export async function createEventsDeps(
     changes,
     hub,
     sweeper,
+    queueStore,
+    waitingRoom,
+    queueStreams,
+    admissions,
     relay,
     async close() {
       await sweeper.stop();
+      await admissions.stop();
+      await queueStreams.stop();
       // Requests whose client went away may still be running: let them finish first.
       await tracked.drain(5000);
       await changes.close();

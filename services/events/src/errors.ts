@@ -13,6 +13,21 @@ export const eventsCatalog = defineErrors({
   hold_limit_reached: { status: 429, message: 'You already hold as many seats for this event as allowed' },
   idempotency_key_in_use: { status: 409, message: 'A request with this Idempotency-Key is still being processed; retry it later' },
   idempotency_key_mismatch: { status: 422, message: 'This Idempotency-Key was used with a different request body' },
+  admission_required: {
+    status: 403,
+    message: 'This event sells through a waiting room: join the queue and hold seats with your admission token',
+  },
+  admission_token_invalid: { status: 403, message: 'The admission token is not valid for this event' },
+  admission_token_expired: { status: 403, message: 'Your admission has expired: join the queue again' },
+  admission_token_wrong_account: { status: 403, message: 'This admission token belongs to another account' },
+  admission_token_used: { status: 409, message: 'This admission token has already been used for a hold' },
+  already_in_queue: { status: 409, message: 'You already have a place in this queue' },
+  queue_entry_not_found: { status: 404, message: 'You have no place in this queue: join it first' },
+  waiting_room_not_enabled: { status: 409, message: 'This event has no waiting room switched on' },
+  waiting_room_unavailable: {
+    status: 503,
+    message: 'The waiting room is paused for a moment; your place is kept. Try again shortly',
+  },
 });
 
 export const errors = eventsCatalog.errors;

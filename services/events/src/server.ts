@@ -13,6 +13,7 @@ deps.logger.info({ config: redact(config) }, 'starting events service');
 const app = await buildEventsApp(deps);
 await app.listen({ host: config.http.host, port: config.http.port });
 deps.sweeper.start();
+deps.admissions.start();
 deps.relay?.start();
 onShutdown(deps.logger, async () => {
   await app.close();

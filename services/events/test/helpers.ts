@@ -6,7 +6,7 @@ import type { DeepPartial } from '@ticketing/config';
 import { createMemoryCache } from '@ticketing/cache';
 import { createPgliteDatabase, type Database } from '@ticketing/db';
 import type { MessageBus } from '@ticketing/bus';
-import { apiClient, listen, testInfra, uniqueId, type ApiRequest } from '@ticketing/testing';
+import { apiClient, listen, readSse, testInfra, uniqueId, type ApiRequest } from '@ticketing/testing';
 import { buildEventsApp, createEventsDeps, loadEventsConfig, type EventsConfig } from '../src/index.ts';
 
 export type EventsServer = Awaited<ReturnType<typeof startEvents>>;
@@ -46,6 +46,7 @@ export async function startEvents(
   const app = await buildEventsApp(deps);
   const baseUrl = await listen(app);
   deps.sweeper.start();
+  deps.admissions.start();
   const { secret, issuer, internalSecret } = config.jwt;
   return {
     config,
@@ -134,4 +135,46 @@ export async function expireAndSweep(server: EventsServer, holdId: string): Prom
   }
   assert.equal(status, 'expired');
   return false;
+}
+
+export interface SseFrame {
+  id?: string;
+  event?: string;
+  data?: any;
+  comment?: string;
+}
+
+/** A minimal EventSource: a plain GET with no custom headers, parsed frame by frame. */
+export async function openStream(url: string, headers: Record<string, string> = {}) {
+  const controller = new AbortController();
+  const res = await fetch(url, { signal: controller.signal, headers });
+  const frames: SseFrame[] = [];
+  const waiters: (() => void)[] = [];
+  const done = res.body
+    ? readSse(res.body, (block) => {
+        frames.push({ ...block, data: block.data === undefined ? undefined : JSON.parse(block.data) });
+        for (const w of waiters.splice(0)) w();
+      }).catch(() => undefined)
+    : Promise.resolve();
+  return {
+    res,
+    frames,
+    /** Waits until a frame matching `pred` arrived (at most `ms`), and returns it. */
+    async next(pred: (f: SseFrame) => boolean, ms = 5000): Promise<SseFrame> {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const found = frames.find(pred);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no matching frame; got ${JSON.stringify(frames)}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 50);
+        });
+      }
+    },
+    async close() {
+      controller.abort();
+      await done;
+    },
+  };
 }

@@ -1,50 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRedisCache } from '@ticketing/cache';
-import { readSse, testInfra, uniqueId } from '@ticketing/testing';
-import { assertError, createEvent, expireAndSweep, startEvents, type EventsServer } from './helpers.ts';
-
-interface SseFrame {
-  id?: string;
-  event?: string;
-  data?: any;
-  comment?: string;
-}
-
-/** A minimal EventSource: a plain GET with no custom headers, parsed frame by frame. */
-async function openStream(url: string) {
-  const controller = new AbortController();
-  const res = await fetch(url, { signal: controller.signal });
-  const frames: SseFrame[] = [];
-  const waiters: (() => void)[] = [];
-  const done = res.body
-    ? readSse(res.body, (block) => {
-        frames.push({ ...block, data: block.data === undefined ? undefined : JSON.parse(block.data) });
-        for (const w of waiters.splice(0)) w();
-      }).catch(() => undefined)
-    : Promise.resolve();
-  return {
-    res,
-    frames,
-    /** Waits until a frame matching `pred` arrived (at most `ms`), and returns it. */
-    async next(pred: (f: SseFrame) => boolean, ms = 5000): Promise<SseFrame> {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const found = frames.find(pred);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching frame; got ${JSON.stringify(frames)}`);
-        await new Promise<void>((resolve) => {
-          waiters.push(resolve);
-          setTimeout(resolve, 50);
-        });
-      }
-    },
-    async close() {
-      controller.abort();
-      await done;
-    },
-  };
-}
+import { testInfra, uniqueId } from '@ticketing/testing';
+import { assertError, createEvent, expireAndSweep, openStream, startEvents, type EventsServer, type SseFrame } from './helpers.ts';
 
 const seatsFrame = (change: string) => (f: SseFrame) => f.event === 'seats' && f.data?.change === change;
 

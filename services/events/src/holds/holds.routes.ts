@@ -2,23 +2,37 @@ import { currentUser, requireUser } from '@ticketing/auth';
 import type { App } from '@ticketing/http';
 import type { HoldSeats } from './hold-seats.ts';
 import type { HoldsService } from './holds.service.ts';
+import type { WaitingRoomService } from '../waiting-room/waiting-room.service.ts';
 import { createHoldSchema, getHoldSchema, releaseEventHoldSchema, releaseHoldSchema } from './holds.schemas.ts';
 
 const RELEASED = { message: 'Hold released successfully' };
 
 export function registerHoldRoutes(
   app: App,
-  deps: { holdSeats: HoldSeats; holdsService: HoldsService; auth: { secret: string; issuer: string } },
+  deps: {
+    holdSeats: HoldSeats;
+    holdsService: HoldsService;
+    waitingRoom: Pick<WaitingRoomService, 'admit'>;
+    auth: { secret: string; issuer: string };
+  },
 ): void {
   const { holdSeats, holdsService } = deps;
   const authenticated = requireUser(deps.auth);
 
   app.post('/api/events/:id/hold', { schema: createHoldSchema, preHandler: authenticated }, async (request, reply) => {
-    const { replayed, ...hold } = await holdSeats(currentUser(request), request.params.id, request.body, {
-      idempotencyKey: request.headers['idempotency-key'],
-    });
-    if (replayed) void reply.header('idempotent-replayed', 'true');
-    return reply.status(201).send(hold);
+    const user = currentUser(request);
+    // A queue-protected event: the admission token is checked (and spent) before the deciding write.
+    const admission = await deps.waitingRoom.admit(user, request.params.id, request.headers['admission-token']);
+    try {
+      const { replayed, ...hold } = await holdSeats(user, request.params.id, request.body, {
+        idempotencyKey: request.headers['idempotency-key'],
+      });
+      if (replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.status(201).send(hold);
+    } catch (err) {
+      await admission?.release();
+      throw err;
+    }
   });
 
   app.get('/api/events/holds/:holdId', { schema: getHoldSchema, preHandler: authenticated }, async (request) =>

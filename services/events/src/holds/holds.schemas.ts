@@ -28,6 +28,9 @@ export const HoldHeaders = Type.Object({
       description: 'A retry with the same key answers the same hold; the same key with another body is refused (422)',
     }),
   ),
+  'admission-token': Type.Optional(
+    Type.String({ maxLength: 4096, description: 'The admission token of the waiting room, when the event has one switched on' }),
+  ),
 });
 export type HoldBody = Static<typeof HoldBody>;
 
@@ -67,11 +70,14 @@ const user = { security: [{ bearerAuth: [] }] };
 export const createHoldSchema = {
   tags: ['holds'],
   summary: 'Hold seats: all the requested seats or none',
+  description:
+    'On an event whose waiting room is switched on, send the admission token of the queue as the `Admission-Token` header ' +
+    '(403 admission_required, admission_token_invalid, admission_token_expired, admission_token_wrong_account; 409 admission_token_used).',
   ...user,
   params: EventParams,
   headers: HoldHeaders,
   body: HoldBody,
-  response: { 201: HoldCreatedSchema, ...errorResponses(400, 401, 404, 409, 413, 415, 422, 429) },
+  response: { 201: HoldCreatedSchema, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429) },
 };
 
 export const getHoldSchema = {
