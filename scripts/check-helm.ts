@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { routes as edgeRoutes } from '@ticketing/web-service';
 import { describeObject, validateObjects } from './lib/k8s-validate.ts';
 
 const run = promisify(execFile);
@@ -66,21 +67,22 @@ export function chartProblems(objects: K8sObject[], valueSet: string): string[] 
   if (!job) problems.push('no migration Job hooked to pre-install,pre-upgrade');
   if (!byKind('ConfigMap').length) problems.push('no ConfigMap');
   if (valueSet === 'production') {
+    // The ingress routes exactly as the web edge does (services/web `routes`), the rest to the edge.
     const ingress = byKind('Ingress')[0];
-    const paths = ((ingress?.spec?.rules as { http: { paths: { path: string }[] } }[] | undefined)?.[0]?.http.paths ?? []).map(
-      (p) => p.path,
-    );
-    for (const p of [
-      '/api/users/[^/]+/bookings',
-      '/api/users',
-      '/api/events',
-      '/api/booking',
-      '/api/bookings',
-      '/api/notifications',
-      '/',
-    ]) {
-      if (!paths.includes(p)) problems.push(`Ingress: no route for ${p}`);
+    type Path = { path: string; backend: { service: { name: string } } };
+    const paths = (ingress?.spec?.rules as { http: { paths: Path[] } }[] | undefined)?.[0]?.http.paths ?? [];
+    const expected = [
+      ...edgeRoutes.map((r) => ({ path: r.prefix.replace(/:[^/]+/g, '[^/]+'), component: r.upstream })),
+      { path: '/', component: 'web' },
+    ];
+    for (const e of expected) {
+      const found = paths.find((p) => p.path === e.path);
+      if (!found) problems.push(`Ingress: no route for ${e.path} (the web edge sends it to ${e.component})`);
+      else if (!found.backend.service.name.endsWith(`-${e.component}`)) {
+        problems.push(`Ingress: ${e.path} goes to ${found.backend.service.name}, the web edge sends it to ${e.component}`);
+      }
     }
+    for (const p of paths) if (!expected.some((e) => e.path === p.path)) problems.push(`Ingress: ${p.path} is not a route of the web edge`);
     for (const kind of ['ServiceMonitor', 'PrometheusRule']) if (!byKind(kind).length) problems.push(`no ${kind}`);
   }
   return problems;

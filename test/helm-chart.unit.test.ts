@@ -75,4 +75,32 @@ describe('the chart promises', () => {
     assert.match(problems, /no migration Job/);
     assert.match(problems, /no Deployment for bookings-worker/);
   });
+
+  it('holds the ingress to the web edge’s routing table', () => {
+    const path = (p: string, component: string) => ({
+      path: p,
+      pathType: 'Prefix',
+      backend: { service: { name: `tickets-${component}`, port: { name: 'http' } } },
+    });
+    const ingress = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'tickets' },
+      spec: {
+        rules: [
+          {
+            http: {
+              paths: [path('/api/users', 'bookings'), path('/api/events', 'events'), path('/api/extra', 'events'), path('/', 'web')],
+            },
+          },
+        ],
+      },
+    };
+    const problems = chartProblems([ingress] as never, 'production').join('\n');
+    assert.match(problems, /Ingress: \/api\/users goes to tickets-bookings, the web edge sends it to users/);
+    assert.match(problems, /Ingress: no route for \/api\/users\/\[\^\/\]\+\/bookings/);
+    assert.match(problems, /Ingress: no route for \/api\/booking \(the web edge sends it to bookings\)/);
+    assert.match(problems, /Ingress: \/api\/extra is not a route of the web edge/);
+    assert.doesNotMatch(problems, /no route for \/api\/events|no route for \/ /);
+  });
 });
