@@ -3,6 +3,11 @@
 //   node bench/bookings/run.ts [--bookings 6000] [--rate 600] [--events 20] [--latency 2000]
 //                              [--concurrency 2000] [--streams 10000] [--updates 5000]
 //                              [--update-rate 500] [--only e2e|sse]
+//                              [--compare-events 1,20] [--rounds 2]
+//
+// --compare-events 1,20: only the end-to-end run, once per event count (every booking on one
+// event, then spread over 20), repeated --rounds times in turn, and the confirmed/s of each
+// against the last count's run of the same round (measured under the same machine load).
 //
 // 1. End-to-end throughput: the event service, the booking API and one booking worker run as
 //    separate processes (as in production) on the real PostgreSQL, Redis and Kafka. Holds (one
@@ -15,11 +20,12 @@
 //    bench commits final outcomes (the worker's own code path: one statement, then pub/sub) at
 //    --update-rate per second and measures, per stream, the time from the commit returning to
 //    the client receiving the `complete` event (same clock: both happen in this process).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { openSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { issueUserToken } from '@ticketing/auth';
@@ -43,6 +49,8 @@ const { values: args } = parseArgs({
     'update-rate': { type: 'string', default: '500' },
     events: { type: 'string', default: '20' },
     only: { type: 'string' },
+    'compare-events': { type: 'string' },
+    rounds: { type: 'string', default: '2' },
   },
 });
 
@@ -196,7 +204,7 @@ function post<T>(url: string, token: string, body: unknown): Promise<{ status: n
   });
 }
 
-async function endToEnd(db: Database) {
+async function endToEnd(db: Database, events = Number(args.events)) {
   const n = Number(args.bookings);
   const rate = Number(args.rate);
   const eventsPort = await freePort();
@@ -235,9 +243,8 @@ async function endToEnd(db: Database) {
   });
 
   const owner = issueUserToken({ userId: randomUUID(), email: 'bench-owner@example.test', role: 'user' }, jwt).token;
-  // Bookings are spread over --events events: the event service keeps a per-event counter row
-  // that every confirmation of that event updates, so one event serialises its confirmations.
-  const eventCount = Math.max(Number(args.events), Math.ceil(n / 5000));
+  // Bookings are spread over `events` events (at most 100,000 seats each).
+  const eventCount = Math.max(events, Math.ceil(n / 100_000));
   const perEvent = Math.ceil(n / eventCount);
   const eventIds: string[] = [];
   for (let e = 0; e < eventCount; e++) {
@@ -285,6 +292,22 @@ async function endToEnd(db: Database) {
   );
   const machineBefore = machineCpu();
   const infraBefore = infraCpu();
+  // Where the database's time goes meanwhile: the wait events of this database's busy backends,
+  // sampled every 100 ms (a hot row shows up as Lock:transactionid / Lock:tuple waits).
+  const waits = new Map<string, number>();
+  let samples = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const { rows: w } = await db.query<{ wait: string; n: number }>(
+        `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') AS wait, count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() GROUP BY 1`,
+      );
+      samples++;
+      for (const r of w) waits.set(r.wait, (waits.get(r.wait) ?? 0) + r.n);
+      await sleep(100);
+    }
+  })();
   const submitLatencies: number[] = [];
   const rejected = new Map<number, number>();
   let accepted = 0;
@@ -318,6 +341,8 @@ async function endToEnd(db: Database) {
     if (Number(r[0]!.open) === 0) break;
     await sleep(250);
   }
+  sampling = false;
+  await sampler;
   const machineAfter = machineCpu();
   const infraAfter = infraCpu();
   const cpuPerBooking = Object.fromEntries(
@@ -367,6 +392,10 @@ async function endToEnd(db: Database) {
     // Shared servers: includes whatever else used them during the run.
     infra_cpu_ms_per_booking: Object.fromEntries(
       Object.entries(infraAfter).map(([k, v]) => [k, Math.round(((v - infraBefore[k as keyof typeof infraBefore]) / n) * 100) / 100]),
+    ),
+    // Average number of this database's backends in each state (active and on CPU, or waiting on …).
+    db_backends_by_wait: Object.fromEntries(
+      [...waits.entries()].sort((x, y) => y[1] - x[1]).map(([k, v]) => [k, Math.round((v / Math.max(1, samples)) * 100) / 100]),
     ),
     // Everything on the machine (PostgreSQL, Kafka, Redis, other people's processes included).
     machine_cpu_busy_pct: Math.round(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100),
@@ -505,7 +534,41 @@ async function sseDelivery() {
 
 const db = createPostgresDatabase({ url: testInfra.databaseUrl, schema: 'bookings', poolSize: 4 });
 try {
-  if (args.only !== 'sse') console.log(JSON.stringify({ e2e: await endToEnd(db) }, null, 2));
+  if (args['compare-events']) {
+    const counts = args['compare-events'].split(',').map(Number);
+    const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
+    const results: { round: number; events: number; confirmed_per_s: number; best_10s: number; load: string }[] = [];
+    for (let round = 1; round <= Number(args.rounds); round++) {
+      for (const count of counts) {
+        const r = await endToEnd(db, count);
+        await stopAll();
+        children.length = 0;
+        stopping = false;
+        console.log(JSON.stringify({ round, e2e: r }));
+        results.push({
+          round,
+          events: count,
+          confirmed_per_s: r.confirmed_per_s,
+          best_10s: r.best_10s_window_per_s,
+          load: loadavg()
+            .map((l) => l.toFixed(1))
+            .join(' '),
+        });
+      }
+    }
+    console.log(
+      `\nConfirmed bookings/s by number of events (commit ${commit}, CPU ${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${args.bookings} bookings at ${args.rate}/s, payment ${args.latency} ms):\n`,
+    );
+    console.log('| round | events | confirmed/s | best 10 s window/s | ÷ last count, same round | load (1, 5, 15 min) |');
+    console.log('|---|---|---|---|---|---|');
+    for (const r of results) {
+      const ref = results.find((x) => x.round === r.round && x.events === counts.at(-1));
+      console.log(
+        `| ${r.round} | ${r.events} | ${r.confirmed_per_s} | ${r.best_10s} | ${ref ? (r.confirmed_per_s / ref.confirmed_per_s).toFixed(2) : ''}× | ${r.load} |`,
+      );
+    }
+  } else if (args.only !== 'sse') console.log(JSON.stringify({ e2e: await endToEnd(db) }, null, 2));
+  if (args['compare-events']) args.only = 'e2e';
   await stopAll();
   children.length = 0;
   stopping = false;

@@ -3,7 +3,18 @@
 //   node bench/holds/run.ts [--rates 2000,3000,4000] [--attempts 20000] [--connections 200]
 //                           [--seats 50000] [--hot 100] [--scenarios random,hot]
 //                           [--group-commit off|on|both] [--window-ms 1] [--pool 16]
-//                           [--pgbench-clients 16]
+//                           [--pgbench-clients 16] [--rounds 1]
+//                           [--databases small=postgres://…/a,big=postgres://…/b]
+//
+// --rates max: closed loop (each of --connections sends its next request when the last one is
+// answered): the service's capacity, not a fixed offered load. A fixed rate caps holds/s at
+// rate × the share of requests that win (about 0.6 in the random scenario), so a fixed-rate
+// row compared with pgbench's maximum says little about the service's capacity.
+// --databases: the same runs on each database (each with its own event service process),
+// interleaved run by run, so that their ratio is measured under the same machine load (e.g. a
+// database filled by bench/holds/fill.ts beside a nearly empty one). --rounds repeats it all.
+// Every row records the commit, the database's seat rows and the load average; the CPU model
+// is printed above the table.
 //
 // The event service runs as its own process (node services/events/src/server.ts) on the real
 // PostgreSQL and Redis; autocannon sends --attempts requests to POST /api/events/{id}/hold at
@@ -19,12 +30,12 @@
 // hold rows created, counted in SQL, for pgbench). The ratio compares the best holds/s the
 // service sustained (error rate under 1 %, at least 95 % of the target rate achieved) with the
 // median of the pgbench runs; each row also shows its ratio to the pgbench run beside it.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -48,6 +59,8 @@ const { values: args } = parseArgs({
     'group-commit': { type: 'string', default: 'both' },
     pool: { type: 'string', default: '16' },
     'pgbench-clients': { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '1' },
+    databases: { type: 'string' },
     pgbench: { type: 'string', default: '/usr/lib/postgresql/15/bin/pgbench' },
   },
 });
@@ -93,7 +106,37 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startService(groupCommit: boolean): Promise<{ child: ChildProcess; baseUrl: string }> {
+interface Target {
+  name: string;
+  url: string;
+}
+const targets: Target[] = args.databases
+  ? args.databases.split(',').map((d) => {
+      const at = d.indexOf('=');
+      return { name: d.slice(0, at), url: d.slice(at + 1) };
+    })
+  : [{ name: 'default', url: testInfra.databaseUrl }];
+const commit = (() => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+})();
+const cpuModel = `${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}`;
+
+/** Seat rows in the database (the planner's estimate: counting 5 million rows would take seconds). */
+async function seatRows(url: string): Promise<number> {
+  const db = createPostgresDatabase({ url, schema: 'events', poolSize: 1 });
+  try {
+    const { rows } = await db.query<{ n: number }>(`SELECT reltuples::bigint AS n FROM pg_class WHERE oid = 'seats'::regclass`);
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await db.close();
+  }
+}
+
+async function startService(groupCommit: boolean, target: Target): Promise<{ child: ChildProcess; baseUrl: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['services/events/src/server.ts'], {
     cwd: root,
@@ -101,7 +144,7 @@ async function startService(groupCommit: boolean): Promise<{ child: ChildProcess
     env: {
       ...process.env,
       LOG_LEVEL: 'warn',
-      DATABASE_URL: testInfra.databaseUrl,
+      DATABASE_URL: target.url,
       DATABASE_POOL_SIZE: args.pool,
       REDIS_URL: testInfra.redisUrl,
       JWT_SECRET: jwt.secret,
@@ -127,22 +170,23 @@ async function startService(groupCommit: boolean): Promise<{ child: ChildProcess
   throw new Error('event service did not start');
 }
 
-const benchEvents: string[] = [];
+const benchEvents = new Map<string, string[]>();
 
 /** Deletes the runs' events with their seats and holds, so that repeated runs do not grow the database. */
-async function cleanUp(): Promise<void> {
-  if (benchEvents.length === 0) return;
-  const db = createPostgresDatabase({ url: testInfra.databaseUrl, schema: 'events', poolSize: 1 });
+async function cleanUp(target: Target): Promise<void> {
+  const ids = benchEvents.get(target.url) ?? [];
+  if (ids.length === 0) return;
+  const db = createPostgresDatabase({ url: target.url, schema: 'events', poolSize: 1 });
   try {
-    await db.query('DELETE FROM holds WHERE event_id = ANY($1::uuid[])', [benchEvents]);
-    await db.query('DELETE FROM seats WHERE event_id = ANY($1::uuid[])', [benchEvents]);
-    await db.query('DELETE FROM events WHERE id = ANY($1::uuid[])', [benchEvents]);
+    await db.query('DELETE FROM holds WHERE event_id = ANY($1::uuid[])', [ids]);
+    await db.query('DELETE FROM seats WHERE event_id = ANY($1::uuid[])', [ids]);
+    await db.query('DELETE FROM events WHERE id = ANY($1::uuid[])', [ids]);
   } finally {
     await db.close();
   }
 }
 
-async function createEvent(baseUrl: string, seats: number): Promise<string> {
+async function createEvent(baseUrl: string, seats: number, target: Target): Promise<string> {
   const res = await apiClient(baseUrl)('POST', '/api/events', {
     token: users[0]!.token,
     body: {
@@ -158,7 +202,7 @@ async function createEvent(baseUrl: string, seats: number): Promise<string> {
   });
   if (res.status !== 201) throw new Error(`create event: ${res.status} ${res.text}`);
   const { event_id: eventId } = res.body as { event_id: string };
-  benchEvents.push(eventId);
+  benchEvents.set(target.url, [...(benchEvents.get(target.url) ?? []), eventId]);
   return eventId;
 }
 
@@ -175,6 +219,9 @@ function seatsFor(scenario: string): [number, number] {
 }
 
 interface Row {
+  db: string;
+  /** Seat rows in that database when the run started. */
+  dbSeats: number;
   scenario: string;
   runner: string;
   rate: string;
@@ -187,17 +234,38 @@ interface Row {
   errorRate: number;
   /** The machine's 1-minute load average when the run ended (other work on the box skews runs). */
   load: number;
+  /** CPU of the event service process per request (ms); not measured for pgbench. */
+  cpuMsPerRequest?: number;
 }
 
-async function runAutocannon(baseUrl: string, scenario: string, rate: number, groupCommit: boolean): Promise<Row> {
-  const eventId = await createEvent(baseUrl, SEATS);
+/** CPU time (user + system) a process has used so far, in ms, from /proc. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+async function runAutocannon(
+  service: { baseUrl: string; child: ChildProcess },
+  scenario: string,
+  rate: number | 'max',
+  groupCommit: boolean,
+  target: Target,
+): Promise<Row> {
+  const { baseUrl } = service;
+  const dbSeats = await seatRows(target.url);
+  const eventId = await createEvent(baseUrl, SEATS, target);
+  const cpuBefore = cpuMs(service.child.pid);
   const result = await new Promise<AutocannonResult>((resolve, reject) => {
     autocannon(
       {
         url: baseUrl,
         connections: Number(args.connections),
         amount: ATTEMPTS,
-        overallRate: rate,
+        ...(rate === 'max' ? {} : { overallRate: rate }),
         timeout: 10,
         requests: [
           {
@@ -217,10 +285,13 @@ async function runAutocannon(baseUrl: string, scenario: string, rate: number, gr
       (err, res) => (err ? reject(err) : resolve(res)),
     );
   });
+  const serviceCpu = cpuMs(service.child.pid) - cpuBefore;
   const count = (code: string) => Number(result.statusCodeStats?.[code]?.count ?? 0);
   const total = result.requests.total + result.errors + result.timeouts;
   const good = count('201') + count('409');
   return {
+    db: target.name,
+    dbSeats,
     scenario,
     runner: `service (group commit ${groupCommit ? 'on' : 'off'})`,
     rate: String(rate),
@@ -232,6 +303,7 @@ async function runAutocannon(baseUrl: string, scenario: string, rate: number, gr
     p99: result.latency.p99,
     errorRate: total === 0 ? 0 : (total - good) / total,
     load: loadavg()[0]!,
+    cpuMsPerRequest: serviceCpu / Math.max(1, result.requests.total),
   };
 }
 
@@ -258,8 +330,9 @@ function pgbenchScript(scenario: string): string {
   return [`\\set u random(1, ${USERS})`, ...seats, sql.replace(/\s*\n\s*/g, ' ') + ';', ''].join('\n');
 }
 
-async function runPgbench(baseUrl: string, scenario: string): Promise<Row> {
-  const eventId = await createEvent(baseUrl, SEATS);
+async function runPgbench(baseUrl: string, scenario: string, target: Target): Promise<Row> {
+  const dbSeats = await seatRows(target.url);
+  const eventId = await createEvent(baseUrl, SEATS, target);
   const dir = mkdtempSync(path.join(tmpdir(), 'holds-bench-'));
   const file = path.join(dir, `${scenario}.sql`);
   writeFileSync(file, pgbenchScript(scenario));
@@ -280,7 +353,7 @@ async function runPgbench(baseUrl: string, scenario: string): Promise<Row> {
       `event_id=${eventId}`,
       '-f',
       file,
-      testInfra.databaseUrl,
+      target.url,
     ],
     { encoding: 'utf8', env: { ...process.env, PGOPTIONS: '-c search_path=events,public' } },
   );
@@ -289,11 +362,13 @@ async function runPgbench(baseUrl: string, scenario: string): Promise<Row> {
   const latency = Number(/latency average = ([\d.]+) ms/.exec(out.stdout)?.[1] ?? 0);
   const failed = Number(/number of failed transactions: (\d+)/.exec(out.stdout)?.[1] ?? 0);
   const processed = Number(/number of transactions actually processed: (\d+)/.exec(out.stdout)?.[1] ?? 0);
-  const db = createPostgresDatabase({ url: testInfra.databaseUrl, schema: 'events', poolSize: 1 });
+  const db = createPostgresDatabase({ url: target.url, schema: 'events', poolSize: 1 });
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM holds WHERE event_id = $1', [eventId]);
   await db.close();
   const seconds = processed / tps;
   return {
+    db: target.name,
+    dbSeats,
     scenario,
     runner: `pgbench (-c ${clients})`,
     rate: 'max',
@@ -310,6 +385,8 @@ async function runPgbench(baseUrl: string, scenario: string): Promise<Row> {
 
 function print(rows: (Row & { ratio?: number })[]): void {
   const header = [
+    'commit',
+    'db (seat rows)',
     'scenario',
     'runner',
     'target req/s',
@@ -320,10 +397,13 @@ function print(rows: (Row & { ratio?: number })[]): void {
     'p50 ms',
     'p99 ms',
     'errors',
+    'service CPU ms/req',
     '÷ pgbench beside (hot: req/s)',
     'load',
   ];
   const lines = rows.map((r) => [
+    commit,
+    `${r.db} (${(r.dbSeats / 1e6).toFixed(2)} M)`,
     r.scenario,
     r.runner,
     r.rate,
@@ -334,6 +414,7 @@ function print(rows: (Row & { ratio?: number })[]): void {
     r.p50,
     r.p99,
     `${(r.errorRate * 100).toFixed(2)} %`,
+    r.cpuMsPerRequest === undefined ? '' : r.cpuMsPerRequest.toFixed(3),
     r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
     r.load.toFixed(1),
   ]);
@@ -343,53 +424,87 @@ function print(rows: (Row & { ratio?: number })[]): void {
 }
 
 const modes = args['group-commit'] === 'both' ? [false, true] : [args['group-commit'] === 'on'];
-const rates = args.rates.split(',').map(Number);
+const rates = args.rates.split(',').map((r) => (r === 'max' ? ('max' as const) : Number(r)));
 const scenarios = args.scenarios.split(',');
 const rows: (Row & { ratio?: number })[] = [];
 
 // pgbench runs right before every service run (the machine's load drifts; each service run is
-// compared with the pgbench run beside it).
+// compared with the pgbench run beside it). With several databases, each step runs on each of
+// them in turn, so that the databases see the same load.
 for (const groupCommit of modes) {
-  const { child, baseUrl } = await startService(groupCommit);
+  const services = new Map<Target, { child: ChildProcess; baseUrl: string }>();
+  for (const target of targets) services.set(target, await startService(groupCommit, target));
   try {
-    for (const scenario of scenarios) {
-      for (const rate of rates) {
-        const pg = await runPgbench(baseUrl, scenario);
-        rows.push(pg);
-        const row = await runAutocannon(baseUrl, scenario, rate, groupCommit);
-        // Hot seats: almost every attempt is refused, so compare decisions per second instead.
-        const ratio = scenario === 'hot' ? row.reqPerSec / pg.reqPerSec : row.holdsPerSec / pg.holdsPerSec;
-        rows.push({ ...row, ratio: Number.isFinite(ratio) ? ratio : undefined });
-        console.error(
-          `${scenario}: pgbench ${pg.holdsPerSec} holds/s; ${row.runner} @${rate}/s: ${row.reqPerSec} req/s, ${row.holdsPerSec} holds/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${(row.errorRate * 100).toFixed(2)} %`,
-        );
+    for (let round = 0; round < Number(args.rounds); round++) {
+      for (const scenario of scenarios) {
+        for (const rate of rates) {
+          for (const target of targets) {
+            const service = services.get(target)!;
+            const pg = await runPgbench(service.baseUrl, scenario, target);
+            rows.push(pg);
+            const row = await runAutocannon(service, scenario, rate, groupCommit, target);
+            // Hot seats: almost every attempt is refused, so compare decisions per second instead.
+            const ratio = scenario === 'hot' ? row.reqPerSec / pg.reqPerSec : row.holdsPerSec / pg.holdsPerSec;
+            rows.push({ ...row, ratio: Number.isFinite(ratio) ? ratio : undefined });
+            console.error(
+              `${target.name} ${scenario}: pgbench ${pg.holdsPerSec} holds/s; ${row.runner} @${rate}/s: ${row.reqPerSec} req/s, ${row.holdsPerSec} holds/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${(row.errorRate * 100).toFixed(2)} %, load ${row.load.toFixed(1)}`,
+            );
+          }
+        }
       }
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    for (const { child } of services.values()) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
   }
 }
 
-await cleanUp();
+for (const target of targets) await cleanUp(target);
 
 console.log(
-  `\nSeat holds: ${ATTEMPTS} attempts per run on fresh ${SEATS}-seat events, ${args.connections} connections, pool ${args.pool}, group commit window ${args['window-ms']} ms:\n`,
+  `\nSeat holds: ${ATTEMPTS} attempts per run on fresh ${SEATS}-seat events, ${args.connections} connections, pool ${args.pool}, group commit window ${args['window-ms']} ms; commit ${commit}, CPU ${cpuModel}, load average at the end ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}:\n`,
 );
 print(rows);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 for (const scenario of scenarios.filter((s) => s === 'random')) {
-  const pg = median(rows.filter((r) => r.scenario === scenario && r.runner.startsWith('pgbench')).map((r) => r.holdsPerSec));
-  for (const groupCommit of modes) {
-    const runs = rows.filter(
-      (r) => r.scenario === scenario && r.runner === `service (group commit ${groupCommit ? 'on' : 'off'})` && r.errorRate < 0.01,
-    );
-    const best = [...runs].sort((a, b) => b.holdsPerSec - a.holdsPerSec)[0];
-    if (!best) continue;
-    const sustained = best.reqPerSec >= 0.95 * Number(best.rate) ? 'sustained' : `not sustained: ${best.reqPerSec} req/s achieved`;
-    console.log(
-      `\n${scenario} seats, group commit ${groupCommit ? 'on' : 'off'}: best ${best.holdsPerSec} holds/s (target ${best.rate} req/s, ${sustained}) → ` +
-        `${(best.holdsPerSec / pg).toFixed(2)}× the median pgbench run (${pg} holds/s), ${best.ratio?.toFixed(2)}× the pgbench run beside it`,
-    );
+  for (const target of targets) {
+    const mine = rows.filter((r) => r.db === target.name && r.scenario === scenario);
+    const pg = median(mine.filter((r) => r.runner.startsWith('pgbench')).map((r) => r.holdsPerSec));
+    for (const groupCommit of modes) {
+      const runs = mine.filter((r) => r.runner === `service (group commit ${groupCommit ? 'on' : 'off'})` && r.errorRate < 0.01);
+      const best = [...runs].sort((a, b) => b.holdsPerSec - a.holdsPerSec)[0];
+      if (!best) continue;
+      const sustained =
+        best.rate === 'max'
+          ? 'closed loop'
+          : best.reqPerSec >= 0.95 * Number(best.rate)
+            ? 'sustained'
+            : `not sustained: ${best.reqPerSec} req/s achieved`;
+      console.log(
+        `\n${target.name}: ${scenario} seats, group commit ${groupCommit ? 'on' : 'off'}: best ${best.holdsPerSec} holds/s (target ${best.rate} req/s, ${sustained}) → ` +
+          `${(best.holdsPerSec / pg).toFixed(2)}× the median pgbench run (${pg} holds/s), ${best.ratio?.toFixed(2)}× the pgbench run beside it`,
+      );
+    }
+  }
+  // Databases against the first one, run by run (the same step of the same round: the same load).
+  const [first, ...others] = targets;
+  for (const other of others) {
+    for (const groupCommit of modes) {
+      const runner = `service (group commit ${groupCommit ? 'on' : 'off'})`;
+      const a = rows.filter((r) => r.db === first!.name && r.scenario === scenario && r.runner === runner);
+      const b = rows.filter((r) => r.db === other.name && r.scenario === scenario && r.runner === runner);
+      const ratios = a.map((r, i) => (b[i] ? b[i].holdsPerSec / r.holdsPerSec : NaN)).filter(Number.isFinite);
+      const pgA = rows.filter((r) => r.db === first!.name && r.scenario === scenario && r.runner.startsWith('pgbench'));
+      const pgB = rows.filter((r) => r.db === other.name && r.scenario === scenario && r.runner.startsWith('pgbench'));
+      const pgRatios = pgA.map((r, i) => (pgB[i] ? pgB[i].holdsPerSec / r.holdsPerSec : NaN)).filter(Number.isFinite);
+      console.log(
+        `\n${other.name} ÷ ${first!.name}, ${scenario} seats, group commit ${groupCommit ? 'on' : 'off'}: service holds/s ${ratios.map((x) => `${x.toFixed(2)}×`).join(', ')} ` +
+          `(median ${median(ratios).toFixed(2)}×); pgbench ${pgRatios.map((x) => `${x.toFixed(2)}×`).join(', ')} (median ${median(pgRatios).toFixed(2)}×)`,
+      );
+    }
   }
 }

@@ -134,8 +134,10 @@ export function createEventsRepository(db: Queryable) {
            FROM events e
            LEFT JOIN LATERAL (SELECT sum(seat_count) AS booked FROM holds WHERE event_id = e.id AND status = 'confirmed') b ON true
            LEFT JOIN LATERAL (
-             SELECT sum(seat_count) AS held, min(expires_at) AS next_expiry FROM holds
-              WHERE event_id = e.id AND hold_is_live(status, expires_at)
+             -- The fence (OFFSET 0): see lock_user_live_holds in sql/03_holds.sql.
+             SELECT sum(l.seat_count) AS held, min(l.expires_at) AS next_expiry
+               FROM (SELECT status, expires_at, seat_count FROM holds WHERE event_id = e.id AND status IN ('active', 'locked') OFFSET 0) AS l
+              WHERE hold_is_live(l.status, l.expires_at)
            ) h ON true
           WHERE e.id = ANY($1::uuid[])`,
         [ids],

@@ -255,8 +255,11 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
     /** When the oldest live hold of a user on an event ends (for Retry-After). */
     async earliestLiveExpiry(eventId: string, userId: string): Promise<Date | undefined> {
       const { rows } = await db.query<{ at: Date | null }>(
-        `SELECT min(expires_at) AS at FROM holds
-          WHERE event_id = $1 AND user_id = $2 AND hold_is_live(status, expires_at)`,
+        // The fence (OFFSET 0): see lock_user_live_holds in sql/03_holds.sql.
+        `SELECT min(h.expires_at) AS at
+           FROM (SELECT status, expires_at FROM holds
+                  WHERE event_id = $1 AND user_id = $2 AND status IN ('active', 'locked') OFFSET 0) AS h
+          WHERE hold_is_live(h.status, h.expires_at)`,
         [eventId, userId],
       );
       return rows[0]?.at ?? undefined;

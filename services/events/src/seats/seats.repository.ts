@@ -39,7 +39,10 @@ export function createSeatsRepository(db: Queryable) {
     /** When the first live hold of the event expires (a cached seat map is exact until then). */
     async nextHoldExpiry(eventId: string): Promise<Date | null> {
       const { rows } = await db.query<{ at: Date | null }>(
-        `SELECT min(expires_at) AS at FROM holds WHERE event_id = $1 AND hold_is_live(status, expires_at)`,
+        // The fence (OFFSET 0): see lock_user_live_holds in sql/03_holds.sql.
+        `SELECT min(h.expires_at) AS at
+           FROM (SELECT status, expires_at FROM holds WHERE event_id = $1 AND status IN ('active', 'locked') OFFSET 0) AS h
+          WHERE hold_is_live(h.status, h.expires_at)`,
         [eventId],
       );
       return rows[0]?.at ?? null;
