@@ -7,11 +7,12 @@
 -- snapshot taken after the lock, so it sees every hold committed by a concurrent request.
 --
 -- Every count of live holds reads the holds of the (event, user) or event first, behind a fence
--- (OFFSET 0), and only then tests `expires_at > now()`. Without the fence the planner may take
--- the sweeper's index (holds_due_idx, on expires_at) for that test: on a full database the
--- statistics see old holds only (their expiries are all past), estimate that no hold expires
--- after now(), and the scan then reads every live hold of every event (on a 5-million-seat
--- database: 36,000 buffers, 100–300 ms, for each hold request).
+-- (OFFSET 0), and only then tests `expires_at > now()`. The sweeper's index (holds_due_idx, on
+-- expires_at) requires a test on expires_at (migration 010), so it cannot serve the fenced
+-- query and holds_live_idx is its only index. Before, the planner took holds_due_idx whenever
+-- the statistics said few live holds exist (on a full database, where ANALYZE sees old holds
+-- only) and read every live hold of every event: 36,000–50,000 buffers, 40–300 ms, for each
+-- hold request (docs/hold-plans.md).
 CREATE OR REPLACE FUNCTION lock_user_live_holds(p_event uuid, p_user uuid) RETURNS integer
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
