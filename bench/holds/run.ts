@@ -136,6 +136,15 @@ async function seatRows(url: string): Promise<number> {
   }
 }
 
+// A bench stopped by a signal stops its services too (they would hold ports and connections).
+const started = new Set<ChildProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of started) child.kill('SIGTERM');
+    process.exit(130);
+  });
+}
+
 async function startService(groupCommit: boolean, target: Target): Promise<{ child: ChildProcess; baseUrl: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['services/events/src/server.ts'], {
@@ -158,6 +167,8 @@ async function startService(groupCommit: boolean, target: Target): Promise<{ chi
     },
   });
   const baseUrl = `http://127.0.0.1:${port}`;
+  started.add(child);
+  child.once('exit', () => started.delete(child));
   console.error(`event service pid ${child.pid} on ${baseUrl} (bench pid ${process.pid})`);
   for (let i = 0; i < 200; i++) {
     try {
