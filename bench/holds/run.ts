@@ -449,7 +449,8 @@ for (const groupCommit of modes) {
     for (let round = 0; round < Number(args.rounds); round++) {
       for (const scenario of scenarios) {
         for (const rate of rates) {
-          for (const target of targets) {
+          // Odd rounds take the databases in reverse order, so that neither always runs first.
+          for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
             const service = services.get(target)!;
             const pg = await runPgbench(service.baseUrl, scenario, target);
             rows.push(pg);
