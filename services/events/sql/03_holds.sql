@@ -8,7 +8,7 @@
 --
 -- Every count of live holds reads the holds of the (event, user) or event first, behind a fence
 -- (OFFSET 0), and only then tests `expires_at > now()`. The sweeper's index (holds_due_idx, on
--- expires_at) requires a test on expires_at (migration 010), so it cannot serve the fenced
+-- expires_at) requires a test on expires_at (migration 011), so it cannot serve the fenced
 -- query and holds_live_idx is its only index. Before, the planner took holds_due_idx whenever
 -- the statistics said few live holds exist (on a full database, where ANALYZE sees old holds
 -- only) and read every live hold of every event: 36,000–50,000 buffers, 40–300 ms, for each
