@@ -20,7 +20,7 @@ import { createHoldSeats, type HoldSeats } from './holds/hold-seats.ts';
 import { createHoldSweeper, type HoldSweeper } from './holds/hold-sweeper.ts';
 import { createHoldsRepository, type HoldsRepository } from './holds/holds.repository.ts';
 import { createHoldsService, type HoldsService } from './holds/holds.service.ts';
-import { createEventsMetrics, type EventsMetrics } from './metrics.ts';
+import { createEventsMetrics, registerWaitingRoomMetrics, type EventsMetrics } from './metrics.ts';
 import { createSeatChanges, type SeatChanges } from './seats/seat-changes.ts';
 import { createSeatStreamHub, type SeatStreamHub } from './seats/seat-stream.ts';
 import { createSeatsRepository } from './seats/seats.repository.ts';
@@ -163,8 +163,9 @@ export async function createEventsDeps(
     lockedGraceSeconds: config.lockedGraceSeconds,
   });
   const queueStore = cache.runScript ? createRedisQueueStore(cache) : createMemoryQueueStore();
+  const waitingRoomRepository = createWaitingRoomRepository(db);
   const waitingRoom = createWaitingRoomService({
-    repository: createWaitingRoomRepository(db),
+    repository: waitingRoomRepository,
     store: queueStore,
     tokens: createAdmissionTokens({ jwtSecret: config.jwt.secret, issuer: config.jwt.issuer }),
     events: eventsService,
@@ -172,6 +173,10 @@ export async function createEventsDeps(
     settingsCacheMs: config.waitingRoom.settingsCacheMs,
     maxBatch: config.waitingRoom.maxBatch,
     retentionSeconds: config.waitingRoom.retentionSeconds,
+  });
+  registerWaitingRoomMetrics(metrics.registry, async () => {
+    const rooms = await waitingRoomRepository.findAdmitting();
+    return Promise.all(rooms.map(async (room) => ({ eventId: room.event_id, ...(await queueStore.stats(room.event_id, Date.now())) })));
   });
   const queueStreams = createQueueStreams({ service: waitingRoom, intervalMs: config.waitingRoom.streamIntervalMs, logger });
   let admissionFailures = 0;

@@ -39,3 +39,41 @@ export function createEventsMetrics(openStreams: () => number = () => 0, registr
 }
 
 export type EventsMetrics = ReturnType<typeof createEventsMetrics>;
+
+export interface WaitingQueue {
+  eventId: string;
+  waiting: number;
+  admittedLastMinute: number;
+}
+
+/** The waiting rooms now admitting: buyers waiting and admitted in the last minute, per event (read at scrape time). */
+export function registerWaitingRoomMetrics(registry: Registry, queues: () => Promise<WaitingQueue[]>): void {
+  // One read per scrape feeds both gauges.
+  let pending: Promise<WaitingQueue[]> | undefined;
+  const read = () => {
+    pending ??= queues()
+      .catch(() => [])
+      .finally(() => setImmediate(() => (pending = undefined)));
+    return pending;
+  };
+  new Gauge({
+    name: 'waiting_room_waiting',
+    help: 'Buyers waiting in the queue of each event whose waiting room is admitting',
+    labelNames: ['event_id'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const q of await read()) this.set({ event_id: q.eventId }, q.waiting);
+    },
+  });
+  new Gauge({
+    name: 'waiting_room_admitted_last_minute',
+    help: 'Buyers admitted from each event’s queue in the last minute',
+    labelNames: ['event_id'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const q of await read()) this.set({ event_id: q.eventId }, q.admittedLastMinute);
+    },
+  });
+}
