@@ -272,15 +272,25 @@ describe('the box office', () => {
     await expectAccessible(page, 'box office');
     await page.getByRole('link', { name: 'Create an event' }).click();
     const name = `Spring Gala ${Date.now()}`;
-    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Name', { exact: true }).fill(name);
     await page.getByLabel('Venue').fill('Opera House');
     await page.getByLabel('City').fill('Paris');
     await page.getByLabel('Category').fill('opera');
     const when = new Date(Date.now() + 30 * 86_400_000);
     await page.getByLabel('Date and time').fill(`${when.toISOString().slice(0, 10)}T20:00`);
-    await page.getByLabel('Number of seats').fill('40');
-    await page.getByLabel('Seats per row').fill('10');
-    await page.getByLabel('Price per seat').fill('30');
+    // Two sections: Floor (rows A–B at 30) and Balcony (rows C–D at 20).
+    const first = page.getByRole('group', { name: 'Section 1' });
+    await first.getByLabel('Section name').fill('Floor');
+    await first.getByLabel('Rows').fill('2');
+    await first.getByLabel('Seats per row').fill('10');
+    await first.getByLabel('Price per seat').fill('30');
+    await page.getByRole('button', { name: 'Add a section' }).click();
+    const second = page.getByRole('group', { name: 'Section 2' });
+    await second.getByLabel('Section name').fill('Balcony');
+    await second.getByLabel('Rows').fill('2');
+    await second.getByLabel('Seats per row').fill('10');
+    await second.getByLabel('Price per seat').fill('20');
+    await page.getByText('40 seats in all').waitFor();
     await page.getByLabel('Currency').selectOption('EUR');
     await expectAccessible(page, 'create event');
     await page.getByRole('button', { name: 'Create event' }).click();
@@ -306,6 +316,18 @@ describe('the box office', () => {
 
     await page.getByRole('link', { name: 'Box office' }).click();
     await page.getByRole('link', { name }).waitFor();
+
+    // The shop's seat map shows the sections with their prices, and prices a choice across them.
+    const shop = await newPage();
+    await logIn(shop, buyer);
+    await shop.goto(`/events/${eventId}`);
+    const sections = shop.getByRole('table', { name: 'Sections and prices' });
+    await sections.getByRole('row', { name: /Floor A–B €30\.00/ }).waitFor();
+    await sections.getByRole('row', { name: /Balcony C–D €20\.00/ }).waitFor();
+    await pickSeats(shop, ['A3', 'C1']);
+    await shop.getByRole('list', { name: 'Chosen seats' }).getByText('Balcony · €20.00').waitFor();
+    await shop.getByText('Total: €50.00').waitFor();
+    await expectAccessible(shop, 'event page with sections');
   });
 
   it('a 100,000-seat event draws its map quickly and stays usable', async () => {

@@ -17,6 +17,7 @@ import pg from 'pg';
 import { createPostgresDatabase, type Queryable } from '@ticketing/db';
 import { testInfra } from '@ticketing/testing';
 import { migrateEventsDatabase } from '../../services/events/src/deps.ts';
+import { singleSection } from '../../services/events/src/seats/seat-layout.ts';
 import { createEventsRepository } from '../../services/events/src/events/events.repository.ts';
 import { createHoldsRepository, HOLD_SEATS_SQL, type HoldSeatsInput } from '../../services/events/src/holds/holds.repository.ts';
 import { createSeatsRepository } from '../../services/events/src/seats/seats.repository.ts';
@@ -65,6 +66,7 @@ try {
       hold_ttl_seconds: 900,
       currency: 'USD',
       created_by: uuidOf('owner'),
+      sections: [singleSection(SEATS, 500, '50.00')],
     });
     for (let i = 0; i < HOLDS; i++) {
       const first = 1 + i * 9;

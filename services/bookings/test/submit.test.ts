@@ -168,6 +168,36 @@ describe('POST /api/booking hold checks', () => {
     assert.equal(await holdStatus(hold.hold_id), 'active');
   });
 
+  it('checks the amount against a hold across two sections priced from the section prices, and refuses tampering', async () => {
+    const user = newUser(config);
+    const event = await createEvent(events, user, {
+      total_seats: undefined,
+      price_per_seat: undefined,
+      seats_per_row: undefined,
+      sections: [
+        { name: 'Floor', rows: 1, seats_per_row: 4, price: 120 },
+        { name: 'Balcony', rows: 2, seats_per_row: 4, price: 35.25 },
+      ],
+    });
+    const hold = await holdSeats(events, user, event.event_id, ['A1', 'B2', 'C3']);
+    assert.equal(hold.total_price, 120 + 35.25 + 35.25);
+    // Every seat at the cheapest price, every seat at the dearest, and a cent off: all refused.
+    for (const amount of [3 * 35.25, 3 * 120, 190.49]) {
+      const res = await submit(user, bodyFor(hold, { amount }));
+      assertError(res, 400, 'amount_mismatch');
+      assert.deepEqual(res.body.details, { expected: 190.5 });
+    }
+    assert.equal(await holdStatus(hold.hold_id), 'active');
+    const ok = await submit(user, bodyFor(hold));
+    assert.equal(ok.status, 202, ok.text);
+    const booking = await waitForFinal(svc.deps, ok.body.booking_id);
+    assert.equal(booking.status, 'confirmed');
+    const { rows } = await svc.deps.db.query<{ total: string }>(`SELECT total_cents::text AS total FROM bookings WHERE id = $1`, [
+      ok.body.booking_id,
+    ]);
+    assert.equal(rows[0]?.total, '19050');
+  });
+
   it('answers 503 service_unavailable when the event service cannot be reached', async () => {
     const cutOff = await startBookings(bookingsConfig({ events: { url: 'http://127.0.0.1:1', timeoutMs: 500 } }), {
       relay: false,

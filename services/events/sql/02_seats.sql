@@ -8,3 +8,13 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   )
   SELECT s FROM r WHERE n = 0
 $$;
+
+-- The price of a set of seats of one event: the sum of each seat's section price (sections are a
+-- handful of rows per event, found by the seat's number range). Every hold statement prices
+-- through this, so a hold's total always comes from the database.
+CREATE OR REPLACE FUNCTION seats_price(p_event uuid, p_seat_nos integer[]) RETURNS numeric
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT sum(sec.price)
+    FROM unnest(p_seat_nos) AS x(n)
+    JOIN sections sec ON sec.event_id = p_event AND x.n >= sec.first_seat_no AND x.n < sec.first_seat_no + sec.seat_count
+$$;

@@ -284,7 +284,7 @@ BEGIN
                        idempotency_key, request_hash)
     SELECT w.hold_id, w.event_id, w.user_id, w.seat_nos,
            ARRAY(SELECT st.label FROM seats st WHERE st.event_id = w.event_id AND st.seat_no = ANY (w.seat_nos) ORDER BY st.seat_no),
-           cardinality(w.seat_nos), ev.price_per_seat * cardinality(w.seat_nos), 'active',
+           cardinality(w.seat_nos), seats_price(w.event_id, w.seat_nos), 'active',
            now() + make_interval(secs => ev.hold_ttl_seconds), p_keys[w.i], p_hashes[w.i]
       FROM w JOIN events ev ON ev.id = w.event_id
     RETURNING holds.id, holds.event_id, holds.user_id, holds.seat_nos, holds.seat_labels, holds.expires_at, holds.total_price

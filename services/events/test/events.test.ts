@@ -43,6 +43,7 @@ for (const profile of PROFILES) {
           'event_id',
           'name',
           'price_per_seat',
+          'sections',
           'total_seats',
           'venue',
         ]);
@@ -85,9 +86,11 @@ for (const profile of PROFILES) {
         const map = await api('GET', `/api/events/${ev.event_id}/seats`);
         assert.deepEqual(map.body, {
           event_id: ev.event_id,
+          sections: [{ name: 'General', price: 49.99, first_seat_no: 1, seat_count: 2, first_row: 0, rows: 1, seats_per_row: 500 }],
           rows: [
             {
               row: 'A',
+              section: 'General',
               seats: [
                 { seat_number: 'A1', status: 'available' },
                 { seat_number: 'A2', status: 'available' },
@@ -361,7 +364,15 @@ for (const profile of PROFILES) {
         const ev = await createEvent(api, token, { total_seats: 25, seats_per_row: 10 });
         const empty = await api('GET', `/api/events/${ev.event_id}/seats/compact`);
         assert.equal(empty.status, 200);
-        assert.deepEqual(empty.body, { event_id: ev.event_id, total_seats: 25, seats_per_row: 10, status: '0'.repeat(25) });
+        assert.deepEqual(empty.body, {
+          event_id: ev.event_id,
+          total_seats: 25,
+          seats_per_row: 10,
+          sections: [
+            { name: 'General', price: ev.price_per_seat, first_seat_no: 1, seat_count: 25, first_row: 0, rows: 3, seats_per_row: 10 },
+          ],
+          status: '0'.repeat(25),
+        });
         const buyer = server.user();
         const hold = await api('POST', `/api/events/${ev.event_id}/hold`, { token: buyer.token, body: { seat_numbers: ['B2', 'C5'] } });
         assert.equal(hold.status, 201, hold.text);

@@ -1,4 +1,5 @@
 import type { Queryable } from '@ticketing/db';
+import type { Section } from '../seats/seat-layout.ts';
 
 export interface EventRow {
   id: string;
@@ -10,13 +11,15 @@ export interface EventRow {
   event_date: Date;
   total_seats: number;
   seats_per_row: number;
-  /** numeric(12,2) as text: money never passes through a float in SQL or JS arithmetic. */
+  /** numeric(12,2) as text: money never passes through a float in SQL or JS arithmetic. The lowest section price. */
   price_per_seat: string;
   hold_ttl_seconds: number;
   /** ISO 4217, two decimals (the prices' cents are its minor units). */
   currency: string;
   created_by: string;
   created_at: Date;
+  /** Its layout and prices, in seat order (fixed at creation, cached with the event). */
+  sections: Section[];
 }
 
 export type NewEvent = Omit<EventRow, 'created_at'>;
@@ -47,6 +50,12 @@ export interface EventFilters {
 }
 
 const COLUMNS = `id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
+  price_per_seat::text AS price_per_seat, hold_ttl_seconds, currency, created_by, created_at,
+  (SELECT json_agg(json_build_object('section_no', s.section_no, 'name', s.name, 'first_seat_no', s.first_seat_no,
+            'seat_count', s.seat_count, 'first_row', s.first_row, 'row_count', s.row_count,
+            'seats_per_row', s.seats_per_row, 'price', s.price::text) ORDER BY s.section_no)
+     FROM sections s WHERE s.event_id = events.id) AS sections`;
+const INSERTED_COLUMNS = `id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
   price_per_seat::text AS price_per_seat, hold_ttl_seconds, currency, created_by, created_at`;
 
 function filterSql(f: EventFilters): { where: string; params: unknown[] } {
@@ -69,23 +78,30 @@ function filterSql(f: EventFilters): { where: string; params: unknown[] } {
 export function createEventsRepository(db: Queryable) {
   return {
     /**
-     * Inserts the event and all its seats in one statement (set-based: 100,000 seats take well
-     * under a second), so an event never exists without its seats.
+     * Inserts the event, its sections and all its seats in one statement (set-based: 100,000
+     * seats take well under a second), so an event never exists without its layout.
      */
     async insertEventWithSeats(e: NewEvent, tx: Queryable = db): Promise<EventRow> {
-      const { rows } = await tx.query<EventRow>(
+      const sec = e.sections;
+      const { rows } = await tx.query<Omit<EventRow, 'sections'>>(
         `WITH ev AS (
            INSERT INTO events (id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
                                price_per_seat, hold_ttl_seconds, created_by, currency)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::numeric, $11, $12, $13)
-           RETURNING ${COLUMNS}
+           RETURNING ${INSERTED_COLUMNS}
+         ), sec AS (
+           INSERT INTO sections (event_id, section_no, name, first_seat_no, seat_count, first_row, row_count, seats_per_row, price)
+           SELECT ev.id, t.*
+             FROM ev, unnest($14::int[], $15::text[], $16::int[], $17::int[], $18::int[], $19::int[], $20::int[], $21::numeric[])
+                  AS t(section_no, name, first_seat_no, seat_count, first_row, row_count, seats_per_row, price)
+           RETURNING event_id, first_seat_no, seat_count, first_row, row_count, seats_per_row
          ), seat_rows AS (
            INSERT INTO seats (event_id, seat_no, label)
-           SELECT ev.id, r.i * ev.seats_per_row + n, r.letters || n
-             FROM ev
-            CROSS JOIN LATERAL (SELECT i, seat_row_label(i) AS letters FROM generate_series(0, (ev.total_seats - 1) / ev.seats_per_row) AS i) AS r
-            CROSS JOIN LATERAL generate_series(1, ev.seats_per_row) AS n
-            WHERE r.i * ev.seats_per_row + n <= ev.total_seats
+           SELECT sec.event_id, sec.first_seat_no + r.i * sec.seats_per_row + n - 1, r.letters || n
+             FROM sec
+            CROSS JOIN LATERAL (SELECT i, seat_row_label(sec.first_row + i) AS letters FROM generate_series(0, sec.row_count - 1) AS i) AS r
+            CROSS JOIN LATERAL generate_series(1, sec.seats_per_row) AS n
+            WHERE r.i * sec.seats_per_row + n <= sec.seat_count
          )
          SELECT * FROM ev`,
         [
@@ -102,9 +118,17 @@ export function createEventsRepository(db: Queryable) {
           e.hold_ttl_seconds,
           e.created_by,
           e.currency,
+          sec.map((s) => s.section_no),
+          sec.map((s) => s.name),
+          sec.map((s) => s.first_seat_no),
+          sec.map((s) => s.seat_count),
+          sec.map((s) => s.first_row),
+          sec.map((s) => s.row_count),
+          sec.map((s) => s.seats_per_row),
+          sec.map((s) => s.price),
         ],
       );
-      return rows[0]!;
+      return { ...rows[0]!, sections: sec.map((s) => ({ ...s })) };
     },
 
     async findById(id: string): Promise<EventRow | undefined> {

@@ -5,6 +5,17 @@ import { errorResponses, IdParam, sseResponse } from '@ticketing/http';
 // Lengths are checked again after trimming in the service (1–200 characters).
 const Text = Type.String({ minLength: 1, maxLength: 1000 });
 
+export const SectionSchema = Type.Object({
+  name: Type.String(),
+  price: Type.Number({ description: 'Price of one seat of this section' }),
+  first_seat_no: Type.Integer({ description: 'Seat numbers first_seat_no .. first_seat_no + seat_count - 1 (row-major)' }),
+  seat_count: Type.Integer(),
+  first_row: Type.Integer({ description: '0-based row index of its first row in the event (0 is row A): rows continue across sections' }),
+  rows: Type.Integer(),
+  seats_per_row: Type.Integer({ description: 'The last row may be shorter (seat_count < rows × seats_per_row)' }),
+});
+export type SectionView = Static<typeof SectionSchema>;
+
 export const EventSchema = Type.Object({
   event_id: Type.String({ format: 'uuid' }),
   name: Type.String(),
@@ -15,8 +26,9 @@ export const EventSchema = Type.Object({
   event_date: Type.String({ format: 'date-time' }),
   total_seats: Type.Integer(),
   available_seats: Type.Integer(),
-  price_per_seat: Type.Number(),
+  price_per_seat: Type.Number({ description: 'The lowest section price ("from")' }),
   currency: CurrencyCode({ description: 'ISO 4217 code of the prices' }),
+  sections: Type.Array(SectionSchema, { description: 'The layout in seat order, each section with its price' }),
   created_at: Type.String({ format: 'date-time' }),
   created_by: Type.String({ format: 'uuid' }),
 });
@@ -29,9 +41,34 @@ export const CreateEventBody = Type.Object({
   city: Text,
   category: Text,
   event_date: Type.String({ format: 'date-time', description: 'RFC 3339 with a time zone; must be in the future' }),
-  total_seats: Type.Integer({ minimum: 1, maximum: 100000 }),
-  price_per_seat: Type.Number({ exclusiveMinimum: 0, maximum: 9999999999.99, description: 'At most two decimals' }),
-  seats_per_row: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Default 500' })),
+  total_seats: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'Single-price form (required without sections)' })),
+  price_per_seat: Type.Optional(
+    Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 9999999999.99,
+      description: 'Single-price form (required without sections); at most two decimals',
+    }),
+  ),
+  seats_per_row: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Single-price form; default 500' })),
+  sections: Type.Optional(
+    Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 100, description: 'Unique in the event (case-insensitive), e.g. Floor' }),
+          rows: Type.Integer({ minimum: 1, maximum: 1000 }),
+          seats_per_row: Type.Integer({ minimum: 1, maximum: 1000 }),
+          price: Type.Number({ exclusiveMinimum: 0, maximum: 9999999999.99, description: 'At most two decimals' }),
+        },
+        { additionalProperties: false },
+      ),
+      {
+        minItems: 1,
+        maxItems: 50,
+        description:
+          'Named sections in seat order (rows continue: the first section starts at row A); at most 100,000 seats in all. Instead of total_seats/price_per_seat/seats_per_row.',
+      },
+    ),
+  ),
   currency: Type.Optional(
     CurrencyCode({ description: 'ISO 4217 code of a two-decimal currency (USD, EUR, GBP, ...); default config defaultCurrency (USD)' }),
   ),
@@ -73,9 +110,11 @@ export const EventParams = Type.Object({ id: IdParam });
 
 const SeatMapSchema = Type.Object({
   event_id: Type.String({ format: 'uuid' }),
+  sections: Type.Array(SectionSchema, { description: 'The layout in seat order, with prices' }),
   rows: Type.Array(
     Type.Object({
       row: Type.String(),
+      section: Type.String({ description: 'Name of the section the row belongs to' }),
       seats: Type.Array(
         Type.Object({
           seat_number: Type.String(),
@@ -118,11 +157,13 @@ export const seatMapSchema = {
 const CompactSeatMapSchema = Type.Object({
   event_id: Type.String({ format: 'uuid' }),
   total_seats: Type.Integer(),
-  seats_per_row: Type.Integer(),
-  status: Type.String({
+  seats_per_row: Type.Integer({ description: 'The widest section (one section: its seats per row)' }),
+  sections: Type.Array(SectionSchema, {
     description:
-      'One character per seat in seat order (seat n is row floor((n-1)/seats_per_row), number (n-1) % seats_per_row + 1): ' +
-      '`0` available, `1` held, `2` booked',
+      'The layout in seat order: seat n of section s is row first_row + floor((n - first_seat_no) / seats_per_row), number (n - first_seat_no) % seats_per_row + 1',
+  }),
+  status: Type.String({
+    description: 'One character per seat in seat order (seat numbers 1..total_seats): `0` available, `1` held, `2` booked',
   }),
 });
 

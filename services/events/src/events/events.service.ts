@@ -3,9 +3,10 @@ import type { UserClaims } from '@ticketing/auth';
 import { amountOfDecimal, formatCents, isSupportedCurrency, toCents } from '@ticketing/contracts';
 import { invalidRequest, isUuid } from '@ticketing/http';
 import { errors, type EventsError } from '../errors.ts';
+import { layOutSections, singleSection, type Section } from '../seats/seat-layout.ts';
 import type { EventCache } from './event-cache.ts';
 import type { EventFilters, EventRow, EventsRepository, SeatCounts } from './events.repository.ts';
-import type { CreateEventBody, EventListView, EventView, ListQuery } from './events.schemas.ts';
+import type { CreateEventBody, EventListView, EventView, ListQuery, SectionView } from './events.schemas.ts';
 
 export interface EventsServiceOptions {
   repository: EventsRepository;
@@ -38,10 +39,10 @@ function cleanText(value: string, field: string): string {
 const MAX_PRICE_CENTS = 999_999_999_999;
 
 /** The price as exact decimal text; a JSON number with more than two decimals (10.005) is refused. */
-function priceText(price: number): string {
+function priceText(price: number, field = 'price_per_seat'): string {
   const cents = toCents(price);
   if (cents === undefined || cents <= 0 || cents > MAX_PRICE_CENTS)
-    throw invalid('price_per_seat', 'must be greater than 0 with at most two decimals');
+    throw invalid(field, 'must be greater than 0 with at most two decimals');
   return formatCents(cents);
 }
 
@@ -50,6 +51,49 @@ function currencyOf(code: string): string {
     throw invalid('currency', 'must be the ISO 4217 code of a currency with two decimals, such as USD, EUR or GBP');
   }
   return code;
+}
+
+export const MAX_SEATS = 100_000;
+const MAX_SECTION_NAME = 100;
+
+/**
+ * The layout asked for: named sections, or (the single-price form) total_seats at
+ * price_per_seat as one section. One form or the other, never a mix.
+ */
+function sectionsOf(body: CreateEventBody): Section[] {
+  if (body.sections === undefined) {
+    if (body.total_seats === undefined) throw invalid('total_seats', 'is required (or give sections)');
+    if (body.price_per_seat === undefined) throw invalid('price_per_seat', 'is required (or give sections)');
+    return [singleSection(body.total_seats, body.seats_per_row ?? DEFAULT_SEATS_PER_ROW, priceText(body.price_per_seat))];
+  }
+  for (const field of ['total_seats', 'price_per_seat', 'seats_per_row'] as const) {
+    if (body[field] !== undefined) throw invalid(field, 'must not be given with sections (each section has its own)');
+  }
+  const seen = new Set<string>();
+  const plans = body.sections.map((s, i) => {
+    const name = s.name.trim();
+    if (name.length === 0 || name.length > MAX_SECTION_NAME)
+      throw invalid(`sections[${i}].name`, `must be 1 to ${MAX_SECTION_NAME} characters`);
+    if (seen.has(name.toLowerCase())) throw invalid(`sections[${i}].name`, `repeats the section name "${name}"`);
+    seen.add(name.toLowerCase());
+    return { name, rows: s.rows, seats_per_row: s.seats_per_row, price: priceText(s.price, `sections[${i}].price`) };
+  });
+  const total = plans.reduce((n, p) => n + p.rows * p.seats_per_row, 0);
+  if (total > MAX_SEATS)
+    throw invalid('sections', `must have at most ${MAX_SEATS.toLocaleString('en')} seats in all (these have ${total})`);
+  return layOutSections(plans);
+}
+
+export function toSectionView(s: Section): SectionView {
+  return {
+    name: s.name,
+    price: amountOfDecimal(s.price),
+    first_seat_no: s.first_seat_no,
+    seat_count: s.seat_count,
+    first_row: s.first_row,
+    rows: s.row_count,
+    seats_per_row: s.seats_per_row,
+  };
 }
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -82,6 +126,7 @@ export function toEventView(row: EventRow, counts: SeatCounts): EventView {
     price_per_seat: amountOfDecimal(row.price_per_seat),
     // Copies cached before currencies existed have none: they were in the one default.
     currency: row.currency ?? 'USD',
+    sections: row.sections.map(toSectionView),
     created_at: row.created_at.toISOString(),
     created_by: row.created_by,
   };
@@ -108,7 +153,8 @@ export function createEventsService(opts: EventsServiceOptions) {
     const known = local.get(key);
     if (known) return known;
     const stored = await cache.getEvent<StoredEvent>(key);
-    if (stored) {
+    // A copy cached before sections existed lacks the layout: read the event again.
+    if (stored?.sections) {
       const row = revive(stored);
       remember(row);
       return row;
@@ -162,6 +208,7 @@ export function createEventsService(opts: EventsServiceOptions) {
       const eventDate = new Date(body.event_date);
       if (Number.isNaN(eventDate.getTime())) throw invalid('event_date', 'must be an RFC 3339 date-time');
       if (eventDate.getTime() <= Date.now()) throw invalid('event_date', 'must be in the future');
+      const sections = sectionsOf(body);
       const row = await repository.insertEventWithSeats({
         id: randomUUID(),
         name: cleanText(body.name, 'name'),
@@ -170,9 +217,11 @@ export function createEventsService(opts: EventsServiceOptions) {
         city: cleanText(body.city, 'city'),
         category: cleanText(body.category, 'category'),
         event_date: eventDate,
-        total_seats: body.total_seats,
-        seats_per_row: body.seats_per_row ?? DEFAULT_SEATS_PER_ROW,
-        price_per_seat: priceText(body.price_per_seat),
+        total_seats: sections.reduce((n, s) => n + s.seat_count, 0),
+        seats_per_row: Math.max(...sections.map((s) => s.seats_per_row)),
+        // The "from" price of lists and cards: the cheapest section.
+        price_per_seat: formatCents(Math.min(...sections.map((s) => toCents(s.price)!))),
+        sections,
         hold_ttl_seconds: body.hold_ttl_seconds ?? opts.defaultHoldTtlSeconds,
         currency: currencyOf(body.currency ?? opts.defaultCurrency),
         created_by: user.user_id,
@@ -208,7 +257,7 @@ export function createEventsService(opts: EventsServiceOptions) {
       const key = createHash('sha1').update(JSON.stringify(filters)).digest('hex');
       const cached = await cache.listPage<{ rows: StoredEvent[]; total: number }>(key);
       let page: { rows: EventRow[]; total: number };
-      if (cached.value) {
+      if (cached.value?.rows.every((r) => r.sections)) {
         page = { rows: cached.value.rows.map(revive), total: cached.value.total };
       } else {
         page = await repository.list(filters);

@@ -5,7 +5,7 @@ import { invalidRequest } from '@ticketing/http';
 import { errors, type EventsError } from '../errors.ts';
 import type { EventsService } from '../events/events.service.ts';
 import type { SeatChanges } from '../seats/seat-changes.ts';
-import { seatNoOf } from '../seats/seat-labels.ts';
+import { seatNoOfLabel } from '../seats/seat-layout.ts';
 import type { SeatsService } from '../seats/seats.service.ts';
 import type { HoldSeatsInput, HoldSeatsOutcome, HoldsRepository } from './holds.repository.ts';
 import type { HoldCreatedView } from './holds.schemas.ts';
@@ -81,7 +81,7 @@ export function createHoldSeats(deps: HoldSeatsDeps) {
 
     const seats = labels.map((label) => ({
       label,
-      seatNo: seatNoOf(label, { seatsPerRow: event.seats_per_row, totalSeats: event.total_seats }),
+      seatNo: seatNoOfLabel(event.sections, label),
     }));
     const unknown = seats.filter((s) => s.seatNo === undefined).map((s) => s.label);
     if (unknown.length > 0) {
@@ -156,14 +156,28 @@ export function createHoldSeats(deps: HoldSeatsDeps) {
 }
 
 /**
- * The seat numbers best available picks among, and their row length: the whole event. A
- * section (issue 12 sections) narrows this to its seat range and row length.
+ * The seat numbers best available picks among, and their row length: the named section
+ * (case-insensitive), or the event's only section. An event with several sections of
+ * different widths needs the section named (rows of one section only are comparable).
  */
 function sectionRange(event: EventRow, section: string | undefined): { from: number; to: number; perRow: number } {
-  if (section !== undefined) {
-    throw invalid(`this event has no section named ${JSON.stringify(section)}`, 'section');
+  const named = section?.trim().toLowerCase();
+  const s =
+    named === undefined
+      ? event.sections.length === 1
+        ? event.sections[0]
+        : undefined
+      : event.sections.find((x) => x.name.toLowerCase() === named);
+  if (!s) {
+    const names = event.sections.map((x) => x.name).join(', ');
+    throw invalid(
+      section === undefined
+        ? `this event has several sections: choose one (${names})`
+        : `this event has no section named ${JSON.stringify(section)} (it has ${names})`,
+      'section',
+    );
   }
-  return { from: 1, to: event.total_seats, perRow: event.seats_per_row };
+  return { from: s.first_seat_no, to: s.first_seat_no + s.seat_count - 1, perRow: s.seats_per_row };
 }
 
 function salesClosed(): EventsError {

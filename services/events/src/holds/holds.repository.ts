@@ -66,7 +66,7 @@ export type HoldSeatsOutcome =
  * $6 seat-events topic (NULL: no outbox row). bench/holds runs this exact text under pgbench.
  */
 export const HOLD_SEATS_SQL = `WITH ev AS (
-  SELECT id, price_per_seat, hold_ttl_seconds, sales_open(event_date) AS open FROM events WHERE id = $1
+  SELECT id, hold_ttl_seconds, sales_open(event_date) AS open FROM events WHERE id = $1
 ), quota AS (
   SELECT lock_user_live_holds(ev.id, $4) AS live FROM ev WHERE ev.open
 ), locked AS (
@@ -82,7 +82,7 @@ export const HOLD_SEATS_SQL = `WITH ev AS (
     FROM locked
 ), ins AS (
   INSERT INTO holds (id, event_id, user_id, seat_nos, seat_labels, seat_count, total_price, status, expires_at)
-  SELECT $3, ev.id, $4, $2::int[], verdict.labels, cardinality($2::int[]), ev.price_per_seat * cardinality($2::int[]),
+  SELECT $3, ev.id, $4, $2::int[], verdict.labels, cardinality($2::int[]), seats_price(ev.id, $2::int[]),
          'active', now() + make_interval(secs => ev.hold_ttl_seconds)
     FROM ev, verdict WHERE verdict.ok
   RETURNING id, event_id, seat_labels, expires_at, total_price

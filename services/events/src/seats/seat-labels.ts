@@ -24,19 +24,6 @@ export function seatLabel(seatNo: number, seatsPerRow: number): string {
   return rowLabel(Math.floor((seatNo - 1) / seatsPerRow)) + String(((seatNo - 1) % seatsPerRow) + 1);
 }
 
-const LABEL = /^([A-Z]{1,4})([1-9][0-9]{0,3})$/;
-
-/** The seat number of a label in an event's layout, or undefined when no such seat exists. */
-export function seatNoOf(label: string, layout: { seatsPerRow: number; totalSeats: number }): number | undefined {
-  const m = LABEL.exec(label);
-  if (!m) return undefined;
-  const row = rowIndexOf(m[1]!);
-  const number = Number(m[2]);
-  if (number > layout.seatsPerRow) return undefined;
-  const seatNo = row * layout.seatsPerRow + number;
-  return seatNo <= layout.totalSeats ? seatNo : undefined;
-}
-
 export function rowOf(seatNo: number, seatsPerRow: number): number {
   return Math.floor((seatNo - 1) / seatsPerRow);
 }

@@ -1,6 +1,8 @@
 import type { EventCache } from '../events/event-cache.ts';
 import type { EventRow } from '../events/events.repository.ts';
-import { rowLabel, rowOf } from './seat-labels.ts';
+import { toSectionView } from '../events/events.service.ts';
+import { rowLabel } from './seat-labels.ts';
+import { rowOfSeat, sectionOfSeat } from './seat-layout.ts';
 import type { AlternativesLookup, SeatsRepository, SeatStatus } from './seats.repository.ts';
 
 // Alternatives are looked for close by first (cheap: a refused request in a rush must not cost
@@ -22,14 +24,19 @@ function mergeRanges(ranges: [number, number][]): [number, number][] {
 
 /** Seat-number ranges covering `reach.rows` rows either side of each requested seat, `reach.numbers` seats either side. */
 function windowsAround(event: EventRow, requested: readonly number[], reach: { rows: number; numbers: number }): [number, number][] {
-  const spr = event.seats_per_row;
   const ranges: [number, number][] = [];
   for (const seatNo of requested) {
-    const row = rowOf(seatNo, spr);
-    const num = ((seatNo - 1) % spr) + 1;
-    for (let r = Math.max(0, row - reach.rows); r <= row + reach.rows; r++) {
-      const lo = r * spr + Math.max(1, num - reach.numbers);
-      const hi = Math.min(r * spr + Math.min(spr, num + reach.numbers), event.total_seats);
+    // Within the seat's own section (its rows, its width): alternatives are at the same price.
+    const section = sectionOfSeat(event.sections, seatNo);
+    if (!section) continue;
+    const spr = section.seats_per_row;
+    const first = section.first_seat_no;
+    const last = first + section.seat_count - 1;
+    const row = Math.floor((seatNo - first) / spr);
+    const num = ((seatNo - first) % spr) + 1;
+    for (let r = Math.max(0, row - reach.rows); r <= Math.min(section.row_count - 1, row + reach.rows); r++) {
+      const lo = first + r * spr + Math.max(1, num - reach.numbers) - 1;
+      const hi = Math.min(first + r * spr + Math.min(spr, num + reach.numbers) - 1, last);
       if (lo <= hi) ranges.push([lo, hi]);
     }
   }
@@ -62,17 +69,20 @@ export function createSeatsService(opts: { repository: SeatsRepository; cache: E
       const cached = await cache.seatMap(event.id);
       if (cached.value !== undefined) return cached.value;
       const [seats, nextExpiry] = await Promise.all([repository.seatMap(event.id), repository.nextHoldExpiry(event.id)]);
-      const rows: { row: string; seats: { seat_number: string; status: SeatStatus }[] }[] = [];
+      const rows: { row: string; section: string; seats: { seat_number: string; status: SeatStatus }[] }[] = [];
       let currentRow = -1;
+      let section = event.sections[0];
       for (const s of seats) {
-        const r = rowOf(s.seat_no, event.seats_per_row);
+        if (!section || s.seat_no >= section.first_seat_no + section.seat_count) section = sectionOfSeat(event.sections, s.seat_no);
+        if (!section) continue;
+        const r = rowOfSeat(section, s.seat_no);
         if (r !== currentRow) {
-          rows.push({ row: rowLabel(r), seats: [] });
+          rows.push({ row: rowLabel(r), section: section.name, seats: [] });
           currentRow = r;
         }
         rows.at(-1)!.seats.push({ seat_number: s.label, status: s.status });
       }
-      const json = JSON.stringify({ event_id: event.id, rows });
+      const json = JSON.stringify({ event_id: event.id, sections: event.sections.map(toSectionView), rows });
       await cached.store(json, nextExpiry);
       return json;
     },
@@ -82,7 +92,13 @@ export function createSeatsService(opts: { repository: SeatsRepository; cache: E
       const cached = await cache.compactSeatMap(event.id);
       if (cached.value !== undefined) return cached.value;
       const [status, nextExpiry] = await Promise.all([repository.seatStatusString(event.id), repository.nextHoldExpiry(event.id)]);
-      const json = JSON.stringify({ event_id: event.id, total_seats: event.total_seats, seats_per_row: event.seats_per_row, status });
+      const json = JSON.stringify({
+        event_id: event.id,
+        total_seats: event.total_seats,
+        seats_per_row: event.seats_per_row,
+        sections: event.sections.map(toSectionView),
+        status,
+      });
       await cached.store(json, nextExpiry);
       return json;
     },
@@ -94,7 +110,8 @@ export function createSeatsService(opts: { repository: SeatsRepository; cache: E
     async alternatives(event: EventRow, requested: readonly number[], count: number): Promise<string[]> {
       const lookup = (reach: { rows: number; numbers: number }): AlternativesLookup => ({
         eventId: event.id,
-        seatsPerRow: event.seats_per_row,
+        // Distances are measured in the first requested seat's section (rows of others are approximate).
+        seatsPerRow: sectionOfSeat(event.sections, requested[0] ?? 1)?.seats_per_row ?? event.seats_per_row,
         requested,
         windows: windowsAround(event, requested, reach),
         limit: count,

@@ -34,7 +34,6 @@ export function EventPage({ id }: { id: string }) {
       <EventDetails event={event} />
       <SeatPicker
         eventId={event.event_id}
-        pricePerSeat={event.price_per_seat}
         currency={event.currency}
         loggedIn={!!session}
         onNeedLogin={() => navigate(`/login?next=${encodeURIComponent(`/events/${id}`)}`)}

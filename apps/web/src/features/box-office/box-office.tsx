@@ -5,8 +5,10 @@ import type { paths } from '../../lib/api/schema.ts';
 import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
 import { formatDate, formatMoney } from '../../lib/format.ts';
 import { Link } from '../../lib/router.tsx';
+import { BOOKED, indexOf, sectionOf, type SeatModel } from '../../lib/seats/seat-model.ts';
 import { useLiveSeats, type SeatChange } from '../../lib/seats/use-live-seats.ts';
 import { ErrorMessage, Field, Spinner } from '../../components/ui.tsx';
+import { newSection, SectionsEditor, type SectionDraft } from './sections-editor.tsx';
 
 type EventList = paths['/api/events']['get']['responses'][200]['content']['application/json'];
 type EventItem = paths['/api/events/{id}']['get']['responses'][200]['content']['application/json'];
@@ -70,6 +72,7 @@ const CURRENCIES = [
 export function CreateEventForm({ onCreated }: { onCreated: (eventId: string) => void }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const [sections, setSections] = useState<SectionDraft[]>(() => [newSection()]);
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
@@ -87,9 +90,7 @@ export function CreateEventForm({ onCreated }: { onCreated: (eventId: string) =>
         city: text('city'),
         category: text('category'),
         event_date: toIso(when),
-        total_seats: num('total_seats'),
-        seats_per_row: num('seats_per_row'),
-        price_per_seat: num('price_per_seat'),
+        sections: sections.map((s) => ({ name: s.name.trim(), rows: s.rows, seats_per_row: s.seats_per_row, price: s.price })),
         currency: text('currency'),
         hold_ttl_seconds: num('hold_minutes') * 60,
       };
@@ -122,15 +123,7 @@ export function CreateEventForm({ onCreated }: { onCreated: (eventId: string) =>
       <Field label="Date and time">
         <input name="event_date" type="datetime-local" required />
       </Field>
-      <Field label="Number of seats" hint="1 to 100,000">
-        <input name="total_seats" type="number" min={1} max={100000} defaultValue={100} required />
-      </Field>
-      <Field label="Seats per row">
-        <input name="seats_per_row" type="number" min={1} max={1000} defaultValue={20} required />
-      </Field>
-      <Field label="Price per seat">
-        <input name="price_per_seat" type="number" min={0.01} step={0.01} defaultValue={25} required />
-      </Field>
+      <SectionsEditor sections={sections} onChange={setSections} />
       <Field label="Currency">
         <select name="currency" defaultValue="USD">
           {CURRENCIES.map(([code, name]) => (
@@ -149,6 +142,21 @@ export function CreateEventForm({ onCreated }: { onCreated: (eventId: string) =>
       </button>
     </form>
   );
+}
+
+/** Each section's booked seats at its price, summed in cents. */
+function bookedRevenue(model: SeatModel): number {
+  let cents = 0;
+  for (const s of model.sections) {
+    let booked = 0;
+    for (let i = s.first_seat_no - 1; i < s.first_seat_no - 1 + s.seat_count; i++) if (model.status[i] === BOOKED) booked++;
+    cents += booked * Math.round(s.price * 100);
+  }
+  return cents / 100;
+}
+
+function priceOfSeats(model: SeatModel, labels: string[]): number {
+  return labels.reduce((c, l) => c + Math.round((sectionOf(model, indexOf(model, l) ?? -1)?.price ?? 0) * 100), 0) / 100;
 }
 
 interface Activity extends SeatChange {
@@ -173,7 +181,7 @@ export function SalesView({ eventId }: { eventId: string }) {
 
   if (!event || !model) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner label="Loading sales…" />;
   const [available, held, sold] = model.counts;
-  const revenue = Math.round(sold * event.price_per_seat * 100) / 100;
+  const revenue = bookedRevenue(model);
   return (
     <section aria-label="Sales">
       <p>
@@ -207,7 +215,7 @@ export function SalesView({ eventId }: { eventId: string }) {
             <li key={a.key}>
               <time dateTime={a.at}>{new Date(a.at).toLocaleTimeString('en')}</time>{' '}
               {a.change === 'booked'
-                ? `Sold ${a.seats.join(', ')} for ${formatMoney(a.seats.length * event.price_per_seat, event.currency)}`
+                ? `Sold ${a.seats.join(', ')} for ${formatMoney(priceOfSeats(model, a.seats), event.currency)}`
                 : a.change === 'held'
                   ? `Held ${a.seats.join(', ')}`
                   : `Released ${a.seats.join(', ')}${a.change === 'expired' ? ' (hold expired)' : ''}`}

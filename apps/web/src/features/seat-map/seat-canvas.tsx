@@ -3,7 +3,18 @@
 // wheel or the buttons; a keyboard cursor moves seat by seat (arrow keys) and Enter or Space
 // picks the seat under it.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { AVAILABLE, BOOKED, indexOf, labelOf, rowLabel, seatAt, STATUS_NAMES, type SeatModel } from '../../lib/seats/seat-model.ts';
+import {
+  AVAILABLE,
+  BOOKED,
+  indexOf,
+  labelOf,
+  positionOf,
+  rowLabel,
+  seatAt,
+  sectionOf,
+  STATUS_NAMES,
+  type SeatModel,
+} from '../../lib/seats/seat-model.ts';
 
 const SEAT = 12; // world units per seat (10 drawn + gap)
 const LABEL = 28; // room for row labels
@@ -22,6 +33,14 @@ export interface SeatCanvasProps {
   onToggle: (label: string) => void;
   cursor: number;
   onCursor: (i: number) => void;
+}
+
+function lastSeatOfRow(model: SeatModel, row: number): number | undefined {
+  for (let col = model.seatsPerRow - 1; col >= 0; col--) {
+    const i = seatAt(model, row, col);
+    if (i !== undefined) return i;
+  }
+  return undefined;
 }
 
 export function SeatCanvas({ model, version, selected, onToggle, cursor, onCursor }: SeatCanvasProps) {
@@ -104,15 +123,17 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
       for (const label of selected) {
         const i = indexOf(model, label);
         if (i === undefined) continue;
-        const px = (LABEL + (i % model.seatsPerRow) * SEAT - x) * scale;
-        const py = (Math.floor(i / model.seatsPerRow) * SEAT - y) * scale;
+        const p = positionOf(model, i);
+        const px = (LABEL + p.col * SEAT - x) * scale;
+        const py = (p.row * SEAT - y) * scale;
         ctx.fillRect(px, py, seatPx, seatPx);
       }
       if (cursor >= 0 && cursor < model.total) {
         ctx.strokeStyle = COLORS.cursor;
         ctx.lineWidth = 2;
-        const px = (LABEL + (cursor % model.seatsPerRow) * SEAT - x) * scale;
-        const py = (Math.floor(cursor / model.seatsPerRow) * SEAT - y) * scale;
+        const p = positionOf(model, cursor);
+        const px = (LABEL + p.col * SEAT - x) * scale;
+        const py = (p.row * SEAT - y) * scale;
         ctx.strokeRect(px - 1, py - 1, Math.max(seatPx, 4) + 2, Math.max(seatPx, 4) + 2);
       }
       // Row labels when legible; seat numbers when zoomed in far enough.
@@ -175,8 +196,9 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
 
   /** Scrolls the view so that seat i is visible (keyboard navigation). */
   function reveal(i: number) {
-    const sx = LABEL + (i % model.seatsPerRow) * SEAT;
-    const sy = Math.floor(i / model.seatsPerRow) * SEAT;
+    const p = positionOf(model, i);
+    const sx = LABEL + p.col * SEAT;
+    const sy = p.row * SEAT;
     setView((v) => {
       const w = size.w / v.scale;
       const h = size.h / v.scale;
@@ -189,8 +211,7 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
 
   function onKeyDown(e: KeyboardEvent<HTMLCanvasElement>) {
     const cur = cursor >= 0 ? cursor : 0;
-    let row = Math.floor(cur / model.seatsPerRow);
-    let col = cur % model.seatsPerRow;
+    let { row, col } = positionOf(model, cur);
     const panStep = 60 / view.scale;
     if (e.shiftKey && e.key.startsWith('Arrow')) {
       const d = { ArrowLeft: [-panStep, 0], ArrowRight: [panStep, 0], ArrowUp: [0, -panStep], ArrowDown: [0, panStep] }[e.key];
@@ -230,7 +251,8 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
     }
     e.preventDefault();
     row = Math.max(0, Math.min(model.rowCount - 1, row));
-    const i = seatAt(model, row, Math.max(0, col)) ?? seatAt(model, row, 0);
+    // A narrower row (another section) keeps the cursor at its last seat.
+    const i = seatAt(model, row, Math.max(0, col)) ?? lastSeatOfRow(model, row);
     if (i !== undefined) onCursor(i);
   }
 
@@ -282,7 +304,7 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
       />
       <p id="seat-map-cursor" className="sr-only" aria-live="polite">
         {cursor >= 0 && cursor < model.total
-          ? `Seat ${labelOf(model, cursor)}, ${selected.has(labelOf(model, cursor)) ? 'selected' : STATUS_NAMES[model.status[cursor]!]}`
+          ? `Seat ${labelOf(model, cursor)} (${sectionOf(model, cursor)?.name ?? ''}), ${selected.has(labelOf(model, cursor)) ? 'selected' : STATUS_NAMES[model.status[cursor]!]}`
           : ''}
       </p>
     </div>

@@ -4,15 +4,14 @@ import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
 import { formatMoney } from '../../lib/format.ts';
 import { ErrorMessage, Spinner } from '../../components/ui.tsx';
 import { COLORS, SeatCanvas } from './seat-canvas.tsx';
-import { AVAILABLE, indexOf, type SeatStatus } from '../../lib/seats/seat-model.ts';
+import { AVAILABLE, indexOf, rowLabel, sectionOf, type SeatModel, type SeatStatus } from '../../lib/seats/seat-model.ts';
 import { useLiveSeats } from '../../lib/seats/use-live-seats.ts';
 
 const MAX_SEATS = 10;
 
 export interface SeatPickerProps {
   eventId: string;
-  pricePerSeat: number;
-  /** ISO 4217 code of the price. */
+  /** ISO 4217 code of the prices. */
   currency?: string;
   loggedIn: boolean;
   onNeedLogin: () => void;
@@ -20,7 +19,7 @@ export interface SeatPickerProps {
 }
 
 /** Pick seats on the live map and hold them; refusals offer the nearby seats the API suggests. */
-export function SeatPicker({ eventId, pricePerSeat, currency, loggedIn, onNeedLogin, onHeld }: SeatPickerProps) {
+export function SeatPicker({ eventId, currency, loggedIn, onNeedLogin, onHeld }: SeatPickerProps) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [cursor, setCursor] = useState(-1);
   const [error, setError] = useState('');
@@ -141,6 +140,7 @@ export function SeatPicker({ eventId, pricePerSeat, currency, loggedIn, onNeedLo
 
   if (!model) return loadError ? <ErrorMessage>{loadError}</ErrorMessage> : <Spinner label="Loading the seat map…" />;
   const seats = [...selected];
+  const total = seats.reduce((sum, label) => sum + Math.round(priceOf(model, label) * 100), 0) / 100;
   return (
     <section className="seat-picker" aria-label="Choose your seats">
       <div className="legend" aria-label="Seat availability" role="group">
@@ -159,6 +159,7 @@ export function SeatPicker({ eventId, pricePerSeat, currency, loggedIn, onNeedLo
         </span>
         <span className={live ? 'live' : 'muted'}>{live ? '● Live' : 'Connecting…'}</span>
       </div>
+      <SectionList model={model} currency={currency} />
       <form className="inline-form best-available" onSubmit={holdBest} aria-label="Best available">
         <label>
           Best available: number of seats{' '}
@@ -189,7 +190,10 @@ export function SeatPicker({ eventId, pricePerSeat, currency, loggedIn, onNeedLo
           <ul aria-label="Chosen seats">
             {seats.map((s) => (
               <li key={s}>
-                {s}
+                {s}{' '}
+                <span className="muted">
+                  · {sectionOf(model, indexOf(model, s) ?? -1)?.name} · {formatMoney(priceOf(model, s), currency)}
+                </span>
                 {lost.includes(s) ? <strong className="taken"> — just taken by someone else</strong> : null}{' '}
                 <button type="button" className="link" onClick={() => toggle(s)} aria-label={`Remove seat ${s}`}>
                   Remove
@@ -200,7 +204,7 @@ export function SeatPicker({ eventId, pricePerSeat, currency, loggedIn, onNeedLo
         )}
         {seats.length > 0 ? (
           <p>
-            Total: <strong>{formatMoney(pricePerSeat * seats.length, currency)}</strong>
+            Total: <strong>{formatMoney(total, currency)}</strong>
           </p>
         ) : null}
       </div>
@@ -217,5 +221,34 @@ export function SeatPicker({ eventId, pricePerSeat, currency, loggedIn, onNeedLo
         {loggedIn ? `Hold ${seats.length || ''} seat${seats.length === 1 ? '' : 's'}`.replace('  ', ' ') : 'Log in to hold seats'}
       </button>
     </section>
+  );
+}
+
+function priceOf(model: SeatModel, label: string): number {
+  const i = indexOf(model, label);
+  return i === undefined ? 0 : (sectionOf(model, i)?.price ?? 0);
+}
+
+/** The event's sections with their rows and prices (the map stacks them in this order). */
+function SectionList({ model, currency }: { model: SeatModel; currency?: string | undefined }) {
+  return (
+    <table className="sections" aria-label="Sections and prices">
+      <thead>
+        <tr>
+          <th scope="col">Section</th>
+          <th scope="col">Rows</th>
+          <th scope="col">Price per seat</th>
+        </tr>
+      </thead>
+      <tbody>
+        {model.sections.map((s) => (
+          <tr key={s.name}>
+            <th scope="row">{s.name}</th>
+            <td>{s.rows === 1 ? rowLabel(s.first_row) : `${rowLabel(s.first_row)}–${rowLabel(s.first_row + s.rows - 1)}`}</td>
+            <td>{formatMoney(s.price, currency)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

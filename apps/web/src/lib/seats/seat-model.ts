@@ -1,10 +1,12 @@
 // The seat map as one typed array (from GET /api/events/{id}/seats/compact): 100,000 seats are a
-// 100 kB download, a 100 kB array, and no per-seat objects or strings. Seat i (0-based) is row
-// floor(i / seatsPerRow), number i % seatsPerRow + 1; labels are row letters Excel-style
-// (A…Z, AA, AB, …) and the number, e.g. `AB12`.
+// 100 kB download, a 100 kB array, and no per-seat objects or strings. Seats are numbered in
+// seat order through the event's sections (each with its own rows, seats per row and price);
+// rows continue across sections, so the map is one grid of rows, each as wide as its section.
+// Labels are row letters Excel-style (A…Z, AA, AB, …) and the number, e.g. `AB12`.
 import type { paths } from '../api/schema.ts';
 
 export type CompactSeatMap = paths['/api/events/{id}/seats/compact']['get']['responses'][200]['content']['application/json'];
+export type Section = CompactSeatMap['sections'][number];
 export type SeatStatus = 'available' | 'held' | 'booked';
 
 export const AVAILABLE = 0;
@@ -15,8 +17,10 @@ export const STATUS_NAMES: SeatStatus[] = ['available', 'held', 'booked'];
 
 export interface SeatModel {
   total: number;
+  /** The widest row (the grid's width). */
   seatsPerRow: number;
   rowCount: number;
+  sections: Section[];
   status: Uint8Array;
   counts: [number, number, number];
 }
@@ -32,8 +36,36 @@ export function rowLabel(row: number): string {
   return s;
 }
 
+/** The section of seat index i (0-based). */
+export function sectionOf(m: SeatModel, i: number): Section | undefined {
+  return m.sections.find((s) => i + 1 >= s.first_seat_no && i + 1 < s.first_seat_no + s.seat_count);
+}
+
+/** The section a grid row belongs to. */
+export function sectionOfRow(m: SeatModel, row: number): Section | undefined {
+  return m.sections.find((s) => row >= s.first_row && row < s.first_row + s.rows);
+}
+
+/** Where seat index i sits on the grid. */
+export function positionOf(m: SeatModel, i: number): { row: number; col: number } {
+  const s = sectionOf(m, i);
+  if (!s) return { row: 0, col: 0 };
+  const local = i + 1 - s.first_seat_no;
+  return { row: s.first_row + Math.floor(local / s.seats_per_row), col: local % s.seats_per_row };
+}
+
 export function labelOf(m: SeatModel, i: number): string {
-  return rowLabel(Math.floor(i / m.seatsPerRow)) + String((i % m.seatsPerRow) + 1);
+  const { row, col } = positionOf(m, i);
+  return rowLabel(row) + String(col + 1);
+}
+
+/** The seat index at a grid position, or undefined where there is no seat. */
+export function seatAt(model: SeatModel, row: number, col: number): number | undefined {
+  if (col < 0) return undefined;
+  const s = sectionOfRow(model, row);
+  if (!s || col >= s.seats_per_row) return undefined;
+  const local = (row - s.first_row) * s.seats_per_row + col;
+  return local < s.seat_count ? s.first_seat_no - 1 + local : undefined;
 }
 
 /** The seat index of a label like `AB12`, or undefined when the event has no such seat. */
@@ -42,10 +74,7 @@ export function indexOf(m: SeatModel, label: string): number | undefined {
   if (!match) return undefined;
   let row = 0;
   for (const ch of match[1]!) row = row * 26 + (ch.charCodeAt(0) - 64);
-  const num = Number(match[2]);
-  if (num > m.seatsPerRow) return undefined;
-  const i = (row - 1) * m.seatsPerRow + num - 1;
-  return i < m.total ? i : undefined;
+  return seatAt(m, row - 1, Number(match[2]) - 1);
 }
 
 export function buildModel(map: CompactSeatMap): SeatModel {
@@ -57,7 +86,10 @@ export function buildModel(map: CompactSeatMap): SeatModel {
     status[i] = code;
     counts[code as 0 | 1 | 2]++;
   }
-  return { total, seatsPerRow: map.seats_per_row, rowCount: Math.ceil(total / map.seats_per_row), status, counts };
+  const sections = map.sections;
+  const rowCount = sections.reduce((n, s) => Math.max(n, s.first_row + s.rows), 0);
+  const seatsPerRow = sections.reduce((n, s) => Math.max(n, s.seats_per_row), 1);
+  return { total, seatsPerRow, rowCount, sections, status, counts };
 }
 
 /** Applies a change from the seat stream; returns the labels whose status changed. */
@@ -73,10 +105,4 @@ export function applyChange(model: SeatModel, seats: string[], to: SeatStatus): 
     changed.push(label);
   }
   return changed;
-}
-
-export function seatAt(model: SeatModel, row: number, col: number): number | undefined {
-  if (row < 0 || col < 0 || col >= model.seatsPerRow) return undefined;
-  const i = row * model.seatsPerRow + col;
-  return i < model.total ? i : undefined;
 }
