@@ -83,7 +83,8 @@ export async function processBooking(deps: ProcessBookingDeps, bookingId: string
       await finishBooking(deps, booking, {
         status: 'failed',
         paymentStatus: 'failed',
-        paymentId: result.paymentId,
+        // A request refused before a PaymentIntent existed has no payment id.
+        paymentId: result.paymentId || null,
         reason: declinedReason(result.reason),
       });
       return;
