@@ -262,6 +262,46 @@ describe('the shop', () => {
   });
 });
 
+describe('the waiting room', () => {
+  it('a buyer waits in the queue, is taken to the seat map by itself when admitted, while the organizer watches the queue', async () => {
+    const organizer = await apiUser(platform, 'Wanda', 'Organizer');
+    const event = await apiEvent(platform, organizer.token);
+    const room = (opensAt: Date) =>
+      platform.api('PUT', `/api/events/${event.event_id}/waiting-room`, {
+        token: organizer.token,
+        body: { enabled: true, opens_at: opensAt.toISOString(), admit_per_minute: 600 },
+      });
+    assert.equal((await room(new Date(Date.now() + 3_600_000))).status, 200);
+    const buyer = await apiUser(platform, 'Quinn', 'Buyer');
+
+    const page = await newPage();
+    await logIn(page, buyer);
+    await page.goto(`/events/${event.event_id}`);
+    await page.getByRole('button', { name: 'Join the queue' }).click();
+    await page.getByText('Your place in line:').waitFor();
+    assert.equal(await page.getByTestId('queue-position').textContent(), '1');
+    await page.getByText('arriving early does not help').waitFor();
+    await expectAccessible(page, 'queue page');
+    await screenshot(page, 'waiting-room');
+
+    const office = await newPage();
+    await logIn(office, organizer);
+    await office.goto(`/box-office/events/${event.event_id}`);
+    await office.getByRole('heading', { name: 'Waiting room' }).waitFor();
+    await office.getByTestId('queue-waiting').filter({ hasText: '1' }).waitFor();
+    await expectAccessible(office, 'box office with a waiting room');
+
+    // Sales open: the buyer's page moves on to the seat map by itself, and the hold carries the token.
+    assert.equal((await room(new Date())).status, 200);
+    await page.getByLabel('Pick a seat by number').waitFor({ timeout: 30_000 });
+    assert.equal(new URL(page.url()).pathname, `/events/${event.event_id}`);
+    await pickSeats(page, ['A1']);
+    await page.getByRole('button', { name: /^Hold 1 seat$/ }).click();
+    await page.waitForURL(/\/checkout\//);
+    await office.getByTestId('queue-admitted-per-minute').filter({ hasText: '1' }).waitFor();
+  });
+});
+
 describe('the box office', () => {
   it('an organizer creates an event and watches a sale appear live in the sales view', async () => {
     const organizer = await apiUser(platform, 'Omar', 'Organizer');

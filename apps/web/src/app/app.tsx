@@ -3,7 +3,17 @@ import { AuthProvider, useAuth } from '../lib/auth.tsx';
 import { Link, matchPath, RouterProvider, useLocation } from '../lib/router.tsx';
 import { PageTitle } from '../components/ui.tsx';
 import { Layout } from './layout.tsx';
-import { BookingPage, CheckoutPage, EventPage, HomePage, LoginPage, MyBookingsPage, ProfilePage, RegisterPage } from './routes/buyer.tsx';
+import {
+  BookingPage,
+  CheckoutPage,
+  EventPage,
+  HomePage,
+  LoginPage,
+  MyBookingsPage,
+  ProfilePage,
+  QueuePage,
+  RegisterPage,
+} from './routes/buyer.tsx';
 import { BoxOfficePage, CreateEventPage, SalesPage } from './routes/box-office.tsx';
 
 type Route = [pattern: string, render: (p: Record<string, string>) => ReactNode, needsLogin?: boolean];
@@ -11,6 +21,7 @@ type Route = [pattern: string, render: (p: Record<string, string>) => ReactNode,
 const ROUTES: Route[] = [
   ['/', () => <HomePage />],
   ['/events/:id', (p) => <EventPage id={p.id!} key={p.id} />],
+  ['/events/:id/queue', (p) => <QueuePage id={p.id!} key={p.id} />, true],
   ['/checkout/:holdId', (p) => <CheckoutPage holdId={p.holdId!} key={p.holdId} />, true],
   ['/bookings', () => <MyBookingsPage />, true],
   ['/bookings/:id', (p) => <BookingPage id={p.id!} key={p.id} />, true],

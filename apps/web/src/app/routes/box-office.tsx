@@ -2,6 +2,7 @@ import { useAuth } from '../../lib/auth.tsx';
 import { Link, navigate } from '../../lib/router.tsx';
 import { PageTitle } from '../../components/ui.tsx';
 import { CreateEventForm, MyEvents, SalesView } from '../../features/box-office/box-office.tsx';
+import { WaitingRoomPanel } from '../../features/queue/queue-stats.tsx';
 import { useEvent } from '../../features/events/api.ts';
 import { preloadSeatMap } from '../../lib/preload.ts';
 import { useEffect } from 'react';
@@ -38,6 +39,7 @@ export function SalesPage({ id }: { id: string }) {
     <>
       <PageTitle>{event ? `Sales: ${event.name}` : 'Sales'}</PageTitle>
       <SalesView eventId={id} />
+      <WaitingRoomPanel eventId={id} />
     </>
   );
 }

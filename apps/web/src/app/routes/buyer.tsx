@@ -12,6 +12,9 @@ import { Checkout } from '../../features/checkout/checkout.tsx';
 import { BookingStatus } from '../../features/bookings/booking-status.tsx';
 import { MyBookings } from '../../features/bookings/my-bookings.tsx';
 import { LoginForm, ProfileForm, RegisterForm } from '../../features/auth/auth-forms.tsx';
+import { useWaitingRoom } from '../../features/queue/api.ts';
+import { QueueView } from '../../features/queue/queue-view.tsx';
+import { admissionFor } from '../../lib/admission.ts';
 
 export function HomePage() {
   return (
@@ -24,21 +27,48 @@ export function HomePage() {
 
 export function EventPage({ id }: { id: string }) {
   const { event, error } = useEvent(id);
+  const { room } = useWaitingRoom(id);
   const { session } = useAuth();
   // The seat map loads beside the event, not after it (the first page load starts both in index.html).
   useEffect(() => preloadSeatMap(id), [id]);
-  if (!event) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner />;
+  if (!event || !room) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner />;
+  // An on-sale with a waiting room: the seat map only with this tab's admission.
+  const queued = room.enabled && !admissionFor(id);
   return (
     <>
       <PageTitle>{event.name}</PageTitle>
       <EventDetails event={event} />
-      <SeatPicker
-        eventId={event.event_id}
-        currency={event.currency}
-        loggedIn={!!session}
-        onNeedLogin={() => navigate(`/login?next=${encodeURIComponent(`/events/${id}`)}`)}
-        onHeld={(holdId) => navigate(`/checkout/${holdId}`)}
-      />
+      {queued ? (
+        <section aria-label="Waiting room">
+          <p>Sales for this event go through a waiting room, so that everyone gets a fair chance.</p>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => navigate(session ? `/events/${id}/queue` : `/login?next=${encodeURIComponent(`/events/${id}/queue`)}`)}
+          >
+            Join the queue
+          </button>
+        </section>
+      ) : (
+        <SeatPicker
+          eventId={event.event_id}
+          currency={event.currency}
+          loggedIn={!!session}
+          onNeedLogin={() => navigate(`/login?next=${encodeURIComponent(`/events/${id}`)}`)}
+          onHeld={(holdId) => navigate(`/checkout/${holdId}`)}
+        />
+      )}
+    </>
+  );
+}
+
+export function QueuePage({ id }: { id: string }) {
+  const { event, error } = useEvent(id);
+  if (!event) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner />;
+  return (
+    <>
+      <PageTitle>{`Waiting room: ${event.name}`}</PageTitle>
+      <QueueView eventId={id} onAdmitted={() => navigate(`/events/${id}`, true)} />
     </>
   );
 }

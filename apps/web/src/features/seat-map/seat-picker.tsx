@@ -1,5 +1,6 @@
 import { useCallback, useState, type FormEvent } from 'react';
 import { api } from '../../lib/api/client.ts';
+import { admissionFor, clearAdmission } from '../../lib/admission.ts';
 import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
 import { formatMoney } from '../../lib/format.ts';
 import { ErrorMessage, Spinner } from '../../components/ui.tsx';
@@ -80,16 +81,21 @@ export function SeatPicker({ eventId, currency, loggedIn, onNeedLogin, onHeld }:
     setBusy(true);
     setError('');
     setAlternatives([]);
+    const admission = admissionFor(eventId);
     try {
       const {
         data,
         error: err,
         response,
       } = await api.POST('/api/events/{id}/hold', {
-        params: { path: { id: eventId } },
+        params: { path: { id: eventId }, header: admission ? { 'admission-token': admission } : {} },
         body: { seat_numbers: [...selected] },
       });
-      if (data) return onHeld(data.hold_id);
+      if (data) {
+        // One hold per admission: the token is spent.
+        clearAdmission(eventId);
+        return onHeld(data.hold_id);
+      }
       setError(describeError(err, response.status));
       const details = (err as { details?: { unavailable_seats?: string[]; available_alternatives?: string[] } } | undefined)?.details;
       if (details?.unavailable_seats) setLost(details.unavailable_seats);
