@@ -46,7 +46,8 @@ function lastSeatOfRow(model: SeatModel, row: number): number | undefined {
 export function SeatCanvas({ model, version, selected, onToggle, cursor, onCursor }: SeatCanvasProps) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [size, setSize] = useState({ w: 600, h: 360 });
+  // `measured`: the element's real size is known (fitting to the default would overflow a phone).
+  const [size, setSize] = useState({ w: 600, h: 360, measured: false });
   const [view, setView] = useState<View>({ x: 0, y: 0, scale: 1 });
   const fitted = useRef(false);
   const drawn = useRef(false);
@@ -67,14 +68,14 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
     const ro = new ResizeObserver(() => {
       const w = Math.max(200, Math.floor(el.clientWidth));
       const h = Math.max(220, Math.min(Math.floor(window.innerHeight * 0.6), Math.ceil((w * worldH) / worldW) + 8));
-      setSize({ w, h });
+      setSize({ w, h, measured: true });
     });
     ro.observe(el);
     return () => ro.disconnect();
   }, [worldW, worldH]);
 
   useEffect(() => {
-    if (!fitted.current && size.w > 0) {
+    if (!fitted.current && size.measured) {
       fitted.current = true;
       fit();
     }
@@ -104,6 +105,16 @@ export function SeatCanvas({ model, version, selected, onToggle, cursor, onCurso
       const r1 = Math.min(model.rowCount - 1, Math.ceil((y + size.h / scale) / SEAT));
       const c0 = Math.max(0, Math.floor((x - LABEL) / SEAT));
       const c1 = Math.min(model.seatsPerRow - 1, Math.ceil((x + size.w / scale - LABEL) / SEAT));
+      // How many seats are wholly in view (read by the browser tests: the first view fits the map).
+      const whole = (lo: number, hi: number, n: number) => Math.max(0, Math.min(n - 1, hi) - Math.max(0, lo) + 1);
+      const eps = 1e-6;
+      const wholeCols = whole(
+        Math.ceil((x - LABEL) / SEAT - eps),
+        Math.floor((x + size.w / scale - LABEL) / SEAT + eps) - 1,
+        model.seatsPerRow,
+      );
+      const wholeRows = whole(Math.ceil(y / SEAT - eps), Math.floor((y + size.h / scale) / SEAT + eps) - 1, model.rowCount);
+      c.dataset.seatsInView = String(Math.min(model.total, wholeCols * wholeRows));
       const fills = [COLORS.available, COLORS.held, COLORS.booked];
       // One pass per colour: few canvas state changes even with 100,000 seats in view.
       for (let code = AVAILABLE; code <= BOOKED; code++) {
