@@ -184,12 +184,51 @@ describe('the shop', () => {
     await logIn(page, buyer);
     await page.goto(`/events/${event.event_id}`);
     await page.getByText('● Live').waitFor();
+    // The first view fits the whole map into the phone's width.
+    await page.waitForFunction(`document.querySelector('canvas')?.dataset.seatsInView === '60'`);
     await pickSeats(page, ['B3']);
     await page.getByRole('button', { name: 'Hold 1 seat' }).click();
     await page.getByRole('heading', { name: 'Checkout' }).waitFor();
     await page.getByRole('radio', { name: /Declined card/ }).check();
+    // The booking page's first read of the booking is answered last (after the stream's final
+    // status and the read that follows it): its stale "processing" must not replace "failed".
+    let reads = 0;
+    let laterReadDone!: () => void;
+    const laterRead = new Promise<void>((resolve) => (laterReadDone = resolve));
+    let staleDelivered!: () => void;
+    const stale = new Promise<void>((resolve) => (staleDelivered = resolve));
+    await page.route(/\/api\/booking\/[^/?]+$/, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const n = ++reads;
+      const response = await route.fetch();
+      if (n === 1) {
+        await laterRead;
+        await route.fulfill({ response });
+        staleDelivered();
+      } else {
+        await route.fulfill({ response });
+        laterReadDone();
+      }
+    });
+    // Every text the status line shows, in order (the app navigates without reloading the page).
+    await page.evaluate(`(() => {
+      window.statusTexts = [];
+      new MutationObserver(() => {
+        const text = document.querySelector('.status-line')?.textContent;
+        if (text && text !== window.statusTexts.at(-1)) window.statusTexts.push(text);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    })()`);
     await page.getByRole('button', { name: /^Pay/ }).click();
     await page.getByRole('status').filter({ hasText: 'Payment failed' }).waitFor({ timeout: 30_000 });
+    await stale;
+    await page.waitForTimeout(1000);
+    const texts = await page.evaluate<string[]>('window.statusTexts');
+    const failedAt = texts.findIndex((t) => t.includes('Payment failed'));
+    assert.deepEqual(
+      texts.slice(failedAt).filter((t) => !t.includes('Payment failed')),
+      [],
+      `the status went back after "failed": ${texts.join(' → ')}`,
+    );
     await expectAccessible(page, 'failed booking (phone)');
     await screenshot(page, 'booking-failed-phone');
     // The page never shows raw JSON.

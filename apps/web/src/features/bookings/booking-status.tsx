@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../../lib/api/client.ts';
 import type { paths } from '../../lib/api/schema.ts';
 import { getToken } from '../../lib/auth-token.ts';
@@ -17,27 +17,38 @@ const TEXT: Record<string, string> = {
   failed: 'Payment failed: the booking was not made.',
 };
 
+const isFinal = (status: string) => status === 'confirmed' || status === 'failed';
+
 /** A booking's status, followed live from the booking stream until it is final. */
 export function BookingStatus({ bookingId }: { bookingId: string }) {
   const [booking, setBooking] = useState<Booking | null>(null);
   const [status, setStatus] = useState<string>('processing');
   const [error, setError] = useState('');
 
-  const load = () =>
-    api.GET('/api/booking/{id}', { params: { path: { id: bookingId } } }).then(
+  // Answers can arrive out of order (the first read may come back after the stream's final
+  // status and the read it triggered): an older answer never replaces a newer one, and a final
+  // status is never replaced by an earlier one.
+  const issued = useRef(0);
+  const applied = useRef(0);
+  const load = () => {
+    const seq = ++issued.current;
+    return api.GET('/api/booking/{id}', { params: { path: { id: bookingId } } }).then(
       ({ data, error: err, response }) => {
+        if (seq < applied.current) return;
+        applied.current = seq;
         if (data) {
           setBooking(data);
-          setStatus(data.status);
+          setStatus((current) => (isFinal(current) && !isFinal(data.status) ? current : data.status));
         } else setError(describeError(err, response.status));
       },
       () => setError(NETWORK_ERROR),
     );
+  };
   useEffect(() => {
     void load();
   }, [bookingId]);
 
-  const final = status === 'confirmed' || status === 'failed';
+  const final = isFinal(status);
   const token = getToken();
   // EventSource cannot send headers: the stream takes the token as ?access_token=.
   useEventSource(
@@ -45,7 +56,7 @@ export function BookingStatus({ bookingId }: { bookingId: string }) {
     {
       status: (data) => {
         const s = (data as { status: string }).status;
-        setStatus(s);
+        setStatus((current) => (isFinal(current) ? current : s));
         // A final status, or a new step that needs the buyer (its details come with the booking).
         if (s === 'confirmed' || s === 'failed' || s === 'payment_action_required') void load();
       },
