@@ -152,7 +152,12 @@ describe('the shop', () => {
     await pageA.getByRole('heading', { name: 'Checkout' }).waitFor();
 
     // Ben did nothing: the seat turns taken on his screen by itself.
-    await pageB.getByText('C5 — just taken by someone else').waitFor({ timeout: 5_000 });
+    await pageB
+      .getByRole('list', { name: 'Chosen seats' })
+      .getByRole('listitem')
+      .filter({ hasText: 'C5' })
+      .getByText('— just taken by someone else')
+      .waitFor({ timeout: 5_000 });
     await pageB.getByRole('button', { name: 'Hold 1 seat' }).click();
     await pageB.getByRole('alert').filter({ hasText: 'just taken by someone else' }).waitFor();
     const offer = pageB.getByRole('button', { name: /^Choose .* instead$/ });
