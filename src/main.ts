@@ -83,6 +83,7 @@ const bookings = await createBookingsDeps(bookingsConfig, {
 
 const notificationsConfig = loadNotificationsConfig(
   {
+    ...embedded,
     http: { port: ports.notifications, host },
     mail: { transport: 'file', fileDir: mailDir },
   },
@@ -91,6 +92,7 @@ const notificationsConfig = loadNotificationsConfig(
 const notifications = await createNotificationsDeps(notificationsConfig, {
   db: await database('notifications'),
   bus,
+  cache,
   logger: logger.child({ service: 'notifications' }),
 });
 
@@ -118,6 +120,7 @@ events.sweeper.start();
 events.admissions.start();
 events.relay?.start();
 users.relay?.start();
+users.announcer.start();
 const relay = startOutboxRelay(bookings);
 const bookingWorker = await startBookingsWorker(bookings);
 const notificationWorker = await startNotificationsWorker(notifications);

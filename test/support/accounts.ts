@@ -7,7 +7,7 @@ import { createLocalBus, type MessageBus } from '@ticketing/bus';
 import { createMemoryCache, type Cache } from '@ticketing/cache';
 import type { DeepPartial } from '@ticketing/config';
 import { createPgliteDatabase, type Database } from '@ticketing/db';
-import { startTestSmtpServer, type TestSmtpServer } from '@ticketing/mail/testing';
+import { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from '@ticketing/mail/testing';
 import { apiClient, listen, testInfra, uniqueId } from '@ticketing/testing';
 import { buildUsersApp, createUsersDeps, loadUsersConfig, type UsersConfig, type UsersDeps } from '@ticketing/users-service';
 import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
@@ -21,7 +21,9 @@ export interface AccountsPlatform {
   events: ReturnType<typeof apiClient>;
   usersDeps: UsersDeps;
   smtp: TestSmtpServer;
-  /** The link of the newest email to `address` whose subject matches (waits for it). */
+  /** The newest email to `address` whose subject matches, once there are `count` of them. */
+  mailTo(address: string, subject: RegExp, count?: number): Promise<ReceivedMail>;
+  /** The link in that email. */
   linkIn(address: string, subject: RegExp, count?: number): Promise<string>;
   close(): Promise<void>;
 }
@@ -47,17 +49,14 @@ export async function startAccountsPlatform(profile: Profile, overrides: DeepPar
       const b = bus;
       closers.push(() => b.close());
     }
-    const infra = (prefix: string) => ({
-      log,
-      database: { url: testInfra.databaseUrl },
-      redis: { url: testInfra.redisUrl, keyPrefix: `${id}:${prefix}:` },
-    });
+    // One key prefix for all: the services of a platform share the revocations in the cache.
+    const infra = () => ({ log, database: { url: testInfra.databaseUrl }, redis: { url: testInfra.redisUrl, keyPrefix: `${id}:` } });
     const topic = `${id}.account-emails`;
 
     const usersDeps = await createUsersDeps(
       loadUsersConfig(
         {
-          ...infra('u'),
+          ...infra(),
           bcryptRounds: 4,
           kafka: { brokers: testInfra.kafkaBrokers, clientId: id, accountEmailsTopic: topic },
           outbox: { intervalMs: 100 },
@@ -79,8 +78,7 @@ export async function startAccountsPlatform(profile: Profile, overrides: DeepPar
     const notifications = await createNotificationsDeps(
       loadNotificationsConfig(
         {
-          log,
-          database: { url: testInfra.databaseUrl },
+          ...infra(),
           kafka: { brokers: testInfra.kafkaBrokers, topics: { notificationRequests: `${id}.notification-requests`, accountEmails: topic } },
           consumer: { groupId: `${id}-notifications`, maxAttempts: 3, retryBaseMs: 20, retryMaxMs: 200 },
           smtp: { host: smtp.host, port: smtp.port },
@@ -89,7 +87,7 @@ export async function startAccountsPlatform(profile: Profile, overrides: DeepPar
         },
         {},
       ),
-      profile === 'embedded' ? { db: await pglite('notifications'), bus } : {},
+      profile === 'embedded' ? { db: await pglite('notifications'), bus, cache } : {},
     );
     const worker = await startNotificationsWorker(notifications);
     closers.push(async () => {
@@ -98,7 +96,7 @@ export async function startAccountsPlatform(profile: Profile, overrides: DeepPar
     });
 
     const events = await createEventsDeps(
-      loadEventsConfig({ ...infra('e'), kafka: { enabled: false }, sweeperIntervalMs: 0 }, {}),
+      loadEventsConfig({ ...infra(), kafka: { enabled: false }, sweeperIntervalMs: 0 }, {}),
       profile === 'embedded' ? { db: await pglite('events'), cache } : {},
     );
     const eventsApp = await buildEventsApp(events);
@@ -108,25 +106,28 @@ export async function startAccountsPlatform(profile: Profile, overrides: DeepPar
       await events.close();
     });
 
+    async function mailTo(address: string, subject: RegExp, count = 1): Promise<ReceivedMail> {
+      const started = Date.now();
+      for (;;) {
+        const mails = smtp.to(address).filter((m) => subject.test(m.parsed.subject ?? ''));
+        if (mails.length >= count) return mails.at(-1)!;
+        if (Date.now() - started > 30_000) throw new Error(`no email "${subject.source}" to ${address}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+
     return {
       profile,
       users: apiClient(usersUrl),
       events: apiClient(eventsUrl),
       usersDeps,
       smtp,
+      mailTo,
       async linkIn(address, subject, count = 1) {
-        const started = Date.now();
-        for (;;) {
-          const mails = (await smtp.waitFor(address, 1)).filter((m) => subject.test(m.parsed.subject ?? ''));
-          if (mails.length >= count) {
-            const text = mails.at(-1)!.parsed.text ?? '';
-            const link = /https?:\/\/\S+/.exec(text)?.[0];
-            if (!link) throw new Error(`no link in the email to ${address}: ${text}`);
-            return link;
-          }
-          if (Date.now() - started > 30_000) throw new Error(`no email "${subject.source}" to ${address}`);
-          await new Promise((r) => setTimeout(r, 25));
-        }
+        const text = (await mailTo(address, subject, count)).parsed.text ?? '';
+        const link = /https?:\/\/\S+/.exec(text)?.[0];
+        if (!link) throw new Error(`no link in the email to ${address}: ${text}`);
+        return link;
       },
       async close() {
         for (const close of closers.reverse()) await close();

@@ -3,6 +3,7 @@ import { commonErrors } from '@ticketing/errors';
 
 const { unauthorized, invalidToken } = commonErrors.errors;
 import { TokenError, verifyInternalToken, verifyUserToken, type InternalClaims, type UserClaims } from './jwt.ts';
+import type { RevocationChecker } from './revocation.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,6 +15,26 @@ declare module 'fastify' {
 export interface AuthOptions {
   secret: string;
   issuer: string;
+  /** Refuses revoked tokens (log out, password change); without it only signature and expiry count. */
+  revocations?: RevocationChecker | undefined;
+}
+
+/**
+ * Verifies a user token and checks it has not been revoked. Throws `invalid_token` (401) for a
+ * bad, expired or revoked token.
+ */
+export async function authenticateUser(token: string, opts: AuthOptions): Promise<UserClaims> {
+  let claims: UserClaims;
+  try {
+    claims = verifyUserToken(token, opts);
+  } catch (err) {
+    if (err instanceof TokenError) throw invalidToken();
+    throw err;
+  }
+  if (opts.revocations && (await opts.revocations.isRevoked(claims))) {
+    throw invalidToken({ message: 'This token has been revoked (signed out or password changed); log in again' });
+  }
+  return claims;
 }
 
 function bearer(request: FastifyRequest): string {
@@ -29,13 +50,7 @@ function bearer(request: FastifyRequest): string {
 /** preHandler that requires a valid user JWT and sets `request.user`. */
 export function requireUser(opts: AuthOptions): preHandlerAsyncHookHandler {
   return async function requireUserHook(request: FastifyRequest, _reply: FastifyReply) {
-    const token = bearer(request);
-    try {
-      request.user = verifyUserToken(token, opts);
-    } catch (err) {
-      if (err instanceof TokenError) throw invalidToken();
-      throw err;
-    }
+    request.user = await authenticateUser(bearer(request), opts);
   };
 }
 

@@ -1,2 +1,3 @@
 export * from './jwt.ts';
 export * from './hooks.ts';
+export * from './revocation.ts';

@@ -9,6 +9,11 @@ export interface UserClaims {
   role: Role;
   /** Display name (first and last), so downstream services can greet the user without a lookup. */
   name?: string;
+  /**
+   * The user's token generation when the token was issued: a password change or reset moves it
+   * on, and every token of an older generation is refused (revocation.ts). Absent means 0.
+   */
+  gen?: number;
   iat: number;
   nbf: number;
   exp: number;
@@ -59,6 +64,8 @@ export interface IssueUserTokenInput {
   email: string;
   role: Role;
   name?: string;
+  /** The user's current token generation (RevocationState.generation). */
+  generation?: number;
 }
 
 export function issueUserToken(
@@ -72,6 +79,7 @@ export function issueUserToken(
     email: input.email,
     role: input.role,
     ...(input.name ? { name: input.name } : {}),
+    ...(input.generation ? { gen: input.generation } : {}),
     iat,
     nbf: iat,
     exp: iat + opts.ttlSeconds,
@@ -131,6 +139,8 @@ export function verifyUserToken(token: string, opts: { secret: string; issuer?: 
   if (typeof claims.sub !== 'string' || !UUID.test(claims.sub) || claims.user_id !== claims.sub) throw new TokenError('bad subject');
   if (claims.role !== 'user' && claims.role !== 'admin') throw new TokenError('bad role');
   if (typeof claims.email !== 'string') throw new TokenError('bad email');
+  if (claims.gen !== undefined && !(Number.isSafeInteger(claims.gen) && (claims.gen as number) >= 0)) throw new TokenError('bad gen');
+  if (typeof claims.jti !== 'string') throw new TokenError('bad jti');
   return claims as unknown as UserClaims;
 }
 

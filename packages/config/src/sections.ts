@@ -190,6 +190,12 @@ export const jwtSection = Type.Object(
     ttlSeconds: Type.Integer({ default: 3600, minimum: 60, maximum: 86400 * 30 }),
     /** Separate secret for service-to-service tokens, so a user token can never pass for one. */
     internalSecret: Type.String({ default: DEV_INTERNAL_SECRET, minLength: 32 }),
+    /**
+     * How long a service trusts its local copy of a user's revoked tokens without hearing of a
+     * change: how late a revocation can take effect when a pub/sub announcement is lost
+     * (docs/users.md#revocation). @defaultValue 30000
+     */
+    revocationMaxAgeMs: Type.Integer({ default: 30_000, minimum: 0, maximum: 3_600_000 }),
   },
   { default: {} },
 );
@@ -233,6 +239,7 @@ export const commonEnv = {
   JWT_ISSUER: 'jwt.issuer',
   JWT_TTL_SECONDS: 'jwt.ttlSeconds',
   INTERNAL_JWT_SECRET: 'jwt.internalSecret',
+  JWT_REVOCATION_MAX_AGE_MS: 'jwt.revocationMaxAgeMs',
 } as const;
 
 /** Refuses the development secrets when NODE_ENV=production. */

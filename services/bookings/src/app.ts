@@ -25,11 +25,12 @@ export async function buildBookingsApp(deps: BookingsDeps): Promise<App> {
   await deps.streams.start();
   // Open streams never go idle, so they are ended before the server waits for connections to close.
   app.addHook('preClose', async () => deps.streams.close());
-  registerBookingRoutes(app, { bookingsService: deps.bookingsService, auth: deps.config.jwt });
+  const auth = { ...deps.config.jwt, revocations: deps.revocations };
+  registerBookingRoutes(app, { bookingsService: deps.bookingsService, auth });
   registerStreamRoutes(app, {
     bookingsService: deps.bookingsService,
     hub: deps.streams,
-    auth: deps.config.jwt,
+    auth,
     heartbeatMs: deps.config.stream.heartbeatMs,
   });
   await registerPaymentWebhookRoutes(app, { paymentWebhooksService: deps.paymentWebhooksService });

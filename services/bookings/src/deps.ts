@@ -8,6 +8,7 @@ import {
   type OutboxRepository,
   type OutboxSignal,
 } from '@ticketing/bus';
+import { createCacheRevocationChecker, type RevocationChecker } from '@ticketing/auth';
 import { createCacheFromConfig, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, prepareSchema, type Database, type MigrationSet } from '@ticketing/db';
 import { createLogger, registerOutboxMetrics, registerPoolMetrics, type Logger } from '@ticketing/http';
@@ -34,6 +35,8 @@ export interface BookingsDeps {
   logger: Logger;
   db: Database;
   cache: Cache;
+  /** Refuses revoked user tokens (announced by the users service through the cache). */
+  revocations: RevocationChecker;
   bus: MessageBus;
   events: EventsClient;
   gateway: PaymentGateway;
@@ -93,6 +96,10 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
       onConnectionError: (err) => logger.warn({ err }, 'database connection lost; the pool replaces it'),
     });
   const cache = given.cache ?? createCacheFromConfig(config.redis);
+  const revocations = createCacheRevocationChecker(cache, {
+    maxAgeMs: config.jwt.revocationMaxAgeMs,
+    onLookupError: (err) => logger.warn({ err }, 'token revocations unreadable; using the last known ones'),
+  });
   const bus =
     given.bus ??
     createKafkaBus({
@@ -170,6 +177,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     logger,
     db,
     cache,
+    revocations,
     bus,
     events,
     gateway,
@@ -184,6 +192,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     streams,
     async close() {
       await streams.close();
+      await revocations.close();
       if (!given.bus) await bus.close();
       if (!given.cache) await cache.close();
       if (!given.db) await db.close();

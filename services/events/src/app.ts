@@ -22,7 +22,7 @@ export async function buildEventsApp(deps: EventsDeps): Promise<App> {
       redis: { check: () => deps.cache.ping(), required: false },
     },
   });
-  const auth = deps.config.jwt;
+  const auth = { ...deps.config.jwt, revocations: deps.revocations };
   registerEventRoutes(app, { events: deps.eventsService, auth });
   registerSeatRoutes(app, { events: deps.eventsService, seats: deps.seatsService, hub: deps.hub, heartbeatMs: deps.config.sseHeartbeatMs });
   registerHoldRoutes(app, { holdSeats: deps.holdSeats, holdsService: deps.holdsService, waitingRoom: deps.waitingRoom, auth });

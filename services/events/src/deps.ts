@@ -8,6 +8,7 @@ import {
   type MessageBus,
   type OutboxRelay,
 } from '@ticketing/bus';
+import { createCacheRevocationChecker, type RevocationChecker } from '@ticketing/auth';
 import { createCacheFromConfig, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, prepareSchema, runMigrations, type Database, type MigrationSet } from '@ticketing/db';
 import { createLogger, registerOutboxMetrics, registerPoolMetrics, type Logger } from '@ticketing/http';
@@ -51,6 +52,8 @@ export interface EventsDeps {
   logger: Logger;
   db: Database;
   cache: Cache;
+  /** Refuses revoked user tokens (announced by the users service through the cache). */
+  revocations: RevocationChecker;
   bus: MessageBus | undefined;
   metrics: EventsMetrics;
   eventCache: EventCache;
@@ -112,6 +115,10 @@ export async function createEventsDeps(
   const { applied } = await prepareSchema(db, EVENTS_MIGRATIONS, { migrate: config.database.migrateOnStart });
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
+  const revocations = createCacheRevocationChecker(cache, {
+    maxAgeMs: config.jwt.revocationMaxAgeMs,
+    onLookupError: (err) => logger.warn({ err }, 'token revocations unreadable; using the last known ones'),
+  });
   const eventCache = createEventCache(cache, config.cache, logger);
   const hub = createSeatStreamHub(cache, logger);
   const metrics = createEventsMetrics(() => hub.clientCount());
@@ -211,6 +218,7 @@ export async function createEventsDeps(
     logger,
     db,
     cache,
+    revocations,
     bus,
     metrics,
     eventCache,
@@ -235,6 +243,7 @@ export async function createEventsDeps(
       await tracked.drain(5000);
       await changes.close();
       await relay?.close();
+      await revocations.close();
       if (ownBus) await bus?.close();
       if (!given.cache) await cache.close();
       if (!given.db) await db.close();

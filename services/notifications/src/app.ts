@@ -16,11 +16,12 @@ export async function buildNotificationsApp(deps: NotificationsDeps): Promise<Ap
     healthChecks: {
       postgres: { check: () => deps.db.ping(), required: true },
       kafka: { check: () => deps.bus.ping(), required: false },
+      redis: { check: () => deps.cache.ping(), required: false },
     },
     healthExtras: () => ({ ...stats }),
     metrics: deps.metrics.registry,
   });
 
-  registerNotificationRoutes(app, { notifications: deps.notificationsService, auth: deps.config.jwt });
+  registerNotificationRoutes(app, { notifications: deps.notificationsService, auth: { ...deps.config.jwt, revocations: deps.revocations } });
   return app;
 }

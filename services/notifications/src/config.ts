@@ -6,6 +6,7 @@ import {
   kafkaSection,
   loadServiceConfig,
   logSection,
+  redisSection,
   workerHttpSection,
   Type,
   type DeepPartial,
@@ -21,6 +22,8 @@ export const NotificationsConfigSchema = Type.Object({
   /** The standalone worker's (src/worker.ts) probe and metrics port. */
   workerHttp: workerHttpSection,
   database: databaseSection,
+  /** Read for token revocations only (docs/users.md#revocation). */
+  redis: redisSection,
   jwt: jwtSection,
   kafka: Type.Object(
     {

@@ -1,6 +1,8 @@
 import { poolSizeOf } from '@ticketing/config';
 import { fileURLToPath } from 'node:url';
+import { createCacheRevocationChecker, type RevocationChecker } from '@ticketing/auth';
 import { createKafkaBus, type MessageBus } from '@ticketing/bus';
+import { createCacheFromConfig, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, prepareSchema, type Database, type MigrationSet } from '@ticketing/db';
 import { createLogger, registerPoolMetrics, type Logger } from '@ticketing/http';
 import { createFileMailer, createSmtpMailer, type Mailer } from '@ticketing/mail';
@@ -23,6 +25,9 @@ export interface NotificationsDeps {
   logger: Logger;
   db: Database;
   bus: MessageBus;
+  cache: Cache;
+  /** Refuses revoked user tokens (announced by the users service through the cache). */
+  revocations: RevocationChecker;
   mailer: Mailer;
   clock: Clock;
   stats: NotificationStats;
@@ -39,6 +44,7 @@ export interface NotificationsDeps {
 export interface NotificationsAdapters {
   db?: Database;
   bus?: MessageBus;
+  cache?: Cache;
   mailer?: Mailer;
   logger?: Logger;
   /** The source of "now" for reminders (tests move it forward). */
@@ -94,6 +100,11 @@ export async function createNotificationsDeps(
       cluster: config.kafka,
     });
   const mailer = given.mailer ?? createMailer(config, logger);
+  const cache = given.cache ?? createCacheFromConfig(config.redis);
+  const revocations = createCacheRevocationChecker(cache, {
+    maxAgeMs: config.jwt.revocationMaxAgeMs,
+    onLookupError: (err) => logger.warn({ err }, 'token revocations unreadable; using the last known ones'),
+  });
   const clock = given.clock ?? systemClock;
   const { applied } = await prepareSchema(db, NOTIFICATIONS_MIGRATIONS, { migrate: config.database.migrateOnStart });
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -130,6 +141,8 @@ export async function createNotificationsDeps(
     logger,
     db,
     bus,
+    cache,
+    revocations,
     mailer,
     clock,
     stats,
@@ -141,7 +154,9 @@ export async function createNotificationsDeps(
     delivery,
     notificationsService: createNotificationsService({ deliveries }),
     async close() {
+      await revocations.close();
       if (!given.bus) await bus.close();
+      if (!given.cache) await cache.close();
       if (!given.mailer) await mailer.close();
       if (!given.db) await db.close();
     },

@@ -1,6 +1,7 @@
 import { createHttpApp, type App } from '@ticketing/http';
 import type { UsersDeps } from './deps.ts';
 import { usersErrorStatus } from './errors.ts';
+import { registerAccountRoutes } from './accounts/accounts.routes.ts';
 import { registerUserRoutes } from './users/users.routes.ts';
 
 /** Builds the user service's HTTP app; never listens (server.ts does, tests inject or listen on port 0). */
@@ -18,6 +19,8 @@ export async function buildUsersApp(deps: UsersDeps): Promise<App> {
     },
     metrics: deps.metrics.registry,
   });
-  registerUserRoutes(app, { users: deps.usersService, auth: deps.config.jwt });
+  const auth = { ...deps.config.jwt, revocations: deps.revocations };
+  registerUserRoutes(app, { users: deps.usersService, auth });
+  registerAccountRoutes(app, { accounts: deps.accountsService, auth });
   return app;
 }

@@ -36,8 +36,33 @@ export const UsersConfigSchema = Type.Object({
   publicUrl: Type.String({ default: 'http://127.0.0.1:8080', pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' }),
   /** bcrypt cost factor. @defaultValue 10 */
   bcryptRounds: Type.Integer({ default: 10, minimum: 4, maximum: 15 }),
-  /** Emails that are given the admin role when they register. */
+  /**
+   * Addresses that get the admin role once verified (by the emailed link), never at
+   * registration; `npm run admin` is the other way (docs/users.md#platform-admins).
+   */
   adminEmails: Type.Array(Type.String(), { default: [] }),
+  accountLinks: Type.Object(
+    {
+      /** How long an email verification link works. @defaultValue 86400 */
+      verificationTtlSeconds: Type.Integer({ default: 86_400, minimum: 1, maximum: 30 * 86_400 }),
+      /** How long a password reset link works. @defaultValue 3600 */
+      resetTtlSeconds: Type.Integer({ default: 3600, minimum: 1, maximum: 86_400 }),
+    },
+    { default: {} },
+  ),
+  emailRateLimit: Type.Object(
+    {
+      /** Verification or reset emails asked for one address within the window (each kind counted apart). @defaultValue 3 */
+      perEmail: Type.Integer({ default: 3, minimum: 1 }),
+      /** Such requests from one client address within the window. @defaultValue 20 */
+      perIp: Type.Integer({ default: 20, minimum: 1 }),
+      /** @defaultValue 3600 */
+      windowSeconds: Type.Integer({ default: 3600, minimum: 1 }),
+    },
+    { default: {} },
+  ),
+  /** How often recent token revocations are written to the cache again (after a cache outage). @defaultValue 30000 */
+  revocationResyncMs: Type.Integer({ default: 30_000, minimum: 100 }),
   loginRateLimit: Type.Object(
     {
       /** Attempts per email within the window. @defaultValue 10 */
@@ -69,6 +94,12 @@ export function loadUsersConfig(overrides?: DeepPartial<UsersConfig>, env: NodeJ
       WEB_PUBLIC_URL: 'publicUrl',
       BCRYPT_ROUNDS: 'bcryptRounds',
       ADMIN_EMAILS: 'adminEmails[]',
+      VERIFICATION_LINK_TTL_SECONDS: 'accountLinks.verificationTtlSeconds',
+      RESET_LINK_TTL_SECONDS: 'accountLinks.resetTtlSeconds',
+      EMAIL_RATE_LIMIT_PER_EMAIL: 'emailRateLimit.perEmail',
+      EMAIL_RATE_LIMIT_PER_IP: 'emailRateLimit.perIp',
+      EMAIL_RATE_LIMIT_WINDOW_SECONDS: 'emailRateLimit.windowSeconds',
+      REVOCATION_RESYNC_MS: 'revocationResyncMs',
       LOGIN_RATE_LIMIT_PER_EMAIL: 'loginRateLimit.perEmail',
       LOGIN_RATE_LIMIT_PER_IP: 'loginRateLimit.perIp',
       LOGIN_RATE_LIMIT_WINDOW_SECONDS: 'loginRateLimit.windowSeconds',

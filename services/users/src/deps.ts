@@ -12,11 +12,25 @@ import {
 import { createPostgresDatabase, prepareSchema, type Database, type MigrationSet } from '@ticketing/db';
 import { createLogger, registerOutboxMetrics, registerPoolMetrics, type Logger } from '@ticketing/http';
 import { createAccountEmails, type AccountEmails } from './emails/account-emails.ts';
+import { createRevocationChecker, REVOCATION_CHANNEL, type RevocationChecker } from '@ticketing/auth';
+import { createAccountTokensRepository } from './accounts/account-tokens.repository.ts';
+import { createAccountsService, type AccountsService } from './accounts/accounts.service.ts';
+import { createAdmins, type Admins } from './accounts/admins.ts';
+import { createRevocationAnnouncer, type RevocationAnnouncer } from './accounts/revocations.ts';
+import { createRevocationsRepository } from './accounts/revocations.repository.ts';
 import type { UsersConfig } from './config.ts';
 import { errors } from './errors.ts';
 import { createUsersMetrics, type UsersMetrics } from './metrics.ts';
 import { createUsersRepository } from './users/users.repository.ts';
-import { createUsersService, type UsersService } from './users/users.service.ts';
+import { createUsersService, normalizeEmail, type UsersService } from './users/users.service.ts';
+
+/** Throws rate_limited (429 with Retry-After) when any of the counters is over its limit. */
+function throwIfBlocked(results: { allowed: boolean; retryAfterSeconds: number }[], message: string): void {
+  const blocked = results.filter((r) => !r.allowed);
+  if (blocked.length === 0) return;
+  const retryAfter = Math.max(...blocked.map((r) => r.retryAfterSeconds));
+  throw errors.rateLimited({ message, details: { retry_after_seconds: retryAfter } });
+}
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 /** The schema's changes, for `npm run migrate` and the start of the service. */
@@ -33,6 +47,12 @@ export interface UsersDeps {
   /** Publishes the outbox (when there is a bus and `outbox.enabled`); the entry point starts it. */
   relay: OutboxRelay | undefined;
   usersService: UsersService;
+  accountsService: AccountsService;
+  admins: Admins;
+  /** Refuses revoked tokens on this service's routes (read from its own database). */
+  revocations: RevocationChecker;
+  /** Announces revocations to the other services; the entry point starts its periodic resync. */
+  announcer: RevocationAnnouncer;
   close(): Promise<void>;
 }
 
@@ -85,21 +105,70 @@ export async function createUsersDeps(
   const windowMs = config.loginRateLimit.windowSeconds * 1000;
   const perEmail = createRateLimiter(cache, { limit: config.loginRateLimit.perEmail, windowMs, prefix: 'users:login:email' });
   const perIp = createRateLimiter(cache, { limit: config.loginRateLimit.perIp, windowMs, prefix: 'users:login:ip' });
+  const emailWindowMs = config.emailRateLimit.windowSeconds * 1000;
+  const emailLimits = {
+    perEmail: createRateLimiter(cache, { limit: config.emailRateLimit.perEmail, windowMs: emailWindowMs, prefix: 'users:links:email' }),
+    perIp: createRateLimiter(cache, { limit: config.emailRateLimit.perIp, windowMs: emailWindowMs, prefix: 'users:links:ip' }),
+  };
+
+  const usersRepository = createUsersRepository(db);
+  const revocationsRepository = createRevocationsRepository(db);
+  // This service reads revocations from its own database (the source of truth); the others from the cache.
+  const revocations = createRevocationChecker({
+    lookup: (userId) => revocationsRepository.stateOf(userId),
+    subscribe: (onChange) => cache.subscribe(REVOCATION_CHANNEL, onChange),
+    maxAgeMs: config.jwt.revocationMaxAgeMs,
+    onLookupError: (err) => logger.warn({ err }, 'token revocations unreadable; using the last known ones'),
+  });
+  const announcer = createRevocationAnnouncer({
+    repository: revocationsRepository,
+    cache,
+    checker: revocations,
+    tokenTtlSeconds: config.jwt.ttlSeconds,
+    resyncIntervalMs: config.revocationResyncMs,
+    logger,
+  });
+  const tokensRevoked = (userId: string) => announcer.announce(userId);
+  const admins = createAdmins({ db, users: usersRepository, tokensRevoked });
+  const adminEmails = new Set(config.adminEmails.map(normalizeEmail));
+
+  const accountsService = createAccountsService({
+    db,
+    users: usersRepository,
+    tokens: createAccountTokensRepository(db),
+    revocations: revocationsRepository,
+    accountEmails,
+    admins,
+    adminEmails,
+    tokensRevoked,
+    async limitEmails(kind, email, ip) {
+      const [byEmail, byIp] = await Promise.all([emailLimits.perEmail.hit(`${kind}:${email}`), emailLimits.perIp.hit(ip)]);
+      throwIfBlocked([byEmail, byIp], 'Too many emails asked for; try again later');
+    },
+    bcryptRounds: config.bcryptRounds,
+    jwt: config.jwt,
+    publicUrl: config.publicUrl,
+    linkTtlSeconds: {
+      email_verification: config.accountLinks.verificationTtlSeconds,
+      password_reset: config.accountLinks.resetTtlSeconds,
+    },
+  });
 
   const usersService = createUsersService({
-    repository: createUsersRepository(db),
+    db,
+    repository: usersRepository,
     bcryptRounds: config.bcryptRounds,
-    adminEmails: config.adminEmails,
     jwt: config.jwt,
     async limitLogin(email, ip) {
       const [byEmail, byIp] = await Promise.all([perEmail.hit(email), perIp.hit(ip)]);
-      const blocked = [byEmail, byIp].filter((r) => !r.allowed);
-      if (blocked.length > 0) {
-        const retryAfter = Math.max(...blocked.map((r) => r.retryAfterSeconds));
-        throw errors.rateLimited({ message: 'Too many login attempts; try again later', details: { retry_after_seconds: retryAfter } });
-      }
+      throwIfBlocked([byEmail, byIp], 'Too many login attempts; try again later');
     },
     clearLoginLimit: (email) => perEmail.reset(email),
+    sendVerification: accountsService.sendVerification,
+    sendPasswordChanged: accountsService.sendPasswordChanged,
+    emailsCommitted: () => accountEmails.committed(),
+    tokensRevoked,
+    onLogin: (user) => admins.applyConfiguredAdmin(user, adminEmails),
   });
 
   return {
@@ -111,8 +180,14 @@ export async function createUsersDeps(
     accountEmails,
     relay,
     usersService,
+    accountsService,
+    admins,
+    revocations,
+    announcer,
     async close() {
       await relay?.close();
+      await announcer.stop();
+      await revocations.close();
       if (ownBus) await bus?.close();
       if (!given.cache) await cache.close();
       if (!given.db) await db.close();

@@ -7,6 +7,8 @@ export const usersCatalog = defineErrors({
   authentication_failed: { status: 401, message: 'Invalid email or password' },
   invalid_current_password: { status: 403, message: 'The current password is not correct' },
   user_not_found: { status: 404, message: 'User not found' },
+  link_invalid: { status: 400, message: 'This link is not valid or has already been used; ask for a new one' },
+  link_expired: { status: 400, message: 'This link has expired; ask for a new one' },
 });
 
 export const errors = usersCatalog.errors;

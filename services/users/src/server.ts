@@ -13,6 +13,7 @@ deps.logger.info({ config: redact(config) }, 'starting users service');
 const app = await buildUsersApp(deps);
 await app.listen({ host: config.http.host, port: config.http.port });
 deps.relay?.start();
+deps.announcer.start();
 onShutdown(deps.logger, async () => {
   await app.close();
   await deps.close();

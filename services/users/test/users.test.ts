@@ -36,7 +36,8 @@ for (const profile of ['production', 'embedded'] as const) {
         const user = newUser({ email: `Mixed.Case.${Date.now()}@Example.TEST`, first_name: '  Grace ' });
         const res = await api('POST', '/api/users/register', { body: user });
         assert.equal(res.status, 201);
-        assert.deepEqual(Object.keys(res.body).sort(), ['created_at', 'email', 'first_name', 'last_name', 'user_id']);
+        assert.deepEqual(Object.keys(res.body).sort(), ['created_at', 'email', 'email_verified', 'first_name', 'last_name', 'user_id']);
+        assert.equal(res.body.email_verified, false);
         assert.match(res.body.user_id, /^[0-9a-f-]{36}$/);
         assert.equal(res.body.email, user.email.toLowerCase());
         assert.equal(res.body.first_name, 'Grace');
@@ -286,6 +287,8 @@ for (const profile of ['production', 'embedded'] as const) {
           200,
         );
         assert.equal((await api('POST', '/api/users/login', { body: { email: user.email, password: user.password } })).status, 401);
+        // The token used for the change was issued before it: revoked with every other one.
+        assertError(await api('GET', '/api/users/profile', { token }), 401, 'invalid_token');
       });
 
       it('rejects an empty update and wrong types', async () => {

@@ -1,4 +1,4 @@
-import { currentUser, requireUser } from '@ticketing/auth';
+import { currentUser, requireUser, type AuthOptions } from '@ticketing/auth';
 import type { App } from '@ticketing/http';
 import { isOpenStatus } from './bookings.repository.ts';
 import type { BookingsService } from './bookings.service.ts';
@@ -7,7 +7,7 @@ import { getBookingSchema, listMineSchema, listUserSchema, submitSchema } from '
 
 export function registerBookingRoutes(
   app: App,
-  deps: { bookingsService: BookingsService; auth: { secret: string; issuer: string } },
+  deps: { bookingsService: BookingsService; auth: AuthOptions },
 ): void {
   const { bookingsService } = deps;
   const authenticated = requireUser(deps.auth);

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { currentUser, requireUser, TokenError, verifyUserToken } from '@ticketing/auth';
+import { authenticateUser, currentUser, requireUser, type AuthOptions } from '@ticketing/auth';
 import { createSseStream, type App } from '@ticketing/http';
 import { errors } from '../errors.ts';
 import type { BookingsService } from '../bookings/bookings.service.ts';
@@ -20,7 +20,7 @@ function parseVersion(lastEventId: string | undefined): number {
  */
 export function registerStreamRoutes(
   app: App,
-  deps: { bookingsService: BookingsService; hub: StreamHub; auth: { secret: string; issuer: string }; heartbeatMs: number },
+  deps: { bookingsService: BookingsService; hub: StreamHub; auth: AuthOptions; heartbeatMs: number },
 ): void {
   const headerAuth = requireUser(deps.auth);
 
@@ -30,12 +30,7 @@ export function registerStreamRoutes(
     if (token === undefined || token === '') {
       throw errors.unauthorized({ message: 'Authentication required: send Authorization: Bearer <token> or ?access_token=' });
     }
-    try {
-      request.user = verifyUserToken(token, deps.auth);
-    } catch (err) {
-      if (err instanceof TokenError) throw errors.invalidToken();
-      throw err;
-    }
+    request.user = await authenticateUser(token, deps.auth);
   }
 
   app.get(

@@ -1,9 +1,9 @@
-import { currentUser, requireUser } from '@ticketing/auth';
+import { currentUser, requireUser, type AuthOptions } from '@ticketing/auth';
 import type { App } from '@ticketing/http';
 import type { EventsService } from './events.service.ts';
 import { createEventSchema, getEventSchema, listEventsSchema } from './events.schemas.ts';
 
-export function registerEventRoutes(app: App, deps: { events: EventsService; auth: { secret: string; issuer: string } }): void {
+export function registerEventRoutes(app: App, deps: { events: EventsService; auth: AuthOptions }): void {
   const { events } = deps;
   const authenticated = requireUser(deps.auth);
 

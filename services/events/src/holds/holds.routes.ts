@@ -1,4 +1,4 @@
-import { currentUser, requireUser } from '@ticketing/auth';
+import { currentUser, requireUser, type AuthOptions } from '@ticketing/auth';
 import type { App } from '@ticketing/http';
 import type { HoldSeats } from './hold-seats.ts';
 import type { HoldsService } from './holds.service.ts';
@@ -13,7 +13,7 @@ export function registerHoldRoutes(
     holdSeats: HoldSeats;
     holdsService: HoldsService;
     waitingRoom: Pick<WaitingRoomService, 'admit'>;
-    auth: { secret: string; issuer: string };
+    auth: AuthOptions;
   },
 ): void {
   const { holdSeats, holdsService } = deps;

@@ -1,11 +1,11 @@
-import { currentUser, requireUser } from '@ticketing/auth';
+import { currentUser, requireUser, type AuthOptions } from '@ticketing/auth';
 import type { App } from '@ticketing/http';
 import type { NotificationsService } from './notifications.service.ts';
 import { listNotificationsSchema } from './notifications.schemas.ts';
 
 export function registerNotificationRoutes(
   app: App,
-  deps: { notifications: NotificationsService; auth: { secret: string; issuer: string } },
+  deps: { notifications: NotificationsService; auth: AuthOptions },
 ): void {
   const authenticated = requireUser(deps.auth);
 

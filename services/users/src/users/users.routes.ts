@@ -1,9 +1,9 @@
-import { currentUser, requireUser } from '@ticketing/auth';
+import { currentUser, requireUser, type AuthOptions } from '@ticketing/auth';
 import type { App } from '@ticketing/http';
 import type { UsersService } from './users.service.ts';
 import { getProfileSchema, loginSchema, registerSchema, updateProfileSchema } from './users.schemas.ts';
 
-export function registerUserRoutes(app: App, deps: { users: UsersService; auth: { secret: string; issuer: string } }): void {
+export function registerUserRoutes(app: App, deps: { users: UsersService; auth: AuthOptions }): void {
   const { users } = deps;
   const authenticated = requireUser(deps.auth);
 

@@ -9,6 +9,8 @@ const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
 export const UserSchema = Type.Object({
   user_id: Type.String({ format: 'uuid' }),
   email: Type.String(),
+  /** Whether the address was proven by the emailed link (false again after an email change). */
+  email_verified: Type.Boolean(),
   first_name: Type.String(),
   last_name: Type.String(),
   created_at: Type.String({ format: 'date-time' }),

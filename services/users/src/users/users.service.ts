@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { issueUserToken } from '@ticketing/auth';
+import type { Database, Queryable } from '@ticketing/db';
 import { invalidRequest } from '@ticketing/http';
 import { errors, type UsersError } from '../errors.ts';
 import type { UserRow, UsersRepository } from './users.repository.ts';
@@ -9,7 +10,17 @@ import type { LoginBody, RegisterBody, UpdateProfileBody, UserView } from './use
 export interface UsersServiceOptions {
   repository: UsersRepository;
   bcryptRounds: number;
-  adminEmails: readonly string[];
+  db: Database;
+  /** Queues the verification email of the user's current address (inside `tx`). */
+  sendVerification: (tx: Queryable, user: UserRow) => Promise<void>;
+  /** Queues the "your password was changed" email (inside `tx`). */
+  sendPasswordChanged: (tx: Queryable, user: UserRow) => Promise<void>;
+  /** After the commit of emails: wakes the outbox relay. */
+  emailsCommitted: () => void;
+  /** After the commit of a password change: tells every service the user's older tokens are revoked. */
+  tokensRevoked: (userId: string) => Promise<void>;
+  /** Runs after a successful login (admin role from configuration for verified addresses); returns the user if it changed. */
+  onLogin?: ((user: UserRow) => Promise<UserRow | undefined>) | undefined;
   jwt: { secret: string; issuer: string; ttlSeconds: number };
   /** Counts a login attempt; throws rate_limited when the caller is over the limit. */
   limitLogin: (email: string, ip: string) => Promise<void>;
@@ -25,13 +36,29 @@ export function toUserView(row: UserRow): UserView {
   return {
     user_id: row.id,
     email: row.email,
+    email_verified: row.email_verified_at !== null,
     first_name: row.first_name,
     last_name: row.last_name,
     created_at: row.created_at.toISOString(),
   };
 }
 
-function normalizeEmail(email: string): string {
+/** A signed token for the user, carrying their current token generation, and the login answer around it. */
+export function tokenResponse(user: UserRow, jwt: { secret: string; issuer: string; ttlSeconds: number }) {
+  const { token } = issueUserToken(
+    {
+      userId: user.id,
+      email: user.email,
+      role: user.role,
+      name: `${user.first_name} ${user.last_name}`,
+      generation: user.token_generation,
+    },
+    jwt,
+  );
+  return { access_token: token, token_type: 'Bearer' as const, expires_in: jwt.ttlSeconds, user: toUserView(user) };
+}
+
+export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
@@ -39,7 +66,7 @@ function invalid(field: string, problem: string): UsersError {
   return invalidRequest({ [field]: problem });
 }
 
-function assertPassword(password: string, field = 'password'): void {
+export function assertPassword(password: string, field = 'password'): void {
   const bytes = Buffer.byteLength(password, 'utf8');
   if (bytes < MIN_PASSWORD_BYTES || bytes > MAX_PASSWORD_BYTES) {
     throw invalid(field, `must be ${MIN_PASSWORD_BYTES} to ${MAX_PASSWORD_BYTES} bytes long`);
@@ -56,7 +83,6 @@ const authenticationFailed = () => errors.authenticationFailed();
 
 export function createUsersService(opts: UsersServiceOptions) {
   const { repository } = opts;
-  const admins = new Set(opts.adminEmails.map(normalizeEmail));
   // Compared against when the email is unknown, so both failures cost one bcrypt comparison.
   const dummyHash = bcrypt.hashSync(randomUUID(), opts.bcryptRounds);
 
@@ -64,14 +90,25 @@ export function createUsersService(opts: UsersServiceOptions) {
     async register(body: RegisterBody): Promise<UserView> {
       assertPassword(body.password);
       const email = normalizeEmail(body.email);
-      const user = await repository.insertUser({
-        id: randomUUID(),
-        email,
-        password_hash: await bcrypt.hash(body.password, opts.bcryptRounds),
-        first_name: cleanName(body.first_name, 'first_name'),
-        last_name: cleanName(body.last_name, 'last_name'),
-        role: admins.has(email) ? 'admin' : 'user',
+      const passwordHash = await bcrypt.hash(body.password, opts.bcryptRounds);
+      // Nobody becomes an admin by registering (docs/users.md#platform-admins); the address is
+      // unverified until the emailed link is used.
+      const user = await opts.db.transaction(async (tx) => {
+        const created = await repository.insertUser(
+          {
+            id: randomUUID(),
+            email,
+            password_hash: passwordHash,
+            first_name: cleanName(body.first_name, 'first_name'),
+            last_name: cleanName(body.last_name, 'last_name'),
+            role: 'user',
+          },
+          tx,
+        );
+        await opts.sendVerification(tx, created);
+        return created;
       });
+      opts.emailsCommitted();
       return toUserView(user);
     },
 
@@ -82,16 +119,8 @@ export function createUsersService(opts: UsersServiceOptions) {
       const ok = await bcrypt.compare(body.password, user?.password_hash ?? dummyHash);
       if (!user || !ok) throw authenticationFailed();
       await opts.clearLoginLimit(email);
-      const { token } = issueUserToken(
-        { userId: user.id, email: user.email, role: user.role, name: `${user.first_name} ${user.last_name}` },
-        opts.jwt,
-      );
-      return {
-        access_token: token,
-        token_type: 'Bearer' as const,
-        expires_in: opts.jwt.ttlSeconds,
-        user: toUserView(user),
-      };
+      const current = (await opts.onLogin?.(user)) ?? user;
+      return tokenResponse(current, opts.jwt);
     },
 
     async getProfile(userId: string): Promise<UserView> {
@@ -121,8 +150,17 @@ export function createUsersService(opts: UsersServiceOptions) {
           changes.password_hash = await bcrypt.hash(body.password, opts.bcryptRounds);
         }
       }
-      const updated = await repository.updateUser(userId, changes);
-      if (!updated) throw errors.userNotFound();
+      const updated = await opts.db.transaction(async (tx) => {
+        const row = await repository.updateUser(userId, changes, tx);
+        if (!row) throw errors.userNotFound();
+        if (changes.email !== undefined) await opts.sendVerification(tx, row);
+        if (changes.password_hash !== undefined) await opts.sendPasswordChanged(tx, row);
+        return row;
+      });
+      if (changes.email !== undefined || changes.password_hash !== undefined) opts.emailsCommitted();
+      // The caller's own token was issued before the change: it is revoked too (log in again,
+      // or use POST /api/users/password, which answers with a new token).
+      if (changes.password_hash !== undefined) await opts.tokensRevoked(userId);
       return toUserView(updated);
     },
   };
