@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { uniqueEmail } from '@ticketing/testing';
+import { testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
 import { newUser, startUsers } from './helpers.ts';
 
 // Rate limits of the emailed links, in both profiles (Redis, or the in-memory cache). The emails
@@ -9,7 +9,9 @@ for (const profile of ['production', 'embedded'] as const) {
   describe(`link emails are rate-limited (${profile} adapters)`, () => {
     let server: Awaited<ReturnType<typeof startUsers>>;
     before(async () => {
-      server = await startUsers({ emailRateLimit: { perEmail: 2, perIp: 5, windowSeconds: 600 } }, profile);
+      // Its own key prefix: the per-client counter of 127.0.0.1 starts at zero on every run.
+      const redis = { url: testInfra.redisUrl, keyPrefix: `${uniqueId('links')}:` };
+      server = await startUsers({ redis, emailRateLimit: { perEmail: 2, perIp: 5, windowSeconds: 600 } }, profile);
     });
     after(async () => server.close());
 
