@@ -5,7 +5,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { uniqueEmail } from '@ticketing/testing';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { testInfra, uniqueEmail } from '@ticketing/testing';
 import { startAccountsPlatform, type AccountsPlatform } from './support/accounts.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -194,5 +196,55 @@ for (const profile of ['production', 'embedded'] as const) {
       );
       assert.deepEqual(rows, [{ action: 'grant', actor: 'config:adminEmails' }]);
     });
+
+    if (profile === 'production') {
+      it('makes and unmakes admins only by the operator command, logged; an unmade admin’s tokens stop working', async () => {
+        const { email, userId } = await register();
+        const admin = (...args: string[]) =>
+          spawnSync(process.execPath, ['scripts/admin.ts', ...args], {
+            cwd: path.resolve(import.meta.dirname, '..'),
+            encoding: 'utf8',
+            env: {
+              ...process.env,
+              DATABASE_URL: testInfra.databaseUrl,
+              REDIS_URL: testInfra.redisUrl,
+              REDIS_KEY_PREFIX: platform.redisKeyPrefix,
+              USER: 'ops-test',
+            },
+          });
+        const unverified = admin('grant', email);
+        assert.equal(unverified.status, 1, unverified.stdout + unverified.stderr);
+        assert.match(unverified.stderr, /has not verified its address/);
+        assert.equal((await platform.users('POST', '/api/users/verify-email/request', { body: { email } })).status, 202);
+        const link = await platform.linkIn(email, /Confirm your email address/, 1);
+        assert.equal((await platform.users('POST', '/api/users/verify-email', { body: { token: tokenOf(link) } })).status, 200);
+
+        const granted = admin('grant', email.toUpperCase(), '--reason', 'on call');
+        assert.equal(granted.status, 0, granted.stderr);
+        const adminToken = await login(email);
+        assert.equal(claimsOf(adminToken).role, 'admin');
+        assert.equal(await eventsAccepts(adminToken), true);
+        const listed = admin('list');
+        assert.match(listed.stdout, new RegExp(email.replace(/[.+]/g, '\\$&')));
+
+        const revoked = admin('revoke', email, '--reason', 'left');
+        assert.equal(revoked.status, 0, revoked.stderr);
+        assert.equal(await eventsAccepts(adminToken), false);
+        assert.equal(claimsOf(await login(email)).role, 'user');
+        const { rows } = await platform.usersDeps.db.query<{ action: string; actor: string; reason: string }>(
+          `SELECT action, actor, reason FROM admin_grants WHERE user_id = $1 ORDER BY at`,
+          [userId],
+        );
+        assert.equal(rows.length, 2);
+        assert.deepEqual(
+          rows.map((r) => [r.action, r.reason]),
+          [
+            ['grant', 'on call'],
+            ['revoke', 'left'],
+          ],
+        );
+        assert.ok(rows.every((r) => r.actor.startsWith('operator:')));
+      });
+    }
   });
 }

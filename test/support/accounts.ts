@@ -21,6 +21,8 @@ export interface AccountsPlatform {
   events: ReturnType<typeof apiClient>;
   usersDeps: UsersDeps;
   smtp: TestSmtpServer;
+  /** The Redis key prefix every service of this platform uses (production profile). */
+  redisKeyPrefix: string;
   /** The newest email to `address` whose subject matches, once there are `count` of them. */
   mailTo(address: string, subject: RegExp, count?: number): Promise<ReceivedMail>;
   /** The link in that email. */
@@ -122,6 +124,7 @@ export async function startAccountsPlatform(profile: Profile, overrides: DeepPar
       events: apiClient(eventsUrl),
       usersDeps,
       smtp,
+      redisKeyPrefix: `${id}:`,
       mailTo,
       async linkIn(address, subject, count = 1) {
         const text = (await mailTo(address, subject, count)).parsed.text ?? '';

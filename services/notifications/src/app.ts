@@ -22,6 +22,9 @@ export async function buildNotificationsApp(deps: NotificationsDeps): Promise<Ap
     metrics: deps.metrics.registry,
   });
 
-  registerNotificationRoutes(app, { notifications: deps.notificationsService, auth: { ...deps.config.jwt, revocations: deps.revocations } });
+  registerNotificationRoutes(app, {
+    notifications: deps.notificationsService,
+    auth: { ...deps.config.jwt, revocations: deps.revocations },
+  });
   return app;
 }

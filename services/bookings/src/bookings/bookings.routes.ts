@@ -5,10 +5,7 @@ import type { BookingsService } from './bookings.service.ts';
 import { toSubmitResponse } from './bookings.service.ts';
 import { getBookingSchema, listMineSchema, listUserSchema, submitSchema } from './bookings.schemas.ts';
 
-export function registerBookingRoutes(
-  app: App,
-  deps: { bookingsService: BookingsService; auth: AuthOptions },
-): void {
+export function registerBookingRoutes(app: App, deps: { bookingsService: BookingsService; auth: AuthOptions }): void {
   const { bookingsService } = deps;
   const authenticated = requireUser(deps.auth);
 

@@ -39,17 +39,15 @@ export function createAccountTokensRepository(db: Queryable) {
 
     /** Voids the user's other unused links of this purpose (after a reset, older reset links die). */
     async voidOutstanding(tx: Queryable, userId: string, purpose: LinkPurpose): Promise<void> {
-      await tx.query(
-        `UPDATE account_tokens SET used_at = clock_timestamp() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`,
-        [userId, purpose],
-      );
+      await tx.query(`UPDATE account_tokens SET used_at = clock_timestamp() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`, [
+        userId,
+        purpose,
+      ]);
     },
 
     /** Forgets links that expired or were used more than a day ago. */
     async deleteStale(): Promise<number> {
-      const { rowCount } = await db.query(
-        `DELETE FROM account_tokens WHERE coalesce(used_at, expires_at) < now() - interval '1 day'`,
-      );
+      const { rowCount } = await db.query(`DELETE FROM account_tokens WHERE coalesce(used_at, expires_at) < now() - interval '1 day'`);
       return rowCount;
     },
   };

@@ -12,9 +12,7 @@ export interface AdminGrantRow {
 
 /** The outcome of an operator's command, worded for the terminal. */
 export type AdminChange =
-  | { kind: 'granted' | 'revoked' | 'unchanged'; user: UserRow }
-  | { kind: 'not_found' }
-  | { kind: 'unverified'; user: UserRow };
+  { kind: 'granted' | 'revoked' | 'unchanged'; user: UserRow } | { kind: 'not_found' } | { kind: 'unverified'; user: UserRow };
 
 export interface AdminsOptions {
   db: Database;
