@@ -1,7 +1,8 @@
 // The whole platform for the browser tests, in this process, on the real PostgreSQL, Redis and
 // Kafka (production adapters, like test/bad-input.test.ts): users, events, bookings with its
 // outbox relay and worker, and the web edge serving the built app. Its own Kafka topics, group
-// and Redis key prefixes keep it apart from other test files.
+// and Redis key prefix (one for all its services, which share token revocations) keep it apart
+// from other test files.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -17,10 +18,14 @@ import {
   startOutboxRelay,
 } from '@ticketing/bookings-service';
 import { buildWebApp, ensureWebBuild, loadWebConfig } from '@ticketing/web-service';
+import { createNotificationsDeps, loadNotificationsConfig, startNotificationsWorker } from '@ticketing/notifications-service';
+import { startTestSmtpServer, type TestSmtpServer } from '@ticketing/mail/testing';
 
 export interface Platform {
   url: string;
   api: ReturnType<typeof apiClient>;
+  /** Where the notification worker sends email: the tests read the emailed links here. */
+  smtp: TestSmtpServer;
   close(): Promise<void>;
 }
 
@@ -42,18 +47,46 @@ export async function startPlatform(): Promise<Platform> {
       loadUsersConfig(
         {
           ...infra,
-          redis: { url: testInfra.redisUrl, keyPrefix: `${id}:u:` },
+          redis: { url: testInfra.redisUrl, keyPrefix: `${id}:` },
           bcryptRounds: 4,
           kafka: { brokers: testInfra.kafkaBrokers, clientId: id, accountEmailsTopic: `${id}.account-emails` },
+          outbox: { intervalMs: 100 },
         },
         {},
       ),
     );
     const usersUrl = await serve(await buildUsersApp(users), () => users.close());
+    users.relay?.start();
+    users.announcer.start();
+
+    // Account emails (verification, reset links) reach a test mailbox through the notification worker.
+    const smtp = await startTestSmtpServer();
+    closers.push(() => smtp.close());
+    const notifications = await createNotificationsDeps(
+      loadNotificationsConfig(
+        {
+          ...infra,
+          redis: { url: testInfra.redisUrl, keyPrefix: `${id}:` },
+          kafka: {
+            brokers: testInfra.kafkaBrokers,
+            topics: { notificationRequests: `${id}.notification-requests`, accountEmails: `${id}.account-emails` },
+          },
+          consumer: { groupId: `${id}-notifications`, retryBaseMs: 50, retryMaxMs: 300 },
+          smtp: { host: smtp.host, port: smtp.port },
+          reminders: { enabled: false },
+        },
+        {},
+      ),
+    );
+    const notificationsWorker = await startNotificationsWorker(notifications);
+    closers.push(async () => {
+      await notificationsWorker.close();
+      await notifications.close();
+    });
 
     const events = await createEventsDeps(
       loadEventsConfig(
-        { ...infra, redis: { url: testInfra.redisUrl, keyPrefix: `${id}:e:` }, kafka: { enabled: false }, sweeperIntervalMs: 1000 },
+        { ...infra, redis: { url: testInfra.redisUrl, keyPrefix: `${id}:` }, kafka: { enabled: false }, sweeperIntervalMs: 1000 },
         {},
       ),
     );
@@ -65,7 +98,7 @@ export async function startPlatform(): Promise<Platform> {
       loadBookingsConfig(
         {
           ...infra,
-          redis: { url: testInfra.redisUrl, keyPrefix: `${id}:b:` },
+          redis: { url: testInfra.redisUrl, keyPrefix: `${id}:` },
           events: { url: eventsUrl },
           kafka: {
             brokers: testInfra.kafkaBrokers,
@@ -108,6 +141,7 @@ export async function startPlatform(): Promise<Platform> {
     return {
       url,
       api: apiClient(url),
+      smtp,
       async close() {
         for (const close of closers.reverse()) await close();
       },

@@ -15,6 +15,7 @@ import {
   RegisterPage,
 } from './routes/buyer.tsx';
 import { BoxOfficePage, CreateEventPage, SalesPage } from './routes/box-office.tsx';
+import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './routes/account.tsx';
 
 type Route = [pattern: string, render: (p: Record<string, string>) => ReactNode, needsLogin?: boolean];
 
@@ -28,6 +29,9 @@ const ROUTES: Route[] = [
   ['/login', () => <LoginPage />],
   ['/register', () => <RegisterPage />],
   ['/profile', () => <ProfilePage />, true],
+  ['/verify-email', () => <VerifyEmailPage />],
+  ['/forgot-password', () => <ForgotPasswordPage />],
+  ['/reset-password', () => <ResetPasswordPage />],
   ['/box-office', () => <BoxOfficePage />, true],
   ['/box-office/new', () => <CreateEventPage />, true],
   ['/box-office/events/:id', (p) => <SalesPage id={p.id!} key={p.id} />, true],

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { useAuth } from '../lib/auth.tsx';
 import { Link, navigate } from '../lib/router.tsx';
+import { logOut } from '../features/auth/account-forms.tsx';
 
 export function Layout({ children }: { children: ReactNode }) {
   const { session, setSession } = useAuth();
@@ -24,8 +25,7 @@ export function Layout({ children }: { children: ReactNode }) {
                 type="button"
                 className="link"
                 onClick={() => {
-                  setSession(null);
-                  navigate('/');
+                  void logOut(setSession).then(() => navigate('/'));
                 }}
               >
                 Log out

@@ -13,6 +13,8 @@ const FRIENDLY: Record<string, string> = {
   unauthorized: 'Please log in first.',
   invalid_token: 'Your session has ended. Please log in again.',
   rate_limited: 'Too many attempts. Please wait a moment and try again.',
+  link_invalid: 'This link is not valid or has already been used. Ask for a new one below.',
+  link_expired: 'This link has expired. Ask for a new one below.',
   event_not_found: 'This event does not exist (any more).',
   seats_unavailable: 'Some of those seats were just taken by someone else.',
   sales_closed: 'Sales for this event have closed: it has already started.',

@@ -3,7 +3,7 @@ import { useEffect } from 'react';
 import { useAuth } from '../../lib/auth.tsx';
 import { preloadSeatMap } from '../../lib/preload.ts';
 import { Link, navigate, useLocation } from '../../lib/router.tsx';
-import { ErrorMessage, PageTitle, Spinner } from '../../components/ui.tsx';
+import { ErrorMessage, Notice, PageTitle, Spinner } from '../../components/ui.tsx';
 import { EventsList } from '../../features/events/events-list.tsx';
 import { EventDetails } from '../../features/events/event-details.tsx';
 import { useEvent } from '../../features/events/api.ts';
@@ -15,6 +15,7 @@ import { LoginForm, ProfileForm, RegisterForm } from '../../features/auth/auth-f
 import { useWaitingRoom } from '../../features/queue/api.ts';
 import { QueueView } from '../../features/queue/queue-view.tsx';
 import { admissionFor } from '../../lib/admission.ts';
+import { ChangePasswordForm } from '../../features/auth/account-forms.tsx';
 
 export function HomePage() {
   return (
@@ -111,10 +112,15 @@ function useNext(): string {
 
 export function LoginPage() {
   const next = useNext();
+  const { search } = useLocation();
   return (
     <>
       <PageTitle>Log in</PageTitle>
+      {new URLSearchParams(search).get('reset') ? <Notice>Your password is changed. Log in with the new one.</Notice> : null}
       <LoginForm onDone={() => navigate(next, true)} />
+      <p>
+        <Link to="/forgot-password">Forgot your password?</Link>
+      </p>
       <p>
         No account yet? <Link to={`/register?next=${encodeURIComponent(next)}`}>Sign up</Link>
       </p>
@@ -140,6 +146,8 @@ export function ProfilePage() {
     <>
       <PageTitle>Your profile</PageTitle>
       <ProfileForm />
+      <h2>Password</h2>
+      <ChangePasswordForm />
     </>
   );
 }

@@ -91,7 +91,8 @@ export function RegisterForm({ onDone }: { onDone: () => void }) {
 
 export function ProfileForm() {
   const { session, setSession } = useAuth();
-  const [profile, setProfile] = useState<{ first_name: string; last_name: string; email: string } | null>(null);
+  const [profile, setProfile] = useState<{ first_name: string; last_name: string; email: string; email_verified: boolean } | null>(null);
+  const [linkSent, setLinkSent] = useState('');
   const [error, setError] = useState('');
   const [saved, setSaved] = useState(false);
   useEffect(() => {
@@ -128,8 +129,25 @@ export function ProfileForm() {
   return (
     <form onSubmit={submit} className="form" aria-label="Profile">
       <p>
-        Email: <strong>{profile.email}</strong>
+        Email: <strong>{profile.email}</strong> {profile.email_verified ? '(verified)' : '(not verified yet)'}
       </p>
+      {profile.email_verified ? null : (
+        <p>
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              void api.POST('/api/users/verify-email/request', { body: { email: profile.email } }).then(
+                ({ data, error: err, response }) => (data ? setLinkSent(data.message) : setError(describeError(err, response.status))),
+                () => setError(NETWORK_ERROR),
+              );
+            }}
+          >
+            Send me a verification link
+          </button>
+        </p>
+      )}
+      {linkSent ? <Notice>{linkSent}</Notice> : null}
       <NameFields firstName={profile.first_name} lastName={profile.last_name} />
       <ErrorMessage>{error}</ErrorMessage>
       {saved ? <Notice>Your profile is saved.</Notice> : null}
