@@ -177,7 +177,7 @@ describe('GET /health', () => {
     assert.equal(res.status, 200);
     assert.equal(res.body.service, 'notifications');
     assert.equal(res.body.status, 'healthy');
-    assert.deepEqual(res.body.checks, { postgres: 'up', kafka: 'up' });
+    assert.deepEqual(res.body.checks, { postgres: 'up', kafka: 'up', redis: 'up' });
     assert.equal(res.body.consumer, 'running');
     for (const key of ['messages_processed', 'emails_sent', 'retries', 'dead_lettered']) {
       assert.equal(typeof res.body[key], 'number', key);
