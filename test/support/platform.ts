@@ -29,6 +29,8 @@ export interface Platform {
   edgeUrl: string;
   /** Tokens signed with the platform's secrets: a user's, an admin's and another service's. */
   tokens: { user: string; userId: string; admin: string; internal: string };
+  /** Another token of the same user: for routes that revoke the token they get (log out). */
+  freshUserToken: () => string;
   close: () => Promise<void>;
 }
 
@@ -102,6 +104,7 @@ export async function startPlatform(): Promise<Platform> {
     services,
     edgeUrl,
     service: (name) => services.find((s) => s.name === name)!,
+    freshUserToken: () => issueUserToken({ userId, email: 'sweep@example.test', role: 'user' }, jwt).token,
     tokens: {
       user: issueUserToken({ userId, email: 'sweep@example.test', role: 'user' }, jwt).token,
       userId,
