@@ -8,3 +8,4 @@ export * from './seat-events.ts';
 export * from './dead-letters.ts';
 export * from './internal-holds.ts';
 export * from './account-emails.ts';
+export * from './event-cancellations.ts';

@@ -1,5 +1,6 @@
 import { createHttpApp, type App } from '@ticketing/http';
 import { registerBookingRoutes } from './bookings/bookings.routes.ts';
+import { registerCancellationRoutes } from './cancellations/cancellations.routes.ts';
 import type { BookingsDeps } from './deps.ts';
 import { bookingsErrorStatus } from './errors.ts';
 import { registerPaymentWebhookRoutes } from './payments/payment-webhooks.routes.ts';
@@ -27,6 +28,7 @@ export async function buildBookingsApp(deps: BookingsDeps): Promise<App> {
   app.addHook('preClose', async () => deps.streams.close());
   const auth = { ...deps.config.jwt, revocations: deps.revocations };
   registerBookingRoutes(app, { bookingsService: deps.bookingsService, auth });
+  registerCancellationRoutes(app, { eventCancellations: deps.eventCancellations, auth });
   registerStreamRoutes(app, {
     bookingsService: deps.bookingsService,
     hub: deps.streams,

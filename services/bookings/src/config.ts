@@ -23,9 +23,13 @@ const KafkaSchema = Type.Object(
         bookingRequests: Type.String({ default: 'booking-requests', minLength: 1 }),
         /** @defaultValue notification-requests */
         notificationRequests: Type.String({ default: 'notification-requests', minLength: 1 }),
+        /** Event cancellations from the event service. @defaultValue event-cancellations */
+        eventCancellations: Type.String({ default: 'event-cancellations', minLength: 1 }),
       },
       { default: {} },
     ),
+    /** Consumer group of the workers refunding cancelled events. @defaultValue booking-cancellation-workers */
+    cancellationGroup: Type.String({ default: 'booking-cancellation-workers', minLength: 1 }),
     /** Consumer group of the booking workers. @defaultValue booking-workers */
     workerGroup: Type.String({ default: 'booking-workers', minLength: 1 }),
     /** Partitions given to the topics this service creates. @defaultValue 12 */
@@ -182,6 +186,8 @@ export function loadBookingsConfig(
       BOOKING_REQUESTS_TOPIC: 'kafka.topics.bookingRequests',
       NOTIFICATION_REQUESTS_TOPIC: 'kafka.topics.notificationRequests',
       BOOKING_WORKERS_GROUP: 'kafka.workerGroup',
+      EVENT_CANCELLATIONS_TOPIC: 'kafka.topics.eventCancellations',
+      CANCELLATION_WORKERS_GROUP: 'kafka.cancellationGroup',
       KAFKA_PARTITIONS: 'kafka.partitions',
       OUTBOX_ENABLED: 'outbox.enabled',
       OUTBOX_INTERVAL_MS: 'outbox.intervalMs',

@@ -1,3 +1,5 @@
+import type { CancelEventBookingsDeps } from './cancellations/cancel-event-bookings.ts';
+import { createEventCancellationsRepository, type EventCancellationsRepository } from './cancellations/event-cancellations.repository.ts';
 import { poolSizeOf } from '@ticketing/config';
 import { fileURLToPath } from 'node:url';
 import {
@@ -49,6 +51,9 @@ export interface BookingsDeps {
   bookingsService: BookingsService;
   /** Everything the worker needs to process and settle bookings. */
   processing: ProcessBookingDeps;
+  eventCancellations: EventCancellationsRepository;
+  /** Everything the worker needs to refund the bookings of cancelled events. */
+  cancellation: CancelEventBookingsDeps;
   paymentWebhooksService: PaymentWebhooksService;
   streams: StreamHub;
   close(): Promise<void>;
@@ -163,6 +168,15 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     onFinished: (row) => metrics.finished.inc({ status: row.status }),
   };
 
+  const eventCancellations = createEventCancellationsRepository(db);
+  const cancellation: CancelEventBookingsDeps = {
+    eventCancellations,
+    gateway,
+    signal: outboxSignal,
+    notificationRequestsTopic: config.kafka.topics.notificationRequests,
+    logger: logger.child({ component: 'event-cancellations' }),
+  };
+
   const paymentWebhooksService = createPaymentWebhooksService({
     repository: createPaymentWebhooksRepository(db),
     bookingsRepository,
@@ -188,6 +202,8 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     metrics,
     bookingsService,
     processing,
+    eventCancellations,
+    cancellation,
     paymentWebhooksService,
     streams,
     async close() {

@@ -17,6 +17,7 @@ export const bookingsCatalog = defineErrors({
   webhook_not_configured: { status: 404, message: 'This payment webhook endpoint is not configured' },
   webhook_signature_invalid: { status: 400, message: 'The webhook signature is not valid' },
   webhook_payload_invalid: { status: 400, message: 'The webhook payload is not a payment provider event' },
+  cancellation_not_found: { status: 404, message: 'No cancellation of this event has reached the booking service (yet)' },
 });
 
 export const errors = bookingsCatalog.errors;

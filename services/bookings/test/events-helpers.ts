@@ -12,6 +12,7 @@ export interface StartedEvents {
   api: ReturnType<typeof apiClient>;
   /** Calls to the internal hold API with a service token. */
   internal: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any; text: string }>;
+  deps: Awaited<ReturnType<typeof createEventsDeps>>;
   close(): Promise<void>;
 }
 
@@ -42,11 +43,14 @@ export async function startEvents(
   const { port } = app.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
   deps.sweeper.start();
+  // With Kafka enabled (cancellation tests), the outbox (seat events, cancellations) is published.
+  deps.relay?.start();
   const api = apiClient(baseUrl);
   return {
     baseUrl,
     port,
     api,
+    deps,
     internal: (method, path, body) =>
       api(method, path, {
         body,

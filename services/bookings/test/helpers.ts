@@ -40,8 +40,13 @@ export function isolatedOverrides(extra: Overrides = {}): Overrides {
     kafka: {
       brokers: testInfra.kafkaBrokers,
       clientId: id,
-      topics: { bookingRequests: `${id}.booking-requests`, notificationRequests: `${id}.notification-requests` },
+      topics: {
+        bookingRequests: `${id}.booking-requests`,
+        notificationRequests: `${id}.notification-requests`,
+        eventCancellations: `${id}.event-cancellations`,
+      },
       workerGroup: `${id}-workers`,
+      cancellationGroup: `${id}-cancellation-workers`,
       partitions: 3,
     },
     payments: { latencyMs: 100 },

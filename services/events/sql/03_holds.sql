@@ -150,7 +150,7 @@ BEGIN
     FROM (SELECT DISTINCT t.e, t.u FROM unnest(p_events, p_users) AS t(e, u)) AS k;
   q_won := array_fill(0, ARRAY[cardinality(q_keys)]);
 
-  SELECT array_agg(ev.id), array_agg(sales_open(ev.event_date))
+  SELECT array_agg(ev.id), array_agg(sales_open(ev.event_date) AND ev.cancelled_at IS NULL)
     INTO e_ids, e_open
     FROM events ev WHERE ev.id = ANY (p_events);
 

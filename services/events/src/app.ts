@@ -1,5 +1,6 @@
 import { createHttpApp, type App } from '@ticketing/http';
 import type { EventsDeps } from './deps.ts';
+import { registerCancellationRoutes } from './cancellation/cancellation.routes.ts';
 import { eventsErrorStatus } from './errors.ts';
 import { registerEventRoutes } from './events/events.routes.ts';
 import { registerHoldRoutes } from './holds/holds.routes.ts';
@@ -33,6 +34,7 @@ export async function buildEventsApp(deps: EventsDeps): Promise<App> {
     heartbeatMs: deps.config.sseHeartbeatMs,
     statsIntervalMs: deps.config.waitingRoom.statsIntervalMs,
   });
+  registerCancellationRoutes(app, { cancelEvent: deps.cancelEvent, auth });
   registerInternalRoutes(app, { holdsService: deps.holdsService, auth: { secret: auth.internalSecret, issuer: auth.issuer } });
   return app;
 }

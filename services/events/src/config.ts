@@ -24,6 +24,8 @@ export const EventsConfigSchema = Type.Object({
       enabled: Type.Boolean({ default: true }),
       /** @defaultValue "seat-events" */
       seatEventsTopic: Type.String({ default: 'seat-events', minLength: 1 }),
+      /** Where event cancellations go (to the bookings worker). @defaultValue "event-cancellations" */
+      eventCancellationsTopic: Type.String({ default: 'event-cancellations', minLength: 1 }),
     },
     { default: {} },
   ),
@@ -108,6 +110,7 @@ export function loadEventsConfig(overrides?: DeepPartial<EventsConfig>, env: Nod
       EVENTS_PORT: 'http.port',
       EVENTS_KAFKA_ENABLED: 'kafka.enabled',
       EVENTS_SEAT_EVENTS_TOPIC: 'kafka.seatEventsTopic',
+      EVENT_CANCELLATIONS_TOPIC: 'kafka.eventCancellationsTopic',
       EVENTS_OUTBOX_ENABLED: 'outbox.enabled',
       EVENTS_OUTBOX_INTERVAL_MS: 'outbox.intervalMs',
       EVENTS_MAX_SEATS_PER_HOLD: 'maxSeatsPerHold',

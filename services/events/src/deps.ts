@@ -13,6 +13,8 @@ import { createCacheFromConfig, type Cache } from '@ticketing/cache';
 import { createPostgresDatabase, prepareSchema, runMigrations, type Database, type MigrationSet } from '@ticketing/db';
 import { createLogger, registerOutboxMetrics, registerPoolMetrics, type Logger } from '@ticketing/http';
 import type { EventsConfig } from './config.ts';
+import { createCancelEvent, type CancelEvent } from './cancellation/cancel-event.ts';
+import { createCancellationRepository } from './cancellation/cancellation.repository.ts';
 import { createEventCache, type EventCache } from './events/event-cache.ts';
 import { createEventsRepository } from './events/events.repository.ts';
 import { createEventsService, type EventsService } from './events/events.service.ts';
@@ -61,6 +63,7 @@ export interface EventsDeps {
   seatsService: SeatsService;
   holdSeats: HoldSeats;
   holdsService: HoldsService;
+  cancelEvent: CancelEvent;
   holdsRepository: HoldsRepository;
   changes: SeatChanges;
   hub: SeatStreamHub;
@@ -161,6 +164,15 @@ export async function createEventsDeps(
     onOutcome: (kind) => metrics.holdOutcomes.inc({ outcome: kind }),
   });
   const holdsService = createHoldsService({ db, repository: holdsRepository, changes, paymentWindowSeconds: config.paymentWindowSeconds });
+  const cancelEvent = createCancelEvent({
+    events: eventsService,
+    repository: createCancellationRepository(db, {
+      seatEventsTopic: bus ? config.kafka.seatEventsTopic : undefined,
+      cancellationsTopic: config.kafka.eventCancellationsTopic,
+    }),
+    changes,
+    notifyOutbox: () => outboxSignal.notify(),
+  });
   const sweeper = createHoldSweeper({
     repository: holdsRepository,
     changes,
@@ -203,7 +215,7 @@ export async function createEventsDeps(
       ? createOutboxRelay({
           db,
           publisher: bus.publisher(),
-          topics: [config.kafka.seatEventsTopic],
+          topics: [config.kafka.seatEventsTopic, config.kafka.eventCancellationsTopic],
           signal: outboxSignal,
           logger: logger.child({ component: 'outbox-relay' }),
           intervalMs: config.outbox.intervalMs,
@@ -226,6 +238,7 @@ export async function createEventsDeps(
     seatsService,
     holdSeats,
     holdsService,
+    cancelEvent,
     holdsRepository,
     changes,
     hub,

@@ -33,6 +33,7 @@ for (const profile of PROFILES) {
         assert.equal(res.status, 201, res.text);
         assert.deepEqual(Object.keys(res.body).sort(), [
           'available_seats',
+          'cancelled_at',
           'category',
           'city',
           'created_at',

@@ -18,6 +18,8 @@ export const routes: readonly { prefix: string; upstream: Upstream }[] = [
   { prefix: '/api/users/:userId/bookings', upstream: 'bookings' },
   { prefix: '/api/users', upstream: 'users' },
   { prefix: '/api/events', upstream: 'events' },
+  // An event's cancellation progress is the bookings service's (it does the refunds).
+  { prefix: '/api/events/:eventId/cancellation', upstream: 'bookings' },
   { prefix: '/api/booking', upstream: 'bookings' },
   { prefix: '/api/bookings', upstream: 'bookings' },
   { prefix: '/api/notifications', upstream: 'notifications' },

@@ -4,6 +4,8 @@ import { bookingRequests } from '@ticketing/contracts';
 import { TransientError } from '@ticketing/errors';
 import type { Logger } from '@ticketing/http';
 import { createPeriodicTask } from '@ticketing/tasks';
+import type { CancelEventBookingsDeps } from '../cancellations/cancel-event-bookings.ts';
+import { startCancellationConsumer } from '../cancellations/cancellation-consumer.ts';
 import type { BookingsConfig } from '../config.ts';
 import type { BookingsMetrics } from '../metrics.ts';
 import type { BookingsRepository } from './bookings.repository.ts';
@@ -17,6 +19,7 @@ export interface RunningWorker {
 /** What the worker pool (and the reconciler it starts) uses: no more. */
 export interface BookingsWorkerDeps extends ReconcilerDeps {
   config: Pick<BookingsConfig, 'kafka' | 'worker' | 'reconciler'>;
+  cancellation: CancelEventBookingsDeps;
   bus: Pick<MessageBus, 'consume' | 'ensureTopics'>;
   metrics: Pick<BookingsMetrics, 'messages' | 'consumer'>;
 }
@@ -52,7 +55,14 @@ export async function startBookingsWorker(deps: BookingsWorkerDeps): Promise<Run
   const { config, bus, processing, metrics } = deps;
   const log = deps.logger.child({ component: 'worker' });
   const topic = config.kafka.topics.bookingRequests;
-  await ensureTopics(deps, [topic, topic + DEAD_LETTER_SUFFIX, config.kafka.topics.notificationRequests]);
+  const cancellations = config.kafka.topics.eventCancellations;
+  await ensureTopics(deps, [
+    topic,
+    topic + DEAD_LETTER_SUFFIX,
+    config.kafka.topics.notificationRequests,
+    cancellations,
+    cancellations + DEAD_LETTER_SUFFIX,
+  ]);
 
   const subscription: Subscription = await bus.consume({
     groupId: config.kafka.workerGroup,
@@ -99,12 +109,13 @@ export async function startBookingsWorker(deps: BookingsWorkerDeps): Promise<Run
   });
 
   metrics.consumer.current = subscription;
+  const cancellationSubscription = await startCancellationConsumer({ config, bus, logger: deps.logger, cancellation: deps.cancellation });
   const reconciler = config.reconciler.enabled ? startReconciler(deps) : undefined;
   log.info({ topic, group: config.kafka.workerGroup, concurrency: config.worker.concurrency }, 'booking worker started');
   return {
     async close() {
       await reconciler?.close();
-      await subscription.close();
+      await Promise.all([subscription.close(), cancellationSubscription.close()]);
     },
   };
 }

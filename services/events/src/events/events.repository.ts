@@ -18,11 +18,13 @@ export interface EventRow {
   currency: string;
   created_by: string;
   created_at: Date;
+  /** When its organizer cancelled it (no holds since then), or null. */
+  cancelled_at: Date | null;
   /** Its layout and prices, in seat order (fixed at creation, cached with the event). */
   sections: Section[];
 }
 
-export type NewEvent = Omit<EventRow, 'created_at'>;
+export type NewEvent = Omit<EventRow, 'created_at' | 'cancelled_at'>;
 
 /** Seats taken right now: `held` counts live holds only (an expired hold's seats are free). */
 export interface SeatCounts {
@@ -50,13 +52,13 @@ export interface EventFilters {
 }
 
 const COLUMNS = `id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
-  price_per_seat::text AS price_per_seat, hold_ttl_seconds, currency, created_by, created_at,
+  price_per_seat::text AS price_per_seat, hold_ttl_seconds, currency, created_by, created_at, cancelled_at,
   (SELECT json_agg(json_build_object('section_no', s.section_no, 'name', s.name, 'first_seat_no', s.first_seat_no,
             'seat_count', s.seat_count, 'first_row', s.first_row, 'row_count', s.row_count,
             'seats_per_row', s.seats_per_row, 'price', s.price::text) ORDER BY s.section_no)
      FROM sections s WHERE s.event_id = events.id) AS sections`;
 const INSERTED_COLUMNS = `id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
-  price_per_seat::text AS price_per_seat, hold_ttl_seconds, currency, created_by, created_at`;
+  price_per_seat::text AS price_per_seat, hold_ttl_seconds, currency, created_by, created_at, cancelled_at`;
 
 function filterSql(f: EventFilters): { where: string; params: unknown[] } {
   const clauses: string[] = [];

@@ -31,6 +31,9 @@ export const EventSchema = Type.Object({
   sections: Type.Array(SectionSchema, { description: 'The layout in seat order, each section with its price' }),
   created_at: Type.String({ format: 'date-time' }),
   created_by: Type.String({ format: 'uuid' }),
+  cancelled_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'When the organizer cancelled the event (null: not cancelled)',
+  }),
 });
 export type EventView = Static<typeof EventSchema>;
 

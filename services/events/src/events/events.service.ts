@@ -129,13 +129,23 @@ export function toEventView(row: EventRow, counts: SeatCounts): EventView {
     sections: row.sections.map(toSectionView),
     created_at: row.created_at.toISOString(),
     created_by: row.created_by,
+    cancelled_at: row.cancelled_at ? row.cancelled_at.toISOString() : null,
   };
 }
 
-type StoredEvent = Omit<EventRow, 'event_date' | 'created_at'> & { event_date: string; created_at: string };
+type StoredEvent = Omit<EventRow, 'event_date' | 'created_at' | 'cancelled_at'> & {
+  event_date: string;
+  created_at: string;
+  cancelled_at?: string | null;
+};
 
 function revive(e: StoredEvent): EventRow {
-  return { ...e, event_date: new Date(e.event_date), created_at: new Date(e.created_at) };
+  return {
+    ...e,
+    event_date: new Date(e.event_date),
+    created_at: new Date(e.created_at),
+    cancelled_at: e.cancelled_at ? new Date(e.cancelled_at) : null,
+  };
 }
 
 export function createEventsService(opts: EventsServiceOptions) {
@@ -190,6 +200,18 @@ export function createEventsService(opts: EventsServiceOptions) {
 
   return {
     findEvent,
+
+    /** Reads the event again after a change (cancellation) and replaces this process's and the shared cached copy. */
+    async refreshEvent(id: string): Promise<EventRow | undefined> {
+      const key = id.toLowerCase();
+      local.delete(key);
+      const row = await repository.findById(key);
+      if (row) {
+        remember(row);
+        await Promise.all([cache.setEvent(key, row), cache.invalidateLists()]);
+      }
+      return row;
+    },
 
     /** The event's fixed fields (layout, price, hold TTL); throws event_not_found. */
     async getEventRow(id: string): Promise<EventRow> {

@@ -66,7 +66,7 @@ export type HoldSeatsOutcome =
  * $6 seat-events topic (NULL: no outbox row). bench/holds runs this exact text under pgbench.
  */
 export const HOLD_SEATS_SQL = `WITH ev AS (
-  SELECT id, hold_ttl_seconds, sales_open(event_date) AS open FROM events WHERE id = $1
+  SELECT id, hold_ttl_seconds, sales_open(event_date) AND cancelled_at IS NULL AS open FROM events WHERE id = $1
 ), quota AS (
   SELECT lock_user_live_holds(ev.id, $4) AS live FROM ev WHERE ev.open
 ), locked AS (
@@ -248,7 +248,10 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
 
     /** Whether seats of the event can still be held, by the database clock (the one every hold is decided on). */
     async salesOpen(eventId: string): Promise<boolean> {
-      const { rows } = await db.query<{ open: boolean }>('SELECT sales_open(event_date) AS open FROM events WHERE id = $1', [eventId]);
+      const { rows } = await db.query<{ open: boolean }>(
+        'SELECT sales_open(event_date) AND cancelled_at IS NULL AS open FROM events WHERE id = $1',
+        [eventId],
+      );
       return rows[0]?.open ?? false;
     },
 

@@ -225,7 +225,7 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
         email: templates.render(n),
         smtpMessageId: `${n.type}.${b.bookingId}`,
         headers: { 'X-Notification-Type': n.type, 'X-Booking-Id': b.bookingId },
-        onClaimed: n.type === 'booking_failed' ? (tx) => reminders.cancel(tx, b.bookingId) : undefined,
+        onClaimed: n.type === 'booking_failed' || n.type === 'event_cancelled' ? (tx) => reminders.cancel(tx, b.bookingId) : undefined,
         // A mailbox that refuses mail for good will refuse the reminder too: scheduled after a
         // send or a transient failure only.
         afterSend: (tx) => scheduleReminder(tx, n),

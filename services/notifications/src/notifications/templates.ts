@@ -268,6 +268,12 @@ export function createTemplates(settings: TemplateSettings) {
             rows: [['Reason', reasonText(b)], ...details(b, true)],
             paragraphs: [moneyOutcome(b), 'The seats were not reserved for you. You are welcome to try again.'],
           });
+        case 'event_cancelled':
+          return compose(b, subjectLine, {
+            intro: `We are sorry: ${b.eventName} on ${formatDate(b.eventDate)} has been cancelled by its organizer.`,
+            rows: [...(b.reason ? ([['Reason', b.reason.trim()]] as [string, string][]) : []), ...details(b, true)],
+            paragraphs: [moneyOutcome(b), 'Your tickets for this event are no longer valid.'],
+          });
         case 'event_reminder':
           return compose(b, subjectLine, {
             intro: `A reminder that ${b.eventName} is coming up on ${formatDate(b.eventDate)}.`,

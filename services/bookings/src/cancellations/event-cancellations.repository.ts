@@ -1,0 +1,139 @@
+import type { OutboxRow } from '@ticketing/bus';
+import type { Queryable } from '@ticketing/db';
+import type { EventCancellation } from '@ticketing/contracts';
+
+export interface EventCancellationRow {
+  event_id: string;
+  owner_id: string;
+  cancelled_by: string;
+  cancelled_at: Date;
+  reason: string;
+  status: 'refunding' | 'completed';
+  bookings_total: number;
+  bookings_refunded: number;
+  /** bigint as text. */
+  refunded_cents: string;
+  started_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+}
+
+/** What refunding one booking needs (its snapshot makes the email). */
+export interface BookingToRefund {
+  id: string;
+  user_email: string;
+  user_name: string;
+  event_name: string;
+  venue: string;
+  event_date: Date;
+  seats: string[];
+  total_cents: string;
+  currency: string;
+  payment_id: string | null;
+  traceparent: string | null;
+}
+
+const COLUMNS = `event_id, owner_id, cancelled_by, cancelled_at, reason, status, bookings_total, bookings_refunded,
+  refunded_cents::text AS refunded_cents, started_at, updated_at, completed_at`;
+
+export function createEventCancellationsRepository(db: Queryable) {
+  return {
+    /**
+     * Records the cancellation (once: a redelivered message finds its row) and counts the
+     * bookings it has to refund: the confirmed ones plus those it already cancelled.
+     */
+    async start(m: EventCancellation): Promise<EventCancellationRow> {
+      const { rows } = await db.query<EventCancellationRow>(
+        `WITH ins AS (
+           INSERT INTO event_cancellations (event_id, owner_id, cancelled_by, cancelled_at, reason)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (event_id) DO NOTHING
+         )
+         UPDATE event_cancellations c
+            SET bookings_total = GREATEST(c.bookings_total, c.bookings_refunded + (
+                  SELECT count(*) FROM bookings b WHERE b.event_id = $1 AND b.status = 'confirmed')), updated_at = now()
+          WHERE c.event_id = $1
+         RETURNING ${COLUMNS}`,
+        [m.event_id, m.owner_id, m.cancelled_by, m.cancelled_at, m.reason],
+      );
+      // The row is inserted by this statement's CTE on the first delivery: the UPDATE cannot see
+      // it yet, so read it back when it returned nothing.
+      return rows[0] ?? (await this.recount(m.event_id));
+    },
+
+    async recount(eventId: string): Promise<EventCancellationRow> {
+      const { rows } = await db.query<EventCancellationRow>(
+        `UPDATE event_cancellations c
+            SET bookings_total = GREATEST(c.bookings_total, c.bookings_refunded + (
+                  SELECT count(*) FROM bookings b WHERE b.event_id = $1 AND b.status = 'confirmed')), updated_at = now()
+          WHERE c.event_id = $1
+         RETURNING ${COLUMNS}`,
+        [eventId],
+      );
+      return rows[0]!;
+    },
+
+    async find(eventId: string): Promise<EventCancellationRow | undefined> {
+      const { rows } = await db.query<EventCancellationRow>(`SELECT ${COLUMNS} FROM event_cancellations WHERE event_id = $1`, [eventId]);
+      return rows[0];
+    },
+
+    /** The next confirmed bookings of the event (to refund), in id order. */
+    async confirmedBookings(eventId: string, limit: number): Promise<BookingToRefund[]> {
+      const { rows } = await db.query<BookingToRefund>(
+        `SELECT id, user_email, user_name, event_name, venue, event_date, seats, total_cents::text AS total_cents, currency,
+                payment_id, traceparent
+           FROM bookings WHERE event_id = $1 AND status = 'confirmed' ORDER BY id LIMIT $2`,
+        [eventId, limit],
+      );
+      return rows;
+    },
+
+    /** Bookings of the event whose payment is still being decided (they may still get confirmed). */
+    async openBookings(eventId: string): Promise<number> {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM bookings WHERE event_id = $1 AND status IN ('processing', 'payment_action_required')`,
+        [eventId],
+      );
+      return rows[0]?.n ?? 0;
+    },
+
+    /**
+     * confirmed → cancelled (payment refunded), its email in the outbox and the progress counted,
+     * in one statement; undefined when the booking was no longer confirmed (done before).
+     */
+    async markCancelled(bookingId: string, message: OutboxRow): Promise<{ id: string; version: number } | undefined> {
+      const { rows } = await db.query<{ id: string; version: number }>(
+        `WITH upd AS (
+           UPDATE bookings SET status = 'cancelled', payment_status = 'refunded', cancelled_at = now(),
+                  version = version + 1, updated_at = now()
+            WHERE id = $1 AND status = 'confirmed'
+           RETURNING id, event_id, total_cents, version
+         ), msg AS (
+           INSERT INTO outbox (id, topic, key, value, headers)
+           SELECT $2, $3, $4, $5::json, $6::jsonb FROM upd
+         ), progress AS (
+           UPDATE event_cancellations c
+              SET bookings_refunded = c.bookings_refunded + 1, refunded_cents = c.refunded_cents + upd.total_cents,
+                  bookings_total = GREATEST(c.bookings_total, c.bookings_refunded + 1), updated_at = now()
+             FROM upd WHERE c.event_id = upd.event_id
+         )
+         SELECT id, version FROM upd`,
+        [bookingId, message.id, message.topic, message.key, JSON.stringify(message.value), JSON.stringify(message.headers)],
+      );
+      return rows[0];
+    },
+
+    async complete(eventId: string): Promise<EventCancellationRow | undefined> {
+      const { rows } = await db.query<EventCancellationRow>(
+        `UPDATE event_cancellations SET status = 'completed', completed_at = now(), updated_at = now()
+          WHERE event_id = $1 AND status = 'refunding'
+         RETURNING ${COLUMNS}`,
+        [eventId],
+      );
+      return rows[0];
+    },
+  };
+}
+
+export type EventCancellationsRepository = ReturnType<typeof createEventCancellationsRepository>;
