@@ -47,7 +47,7 @@ function assertMayReadSales(user: UserClaims, ownerId: string): void {
 
 export function registerCancellationRoutes(
   app: App,
-  deps: { eventCancellations: EventCancellationsRepository; auth: { secret: string; issuer: string } },
+  deps: { eventCancellations: EventCancellationsRepository; auth: Parameters<typeof requireUser>[0] },
 ): void {
   const authenticated = requireUser(deps.auth);
   app.get('/api/events/:id/cancellation', { schema: cancellationProgressSchema, preHandler: authenticated }, async (request) => {

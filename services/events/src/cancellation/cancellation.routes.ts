@@ -28,7 +28,7 @@ export const cancelEventSchema = {
   response: { 202: CancelledSchema, ...errorResponses(400, 401, 403, 404, 413, 415) },
 };
 
-export function registerCancellationRoutes(app: App, deps: { cancelEvent: CancelEvent; auth: { secret: string; issuer: string } }): void {
+export function registerCancellationRoutes(app: App, deps: { cancelEvent: CancelEvent; auth: Parameters<typeof requireUser>[0] }): void {
   const authenticated = requireUser(deps.auth);
   app.post('/api/events/:id/cancel', { schema: cancelEventSchema, preHandler: authenticated }, async (request, reply) => {
     const view = await deps.cancelEvent(currentUser(request), request.params.id, request.body?.reason ?? '');
