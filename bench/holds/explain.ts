@@ -67,6 +67,10 @@ try {
       currency: 'USD',
       created_by: uuidOf('owner'),
       sections: [singleSection(SEATS, 500, '50.00')],
+      organization_id: uuidOf('owner'),
+      status: 'published',
+      sales_start: null,
+      sales_end: null,
     });
     for (let i = 0; i < HOLDS; i++) {
       const first = 1 + i * 9;

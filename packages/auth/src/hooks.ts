@@ -54,6 +54,19 @@ export function requireUser(opts: AuthOptions): preHandlerAsyncHookHandler {
   };
 }
 
+/**
+ * preHandler for public routes that show more to some callers (an organization's drafts): a
+ * request without Authorization is anonymous, one with a bad token is refused (401), never
+ * silently treated as anonymous.
+ */
+export function optionalUser(opts: AuthOptions): preHandlerAsyncHookHandler {
+  const required = requireUser(opts);
+  return async function optionalUserHook(request: FastifyRequest, reply: FastifyReply) {
+    if (request.headers.authorization === undefined) return;
+    await required.call(this, request, reply);
+  };
+}
+
 /** preHandler for service-to-service routes: only an internal token passes, never a user token. */
 export function requireInternal(opts: AuthOptions): preHandlerAsyncHookHandler {
   return async function requireInternalHook(request: FastifyRequest, _reply: FastifyReply) {

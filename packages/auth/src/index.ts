@@ -1,3 +1,4 @@
 export * from './jwt.ts';
 export * from './hooks.ts';
 export * from './revocation.ts';
+export * from './organizations.ts';

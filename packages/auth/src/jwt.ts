@@ -1,4 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { isOrgRole, MAX_ORGS_PER_TOKEN, type OrgClaims } from './organizations.ts';
 
 export type Role = 'user' | 'admin';
 
@@ -14,6 +15,11 @@ export interface UserClaims {
    * on, and every token of an older generation is refused (revocation.ts). Absent means 0.
    */
   gen?: number;
+  /**
+   * The caller's organizations and roles (`{"<organization id>": "manager"}`), so every service
+   * decides organizer access without a call; absent when the user belongs to none.
+   */
+  orgs?: OrgClaims;
   iat: number;
   nbf: number;
   exp: number;
@@ -66,6 +72,7 @@ export interface IssueUserTokenInput {
   name?: string;
   /** The user's current token generation (RevocationState.generation). */
   generation?: number;
+  orgs?: OrgClaims;
 }
 
 export function issueUserToken(
@@ -80,6 +87,7 @@ export function issueUserToken(
     role: input.role,
     ...(input.name ? { name: input.name } : {}),
     ...(input.generation ? { gen: input.generation } : {}),
+    ...(input.orgs && Object.keys(input.orgs).length > 0 ? { orgs: input.orgs } : {}),
     iat,
     nbf: iat,
     exp: iat + opts.ttlSeconds,
@@ -141,6 +149,7 @@ export function verifyUserToken(token: string, opts: { secret: string; issuer?: 
   if (typeof claims.email !== 'string') throw new TokenError('bad email');
   if (claims.gen !== undefined && !(Number.isSafeInteger(claims.gen) && (claims.gen as number) >= 0)) throw new TokenError('bad gen');
   if (typeof claims.jti !== 'string') throw new TokenError('bad jti');
+  if (claims.orgs !== undefined && !validOrgs(claims.orgs)) throw new TokenError('bad orgs');
   return claims as unknown as UserClaims;
 }
 
@@ -148,6 +157,12 @@ export function verifyInternalToken(token: string, opts: { secret: string; issue
   const claims = verifyToken(token, opts);
   if (claims.scope !== 'internal') throw new TokenError('not an internal token');
   return claims as unknown as InternalClaims;
+}
+
+function validOrgs(orgs: unknown): orgs is OrgClaims {
+  if (typeof orgs !== 'object' || orgs === null || Array.isArray(orgs)) return false;
+  const entries = Object.entries(orgs);
+  return entries.length <= MAX_ORGS_PER_TOKEN && entries.every(([id, role]) => UUID.test(id) && id === id.toLowerCase() && isOrgRole(role));
 }
 
 function decodeJson(part: string): Record<string, unknown> {

@@ -9,3 +9,4 @@ export * from './dead-letters.ts';
 export * from './internal-holds.ts';
 export * from './account-emails.ts';
 export * from './event-cancellations.ts';
+export * from './event-changes.ts';

@@ -65,3 +65,15 @@ export const ErrorBody = Type.Object({
 export type ErrorBody = Static<typeof ErrorBody>;
 
 export const errorBody = compile(ErrorBody);
+
+/**
+ * `GET /internal/events/{id}`: who owns an event, for another service's organizer check
+ * (bookings: sales reports, refunds, check-in). The organization never changes.
+ */
+export const InternalEventOwner = Type.Object({
+  event_id: Uuid(),
+  organization_id: Uuid(),
+  status: Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('cancelled')]),
+});
+export type InternalEventOwner = Static<typeof InternalEventOwner>;
+export const internalEventOwner = compile(InternalEventOwner);

@@ -2,6 +2,7 @@ export * from './types.ts';
 export * from './postgres.ts';
 export * from './migrate.ts';
 export * from './group-commit.ts';
+export * from './audit-log.ts';
 
 /** True when `err` is a PostgreSQL unique violation (optionally on a named constraint). */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {

@@ -18,6 +18,7 @@ import { createBookingsRepository, type BookingsRepository } from './bookings/bo
 import { createBookingsService, type BookingsService } from './bookings/bookings.service.ts';
 import type { ProcessBookingDeps } from './bookings/process-booking.ts';
 import { createHttpEventsClient, type EventsClient } from './clients/events-client.ts';
+import { createEventAccess, type EventAccess } from './organizer/event-access.ts';
 import type { BookingsConfig } from './config.ts';
 import { createBookingsMetrics, timePayments, type BookingsMetrics } from './metrics.ts';
 import type { PaymentGateway } from './payments/payment-gateway.ts';
@@ -41,6 +42,8 @@ export interface BookingsDeps {
   revocations: RevocationChecker;
   bus: MessageBus;
   events: EventsClient;
+  /** The one organizer check (docs/users.md#organizations-and-roles): may this token do an action on this event? */
+  eventAccess: EventAccess;
   gateway: PaymentGateway;
   bookingsRepository: BookingsRepository;
   outbox: OutboxRepository;
@@ -194,6 +197,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     revocations,
     bus,
     events,
+    eventAccess: createEventAccess(events),
     gateway,
     bookingsRepository,
     outbox,

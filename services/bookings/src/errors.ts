@@ -18,6 +18,7 @@ export const bookingsCatalog = defineErrors({
   webhook_signature_invalid: { status: 400, message: 'The webhook signature is not valid' },
   webhook_payload_invalid: { status: 400, message: 'The webhook payload is not a payment provider event' },
   cancellation_not_found: { status: 404, message: 'No cancellation of this event has reached the booking service (yet)' },
+  event_not_found: { status: 404, message: 'Event not found' },
 });
 
 export const errors = bookingsCatalog.errors;

@@ -25,8 +25,9 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
               ELSE 'available' END
 $$;
 
--- Seats of an event can be held until it starts.
-CREATE OR REPLACE FUNCTION sales_open(p_event_date timestamptz) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT p_event_date > now()
+-- Seats of an event can be held while it is on sale: published (not a draft, not cancelled),
+-- after sales_start (if set), and before sales_end and the start of the event, whichever is first.
+CREATE OR REPLACE FUNCTION sales_open(p_status text, p_sales_start timestamptz, p_sales_end timestamptz, p_event_date timestamptz)
+RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT p_status = 'published' AND (p_sales_start IS NULL OR p_sales_start <= now()) AND now() < LEAST(p_sales_end, p_event_date)
 $$;

@@ -150,9 +150,10 @@ BEGIN
     FROM (SELECT DISTINCT t.e, t.u FROM unnest(p_events, p_users) AS t(e, u)) AS k;
   q_won := array_fill(0, ARRAY[cardinality(q_keys)]);
 
-  SELECT array_agg(ev.id), array_agg(sales_open(ev.event_date) AND ev.cancelled_at IS NULL)
+  -- A draft does not exist for buyers (event_not_found).
+  SELECT array_agg(ev.id), array_agg(sales_open(ev.status, ev.sales_start, ev.sales_end, ev.event_date) AND ev.cancelled_at IS NULL)
     INTO e_ids, e_open
-    FROM events ev WHERE ev.id = ANY (p_events);
+    FROM events ev WHERE ev.id = ANY (p_events) AND ev.status <> 'draft';
 
   -- 2. Every named seat, locked in (event, seat) order, with whether it is free now. The
   --    (event, seat) pairs are spelled out first, so the join probes the primary key once per

@@ -24,7 +24,7 @@ export async function buildEventsApp(deps: EventsDeps): Promise<App> {
     },
   });
   const auth = { ...deps.config.jwt, revocations: deps.revocations };
-  registerEventRoutes(app, { events: deps.eventsService, auth });
+  registerEventRoutes(app, { events: deps.eventsService, manage: deps.manageEvents, auth });
   registerSeatRoutes(app, { events: deps.eventsService, seats: deps.seatsService, hub: deps.hub, heartbeatMs: deps.config.sseHeartbeatMs });
   registerHoldRoutes(app, { holdSeats: deps.holdSeats, holdsService: deps.holdsService, waitingRoom: deps.waitingRoom, auth });
   registerWaitingRoomRoutes(app, {
@@ -35,6 +35,6 @@ export async function buildEventsApp(deps: EventsDeps): Promise<App> {
     statsIntervalMs: deps.config.waitingRoom.statsIntervalMs,
   });
   registerCancellationRoutes(app, { cancelEvent: deps.cancelEvent, auth });
-  registerInternalRoutes(app, { holdsService: deps.holdsService, auth: { secret: auth.internalSecret, issuer: auth.issuer } });
+  registerInternalRoutes(app, { holdsService: deps.holdsService, events: deps.eventsService, auth: { secret: auth.internalSecret, issuer: auth.issuer } });
   return app;
 }

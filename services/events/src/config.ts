@@ -26,6 +26,8 @@ export const EventsConfigSchema = Type.Object({
       seatEventsTopic: Type.String({ default: 'seat-events', minLength: 1 }),
       /** Where event cancellations go (to the bookings worker). @defaultValue "event-cancellations" */
       eventCancellationsTopic: Type.String({ default: 'event-cancellations', minLength: 1 }),
+      /** Organizer changes of events (published, updated, rescheduled). @defaultValue "event-changes" */
+      eventChangesTopic: Type.String({ default: 'event-changes', minLength: 1 }),
     },
     { default: {} },
   ),
@@ -111,6 +113,7 @@ export function loadEventsConfig(overrides?: DeepPartial<EventsConfig>, env: Nod
       EVENTS_KAFKA_ENABLED: 'kafka.enabled',
       EVENTS_SEAT_EVENTS_TOPIC: 'kafka.seatEventsTopic',
       EVENT_CANCELLATIONS_TOPIC: 'kafka.eventCancellationsTopic',
+      EVENTS_EVENT_CHANGES_TOPIC: 'kafka.eventChangesTopic',
       EVENTS_OUTBOX_ENABLED: 'outbox.enabled',
       EVENTS_OUTBOX_INTERVAL_MS: 'outbox.intervalMs',
       EVENTS_MAX_SEATS_PER_HOLD: 'maxSeatsPerHold',

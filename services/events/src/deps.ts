@@ -10,13 +10,15 @@ import {
 } from '@ticketing/bus';
 import { createCacheRevocationChecker, type RevocationChecker } from '@ticketing/auth';
 import { createCacheFromConfig, type Cache } from '@ticketing/cache';
-import { createPostgresDatabase, prepareSchema, runMigrations, type Database, type MigrationSet } from '@ticketing/db';
+import { createAuditLog, createPostgresDatabase, prepareSchema, runMigrations, type Database, type MigrationSet } from '@ticketing/db';
 import { createLogger, registerOutboxMetrics, registerPoolMetrics, type Logger } from '@ticketing/http';
 import type { EventsConfig } from './config.ts';
 import { createCancelEvent, type CancelEvent } from './cancellation/cancel-event.ts';
 import { createCancellationRepository } from './cancellation/cancellation.repository.ts';
 import { createEventCache, type EventCache } from './events/event-cache.ts';
+import { createEventAccess, type EventAccess } from './events/event-access.ts';
 import { createEventsRepository } from './events/events.repository.ts';
+import { createManageEvents, type ManageEvents } from './events/manage-events.ts';
 import { createEventsService, type EventsService } from './events/events.service.ts';
 import { createHoldBatcher } from './holds/hold-batcher.ts';
 import { createHoldSeats, type HoldSeats } from './holds/hold-seats.ts';
@@ -60,6 +62,9 @@ export interface EventsDeps {
   metrics: EventsMetrics;
   eventCache: EventCache;
   eventsService: EventsService;
+  /** The one organizer check (docs/users.md#organizations-and-roles): may this token do an action on this event? */
+  eventAccess: EventAccess;
+  manageEvents: ManageEvents;
   seatsService: SeatsService;
   holdSeats: HoldSeats;
   holdsService: HoldsService;
@@ -131,11 +136,24 @@ export async function createEventsDeps(
   // without a bus nothing would ever publish them, so none are written.
   const outboxSignal = createOutboxSignal();
   const changes = createSeatChanges({ eventCache, cache, hub, signal: outboxSignal, logger });
+  const eventsRepository = createEventsRepository(db);
   const eventsService = createEventsService({
-    repository: createEventsRepository(db),
+    db,
+    repository: eventsRepository,
     cache: eventCache,
     defaultHoldTtlSeconds: config.defaultHoldTtlSeconds,
     defaultCurrency: config.defaultCurrency,
+    localTtlSeconds: config.cache.eventTtlSeconds,
+  });
+  const eventAccess = createEventAccess(eventsService);
+  const manageEvents = createManageEvents({
+    db,
+    repository: eventsRepository,
+    events: eventsService,
+    access: eventAccess,
+    audit: createAuditLog(db),
+    eventChangesTopic: bus ? config.kafka.eventChangesTopic : undefined,
+    signal: outboxSignal,
   });
   const seatsService = createSeatsService({ repository: createSeatsRepository(db), cache: eventCache });
   const holdsRepository = createHoldsRepository(db, { seatEventsTopic: bus ? config.kafka.seatEventsTopic : undefined });
@@ -215,7 +233,7 @@ export async function createEventsDeps(
       ? createOutboxRelay({
           db,
           publisher: bus.publisher(),
-          topics: [config.kafka.seatEventsTopic, config.kafka.eventCancellationsTopic],
+          topics: [config.kafka.seatEventsTopic, config.kafka.eventCancellationsTopic, config.kafka.eventChangesTopic],
           signal: outboxSignal,
           logger: logger.child({ component: 'outbox-relay' }),
           intervalMs: config.outbox.intervalMs,
@@ -235,6 +253,8 @@ export async function createEventsDeps(
     metrics,
     eventCache,
     eventsService,
+    eventAccess,
+    manageEvents,
     seatsService,
     holdSeats,
     holdsService,

@@ -25,7 +25,7 @@ describe('Redis caching', () => {
     const event = await createEvent(server.api, owner.token);
     const id = event.event_id;
     assert.equal(await available(id), 100);
-    assert.ok(await redis.get(`events:event:${id}`), 'event fields are cached');
+    assert.ok(await redis.get(`events:event:${id}:0`), 'event fields are cached under their details version');
 
     // A change made behind the service's back is not seen while the cached counts are valid…
     await server.sql.query(

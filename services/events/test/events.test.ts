@@ -43,12 +43,19 @@ for (const profile of PROFILES) {
           'event_date',
           'event_id',
           'name',
+          'organization_id',
           'price_per_seat',
+          'sales_end',
+          'sales_start',
           'sections',
+          'status',
           'total_seats',
           'venue',
         ]);
         assert.match(res.body.event_id, /^[0-9a-f-]{36}$/);
+        // Without an organization, the event belongs to the caller's personal one, published and on sale.
+        assert.equal(res.body.organization_id, owner.userId);
+        assert.equal(res.body.status, 'on_sale');
         assert.equal(res.body.name, 'Jazz Night');
         assert.equal(res.body.created_by, owner.userId);
         assert.equal(res.body.total_seats, 1000);

@@ -63,6 +63,8 @@ export const UsersConfigSchema = Type.Object({
   ),
   /** How often recent token revocations are written to the cache again (after a cache outage). @defaultValue 30000 */
   revocationResyncMs: Type.Integer({ default: 30_000, minimum: 100 }),
+  /** How long an organization invitation can be accepted. @defaultValue 604800 (7 days) */
+  invitationTtlSeconds: Type.Integer({ default: 604800, minimum: 60, maximum: 90 * 86400 }),
   loginRateLimit: Type.Object(
     {
       /** Attempts per email within the window. @defaultValue 10 */
@@ -93,6 +95,7 @@ export function loadUsersConfig(overrides?: DeepPartial<UsersConfig>, env: NodeJ
       USERS_OUTBOX_INTERVAL_MS: 'outbox.intervalMs',
       WEB_PUBLIC_URL: 'publicUrl',
       BCRYPT_ROUNDS: 'bcryptRounds',
+      INVITATION_TTL_SECONDS: 'invitationTtlSeconds',
       ADMIN_EMAILS: 'adminEmails[]',
       VERIFICATION_LINK_TTL_SECONDS: 'accountLinks.verificationTtlSeconds',
       RESET_LINK_TTL_SECONDS: 'accountLinks.resetTtlSeconds',

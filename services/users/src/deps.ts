@@ -9,7 +9,7 @@ import {
   type MessageBus,
   type OutboxRelay,
 } from '@ticketing/bus';
-import { createPostgresDatabase, prepareSchema, type Database, type MigrationSet } from '@ticketing/db';
+import { createAuditLog, createPostgresDatabase, prepareSchema, type Database, type MigrationSet } from '@ticketing/db';
 import { createLogger, registerOutboxMetrics, registerPoolMetrics, type Logger } from '@ticketing/http';
 import { createAccountEmails, type AccountEmails } from './emails/account-emails.ts';
 import { createRevocationChecker, REVOCATION_CHANNEL, type RevocationChecker } from '@ticketing/auth';
@@ -21,6 +21,8 @@ import { createRevocationsRepository } from './accounts/revocations.repository.t
 import type { UsersConfig } from './config.ts';
 import { errors } from './errors.ts';
 import { createUsersMetrics, type UsersMetrics } from './metrics.ts';
+import { createOrganizationsRepository } from './organizations/organizations.repository.ts';
+import { createOrganizationsService, type OrganizationsService } from './organizations/organizations.service.ts';
 import { createUsersRepository } from './users/users.repository.ts';
 import { createUsersService, normalizeEmail, type UsersService } from './users/users.service.ts';
 
@@ -53,6 +55,7 @@ export interface UsersDeps {
   revocations: RevocationChecker;
   /** Announces revocations to the other services; the entry point starts its periodic resync. */
   announcer: RevocationAnnouncer;
+  organizationsService: OrganizationsService;
   close(): Promise<void>;
 }
 
@@ -154,6 +157,12 @@ export async function createUsersDeps(
     },
   });
 
+  const organizationsService = createOrganizationsService({
+    db,
+    repository: createOrganizationsRepository(db),
+    audit: createAuditLog(db),
+    invitationTtlSeconds: config.invitationTtlSeconds,
+  });
   const usersService = createUsersService({
     db,
     repository: usersRepository,
@@ -169,6 +178,7 @@ export async function createUsersDeps(
     emailsCommitted: () => accountEmails.committed(),
     tokensRevoked,
     onLogin: (user) => admins.applyConfiguredAdmin(user, adminEmails),
+    organizationsOf: (userId) => organizationsService.claimsOf(userId),
   });
 
   return {
@@ -184,6 +194,7 @@ export async function createUsersDeps(
     admins,
     revocations,
     announcer,
+    organizationsService,
     async close() {
       await relay?.close();
       await announcer.stop();

@@ -17,6 +17,8 @@ export type Upstream = keyof WebConfig['upstreams'];
 export const routes: readonly { prefix: string; upstream: Upstream }[] = [
   { prefix: '/api/users/:userId/bookings', upstream: 'bookings' },
   { prefix: '/api/users', upstream: 'users' },
+  { prefix: '/api/organizations', upstream: 'users' },
+  { prefix: '/api/invitations', upstream: 'users' },
   { prefix: '/api/events', upstream: 'events' },
   // An event's cancellation progress is the bookings service's (it does the refunds).
   { prefix: '/api/events/:eventId/cancellation', upstream: 'bookings' },

@@ -1,5 +1,14 @@
 import { issueInternalToken } from '@ticketing/auth';
-import { internalHold, type ConfirmHoldBody, type InternalHold, type LockHoldBody, type ReleaseHoldBody } from '@ticketing/contracts';
+import {
+  internalEventOwner,
+  internalHold,
+  type ConfirmHoldBody,
+  type InternalEventOwner,
+  type InternalHold,
+  type LockHoldBody,
+  type ReleaseHoldBody,
+  type Validator,
+} from '@ticketing/contracts';
 import { TransientError, messageOf } from '@ticketing/errors';
 import { createLimiter } from '@ticketing/tasks';
 
@@ -49,6 +58,8 @@ export interface EventsClient {
   lockHold(holdId: string, body: LockHoldBody, ctx?: CallContext): Promise<Hold>;
   confirmHold(holdId: string, body: ConfirmHoldBody, ctx?: CallContext): Promise<Hold>;
   releaseHold(holdId: string, body: ReleaseHoldBody, ctx?: CallContext): Promise<Hold>;
+  /** Who owns the event (its organization), or undefined when there is no such event. */
+  getEventOwner(eventId: string, ctx?: CallContext): Promise<InternalEventOwner | undefined>;
 }
 
 export interface HttpEventsClientOptions {
@@ -93,9 +104,15 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
 
   const inFlight = createLimiter(opts.maxConcurrent ?? 64);
   const call = (method: 'GET' | 'POST', path: string, body: unknown, ctx: CallContext = {}): Promise<Hold> =>
-    inFlight.run(() => send(method, path, body, ctx));
+    inFlight.run(() => send(method, path, body, ctx, internalHold));
 
-  async function send(method: 'GET' | 'POST', path: string, body: unknown, ctx: CallContext): Promise<Hold> {
+  async function send<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    ctx: CallContext,
+    contract: Pick<Validator<never>, 'problems'> & { check(value: unknown): value is T },
+  ): Promise<T> {
     const headers: Record<string, string> = { authorization: `Bearer ${internalToken()}`, accept: 'application/json' };
     if (ctx.requestId) headers['x-request-id'] = ctx.requestId;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -113,19 +130,19 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
       throw new TransientError(`event service unreachable: ${method} ${path}: ${messageOf(err)}`, { cause: err });
     }
     if (res.status >= 200 && res.status < 300) {
-      let hold: unknown;
+      let answer: unknown;
       try {
-        hold = JSON.parse(text);
+        answer = JSON.parse(text);
       } catch (err) {
         throw new TransientError(`event service answered ${res.status} with a body that is not JSON`, { cause: err });
       }
       // An answer off the contract (a version skew during a deploy) is worth another try later, never trusted.
-      if (!internalHold.check(hold)) {
+      if (!contract.check(answer)) {
         throw new TransientError(
-          `event service answered ${method} ${path} with a body that is not a hold: ${internalHold.problems(hold, 3).join('; ')}`,
+          `event service answered ${method} ${path} with a body off its contract: ${contract.problems(answer, 3).join('; ')}`,
         );
       }
-      return hold;
+      return answer;
     }
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
       throw new TransientError(`event service answered ${res.status} to ${method} ${path}`);
@@ -150,5 +167,14 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
     lockHold: (holdId, body, ctx) => call('POST', `${holdPath(holdId)}/lock`, body, ctx),
     confirmHold: (holdId, body, ctx) => call('POST', `${holdPath(holdId)}/confirm`, body, ctx),
     releaseHold: (holdId, body, ctx) => call('POST', `${holdPath(holdId)}/release`, body, ctx),
+    async getEventOwner(eventId, ctx = {}) {
+      try {
+        return await inFlight.run(() => send('GET', `/internal/events/${encodeURIComponent(eventId)}`, undefined, ctx, internalEventOwner));
+      } catch (err) {
+        // The hold refusal mapping reads any 404 as hold_not_found: here it means no such event.
+        if (err instanceof HoldRefusedError && err.refusal === 'hold_not_found') return undefined;
+        throw err;
+      }
+    },
   };
 }

@@ -43,6 +43,7 @@ export function createEventCache(cache: Cache, opts: EventCacheOptions, logger: 
 
   const versionKey = (eventId: string) => `events:ver:${eventId}`;
   const listVersionKey = 'events:list:ver';
+  const detailsVersionKey = (eventId: string) => `events:dver:${eventId}`;
 
   async function readVersion(key: string): Promise<string | undefined> {
     const v = await safe('get version', () => cache.get(key));
@@ -71,13 +72,29 @@ export function createEventCache(cache: Cache, opts: EventCacheOptions, logger: 
   }
 
   return {
-    /** Event fields never change after creation, so they are cached without invalidation. */
-    async getEvent<T>(eventId: string): Promise<T | undefined> {
-      const raw = await safe('get event', () => cache.get(`events:event:${eventId}`));
-      return raw ? (JSON.parse(raw) as T) : undefined;
+    /**
+     * An event's row as of its current details version: an edit bumps the version, so a copy
+     * read before the edit is never served after it (every process, same instant). `version` is
+     * undefined when the cache is unreachable: then only the database is trusted.
+     */
+    async getEvent<T>(eventId: string): Promise<{ version: string | undefined; value: T | undefined }> {
+      const version = await readVersion(detailsVersionKey(eventId));
+      if (version === undefined) return { version, value: undefined };
+      const raw = await safe('get event', () => cache.get(`events:event:${eventId}:${version}`));
+      return { version, value: raw ? (JSON.parse(raw) as T) : undefined };
     },
-    async setEvent(eventId: string, value: unknown): Promise<void> {
-      await safe('set event', () => cache.set(`events:event:${eventId}`, JSON.stringify(value), opts.eventTtlSeconds));
+    async setEvent(eventId: string, version: string | undefined, value: unknown): Promise<void> {
+      if (version === undefined) return;
+      await safe('set event', () => cache.set(`events:event:${eventId}:${version}`, JSON.stringify(value), opts.eventTtlSeconds));
+    },
+    /** The current details version alone (one round trip), to check an in-process copy against. */
+    detailsVersion(eventId: string): Promise<string | undefined> {
+      return readVersion(detailsVersionKey(eventId));
+    },
+    /** After an edit, publish or status change: every copy of the event is read afresh. */
+    async invalidateEvent(eventId: string): Promise<boolean> {
+      const bumped = await safe('bump details version', () => cache.incrWindow(detailsVersionKey(eventId), VERSION_WINDOW_MS));
+      return bumped !== undefined;
     },
 
     counts<T>(eventId: string): Promise<Cached<T>> {
@@ -101,7 +118,7 @@ export function createEventCache(cache: Cache, opts: EventCacheOptions, logger: 
       await safe('bump version', () => cache.incrWindow(versionKey(eventId), VERSION_WINDOW_MS));
     },
 
-    /** After an event is created: every list page is read afresh. */
+    /** After an event is created or changed: every list page is read afresh. */
     async invalidateLists(): Promise<void> {
       await safe('bump list version', () => cache.incrWindow(listVersionKey, VERSION_WINDOW_MS));
     },

@@ -22,9 +22,31 @@ export interface EventRow {
   cancelled_at: Date | null;
   /** Its layout and prices, in seat order (fixed at creation, cached with the event). */
   sections: Section[];
+  /** The organization the event belongs to (a personal one has the creator's user id); never changes. */
+  organization_id: string;
+  /** The stored status; on sale and ended are derived from the sales window and the clock. */
+  status: StoredEventStatus;
+  sales_start: Date | null;
+  sales_end: Date | null;
+  published_at: Date | null;
+  updated_at: Date;
 }
 
-export type NewEvent = Omit<EventRow, 'created_at' | 'cancelled_at'>;
+export type StoredEventStatus = 'draft' | 'published' | 'cancelled';
+
+export type NewEvent = Omit<EventRow, 'created_at' | 'updated_at' | 'published_at' | 'cancelled_at'>;
+
+/** What an organizer may edit (docs/api.md PATCH /api/events/{id}). */
+export interface EventChanges {
+  name?: string;
+  description?: string;
+  venue?: string;
+  city?: string;
+  category?: string;
+  event_date?: Date;
+  sales_start?: Date | null;
+  sales_end?: Date | null;
+}
 
 /** Seats taken right now: `held` counts live holds only (an expired hold's seats are free). */
 export interface SeatCounts {
@@ -43,6 +65,9 @@ export interface EventFilters {
   name?: string | undefined;
   category?: string | undefined;
   createdBy?: string | undefined;
+  organizationId?: string | undefined;
+  /** Drafts are listed only for the organization's members. */
+  includeDrafts: boolean;
   from?: Date | undefined;
   /** Exclusive upper bound when `toExclusive`, else inclusive. */
   to?: Date | undefined;
@@ -56,9 +81,11 @@ const COLUMNS = `id, name, description, venue, city, category, event_date, total
   (SELECT json_agg(json_build_object('section_no', s.section_no, 'name', s.name, 'first_seat_no', s.first_seat_no,
             'seat_count', s.seat_count, 'first_row', s.first_row, 'row_count', s.row_count,
             'seats_per_row', s.seats_per_row, 'price', s.price::text) ORDER BY s.section_no)
-     FROM sections s WHERE s.event_id = events.id) AS sections`;
+     FROM sections s WHERE s.event_id = events.id) AS sections, organization_id, status,
+  sales_start, sales_end, published_at, updated_at`;
 const INSERTED_COLUMNS = `id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
-  price_per_seat::text AS price_per_seat, hold_ttl_seconds, currency, created_by, created_at, cancelled_at`;
+  price_per_seat::text AS price_per_seat, hold_ttl_seconds, currency, created_by, created_at, organization_id, status,
+  sales_start, sales_end, published_at, updated_at, cancelled_at`;
 
 function filterSql(f: EventFilters): { where: string; params: unknown[] } {
   const clauses: string[] = [];
@@ -72,6 +99,8 @@ function filterSql(f: EventFilters): { where: string; params: unknown[] } {
   if (f.name !== undefined) add((p) => `strpos(lower(name), lower(${p})) > 0`, f.name);
   if (f.category !== undefined) add((p) => `category = ${p}`, f.category);
   if (f.createdBy !== undefined) add((p) => `created_by = ${p}`, f.createdBy);
+  if (f.organizationId !== undefined) add((p) => `organization_id = ${p}`, f.organizationId);
+  if (!f.includeDrafts) clauses.push(`status <> 'draft'`);
   if (f.from !== undefined) add((p) => `event_date >= ${p}`, f.from);
   if (f.to !== undefined) add((p) => (f.toExclusive ? `event_date < ${p}` : `event_date <= ${p}`), f.to);
   return { where: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
@@ -88,8 +117,10 @@ export function createEventsRepository(db: Queryable) {
       const { rows } = await tx.query<Omit<EventRow, 'sections'>>(
         `WITH ev AS (
            INSERT INTO events (id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
-                               price_per_seat, hold_ttl_seconds, created_by, currency)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::numeric, $11, $12, $13)
+                               price_per_seat, hold_ttl_seconds, created_by, currency, organization_id, status, sales_start,
+                               sales_end, published_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::numeric, $11, $12, $13, $22, $23, $24, $25,
+                   CASE WHEN $23 = 'published' THEN now() END)
            RETURNING ${INSERTED_COLUMNS}
          ), sec AS (
            INSERT INTO sections (event_id, section_no, name, first_seat_no, seat_count, first_row, row_count, seats_per_row, price)
@@ -128,14 +159,44 @@ export function createEventsRepository(db: Queryable) {
           sec.map((s) => s.row_count),
           sec.map((s) => s.seats_per_row),
           sec.map((s) => s.price),
+          e.organization_id,
+          e.status,
+          e.sales_start,
+          e.sales_end,
         ],
       );
       return { ...rows[0]!, sections: sec.map((s) => ({ ...s })) };
     },
 
-    async findById(id: string): Promise<EventRow | undefined> {
-      const { rows } = await db.query<EventRow>(`SELECT ${COLUMNS} FROM events WHERE id = $1`, [id]);
+    async findById(id: string, tx: Queryable = db, lock = false): Promise<EventRow | undefined> {
+      const { rows } = await tx.query<EventRow>(`SELECT ${COLUMNS} FROM events WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
       return rows[0];
+    },
+
+    /** Applies an organizer's edit (only the given fields). */
+    async updateEvent(id: string, changes: EventChanges, tx: Queryable = db): Promise<EventRow> {
+      const sets: string[] = [];
+      const params: unknown[] = [id];
+      for (const [column, value] of Object.entries(changes)) {
+        if (value === undefined) continue;
+        params.push(value);
+        sets.push(`${column} = $${params.length}`);
+      }
+      const { rows } = await tx.query<EventRow>(
+        `UPDATE events SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`,
+        params,
+      );
+      return rows[0]!;
+    },
+
+    async setStatus(id: string, status: StoredEventStatus, tx: Queryable = db): Promise<EventRow> {
+      const { rows } = await tx.query<EventRow>(
+        `UPDATE events SET status = $2, updated_at = now(),
+                published_at = CASE WHEN $2 = 'published' THEN COALESCE(published_at, now()) ELSE published_at END
+          WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, status],
+      );
+      return rows[0]!;
     },
 
     async list(f: EventFilters): Promise<{ rows: EventRow[]; total: number }> {

@@ -15,6 +15,17 @@ export const SectionSchema = Type.Object({
   seats_per_row: Type.Integer({ description: 'The last row may be shorter (seat_count < rows × seats_per_row)' }),
 });
 export type SectionView = Static<typeof SectionSchema>;
+const EventStatus = Type.Union(
+  [Type.Literal('draft'), Type.Literal('published'), Type.Literal('on_sale'), Type.Literal('ended'), Type.Literal('cancelled')],
+  {
+    description:
+      'draft (organizers only), published (sales not started yet), on_sale (between sales_start and sales_end), ' +
+      'ended (sales over or the event started), cancelled',
+  },
+);
+// Anonymous or with a token (organizers see their drafts).
+const OPTIONAL_BEARER: { [scheme: string]: string[] }[] = [{}, { bearerAuth: [] }];
+const OptionalInstant = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 
 export const EventSchema = Type.Object({
   event_id: Type.String({ format: 'uuid' }),
@@ -34,6 +45,10 @@ export const EventSchema = Type.Object({
   cancelled_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
     description: 'When the organizer cancelled the event (null: not cancelled)',
   }),
+  organization_id: Type.String({ format: 'uuid', description: "The owning organization (a personal one has the creator's user id)" }),
+  status: EventStatus,
+  sales_start: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Null: on sale from publication' }),
+  sales_end: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Null: on sale until the event starts' }),
 });
 export type EventView = Static<typeof EventSchema>;
 
@@ -76,8 +91,35 @@ export const CreateEventBody = Type.Object({
     CurrencyCode({ description: 'ISO 4217 code of a two-decimal currency (USD, EUR, GBP, ...); default config defaultCurrency (USD)' }),
   ),
   hold_ttl_seconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 3600, description: 'Default 900 (config defaultHoldTtlSeconds)' })),
+  organization_id: Type.Optional(
+    Type.String({ format: 'uuid', description: "The owning organization (owner or manager); default the caller's personal one" }),
+  ),
+  status: Type.Optional(
+    Type.Union([Type.Literal('draft'), Type.Literal('published')], {
+      description: 'Default published; a draft is visible to its organization only',
+    }),
+  ),
+  sales_start: Type.Optional(OptionalInstant),
+  sales_end: Type.Optional(OptionalInstant),
 });
 export type CreateEventBody = Static<typeof CreateEventBody>;
+
+export const UpdateEventBody = Type.Object(
+  {
+    name: Type.Optional(Text),
+    description: Type.Optional(Type.String({ maxLength: 5000 })),
+    venue: Type.Optional(Text),
+    city: Type.Optional(Text),
+    category: Type.Optional(Text),
+    event_date: Type.Optional(
+      Type.String({ format: 'date-time', description: 'A new start time reschedules the event: every buyer is emailed' }),
+    ),
+    sales_start: Type.Optional(OptionalInstant),
+    sales_end: Type.Optional(OptionalInstant),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateEventBody = Static<typeof UpdateEventBody>;
 
 export const ListQuery = Type.Object(
   {
@@ -85,6 +127,9 @@ export const ListQuery = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive substring' })),
     category: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Exact match' })),
     created_by: Type.Optional(Type.String({ format: 'uuid', description: "The organizer's user id: their own events (box office)" })),
+    organization_id: Type.Optional(
+      Type.String({ format: 'uuid', description: "An organization's events; its members (with a token) also see its drafts" }),
+    ),
     date_from: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'YYYY-MM-DD (from the start of that day, UTC) or RFC 3339' }),
     ),
@@ -130,24 +175,74 @@ const SeatMapSchema = Type.Object({
 
 export const createEventSchema = {
   tags: ['events'],
-  summary: 'Create an event and generate its seats (the caller becomes its owner)',
+  summary: 'Create an event and generate its seats, in an organization (owner, manager) or the caller’s personal one',
   security: [{ bearerAuth: [] }],
   body: CreateEventBody,
-  response: { 201: EventSchema, ...errorResponses(400, 401, 413, 415) },
+  response: { 201: EventSchema, ...errorResponses(400, 401, 403, 404, 413, 415) },
 };
 
 export const listEventsSchema = {
   tags: ['events'],
-  summary: 'List events ordered by date, with filters and pagination',
+  summary: 'List events ordered by date, with filters and pagination (drafts only for their organization, with a token)',
+  security: OPTIONAL_BEARER,
   querystring: ListQuery,
-  response: { 200: EventListSchema, ...errorResponses(400) },
+  response: { 200: EventListSchema, ...errorResponses(400, 401) },
 };
 
 export const getEventSchema = {
   tags: ['events'],
-  summary: 'One event, with its live available seat count',
+  summary: 'One event, with its live available seat count (a draft only for its organization, with a token)',
+  security: OPTIONAL_BEARER,
   params: EventParams,
-  response: { 200: EventSchema, ...errorResponses(404) },
+  response: { 200: EventSchema, ...errorResponses(401, 404) },
+};
+
+export const updateEventSchema = {
+  tags: ['organizer'],
+  summary: 'Edit an event’s details or sales window (owner, manager); a new event_date reschedules and emails every buyer',
+  security: [{ bearerAuth: [] }],
+  params: EventParams,
+  body: UpdateEventBody,
+  response: { 200: EventSchema, ...errorResponses(400, 401, 403, 404, 409) },
+};
+
+export const publishEventSchema = {
+  tags: ['organizer'],
+  summary: 'Publish a draft (owner, manager); publishing a published event changes nothing',
+  security: [{ bearerAuth: [] }],
+  params: EventParams,
+  response: { 200: EventSchema, ...errorResponses(401, 403, 404, 409) },
+};
+
+export const EventAuditQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    before: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Entries older than this (the `at` of the last entry of a page)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EventAuditQuery = Static<typeof EventAuditQuery>;
+
+export const AuditEntrySchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  organization_id: Type.String({ format: 'uuid' }),
+  event_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+  actor_id: Type.String({ format: 'uuid' }),
+  actor_email: Type.String(),
+  action: Type.String({ description: 'event.created, event.updated, event.rescheduled, event.published, ...' }),
+  details: Type.Record(Type.String(), Type.Unknown()),
+  at: Type.String({ format: 'date-time' }),
+});
+
+export const eventAuditSchema = {
+  tags: ['organizer'],
+  summary: 'Who changed what and when on this event, newest first (owner, manager)',
+  security: [{ bearerAuth: [] }],
+  params: EventParams,
+  querystring: EventAuditQuery,
+  response: { 200: Type.Object({ entries: Type.Array(AuditEntrySchema) }), ...errorResponses(400, 401, 403, 404) },
 };
 
 export const seatMapSchema = {

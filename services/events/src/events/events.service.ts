@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { UserClaims } from '@ticketing/auth';
+import { decideOrganizerAccess, type UserClaims } from '@ticketing/auth';
 import { amountOfDecimal, formatCents, isSupportedCurrency, toCents } from '@ticketing/contracts';
+import type { Database, Queryable } from '@ticketing/db';
 import { invalidRequest, isUuid } from '@ticketing/http';
 import { errors, type EventsError } from '../errors.ts';
 import { layOutSections, singleSection, type Section } from '../seats/seat-layout.ts';
@@ -9,16 +10,20 @@ import type { EventFilters, EventRow, EventsRepository, SeatCounts } from './eve
 import type { CreateEventBody, EventListView, EventView, ListQuery, SectionView } from './events.schemas.ts';
 
 export interface EventsServiceOptions {
+  db: Database;
   repository: EventsRepository;
   cache: EventCache;
   defaultHoldTtlSeconds: number;
   /** Currency of an event created without one. */
   defaultCurrency: string;
+  /** How long an in-process copy of an event may be reused without asking Redis (seconds). */
+  localTtlSeconds: number;
 }
 
 export const DEFAULT_SEATS_PER_ROW = 500;
 const MAX_TEXT = 200;
-// Events never change after creation; a bounded in-process copy spares the hot path a round trip.
+// A bounded in-process copy spares the hold path a round trip: it reads only the fields that
+// never change (layout, price, hold TTL, organization); what can change is decided in SQL.
 const LOCAL_EVENTS_MAX = 10_000;
 
 export function eventNotFound(): EventsError {
@@ -29,7 +34,7 @@ function invalid(field: string, problem: string): EventsError {
   return invalidRequest({ [field]: problem });
 }
 
-function cleanText(value: string, field: string): string {
+export function cleanText(value: string, field: string): string {
   const trimmed = value.trim();
   if (trimmed.length === 0 || trimmed.length > MAX_TEXT) throw invalid(field, `must be 1 to ${MAX_TEXT} characters`);
   return trimmed;
@@ -111,6 +116,17 @@ function parseBound(value: string, field: string): { start: Date; nextDay?: Date
   return { start: new Date(at) };
 }
 
+/** The status a person sees: stored status, sales window and the clock together. */
+export function displayStatus(row: EventRow, now = Date.now()): EventView['status'] {
+  // The cancellation process marks cancelled_at (POST /api/events/{id}/cancel).
+  if (row.cancelled_at) return 'cancelled';
+  if (row.status !== 'published') return row.status;
+  const end = Math.min(row.sales_end?.getTime() ?? Infinity, row.event_date.getTime());
+  if (now >= end) return 'ended';
+  if (row.sales_start !== null && now < row.sales_start.getTime()) return 'published';
+  return 'on_sale';
+}
+
 export function toEventView(row: EventRow, counts: SeatCounts): EventView {
   return {
     event_id: row.id,
@@ -130,51 +146,102 @@ export function toEventView(row: EventRow, counts: SeatCounts): EventView {
     created_at: row.created_at.toISOString(),
     created_by: row.created_by,
     cancelled_at: row.cancelled_at ? row.cancelled_at.toISOString() : null,
+    organization_id: row.organization_id,
+    status: displayStatus(row),
+    sales_start: row.sales_start?.toISOString() ?? null,
+    sales_end: row.sales_end?.toISOString() ?? null,
   };
 }
 
-type StoredEvent = Omit<EventRow, 'event_date' | 'created_at' | 'cancelled_at'> & {
-  event_date: string;
-  created_at: string;
-  cancelled_at?: string | null;
-};
+type Instant = 'event_date' | 'created_at' | 'updated_at' | 'sales_start' | 'sales_end' | 'published_at' | 'cancelled_at';
+type StoredEvent = Omit<EventRow, Instant> & Record<Instant, string | null>;
+
+const date = (v: string | null): Date | null => (v === null ? null : new Date(v));
 
 function revive(e: StoredEvent): EventRow {
   return {
     ...e,
-    event_date: new Date(e.event_date),
-    created_at: new Date(e.created_at),
-    cancelled_at: e.cancelled_at ? new Date(e.cancelled_at) : null,
+    event_date: new Date(e.event_date!),
+    created_at: new Date(e.created_at!),
+    updated_at: new Date(e.updated_at!),
+    sales_start: date(e.sales_start),
+    sales_end: date(e.sales_end),
+    published_at: date(e.published_at),
+    cancelled_at: date(e.cancelled_at ?? null),
   };
 }
 
-export function createEventsService(opts: EventsServiceOptions) {
-  const { repository, cache } = opts;
-  const local = new Map<string, EventRow>();
+/** May this caller see the event (drafts only for their organization)? */
+function visibleTo(row: EventRow, user: UserClaims | undefined): boolean {
+  if (row.status !== 'draft') return true;
+  return user !== undefined && decideOrganizerAccess(user, 'event.view', row.organization_id) === 'allowed';
+}
 
-  function remember(row: EventRow): void {
+/** A sales window: either end may be open (null); start must come before end. */
+export function salesWindow(start: string | null, end: string | null): { start: Date | null; end: Date | null } {
+  const s = start === null ? null : new Date(start);
+  const e = end === null ? null : new Date(end);
+  if (s && Number.isNaN(s.getTime())) throw invalid('sales_start', 'must be an RFC 3339 date-time');
+  if (e && Number.isNaN(e.getTime())) throw invalid('sales_end', 'must be an RFC 3339 date-time');
+  if (s && e && s.getTime() >= e.getTime()) throw invalid('sales_end', 'must be after sales_start');
+  return { start: s, end: e };
+}
+
+export function createEventsService(opts: EventsServiceOptions) {
+  const { repository, cache, db } = opts;
+  const local = new Map<string, { row: EventRow; version: string | undefined; at: number }>();
+  const localTtlMs = opts.localTtlSeconds * 1000;
+
+  function remember(row: EventRow, version: string | undefined): void {
     if (local.size >= LOCAL_EVENTS_MAX) local.delete(local.keys().next().value!);
-    local.set(row.id, row);
+    local.set(row.id, { row, version, at: Date.now() });
   }
 
+  /**
+   * The hold path's read: the in-process copy when there is one. Only its fixed fields may be
+   * trusted (layout, price, hold TTL, organization): status, dates and sales window are decided
+   * by the hold statement from the table itself.
+   */
   async function findEvent(id: string): Promise<EventRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const known = local.get(id.toLowerCase());
+    if (known) return known.row;
+    return findCurrentEvent(id);
+  }
+
+  /**
+   * The event as it is now, for everything a person reads: the in-process copy only if it was
+   * read at the current details version (one Redis round trip), else Redis at that version, else
+   * PostgreSQL. An edit bumps the version, so no copy from before it is served after it, in any
+   * process. With Redis unreachable, PostgreSQL alone answers.
+   */
+  async function findCurrentEvent(id: string): Promise<EventRow | undefined> {
     if (!isUuid(id)) return undefined;
     const key = id.toLowerCase();
     const known = local.get(key);
-    if (known) return known;
-    const stored = await cache.getEvent<StoredEvent>(key);
-    // A copy cached before sections existed lacks the layout: read the event again.
-    if (stored?.sections) {
-      const row = revive(stored);
-      remember(row);
-      return row;
+    const version = await cache.detailsVersion(key);
+    if (known && version !== undefined && known.version === version && Date.now() - known.at < localTtlMs) return known.row;
+    if (version !== undefined) {
+      const stored = await cache.getEvent<StoredEvent>(key);
+      // A copy cached before sections existed lacks the layout: read the event again.
+      if (stored.value?.sections && stored.version === version) {
+        const row = revive(stored.value);
+        remember(row, version);
+        return row;
+      }
     }
     const row = await repository.findById(key);
     if (row) {
-      remember(row);
-      await cache.setEvent(key, row);
+      remember(row, version);
+      await cache.setEvent(key, version, row);
     }
     return row;
+  }
+
+  /** After an edit: this process's copy is dropped and every other copy is outdated by the version bump. */
+  async function forget(id: string): Promise<void> {
+    local.delete(id);
+    await Promise.all([cache.invalidateEvent(id), cache.invalidateLists()]);
   }
 
   /** Live counts, from the cache when it holds a value read since the last change and before any hold expired. */
@@ -200,23 +267,28 @@ export function createEventsService(opts: EventsServiceOptions) {
 
   return {
     findEvent,
+    findCurrentEvent,
+    forget,
+    remember,
 
-    /** Reads the event again after a change (cancellation) and replaces this process's and the shared cached copy. */
+    /** Reads the event again after a change (cancellation): every cached copy is outdated at once. */
     async refreshEvent(id: string): Promise<EventRow | undefined> {
       const key = id.toLowerCase();
-      local.delete(key);
-      const row = await repository.findById(key);
-      if (row) {
-        remember(row);
-        await Promise.all([cache.setEvent(key, row), cache.invalidateLists()]);
-      }
-      return row;
+      await forget(key);
+      return findCurrentEvent(key);
     },
 
-    /** The event's fixed fields (layout, price, hold TTL); throws event_not_found. */
+    /** The event's fixed fields (layout, price, hold TTL, organization); throws event_not_found. */
     async getEventRow(id: string): Promise<EventRow> {
       const row = await findEvent(id);
       if (!row) throw eventNotFound();
+      return row;
+    },
+
+    /** The event as buyers see it now (seat map, stream): a draft is not found. */
+    async getPublicEventRow(id: string): Promise<EventRow> {
+      const row = await findCurrentEvent(id);
+      if (!row || row.status === 'draft') throw eventNotFound();
       return row;
     },
 
@@ -226,45 +298,70 @@ export function createEventsService(opts: EventsServiceOptions) {
       return counts;
     },
 
-    async createEvent(user: UserClaims, body: CreateEventBody): Promise<EventView> {
+    async createEvent(
+      user: UserClaims,
+      body: CreateEventBody,
+      record: (row: EventRow, tx: Queryable) => Promise<void>,
+    ): Promise<EventView> {
+      const organizationId = (body.organization_id ?? user.user_id).toLowerCase();
+      const decision = decideOrganizerAccess(user, 'event.create', organizationId);
+      if (decision === 'not_member') throw errors.organizationNotFound();
+      if (decision === 'forbidden')
+        throw errors.forbidden({ message: 'Only owners and managers of the organization can create its events' });
       const eventDate = new Date(body.event_date);
       if (Number.isNaN(eventDate.getTime())) throw invalid('event_date', 'must be an RFC 3339 date-time');
       if (eventDate.getTime() <= Date.now()) throw invalid('event_date', 'must be in the future');
       const sections = sectionsOf(body);
-      const row = await repository.insertEventWithSeats({
-        id: randomUUID(),
-        name: cleanText(body.name, 'name'),
-        description: (body.description ?? '').trim(),
-        venue: cleanText(body.venue, 'venue'),
-        city: cleanText(body.city, 'city'),
-        category: cleanText(body.category, 'category'),
-        event_date: eventDate,
-        total_seats: sections.reduce((n, s) => n + s.seat_count, 0),
-        seats_per_row: Math.max(...sections.map((s) => s.seats_per_row)),
-        // The "from" price of lists and cards: the cheapest section.
-        price_per_seat: formatCents(Math.min(...sections.map((s) => toCents(s.price)!))),
-        sections,
-        hold_ttl_seconds: body.hold_ttl_seconds ?? opts.defaultHoldTtlSeconds,
-        currency: currencyOf(body.currency ?? opts.defaultCurrency),
-        created_by: user.user_id,
+      const window = salesWindow(body.sales_start ?? null, body.sales_end ?? null);
+      const row = await db.transaction(async (tx) => {
+        const inserted = await repository.insertEventWithSeats(
+          {
+            id: randomUUID(),
+            name: cleanText(body.name, 'name'),
+            description: (body.description ?? '').trim(),
+            venue: cleanText(body.venue, 'venue'),
+            city: cleanText(body.city, 'city'),
+            category: cleanText(body.category, 'category'),
+            event_date: eventDate,
+            total_seats: sections.reduce((n, s) => n + s.seat_count, 0),
+            seats_per_row: Math.max(...sections.map((s) => s.seats_per_row)),
+            // The "from" price of lists and cards: the cheapest section.
+            price_per_seat: formatCents(Math.min(...sections.map((s) => toCents(s.price)!))),
+            sections,
+            hold_ttl_seconds: body.hold_ttl_seconds ?? opts.defaultHoldTtlSeconds,
+            currency: currencyOf(body.currency ?? opts.defaultCurrency),
+            created_by: user.user_id,
+            organization_id: organizationId,
+            status: body.status ?? 'published',
+            sales_start: window.start,
+            sales_end: window.end,
+          },
+          tx,
+        );
+        await record(inserted, tx);
+        return inserted;
       });
-      remember(row);
-      await Promise.all([cache.setEvent(row.id, row), cache.invalidateLists()]);
+      await cache.invalidateLists();
       return toEventView(row, { total: row.total_seats, held: 0, booked: 0 });
     },
 
-    async getEvent(id: string): Promise<EventView> {
-      const row = await findEvent(id);
-      if (!row) throw eventNotFound();
+    /** One event; a draft only for a caller of its organization. */
+    async getEvent(id: string, user?: UserClaims): Promise<EventView> {
+      const row = await findCurrentEvent(id);
+      if (!row || !visibleTo(row, user)) throw eventNotFound();
       return toEventView(row, (await countsOf([row.id])).get(row.id)!);
     },
 
-    async listEvents(q: ListQuery): Promise<EventListView> {
+    async listEvents(q: ListQuery, user?: UserClaims): Promise<EventListView> {
+      const organizationId = q.organization_id?.toLowerCase();
       const filters: EventFilters = {
         city: q.city,
         name: q.name,
         category: q.category,
         createdBy: q.created_by,
+        organizationId,
+        includeDrafts:
+          organizationId !== undefined && user !== undefined && decideOrganizerAccess(user, 'event.view', organizationId) === 'allowed',
         limit: q.limit,
         offset: q.offset,
       };

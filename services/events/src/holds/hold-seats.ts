@@ -14,7 +14,7 @@ import type { EventRow } from '../events/events.repository.ts';
 export interface HoldSeatsDeps {
   events: Pick<EventsService, 'getEventRow'>;
   seats: Pick<SeatsService, 'alternatives'>;
-  holdsRepository: Pick<HoldsRepository, 'earliestLiveExpiry' | 'salesOpen'>;
+  holdsRepository: Pick<HoldsRepository, 'earliestLiveExpiry' | 'salesState'>;
   /** Runs the deciding statement: alone, or batched with concurrent requests (group commit). */
   decide: (input: HoldSeatsInput) => Promise<HoldSeatsOutcome>;
   changes: SeatChanges;
@@ -85,8 +85,10 @@ export function createHoldSeats(deps: HoldSeatsDeps) {
     }));
     const unknown = seats.filter((s) => s.seatNo === undefined).map((s) => s.label);
     if (unknown.length > 0) {
-      // A closed event answers sales_closed whatever the seats (asked only on this error path).
-      if (!(await deps.holdsRepository.salesOpen(event.id))) throw salesClosed();
+      // A closed event answers sales_closed (a draft event_not_found) whatever the seats (asked only on this error path).
+      const sales = await deps.holdsRepository.salesState(event.id);
+      if (sales === 'not_found') throw errors.eventNotFound();
+      if (sales === 'closed') throw salesClosed();
       throw errors.invalidSeats({ message: `seat numbers do not exist: ${unknown.join(', ')}`, details: { invalid_seats: unknown } });
     }
     const seatNos = seats.map((s) => s.seatNo!).sort((a, b) => a - b);

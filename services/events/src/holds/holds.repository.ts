@@ -66,7 +66,8 @@ export type HoldSeatsOutcome =
  * $6 seat-events topic (NULL: no outbox row). bench/holds runs this exact text under pgbench.
  */
 export const HOLD_SEATS_SQL = `WITH ev AS (
-  SELECT id, hold_ttl_seconds, sales_open(event_date) AND cancelled_at IS NULL AS open FROM events WHERE id = $1
+  SELECT id, hold_ttl_seconds, sales_open(status, sales_start, sales_end, event_date) AND cancelled_at IS NULL AS open
+    FROM events WHERE id = $1 AND status <> 'draft'
 ), quota AS (
   SELECT lock_user_live_holds(ev.id, $4) AS live FROM ev WHERE ev.open
 ), locked AS (
@@ -246,13 +247,17 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
       return rows[0];
     },
 
-    /** Whether seats of the event can still be held, by the database clock (the one every hold is decided on). */
-    async salesOpen(eventId: string): Promise<boolean> {
+    /**
+     * Whether seats of the event can be held now, by the database clock (the one every hold is
+     * decided on); a draft, like an unknown event, is `not_found`.
+     */
+    async salesState(eventId: string): Promise<'open' | 'closed' | 'not_found'> {
       const { rows } = await db.query<{ open: boolean }>(
-        'SELECT sales_open(event_date) AND cancelled_at IS NULL AS open FROM events WHERE id = $1',
+        `SELECT sales_open(status, sales_start, sales_end, event_date) AND cancelled_at IS NULL AS open FROM events WHERE id = $1 AND status <> 'draft'`,
         [eventId],
       );
-      return rows[0]?.open ?? false;
+      const row = rows[0];
+      return row === undefined ? 'not_found' : row.open ? 'open' : 'closed';
     },
 
     /** When the oldest live hold of a user on an event ends (for Retry-After). */

@@ -1,12 +1,34 @@
 import { requireInternal } from '@ticketing/auth';
 import type { App } from '@ticketing/http';
+import { InternalEventOwner } from '@ticketing/contracts';
+import { errorResponses, IdParam } from '@ticketing/http';
+import { Type } from '@sinclair/typebox';
+import type { EventsService } from '../events/events.service.ts';
+import { errors } from '../errors.ts';
 import type { HoldsService } from './holds.service.ts';
 import { internalConfirmSchema, internalGetSchema, internalLockSchema, internalReleaseSchema } from './holds.schemas.ts';
 
 /** Service-to-service hold calls (docs/internal-api.md): internal tokens only, checked before anything else. */
-export function registerInternalRoutes(app: App, deps: { holdsService: HoldsService; auth: { secret: string; issuer: string } }): void {
-  const { holdsService } = deps;
+const internalEventSchema = {
+  tags: ['internal'],
+  summary: 'Who owns an event (its organization), for another service’s organizer check; drafts included',
+  security: [{ bearerAuth: [] }],
+  params: Type.Object({ id: IdParam }),
+  response: { 200: InternalEventOwner, ...errorResponses(401, 404) },
+};
+
+export function registerInternalRoutes(
+  app: App,
+  deps: { holdsService: HoldsService; events: EventsService; auth: { secret: string; issuer: string } },
+): void {
+  const { holdsService, events } = deps;
   const internal = requireInternal(deps.auth);
+
+  app.get('/internal/events/:id', { schema: internalEventSchema, onRequest: internal }, async (request) => {
+    const event = await events.findCurrentEvent(request.params.id);
+    if (!event) throw errors.eventNotFound();
+    return { event_id: event.id, organization_id: event.organization_id, status: event.status };
+  });
 
   app.get('/internal/holds/:holdId', { schema: internalGetSchema, onRequest: internal }, async (request) =>
     holdsService.internalGet(request.params.holdId),

@@ -15,20 +15,20 @@ export function registerSeatRoutes(app: App, deps: SeatRoutesDeps): void {
   const { events, seats, hub } = deps;
 
   app.get('/api/events/:id/seats', { schema: seatMapSchema }, async (request, reply) => {
-    const event = await events.getEventRow(request.params.id);
+    const event = await events.getPublicEventRow(request.params.id);
     const json = await seats.seatMapJson(event);
     // Already JSON: sent as-is instead of being parsed and serialised again.
     return reply.type('application/json; charset=utf-8').send(json as never);
   });
 
   app.get('/api/events/:id/seats/compact', { schema: compactSeatMapSchema }, async (request, reply) => {
-    const event = await events.getEventRow(request.params.id);
+    const event = await events.getPublicEventRow(request.params.id);
     const json = await seats.compactSeatMapJson(event);
     return reply.type('application/json; charset=utf-8').send(json as never);
   });
 
   app.get('/api/events/:id/seats/stream', { schema: seatStreamSchema }, async (request, reply) => {
-    const event = await events.getEventRow(request.params.id);
+    const event = await events.getPublicEventRow(request.params.id);
     const sse = createSseStream(request, reply, { retryMs: 3000, heartbeatMs: deps.heartbeatMs });
     sse.open();
 

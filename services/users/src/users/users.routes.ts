@@ -1,7 +1,7 @@
 import { currentUser, requireUser, type AuthOptions } from '@ticketing/auth';
 import type { App } from '@ticketing/http';
 import type { UsersService } from './users.service.ts';
-import { getProfileSchema, loginSchema, registerSchema, updateProfileSchema } from './users.schemas.ts';
+import { getProfileSchema, loginSchema, refreshTokenSchema, registerSchema, updateProfileSchema } from './users.schemas.ts';
 
 export function registerUserRoutes(app: App, deps: { users: UsersService; auth: AuthOptions }): void {
   const { users } = deps;
@@ -13,6 +13,10 @@ export function registerUserRoutes(app: App, deps: { users: UsersService; auth: 
   });
 
   app.post('/api/users/login', { schema: loginSchema }, async (request) => users.login(request.body, request.ip));
+
+  app.post('/api/users/token', { schema: refreshTokenSchema, preHandler: authenticated }, async (request) =>
+    users.refreshToken(currentUser(request).user_id),
+  );
 
   app.get('/api/users/profile', { schema: getProfileSchema, preHandler: authenticated }, async (request) =>
     users.getProfile(currentUser(request).user_id),

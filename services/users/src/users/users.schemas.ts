@@ -78,3 +78,10 @@ export const updateProfileSchema = {
   body: UpdateProfileBody,
   response: { 200: UserSchema, ...errorResponses(400, 401, 403, 404, 409) },
 };
+
+export const refreshTokenSchema = {
+  tags: ['users'],
+  summary: 'A fresh token for the caller, carrying their current organizations and roles (after creating or joining one)',
+  security: [{ bearerAuth: [] }],
+  response: { 200: TokenSchema, ...errorResponses(401, 404) },
+};

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import bcrypt from 'bcrypt';
-import { issueUserToken } from '@ticketing/auth';
+import { issueUserToken, type OrgClaims } from '@ticketing/auth';
 import type { Database, Queryable } from '@ticketing/db';
 import { invalidRequest } from '@ticketing/http';
 import { errors, type UsersError } from '../errors.ts';
@@ -26,6 +26,8 @@ export interface UsersServiceOptions {
   limitLogin: (email: string, ip: string) => Promise<void>;
   /** Clears the per-email counter after a successful login. */
   clearLoginLimit: (email: string) => Promise<void>;
+  /** The user's organizations and roles, written into every token (the `orgs` claim). */
+  organizationsOf: (userId: string) => Promise<OrgClaims>;
 }
 
 const MIN_PASSWORD_BYTES = 8;
@@ -44,7 +46,7 @@ export function toUserView(row: UserRow): UserView {
 }
 
 /** A signed token for the user, carrying their current token generation, and the login answer around it. */
-export function tokenResponse(user: UserRow, jwt: { secret: string; issuer: string; ttlSeconds: number }) {
+export function tokenResponse(user: UserRow, jwt: { secret: string; issuer: string; ttlSeconds: number }, orgs?: OrgClaims) {
   const { token } = issueUserToken(
     {
       userId: user.id,
@@ -52,6 +54,7 @@ export function tokenResponse(user: UserRow, jwt: { secret: string; issuer: stri
       role: user.role,
       name: `${user.first_name} ${user.last_name}`,
       generation: user.token_generation,
+      orgs,
     },
     jwt,
   );
@@ -120,7 +123,14 @@ export function createUsersService(opts: UsersServiceOptions) {
       if (!user || !ok) throw authenticationFailed();
       await opts.clearLoginLimit(email);
       const current = (await opts.onLogin?.(user)) ?? user;
-      return tokenResponse(current, opts.jwt);
+      return tokenResponse(current, opts.jwt, await opts.organizationsOf(current.id));
+    },
+
+    /** A fresh token for the caller, carrying their current organizations and roles. */
+    async refreshToken(userId: string) {
+      const user = await repository.findById(userId);
+      if (!user) throw errors.userNotFound();
+      return tokenResponse(user, opts.jwt, await opts.organizationsOf(user.id));
     },
 
     async getProfile(userId: string): Promise<UserView> {
