@@ -17,7 +17,7 @@ const FRIENDLY: Record<string, string> = {
   link_expired: 'This link has expired. Ask for a new one below.',
   event_not_found: 'This event does not exist (any more).',
   seats_unavailable: 'Some of those seats were just taken by someone else.',
-  sales_closed: 'Sales for this event have closed: it has already started.',
+  sales_closed: 'Sales for this event are not open: they have not started yet, are over, or the event was cancelled.',
   hold_limit_reached: 'You already hold seats for this event several times. Finish or release a hold first.',
   hold_not_found: 'This reservation was not found. It may have been released.',
   hold_expired: 'Your reservation expired and the seats were released. Please pick your seats again.',

@@ -112,7 +112,7 @@ export const UpdateEventBody = Type.Object(
     city: Type.Optional(Text),
     category: Type.Optional(Text),
     event_date: Type.Optional(
-      Type.String({ format: 'date-time', description: 'A new start time reschedules the event: every buyer is emailed' }),
+      Type.String({ format: 'date-time', description: 'A new start time reschedules the event (event.rescheduled on event-changes)' }),
     ),
     sales_start: Type.Optional(OptionalInstant),
     sales_end: Type.Optional(OptionalInstant),
@@ -199,7 +199,7 @@ export const getEventSchema = {
 
 export const updateEventSchema = {
   tags: ['organizer'],
-  summary: 'Edit an event’s details or sales window (owner, manager); a new event_date reschedules and emails every buyer',
+  summary: 'Edit an event’s details or sales window (owner, manager); a new event_date reschedules',
   security: [{ bearerAuth: [] }],
   params: EventParams,
   body: UpdateEventBody,

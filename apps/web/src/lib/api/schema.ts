@@ -40,7 +40,6 @@ export interface paths {
                             /** Format: uuid */
                             user_id: string;
                             email: string;
-                            email_verified: boolean;
                             first_name: string;
                             last_name: string;
                             /** Format: date-time */
@@ -187,7 +186,6 @@ export interface paths {
                                 /** Format: uuid */
                                 user_id: string;
                                 email: string;
-                                email_verified: boolean;
                                 first_name: string;
                                 last_name: string;
                                 /** Format: date-time */
@@ -309,6 +307,131 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A fresh token for the caller, carrying their current organizations and roles (after creating or joining one) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            access_token: string;
+                            /** @enum {string} */
+                            token_type: "Bearer";
+                            expires_in: number;
+                            user: {
+                                /** Format: uuid */
+                                user_id: string;
+                                email: string;
+                                first_name: string;
+                                last_name: string;
+                                /** Format: date-time */
+                                created_at: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users/profile": {
         parameters: {
             query?: never;
@@ -336,7 +459,6 @@ export interface paths {
                             /** Format: uuid */
                             user_id: string;
                             email: string;
-                            email_verified: boolean;
                             first_name: string;
                             last_name: string;
                             /** Format: date-time */
@@ -452,7 +574,6 @@ export interface paths {
                             /** Format: uuid */
                             user_id: string;
                             email: string;
-                            email_verified: boolean;
                             first_name: string;
                             last_name: string;
                             /** Format: date-time */
@@ -604,16 +725,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/users/verify-email/request": {
+    "/api/organizations": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The caller’s organizations with their role, the personal one first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            organizations: {
+                                /** Format: uuid */
+                                organization_id: string;
+                                name: string;
+                                /** @description owner: everything, members included; manager: events and sales; staff: check-in only; viewer: sales read-only */
+                                role: "owner" | "manager" | "staff" | "viewer";
+                                personal: boolean;
+                                members: number;
+                                created_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
-        /** Email a new verification link to this address (if it has an unverified account); the answer is the same either way */
+        /** Create an organization; the caller becomes its owner (refresh the token to carry it) */
         post: {
             parameters: {
                 query?: never;
@@ -624,25 +836,62 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** Format: email */
-                        email: string;
+                        /** @description 1–200 characters after trimming */
+                        name: string;
                     };
                 };
             };
             responses: {
                 /** @description Default Response */
-                202: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            message: string;
+                            /** Format: uuid */
+                            organization_id: string;
+                            name: string;
+                            /** @description owner: everything, members included; manager: events and sales; staff: check-in only; viewer: sales read-only */
+                            role: "owner" | "manager" | "staff" | "viewer";
+                            personal: boolean;
+                            members: number;
+                            created_at: string | null;
                         };
                     };
                 };
                 /** @description Default Response */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -673,21 +922,6 @@ export interface paths {
                 };
                 /** @description Default Response */
                 415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -739,7 +973,426 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/users/verify-email": {
+    "/api/organizations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One organization (members only) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            organization_id: string;
+                            name: string;
+                            /** @description owner: everything, members included; manager: events and sales; staff: check-in only; viewer: sales read-only */
+                            role: "owner" | "manager" | "staff" | "viewer";
+                            personal: boolean;
+                            members: number;
+                            created_at: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename an organization (owner) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 1–200 characters after trimming */
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            organization_id: string;
+                            name: string;
+                            /** @description owner: everything, members included; manager: events and sales; staff: check-in only; viewer: sales read-only */
+                            role: "owner" | "manager" | "staff" | "viewer";
+                            personal: boolean;
+                            members: number;
+                            created_at: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/organizations/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members and pending invitations (members only) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            members: {
+                                /** Format: uuid */
+                                user_id: string;
+                                email: string;
+                                name: string;
+                                /** @description owner: everything, members included; manager: events and sales; staff: check-in only; viewer: sales read-only */
+                                role: "owner" | "manager" | "staff" | "viewer";
+                                /** Format: date-time */
+                                joined_at: string;
+                            }[];
+                            invitations: {
+                                /** Format: uuid */
+                                invitation_id: string;
+                                /** Format: uuid */
+                                organization_id: string;
+                                organization_name: string;
+                                email: string;
+                                /** @description owner: everything, members included; manager: events and sales; staff: check-in only; viewer: sales read-only */
+                                role: "owner" | "manager" | "staff" | "viewer";
+                                status: "pending" | "accepted" | "declined" | "revoked";
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                expires_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/members/{userId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -747,19 +1400,22 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        put?: never;
-        /** Verify an email address with the token of an emailed link (single use) */
-        post: {
+        /** Change a member’s role (owner); the last owner cannot be demoted */
+        put: {
             parameters: {
                 query?: never;
                 header?: never;
-                path?: never;
+                path: {
+                    id: string;
+                    userId: string;
+                };
                 cookie?: never;
             };
             requestBody: {
                 content: {
                     "application/json": {
-                        token: string;
+                        /** @description owner: everything, members included; manager: events and sales; staff: check-in only; viewer: sales read-only */
+                        role: "owner" | "manager" | "staff" | "viewer";
                     };
                 };
             };
@@ -774,16 +1430,76 @@ export interface paths {
                             /** Format: uuid */
                             user_id: string;
                             email: string;
-                            email_verified: boolean;
-                            first_name: string;
-                            last_name: string;
+                            name: string;
+                            /** @description owner: everything, members included; manager: events and sales; staff: check-in only; viewer: sales read-only */
+                            role: "owner" | "manager" | "staff" | "viewer";
                             /** Format: date-time */
-                            created_at: string;
+                            joined_at: string;
                         };
                     };
                 };
                 /** @description Default Response */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -859,13 +1575,140 @@ export interface paths {
                 };
             };
         };
-        delete?: never;
+        post?: never;
+        /** Remove a member (owner), or leave (any member, yourself); the last owner cannot go */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/users/password/forgot": {
+    "/api/organizations/{id}/invitations": {
         parameters: {
             query?: never;
             header?: never;
@@ -874,12 +1717,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Email a password reset link to this address (if it has an account); the answer is the same either way */
+        /** Invite someone by email with a role (owner); they are emailed and accept while logged in with that address */
         post: {
             parameters: {
                 query?: never;
                 header?: never;
-                path?: never;
+                path: {
+                    id: string;
+                };
                 cookie?: never;
             };
             requestBody: {
@@ -887,18 +1732,32 @@ export interface paths {
                     "application/json": {
                         /** Format: email */
                         email: string;
+                        /** @description owner: everything, members included; manager: events and sales; staff: check-in only; viewer: sales read-only */
+                        role: "owner" | "manager" | "staff" | "viewer";
                     };
                 };
             };
             responses: {
                 /** @description Default Response */
-                202: {
+                201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            message: string;
+                            /** Format: uuid */
+                            invitation_id: string;
+                            /** Format: uuid */
+                            organization_id: string;
+                            organization_name: string;
+                            email: string;
+                            /** @description owner: everything, members included; manager: events and sales; staff: check-in only; viewer: sales read-only */
+                            role: "owner" | "manager" | "staff" | "viewer";
+                            status: "pending" | "accepted" | "declined" | "revoked";
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            expires_at: string;
                         };
                     };
                 };
@@ -918,7 +1777,7 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
-                413: {
+                401: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -933,7 +1792,7 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
-                415: {
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -948,7 +1807,7 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
-                429: {
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -963,82 +1822,7 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/users/password/reset": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Set a new password with the token of an emailed reset link (single use); revokes every token issued before */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        token: string;
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            message: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1120,7 +1904,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/users/password": {
+    "/api/organizations/{id}/invitations/{invitationId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -1129,22 +1913,19 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change the caller’s password; revokes every token issued before and answers with a new one */
-        post: {
+        post?: never;
+        /** Withdraw a pending invitation (owner) */
+        delete: {
             parameters: {
                 query?: never;
                 header?: never;
-                path?: never;
+                path: {
+                    id: string;
+                    invitationId: string;
+                };
                 cookie?: never;
             };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        current_password: string;
-                        password: string;
-                    };
-                };
-            };
+            requestBody?: never;
             responses: {
                 /** @description Default Response */
                 200: {
@@ -1153,20 +1934,903 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            access_token: string;
-                            /** @enum {string} */
-                            token_type: "Bearer";
-                            expires_in: number;
-                            user: {
+                            /** Format: uuid */
+                            invitation_id: string;
+                            /** Format: uuid */
+                            organization_id: string;
+                            organization_name: string;
+                            email: string;
+                            /** @description owner: everything, members included; manager: events and sales; staff: check-in only; viewer: sales read-only */
+                            role: "owner" | "manager" | "staff" | "viewer";
+                            status: "pending" | "accepted" | "declined" | "revoked";
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            expires_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log of the organization’s member changes, newest first (owner, manager) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description Entries older than this (the `at` of the last entry of a page) */
+                    before?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
                                 /** Format: uuid */
-                                user_id: string;
+                                id: string;
+                                /** Format: uuid */
+                                organization_id: string;
+                                event_id: string | null;
+                                /** Format: uuid */
+                                actor_id: string;
+                                actor_email: string;
+                                /** @description e.g. organization.created, member.invited, member.role_changed, member.removed */
+                                action: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pending invitations addressed to the caller’s email */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            invitations: {
+                                /** Format: uuid */
+                                invitation_id: string;
+                                /** Format: uuid */
+                                organization_id: string;
+                                organization_name: string;
                                 email: string;
-                                email_verified: boolean;
-                                first_name: string;
-                                last_name: string;
+                                /** @description owner: everything, members included; manager: events and sales; staff: check-in only; viewer: sales read-only */
+                                role: "owner" | "manager" | "staff" | "viewer";
+                                status: "pending" | "accepted" | "declined" | "revoked";
                                 /** Format: date-time */
                                 created_at: string;
+                                /** Format: date-time */
+                                expires_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
                             };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invitations/{invitationId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept or decline an invitation addressed to the caller’s email (refresh the token afterwards) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    invitationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            invitation_id: string;
+                            /** Format: uuid */
+                            organization_id: string;
+                            organization_name: string;
+                            email: string;
+                            /** @description owner: everything, members included; manager: events and sales; staff: check-in only; viewer: sales read-only */
+                            role: "owner" | "manager" | "staff" | "viewer";
+                            status: "pending" | "accepted" | "declined" | "revoked";
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            expires_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invitations/{invitationId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept or decline an invitation addressed to the caller’s email (refresh the token afterwards) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    invitationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            invitation_id: string;
+                            /** Format: uuid */
+                            organization_id: string;
+                            organization_name: string;
+                            email: string;
+                            /** @description owner: everything, members included; manager: events and sales; staff: check-in only; viewer: sales read-only */
+                            role: "owner" | "manager" | "staff" | "viewer";
+                            status: "pending" | "accepted" | "declined" | "revoked";
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            expires_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List events ordered by date, with filters and pagination (drafts only for their organization, with a token) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Case-insensitive substring */
+                    city?: string;
+                    /** @description Case-insensitive substring */
+                    name?: string;
+                    /** @description Exact match */
+                    category?: string;
+                    /** @description The organizer's user id: their own events (box office) */
+                    created_by?: string;
+                    /** @description An organization's events; its members (with a token) also see its drafts */
+                    organization_id?: string;
+                    /** @description YYYY-MM-DD (from the start of that day, UTC) or RFC 3339 */
+                    date_from?: string;
+                    /** @description YYYY-MM-DD (to the end of that day, UTC) or RFC 3339 */
+                    date_to?: string;
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            events: {
+                                /** Format: uuid */
+                                event_id: string;
+                                name: string;
+                                description: string;
+                                venue: string;
+                                city: string;
+                                category: string;
+                                /** Format: date-time */
+                                event_date: string;
+                                total_seats: number;
+                                available_seats: number;
+                                price_per_seat: number;
+                                /** @description ISO 4217 code of the prices */
+                                currency: string;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: uuid */
+                                created_by: string;
+                                /**
+                                 * Format: uuid
+                                 * @description The owning organization (a personal one has the creator's user id)
+                                 */
+                                organization_id: string;
+                                /** @description draft (organizers only), published (sales not started yet), on_sale (between sales_start and sales_end), ended (sales over or the event started), cancelled */
+                                status: "draft" | "published" | "on_sale" | "ended" | "cancelled";
+                                /** @description Null: on sale from publication */
+                                sales_start: string | null;
+                                /** @description Null: on sale until the event starts */
+                                sales_end: string | null;
+                            }[];
+                            pagination: {
+                                total: number;
+                                limit: number;
+                                offset: number;
+                                has_more: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an event and generate its seats, in an organization (owner, manager) or the caller’s personal one */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        description?: string;
+                        venue: string;
+                        city: string;
+                        category: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339 with a time zone; must be in the future
+                         */
+                        event_date: string;
+                        total_seats: number;
+                        /** @description At most two decimals */
+                        price_per_seat: number;
+                        /** @description Default 500 */
+                        seats_per_row?: number;
+                        /** @description ISO 4217 code of a two-decimal currency (USD, EUR, GBP, ...); default config defaultCurrency (USD) */
+                        currency?: string;
+                        /** @description Default 900 (config defaultHoldTtlSeconds) */
+                        hold_ttl_seconds?: number;
+                        /**
+                         * Format: uuid
+                         * @description The owning organization (owner or manager); default the caller's personal one
+                         */
+                        organization_id?: string;
+                        /** @description Default published; a draft is visible to its organization only */
+                        status?: "draft" | "published";
+                        sales_start?: string | null;
+                        sales_end?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            event_id: string;
+                            name: string;
+                            description: string;
+                            venue: string;
+                            city: string;
+                            category: string;
+                            /** Format: date-time */
+                            event_date: string;
+                            total_seats: number;
+                            available_seats: number;
+                            price_per_seat: number;
+                            /** @description ISO 4217 code of the prices */
+                            currency: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: uuid */
+                            created_by: string;
+                            /**
+                             * Format: uuid
+                             * @description The owning organization (a personal one has the creator's user id)
+                             */
+                            organization_id: string;
+                            /** @description draft (organizers only), published (sales not started yet), on_sale (between sales_start and sales_end), ended (sales over or the event started), cancelled */
+                            status: "draft" | "published" | "on_sale" | "ended" | "cancelled";
+                            /** @description Null: on sale from publication */
+                            sales_start: string | null;
+                            /** @description Null: on sale until the event starts */
+                            sales_end: string | null;
                         };
                     };
                 };
@@ -1298,283 +2962,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/users/logout": {
+    "/api/events/{id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Log out: revoke the token of this request */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            message: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List events ordered by date, with filters and pagination */
+        /** One event, with its live available seat count (a draft only for its organization, with a token) */
         get: {
             parameters: {
-                query?: {
-                    /** @description Case-insensitive substring */
-                    city?: string;
-                    /** @description Case-insensitive substring */
-                    name?: string;
-                    /** @description Exact match */
-                    category?: string;
-                    /** @description The organizer's user id: their own events (box office) */
-                    created_by?: string;
-                    /** @description YYYY-MM-DD (from the start of that day, UTC) or RFC 3339 */
-                    date_from?: string;
-                    /** @description YYYY-MM-DD (to the end of that day, UTC) or RFC 3339 */
-                    date_to?: string;
-                    limit?: number;
-                    offset?: number;
-                };
+                query?: never;
                 header?: never;
-                path?: never;
+                path: {
+                    id: string;
+                };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
                 /** @description Default Response */
                 200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            events: {
-                                /** Format: uuid */
-                                event_id: string;
-                                name: string;
-                                description: string;
-                                venue: string;
-                                city: string;
-                                category: string;
-                                /** Format: date-time */
-                                event_date: string;
-                                total_seats: number;
-                                available_seats: number;
-                                /** @description The lowest section price ("from") */
-                                price_per_seat: number;
-                                /** @description ISO 4217 code of the prices */
-                                currency: string;
-                                /** @description The layout in seat order, each section with its price */
-                                sections: {
-                                    name: string;
-                                    /** @description Price of one seat of this section */
-                                    price: number;
-                                    /** @description Seat numbers first_seat_no .. first_seat_no + seat_count - 1 (row-major) */
-                                    first_seat_no: number;
-                                    seat_count: number;
-                                    /** @description 0-based row index of its first row in the event (0 is row A): rows continue across sections */
-                                    first_row: number;
-                                    rows: number;
-                                    /** @description The last row may be shorter (seat_count < rows × seats_per_row) */
-                                    seats_per_row: number;
-                                }[];
-                                /** Format: date-time */
-                                created_at: string;
-                                /** Format: uuid */
-                                created_by: string;
-                                /** @description When the organizer cancelled the event (null: not cancelled) */
-                                cancelled_at: string | null;
-                            }[];
-                            pagination: {
-                                total: number;
-                                limit: number;
-                                offset: number;
-                                has_more: boolean;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        /** Create an event and generate its seats (the caller becomes its owner) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        description?: string;
-                        venue: string;
-                        city: string;
-                        category: string;
-                        /**
-                         * Format: date-time
-                         * @description RFC 3339 with a time zone; must be in the future
-                         */
-                        event_date: string;
-                        /** @description Single-price form (required without sections) */
-                        total_seats?: number;
-                        /** @description Single-price form (required without sections); at most two decimals */
-                        price_per_seat?: number;
-                        /** @description Single-price form; default 500 */
-                        seats_per_row?: number;
-                        /** @description Named sections in seat order (rows continue: the first section starts at row A); at most 100,000 seats in all. Instead of total_seats/price_per_seat/seats_per_row. */
-                        sections?: {
-                            /** @description Unique in the event (case-insensitive), e.g. Floor */
-                            name: string;
-                            rows: number;
-                            seats_per_row: number;
-                            /** @description At most two decimals */
-                            price: number;
-                        }[];
-                        /** @description ISO 4217 code of a two-decimal currency (USD, EUR, GBP, ...); default config defaultCurrency (USD) */
-                        currency?: string;
-                        /** @description Default 900 (config defaultHoldTtlSeconds) */
-                        hold_ttl_seconds?: number;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                201: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1591,30 +2999,24 @@ export interface paths {
                             event_date: string;
                             total_seats: number;
                             available_seats: number;
-                            /** @description The lowest section price ("from") */
                             price_per_seat: number;
                             /** @description ISO 4217 code of the prices */
                             currency: string;
-                            /** @description The layout in seat order, each section with its price */
-                            sections: {
-                                name: string;
-                                /** @description Price of one seat of this section */
-                                price: number;
-                                /** @description Seat numbers first_seat_no .. first_seat_no + seat_count - 1 (row-major) */
-                                first_seat_no: number;
-                                seat_count: number;
-                                /** @description 0-based row index of its first row in the event (0 is row A): rows continue across sections */
-                                first_row: number;
-                                rows: number;
-                                /** @description The last row may be shorter (seat_count < rows × seats_per_row) */
-                                seats_per_row: number;
-                            }[];
                             /** Format: date-time */
                             created_at: string;
                             /** Format: uuid */
                             created_by: string;
-                            /** @description When the organizer cancelled the event (null: not cancelled) */
-                            cancelled_at: string | null;
+                            /**
+                             * Format: uuid
+                             * @description The owning organization (a personal one has the creator's user id)
+                             */
+                            organization_id: string;
+                            /** @description draft (organizers only), published (sales not started yet), on_sale (between sales_start and sales_end), ended (sales over or the event started), cancelled */
+                            status: "draft" | "published" | "on_sale" | "ended" | "cancelled";
+                            /** @description Null: on sale from publication */
+                            sales_start: string | null;
+                            /** @description Null: on sale until the event starts */
+                            sales_end: string | null;
                         };
                     };
                 };
@@ -1635,6 +3037,201 @@ export interface paths {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit an event’s details or sales window (owner, manager); a new event_date reschedules */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        description?: string;
+                        venue?: string;
+                        city?: string;
+                        category?: string;
+                        /**
+                         * Format: date-time
+                         * @description A new start time reschedules the event (event.rescheduled on event-changes)
+                         */
+                        event_date?: string;
+                        sales_start?: string | null;
+                        sales_end?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            event_id: string;
+                            name: string;
+                            description: string;
+                            venue: string;
+                            city: string;
+                            category: string;
+                            /** Format: date-time */
+                            event_date: string;
+                            total_seats: number;
+                            available_seats: number;
+                            price_per_seat: number;
+                            /** @description ISO 4217 code of the prices */
+                            currency: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: uuid */
+                            created_by: string;
+                            /**
+                             * Format: uuid
+                             * @description The owning organization (a personal one has the creator's user id)
+                             */
+                            organization_id: string;
+                            /** @description draft (organizers only), published (sales not started yet), on_sale (between sales_start and sales_end), ended (sales over or the event started), cancelled */
+                            status: "draft" | "published" | "on_sale" | "ended" | "cancelled";
+                            /** @description Null: on sale from publication */
+                            sales_start: string | null;
+                            /** @description Null: on sale until the event starts */
+                            sales_end: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1710,21 +3307,19 @@ export interface paths {
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
         trace?: never;
     };
-    "/api/events/{id}": {
+    "/api/events/{id}/publish": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** One event, with its live available seat count */
-        get: {
+        get?: never;
+        put?: never;
+        /** Publish a draft (owner, manager); publishing a published event changes nothing */
+        post: {
             parameters: {
                 query?: never;
                 header?: never;
@@ -1753,35 +3348,222 @@ export interface paths {
                             event_date: string;
                             total_seats: number;
                             available_seats: number;
-                            /** @description The lowest section price ("from") */
                             price_per_seat: number;
                             /** @description ISO 4217 code of the prices */
                             currency: string;
-                            /** @description The layout in seat order, each section with its price */
-                            sections: {
-                                name: string;
-                                /** @description Price of one seat of this section */
-                                price: number;
-                                /** @description Seat numbers first_seat_no .. first_seat_no + seat_count - 1 (row-major) */
-                                first_seat_no: number;
-                                seat_count: number;
-                                /** @description 0-based row index of its first row in the event (0 is row A): rows continue across sections */
-                                first_row: number;
-                                rows: number;
-                                /** @description The last row may be shorter (seat_count < rows × seats_per_row) */
-                                seats_per_row: number;
-                            }[];
                             /** Format: date-time */
                             created_at: string;
                             /** Format: uuid */
                             created_by: string;
-                            /** @description When the organizer cancelled the event (null: not cancelled) */
-                            cancelled_at: string | null;
+                            /**
+                             * Format: uuid
+                             * @description The owning organization (a personal one has the creator's user id)
+                             */
+                            organization_id: string;
+                            /** @description draft (organizers only), published (sales not started yet), on_sale (between sales_start and sales_end), ended (sales over or the event started), cancelled */
+                            status: "draft" | "published" | "on_sale" | "ended" | "cancelled";
+                            /** @description Null: on sale from publication */
+                            sales_start: string | null;
+                            /** @description Null: on sale until the event starts */
+                            sales_end: string | null;
                         };
                     };
                 };
                 /** @description Default Response */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who changed what and when on this event, newest first (owner, manager) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description Entries older than this (the `at` of the last entry of a page) */
+                    before?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: uuid */
+                                organization_id: string;
+                                event_id: string | null;
+                                /** Format: uuid */
+                                actor_id: string;
+                                actor_email: string;
+                                /** @description event.created, event.updated, event.rescheduled, event.published, ... */
+                                action: string;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1878,24 +3660,8 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             event_id: string;
-                            /** @description The layout in seat order, with prices */
-                            sections: {
-                                name: string;
-                                /** @description Price of one seat of this section */
-                                price: number;
-                                /** @description Seat numbers first_seat_no .. first_seat_no + seat_count - 1 (row-major) */
-                                first_seat_no: number;
-                                seat_count: number;
-                                /** @description 0-based row index of its first row in the event (0 is row A): rows continue across sections */
-                                first_row: number;
-                                rows: number;
-                                /** @description The last row may be shorter (seat_count < rows × seats_per_row) */
-                                seats_per_row: number;
-                            }[];
                             rows: {
                                 row: string;
-                                /** @description Name of the section the row belongs to */
-                                section: string;
                                 seats: {
                                     seat_number: string;
                                     status: "available" | "held" | "booked";
@@ -2003,23 +3769,8 @@ export interface paths {
                             /** Format: uuid */
                             event_id: string;
                             total_seats: number;
-                            /** @description The widest section (one section: its seats per row) */
                             seats_per_row: number;
-                            /** @description The layout in seat order: seat n of section s is row first_row + floor((n - first_seat_no) / seats_per_row), number (n - first_seat_no) % seats_per_row + 1 */
-                            sections: {
-                                name: string;
-                                /** @description Price of one seat of this section */
-                                price: number;
-                                /** @description Seat numbers first_seat_no .. first_seat_no + seat_count - 1 (row-major) */
-                                first_seat_no: number;
-                                seat_count: number;
-                                /** @description 0-based row index of its first row in the event (0 is row A): rows continue across sections */
-                                first_row: number;
-                                rows: number;
-                                /** @description The last row may be shorter (seat_count < rows × seats_per_row) */
-                                seats_per_row: number;
-                            }[];
-                            /** @description One character per seat in seat order (seat numbers 1..total_seats): `0` available, `1` held, `2` booked */
+                            /** @description One character per seat in seat order (seat n is row floor((n-1)/seats_per_row), number (n-1) % seats_per_row + 1): `0` available, `1` held, `2` booked */
                             status: string;
                         };
                     };
@@ -3785,183 +5536,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/events/{id}/cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Cancel an event: no more holds, active holds released, every confirmed booking refunded once and its buyer emailed
-         * @description Answers 202 at once; the refunds run in the bookings worker (follow them with GET /api/events/{id}/cancellation). Idempotent: calling it again answers 202 with the first cancellation.
-         */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description Told to the buyers in the email */
-                        reason?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            event_id: string;
-                            /** @enum {string} */
-                            status: "cancelled";
-                            /** Format: date-time */
-                            cancelled_at: string;
-                            /** @description Active holds released by this call (0 when the event was already cancelled) */
-                            released_holds: number;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/booking": {
         parameters: {
             query?: never;
@@ -4710,150 +6284,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/events/{id}/cancellation": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The progress of an event's cancellation: bookings refunded so far (the event's organizer or an admin) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** Format: uuid */
-                            event_id: string;
-                            status: "refunding" | "completed";
-                            /** Format: date-time */
-                            cancelled_at: string;
-                            reason: string;
-                            /** @description Confirmed bookings to refund (grows if a payment in flight confirms meanwhile) */
-                            bookings_total: number;
-                            /** @description Refunded exactly once, marked cancelled, buyer emailed */
-                            bookings_refunded: number;
-                            /** @description Sum refunded so far */
-                            refunded_amount: number;
-                            /** Format: date-time */
-                            updated_at: string;
-                            completed_at: string | null;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: string;
-                            message: string;
-                            details?: {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/booking/{id}/stream": {
         parameters: {
             query?: never;
@@ -5149,7 +6579,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     offset?: number;
-                    type?: "booking_confirmed" | "booking_failed" | "event_reminder" | "event_cancelled";
+                    type?: "booking_confirmed" | "booking_failed" | "event_reminder";
                 };
                 header?: never;
                 path?: never;
@@ -5167,7 +6597,7 @@ export interface paths {
                             notifications: {
                                 /** Format: uuid */
                                 notification_id: string;
-                                type: "booking_confirmed" | "booking_failed" | "event_reminder" | "event_cancelled";
+                                type: "booking_confirmed" | "booking_failed" | "event_reminder";
                                 /** Format: uuid */
                                 booking_id: string;
                                 event_name: string;
