@@ -1,0 +1,176 @@
+// The organizer authorization matrix over HTTP (issue 12): every role × every organizer action,
+// plus an owner of another organization and a plain buyer. Real users (registered, invited,
+// accepted, logged in), real tokens, the real services. The expected answer of each cell comes
+// from the roles table (ORGANIZER_ACTIONS): allowed → 2xx, a role too low → 403, not a member →
+// 404. Add a row here for every new organizer route.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { ORGANIZER_ACTIONS, type OrganizerAction } from '@ticketing/auth';
+import { apiClient, uniqueEmail, type ApiRequest } from '@ticketing/testing';
+import { startPlatform, type Platform } from './support/platform.ts';
+
+type Subject = 'owner' | 'manager' | 'staff' | 'viewer' | 'other_org_owner' | 'buyer';
+const SUBJECTS: readonly Subject[] = ['owner', 'manager', 'staff', 'viewer', 'other_org_owner', 'buyer'];
+
+let platform: Platform;
+let users: ApiRequest;
+let events: ApiRequest;
+let orgId: string;
+const tokens = {} as Record<Subject, string>;
+const PASSWORD = 'correct horse battery';
+
+async function signUp(): Promise<{ email: string; token: string; userId: string }> {
+  const email = uniqueEmail();
+  const reg = await users('POST', '/api/users/register', { body: { email, password: PASSWORD, first_name: 'Matrix', last_name: 'Test' } });
+  assert.equal(reg.status, 201, reg.text);
+  const login = await users('POST', '/api/users/login', { body: { email, password: PASSWORD } });
+  return { email, token: login.body.access_token, userId: reg.body.user_id };
+}
+
+async function refreshed(token: string): Promise<string> {
+  const res = await users('POST', '/api/users/token', { token });
+  assert.equal(res.status, 200, res.text);
+  return res.body.access_token;
+}
+
+/** A new member of the organization with a role, invited by the owner and accepted. */
+async function join(role: 'owner' | 'manager' | 'staff' | 'viewer') {
+  const person = await signUp();
+  const inv = await users('POST', `/api/organizations/${orgId}/invitations`, { token: tokens.owner, body: { email: person.email, role } });
+  assert.equal(inv.status, 201, inv.text);
+  const ok = await users('POST', `/api/invitations/${inv.body.invitation_id}/accept`, { token: person.token });
+  assert.equal(ok.status, 200, ok.text);
+  return { ...person, token: await refreshed(person.token) };
+}
+
+function eventBody(extra: Record<string, unknown> = {}) {
+  return {
+    name: `Matrix ${randomUUID().slice(0, 8)}`,
+    venue: 'Hall',
+    city: 'Oslo',
+    category: 'music',
+    event_date: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+    total_seats: 10,
+    price_per_seat: 10,
+    seats_per_row: 10,
+    organization_id: orgId,
+    ...extra,
+  };
+}
+
+async function draftEvent(): Promise<string> {
+  const res = await events('POST', '/api/events', { token: tokens.owner, body: eventBody({ status: 'draft' }) });
+  assert.equal(res.status, 201, res.text);
+  return res.body.event_id;
+}
+
+interface Row {
+  action: OrganizerAction;
+  route: string;
+  /** Sends the request as this subject (setting up fresh state first when the action changes it). */
+  call: (token: string) => Promise<{ status: number; text: string }>;
+}
+
+const rows: Row[] = [
+  { action: 'organization.view', route: 'GET /api/organizations/{id}', call: (t) => users('GET', `/api/organizations/${orgId}`, { token: t }) },
+  {
+    action: 'organization.view',
+    route: 'GET /api/organizations/{id}/members',
+    call: (t) => users('GET', `/api/organizations/${orgId}/members`, { token: t }),
+  },
+  {
+    action: 'members.manage',
+    route: 'PATCH /api/organizations/{id}',
+    call: (t) => users('PATCH', `/api/organizations/${orgId}`, { token: t, body: { name: 'Matrix Org' } }),
+  },
+  {
+    action: 'members.manage',
+    route: 'POST /api/organizations/{id}/invitations',
+    call: (t) => users('POST', `/api/organizations/${orgId}/invitations`, { token: t, body: { email: uniqueEmail(), role: 'viewer' } }),
+  },
+  {
+    action: 'members.manage',
+    route: 'DELETE /api/organizations/{id}/invitations/{invitationId}',
+    call: async (t) => {
+      const inv = await users('POST', `/api/organizations/${orgId}/invitations`, { token: tokens.owner, body: { email: uniqueEmail(), role: 'staff' } });
+      return users('DELETE', `/api/organizations/${orgId}/invitations/${inv.body.invitation_id}`, { token: t });
+    },
+  },
+  {
+    action: 'members.manage',
+    route: 'PUT /api/organizations/{id}/members/{userId}',
+    call: async (t) => {
+      const target = await join('viewer');
+      return users('PUT', `/api/organizations/${orgId}/members/${target.userId}`, { token: t, body: { role: 'staff' } });
+    },
+  },
+  {
+    action: 'members.manage',
+    route: 'DELETE /api/organizations/{id}/members/{userId}',
+    call: async (t) => {
+      const target = await join('viewer');
+      return users('DELETE', `/api/organizations/${orgId}/members/${target.userId}`, { token: t });
+    },
+  },
+  { action: 'audit.read', route: 'GET /api/organizations/{id}/audit', call: (t) => users('GET', `/api/organizations/${orgId}/audit`, { token: t }) },
+  { action: 'event.create', route: 'POST /api/events', call: (t) => events('POST', '/api/events', { token: t, body: eventBody() }) },
+  { action: 'event.view', route: 'GET /api/events/{id} (draft)', call: async (t) => events('GET', `/api/events/${await draftEvent()}`, { token: t }) },
+  {
+    action: 'event.edit',
+    route: 'PATCH /api/events/{id}',
+    call: async (t) => events('PATCH', `/api/events/${await draftEvent()}`, { token: t, body: { name: 'Renamed', sales_end: null } }),
+  },
+  { action: 'event.publish', route: 'POST /api/events/{id}/publish', call: async (t) => events('POST', `/api/events/${await draftEvent()}/publish`, { token: t }) },
+  { action: 'audit.read', route: 'GET /api/events/{id}/audit', call: async (t) => events('GET', `/api/events/${await draftEvent()}/audit`, { token: t }) },
+];
+
+function expected(action: OrganizerAction, subject: Subject): 'allowed' | 403 | 404 {
+  if (subject === 'other_org_owner' || subject === 'buyer') return 404;
+  return (ORGANIZER_ACTIONS[action] as readonly string[]).includes(subject) ? 'allowed' : 403;
+}
+
+describe('authorization matrix: every role × every organizer action, over HTTP', () => {
+  before(async () => {
+    platform = await startPlatform();
+    users = apiClient(platform.service('users').baseUrl);
+    events = apiClient(platform.service('events').baseUrl);
+    const owner = await signUp();
+    const org = await users('POST', '/api/organizations', { token: owner.token, body: { name: 'Matrix Org' } });
+    assert.equal(org.status, 201, org.text);
+    orgId = org.body.organization_id;
+    tokens.owner = await refreshed(owner.token);
+    for (const role of ['manager', 'staff', 'viewer'] as const) tokens[role] = (await join(role)).token;
+    const other = await signUp();
+    await users('POST', '/api/organizations', { token: other.token, body: { name: 'Other Org' } });
+    tokens.other_org_owner = await refreshed(other.token);
+    tokens.buyer = (await signUp()).token;
+  });
+  after(async () => platform.close());
+
+  it('answers each cell as the roles table says (2xx / 403 forbidden / 404 not found)', async () => {
+    const failures: string[] = [];
+    let cells = 0;
+    for (const row of rows) {
+      for (const subject of SUBJECTS) {
+        const want = expected(row.action, subject);
+        const res = await row.call(tokens[subject]);
+        cells++;
+        const ok = want === 'allowed' ? res.status >= 200 && res.status < 300 : res.status === want;
+        if (!ok) failures.push(`${row.route} as ${subject}: expected ${want}, got ${res.status} ${res.text.slice(0, 120)}`);
+        if (res.status === 403) assert.equal(JSON.parse(res.text).error, 'forbidden');
+      }
+    }
+    assert.deepEqual(failures, []);
+    assert.equal(cells, rows.length * SUBJECTS.length);
+  });
+
+  it('lists an organization’s drafts only for its members', async () => {
+    const draft = await draftEvent();
+    for (const subject of SUBJECTS) {
+      const res = await events('GET', `/api/events?organization_id=${orgId}&limit=100`, { token: tokens[subject] });
+      const sees = res.body.events.some((e: { event_id: string }) => e.event_id === draft);
+      assert.equal(sees, expected('event.view', subject) === 'allowed', subject);
+    }
+  });
+});
