@@ -73,7 +73,11 @@ interface Row {
 }
 
 const rows: Row[] = [
-  { action: 'organization.view', route: 'GET /api/organizations/{id}', call: (t) => users('GET', `/api/organizations/${orgId}`, { token: t }) },
+  {
+    action: 'organization.view',
+    route: 'GET /api/organizations/{id}',
+    call: (t) => users('GET', `/api/organizations/${orgId}`, { token: t }),
+  },
   {
     action: 'organization.view',
     route: 'GET /api/organizations/{id}/members',
@@ -93,7 +97,10 @@ const rows: Row[] = [
     action: 'members.manage',
     route: 'DELETE /api/organizations/{id}/invitations/{invitationId}',
     call: async (t) => {
-      const inv = await users('POST', `/api/organizations/${orgId}/invitations`, { token: tokens.owner, body: { email: uniqueEmail(), role: 'staff' } });
+      const inv = await users('POST', `/api/organizations/${orgId}/invitations`, {
+        token: tokens.owner,
+        body: { email: uniqueEmail(), role: 'staff' },
+      });
       return users('DELETE', `/api/organizations/${orgId}/invitations/${inv.body.invitation_id}`, { token: t });
     },
   },
@@ -113,16 +120,32 @@ const rows: Row[] = [
       return users('DELETE', `/api/organizations/${orgId}/members/${target.userId}`, { token: t });
     },
   },
-  { action: 'audit.read', route: 'GET /api/organizations/{id}/audit', call: (t) => users('GET', `/api/organizations/${orgId}/audit`, { token: t }) },
+  {
+    action: 'audit.read',
+    route: 'GET /api/organizations/{id}/audit',
+    call: (t) => users('GET', `/api/organizations/${orgId}/audit`, { token: t }),
+  },
   { action: 'event.create', route: 'POST /api/events', call: (t) => events('POST', '/api/events', { token: t, body: eventBody() }) },
-  { action: 'event.view', route: 'GET /api/events/{id} (draft)', call: async (t) => events('GET', `/api/events/${await draftEvent()}`, { token: t }) },
+  {
+    action: 'event.view',
+    route: 'GET /api/events/{id} (draft)',
+    call: async (t) => events('GET', `/api/events/${await draftEvent()}`, { token: t }),
+  },
   {
     action: 'event.edit',
     route: 'PATCH /api/events/{id}',
     call: async (t) => events('PATCH', `/api/events/${await draftEvent()}`, { token: t, body: { name: 'Renamed', sales_end: null } }),
   },
-  { action: 'event.publish', route: 'POST /api/events/{id}/publish', call: async (t) => events('POST', `/api/events/${await draftEvent()}/publish`, { token: t }) },
-  { action: 'audit.read', route: 'GET /api/events/{id}/audit', call: async (t) => events('GET', `/api/events/${await draftEvent()}/audit`, { token: t }) },
+  {
+    action: 'event.publish',
+    route: 'POST /api/events/{id}/publish',
+    call: async (t) => events('POST', `/api/events/${await draftEvent()}/publish`, { token: t }),
+  },
+  {
+    action: 'audit.read',
+    route: 'GET /api/events/{id}/audit',
+    call: async (t) => events('GET', `/api/events/${await draftEvent()}/audit`, { token: t }),
+  },
 ];
 
 function expected(action: OrganizerAction, subject: Subject): 'allowed' | 403 | 404 {

@@ -16,6 +16,7 @@ import {
 } from './routes/buyer.tsx';
 import { BoxOfficePage, CreateEventPage, SalesPage } from './routes/box-office.tsx';
 import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './routes/account.tsx';
+import { EventEditorPage, OrganizationPage, OrganizationsPage } from './routes/organizations.tsx';
 
 type Route = [pattern: string, render: (p: Record<string, string>) => ReactNode, needsLogin?: boolean];
 
@@ -35,6 +36,9 @@ const ROUTES: Route[] = [
   ['/box-office', () => <BoxOfficePage />, true],
   ['/box-office/new', () => <CreateEventPage />, true],
   ['/box-office/events/:id', (p) => <SalesPage id={p.id!} key={p.id} />, true],
+  ['/organizations', () => <OrganizationsPage />, true],
+  ['/organizations/:id', (p) => <OrganizationPage id={p.id!} key={p.id} />, true],
+  ['/organizations/:id/events/:eventId', (p) => <EventEditorPage organizationId={p.id!} eventId={p.eventId!} key={p.eventId} />, true],
 ];
 
 function Routes() {

@@ -20,6 +20,7 @@ export function Layout({ children }: { children: ReactNode }) {
             <>
               <Link to="/bookings">My bookings</Link>
               <Link to="/box-office">Box office</Link>
+              <Link to="/organizations">Organizations</Link>
               <Link to="/profile">Profile</Link>
               <button
                 type="button"

@@ -1,5 +1,5 @@
 import { useAuth } from '../../lib/auth.tsx';
-import { Link, navigate } from '../../lib/router.tsx';
+import { Link, navigate, useLocation } from '../../lib/router.tsx';
 import { PageTitle } from '../../components/ui.tsx';
 import { CreateEventForm, MyEvents, SalesView } from '../../features/box-office/box-office.tsx';
 import { WaitingRoomPanel } from '../../features/queue/queue-stats.tsx';
@@ -24,10 +24,15 @@ export function BoxOfficePage() {
 }
 
 export function CreateEventPage() {
+  // From an organization's page: a draft of that organization, then its editor.
+  const organizationId = new URLSearchParams(useLocation().search).get('organization') ?? undefined;
   return (
     <>
-      <PageTitle>Create an event</PageTitle>
-      <CreateEventForm onCreated={(id) => navigate(`/box-office/events/${id}`)} />
+      <PageTitle>{organizationId ? 'Create a draft event' : 'Create an event'}</PageTitle>
+      <CreateEventForm
+        organizationId={organizationId}
+        onCreated={(id) => navigate(organizationId ? `/organizations/${organizationId}/events/${id}` : `/box-office/events/${id}`)}
+      />
     </>
   );
 }

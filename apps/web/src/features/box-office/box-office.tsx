@@ -69,7 +69,8 @@ const CURRENCIES = [
   ['AUD', 'Australian dollar'],
 ] as const;
 
-export function CreateEventForm({ onCreated }: { onCreated: (eventId: string) => void }) {
+/** Creates an event: in the caller's personal organization (published), or as a draft of `organizationId`. */
+export function CreateEventForm({ onCreated, organizationId }: { onCreated: (eventId: string) => void; organizationId?: string }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const [sections, setSections] = useState<SectionDraft[]>(() => [newSection()]);
@@ -93,6 +94,7 @@ export function CreateEventForm({ onCreated }: { onCreated: (eventId: string) =>
         sections: sections.map((s) => ({ name: s.name.trim(), rows: s.rows, seats_per_row: s.seats_per_row, price: s.price })),
         currency: text('currency'),
         hold_ttl_seconds: num('hold_minutes') * 60,
+        ...(organizationId ? { organization_id: organizationId, status: 'draft' as const } : {}),
       };
       const { data, error: err, response } = await api.POST('/api/events', { body });
       if (data) return onCreated(data.event_id);
