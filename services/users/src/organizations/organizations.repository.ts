@@ -41,11 +41,17 @@ const INVITATION_COLUMNS = `i.id, i.organization_id, o.name AS organization_name
 export function createOrganizationsRepository(db: Queryable) {
   return {
     async insertOrganization(org: Omit<OrganizationRow, 'created_at'>, tx: Queryable = db): Promise<OrganizationRow> {
-      const { rows } = await tx.query<OrganizationRow>(
-        `INSERT INTO organizations (id, name, created_by) VALUES ($1, $2, $3) RETURNING id, name, created_by, created_at`,
-        [org.id, org.name, org.created_by],
-      );
-      return rows[0]!;
+      try {
+        const { rows } = await tx.query<OrganizationRow>(
+          `INSERT INTO organizations (id, name, created_by) VALUES ($1, $2, $3) RETURNING id, name, created_by, created_at`,
+          [org.id, org.name, org.created_by],
+        );
+        return rows[0]!;
+      } catch (err) {
+        // A valid token of a user that no longer exists (foreign key to users).
+        if ((err as { code?: string }).code === '23503') throw errors.userNotFound();
+        throw err;
+      }
     },
 
     async findOrganization(id: string, tx: Queryable = db): Promise<OrganizationRow | undefined> {

@@ -85,7 +85,7 @@ export const createOrganizationSchema = {
   summary: 'Create an organization; the caller becomes its owner (refresh the token to carry it)',
   security: bearer,
   body: CreateOrganizationBody,
-  response: { 201: OrganizationSchema, ...errorResponses(400, 401, 409, 413, 415) },
+  response: { 201: OrganizationSchema, ...errorResponses(400, 401, 404, 409, 413, 415) },
 };
 export const listOrganizationsSchema = {
   tags,
