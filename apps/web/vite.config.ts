@@ -16,6 +16,8 @@ export default defineConfig({
     proxy: {
       '^/api/users/[^/]+/bookings': bookings,
       '/api/users': users,
+      '/api/organizations': users,
+      '/api/invitations': users,
       '/api/events': events,
       '/api/booking': bookings,
       '/api/bookings': bookings,

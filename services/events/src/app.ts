@@ -35,6 +35,10 @@ export async function buildEventsApp(deps: EventsDeps): Promise<App> {
     statsIntervalMs: deps.config.waitingRoom.statsIntervalMs,
   });
   registerCancellationRoutes(app, { cancelEvent: deps.cancelEvent, auth });
-  registerInternalRoutes(app, { holdsService: deps.holdsService, events: deps.eventsService, auth: { secret: auth.internalSecret, issuer: auth.issuer } });
+  registerInternalRoutes(app, {
+    holdsService: deps.holdsService,
+    events: deps.eventsService,
+    auth: { secret: auth.internalSecret, issuer: auth.issuer },
+  });
   return app;
 }
