@@ -2676,9 +2676,24 @@ export interface paths {
                                 event_date: string;
                                 total_seats: number;
                                 available_seats: number;
+                                /** @description The lowest section price ("from") */
                                 price_per_seat: number;
                                 /** @description ISO 4217 code of the prices */
                                 currency: string;
+                                /** @description The layout in seat order, each section with its price */
+                                sections: {
+                                    name: string;
+                                    /** @description Price of one seat of this section */
+                                    price: number;
+                                    /** @description Seat numbers first_seat_no .. first_seat_no + seat_count - 1 (row-major) */
+                                    first_seat_no: number;
+                                    seat_count: number;
+                                    /** @description 0-based row index of its first row in the event (0 is row A): rows continue across sections */
+                                    first_row: number;
+                                    rows: number;
+                                    /** @description The last row may be shorter (seat_count < rows × seats_per_row) */
+                                    seats_per_row: number;
+                                }[];
                                 /** Format: date-time */
                                 created_at: string;
                                 /** Format: uuid */
@@ -2788,11 +2803,21 @@ export interface paths {
                          * @description RFC 3339 with a time zone; must be in the future
                          */
                         event_date: string;
-                        total_seats: number;
-                        /** @description At most two decimals */
-                        price_per_seat: number;
-                        /** @description Default 500 */
+                        /** @description Single-price form (required without sections) */
+                        total_seats?: number;
+                        /** @description Single-price form (required without sections); at most two decimals */
+                        price_per_seat?: number;
+                        /** @description Single-price form; default 500 */
                         seats_per_row?: number;
+                        /** @description Named sections in seat order (rows continue: the first section starts at row A); at most 100,000 seats in all. Instead of total_seats/price_per_seat/seats_per_row. */
+                        sections?: {
+                            /** @description Unique in the event (case-insensitive), e.g. Floor */
+                            name: string;
+                            rows: number;
+                            seats_per_row: number;
+                            /** @description At most two decimals */
+                            price: number;
+                        }[];
                         /** @description ISO 4217 code of a two-decimal currency (USD, EUR, GBP, ...); default config defaultCurrency (USD) */
                         currency?: string;
                         /** @description Default 900 (config defaultHoldTtlSeconds) */
@@ -2828,9 +2853,24 @@ export interface paths {
                             event_date: string;
                             total_seats: number;
                             available_seats: number;
+                            /** @description The lowest section price ("from") */
                             price_per_seat: number;
                             /** @description ISO 4217 code of the prices */
                             currency: string;
+                            /** @description The layout in seat order, each section with its price */
+                            sections: {
+                                name: string;
+                                /** @description Price of one seat of this section */
+                                price: number;
+                                /** @description Seat numbers first_seat_no .. first_seat_no + seat_count - 1 (row-major) */
+                                first_seat_no: number;
+                                seat_count: number;
+                                /** @description 0-based row index of its first row in the event (0 is row A): rows continue across sections */
+                                first_row: number;
+                                rows: number;
+                                /** @description The last row may be shorter (seat_count < rows × seats_per_row) */
+                                seats_per_row: number;
+                            }[];
                             /** Format: date-time */
                             created_at: string;
                             /** Format: uuid */
@@ -3014,9 +3054,24 @@ export interface paths {
                             event_date: string;
                             total_seats: number;
                             available_seats: number;
+                            /** @description The lowest section price ("from") */
                             price_per_seat: number;
                             /** @description ISO 4217 code of the prices */
                             currency: string;
+                            /** @description The layout in seat order, each section with its price */
+                            sections: {
+                                name: string;
+                                /** @description Price of one seat of this section */
+                                price: number;
+                                /** @description Seat numbers first_seat_no .. first_seat_no + seat_count - 1 (row-major) */
+                                first_seat_no: number;
+                                seat_count: number;
+                                /** @description 0-based row index of its first row in the event (0 is row A): rows continue across sections */
+                                first_row: number;
+                                rows: number;
+                                /** @description The last row may be shorter (seat_count < rows × seats_per_row) */
+                                seats_per_row: number;
+                            }[];
                             /** Format: date-time */
                             created_at: string;
                             /** Format: uuid */
@@ -3164,9 +3219,24 @@ export interface paths {
                             event_date: string;
                             total_seats: number;
                             available_seats: number;
+                            /** @description The lowest section price ("from") */
                             price_per_seat: number;
                             /** @description ISO 4217 code of the prices */
                             currency: string;
+                            /** @description The layout in seat order, each section with its price */
+                            sections: {
+                                name: string;
+                                /** @description Price of one seat of this section */
+                                price: number;
+                                /** @description Seat numbers first_seat_no .. first_seat_no + seat_count - 1 (row-major) */
+                                first_seat_no: number;
+                                seat_count: number;
+                                /** @description 0-based row index of its first row in the event (0 is row A): rows continue across sections */
+                                first_row: number;
+                                rows: number;
+                                /** @description The last row may be shorter (seat_count < rows × seats_per_row) */
+                                seats_per_row: number;
+                            }[];
                             /** Format: date-time */
                             created_at: string;
                             /** Format: uuid */
@@ -3363,9 +3433,24 @@ export interface paths {
                             event_date: string;
                             total_seats: number;
                             available_seats: number;
+                            /** @description The lowest section price ("from") */
                             price_per_seat: number;
                             /** @description ISO 4217 code of the prices */
                             currency: string;
+                            /** @description The layout in seat order, each section with its price */
+                            sections: {
+                                name: string;
+                                /** @description Price of one seat of this section */
+                                price: number;
+                                /** @description Seat numbers first_seat_no .. first_seat_no + seat_count - 1 (row-major) */
+                                first_seat_no: number;
+                                seat_count: number;
+                                /** @description 0-based row index of its first row in the event (0 is row A): rows continue across sections */
+                                first_row: number;
+                                rows: number;
+                                /** @description The last row may be shorter (seat_count < rows × seats_per_row) */
+                                seats_per_row: number;
+                            }[];
                             /** Format: date-time */
                             created_at: string;
                             /** Format: uuid */
@@ -3675,8 +3760,24 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             event_id: string;
+                            /** @description The layout in seat order, with prices */
+                            sections: {
+                                name: string;
+                                /** @description Price of one seat of this section */
+                                price: number;
+                                /** @description Seat numbers first_seat_no .. first_seat_no + seat_count - 1 (row-major) */
+                                first_seat_no: number;
+                                seat_count: number;
+                                /** @description 0-based row index of its first row in the event (0 is row A): rows continue across sections */
+                                first_row: number;
+                                rows: number;
+                                /** @description The last row may be shorter (seat_count < rows × seats_per_row) */
+                                seats_per_row: number;
+                            }[];
                             rows: {
                                 row: string;
+                                /** @description Name of the section the row belongs to */
+                                section: string;
                                 seats: {
                                     seat_number: string;
                                     status: "available" | "held" | "booked";
@@ -3784,8 +3885,23 @@ export interface paths {
                             /** Format: uuid */
                             event_id: string;
                             total_seats: number;
+                            /** @description The widest section (one section: its seats per row) */
                             seats_per_row: number;
-                            /** @description One character per seat in seat order (seat n is row floor((n-1)/seats_per_row), number (n-1) % seats_per_row + 1): `0` available, `1` held, `2` booked */
+                            /** @description The layout in seat order: seat n of section s is row first_row + floor((n - first_seat_no) / seats_per_row), number (n - first_seat_no) % seats_per_row + 1 */
+                            sections: {
+                                name: string;
+                                /** @description Price of one seat of this section */
+                                price: number;
+                                /** @description Seat numbers first_seat_no .. first_seat_no + seat_count - 1 (row-major) */
+                                first_seat_no: number;
+                                seat_count: number;
+                                /** @description 0-based row index of its first row in the event (0 is row A): rows continue across sections */
+                                first_row: number;
+                                rows: number;
+                                /** @description The last row may be shorter (seat_count < rows × seats_per_row) */
+                                seats_per_row: number;
+                            }[];
+                            /** @description One character per seat in seat order (seat numbers 1..total_seats): `0` available, `1` held, `2` booked */
                             status: string;
                         };
                     };
