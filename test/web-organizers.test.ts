@@ -112,6 +112,7 @@ describe('the organizer pages', () => {
     assert.equal(role, 'viewer');
     await ownerPage.getByRole('button', { name: `Remove ${manager.email}` }).click();
     await ownerPage.getByText(`${manager.email} was removed.`).waitFor();
-    assert.equal(await ownerPage.getByRole('button', { name: `Remove ${manager.email}` }).count(), 0);
+    await ownerPage.getByRole('button', { name: `Remove ${manager.email}` }).waitFor({ state: 'detached' });
+    assert.equal((await platform.api('GET', `/api/events/${eventId}`)).status, 200);
   });
 });

@@ -180,8 +180,8 @@ export function OrganizationView({ id }: { id: string }) {
     setError('');
     setNotice('');
     if (await run(api.DELETE('/api/organizations/{id}/members/{userId}', { params: { path: { id, userId } } }), setError)) {
-      setNotice(`${email} was removed.`);
       await load();
+      setNotice(`${email} was removed.`);
     }
   }
 
