@@ -162,6 +162,25 @@ export async function createUsersDeps(
     repository: createOrganizationsRepository(db),
     audit: createAuditLog(db),
     invitationTtlSeconds: config.invitationTtlSeconds,
+    // A removed or demoted member's earlier tokens are revoked (token generation), so every
+    // service refuses the old role as soon as the revocation reaches it (docs/users.md).
+    onAccessReduced: (tx, userId) => usersRepository.revokeAllTokens(tx, userId),
+    notifyInvited: async (tx, invitation, inviter) => {
+      await accountEmails.enqueue(tx, {
+        type: 'organization_invitation',
+        recipient_email: invitation.email,
+        recipient_name: '',
+        organization_name: invitation.organization_name,
+        inviter_name: inviter.name ?? inviter.email,
+        role: invitation.role,
+        link: `${config.publicUrl.replace(/\/+$/, '')}/organizations`,
+        expires_at: invitation.expires_at.toISOString(),
+      });
+    },
+    afterCommit: async ({ accessReducedFor, invited }) => {
+      if (invited) accountEmails.committed();
+      if (accessReducedFor) await tokensRevoked(accessReducedFor);
+    },
   });
   const usersService = createUsersService({
     db,

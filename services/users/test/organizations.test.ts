@@ -188,7 +188,10 @@ for (const profile of ['production', 'embedded'] as const) {
         (await api('DELETE', `/api/organizations/${orgId}/members/${team.staff.userId}`, { token: team.staff.token })).status,
         204,
       );
-      const relogin = await api('POST', '/api/users/token', { token: team.viewer.token });
+      // The removed member's earlier tokens are revoked; a new login no longer carries the organization.
+      assertError(await api('POST', '/api/users/token', { token: team.viewer.token }), 401, 'invalid_token');
+      const relogin = await api('POST', '/api/users/login', { body: { email: team.viewer.email, password: newUser().password } });
+      assert.equal(relogin.status, 200, relogin.text);
       assert.equal(claimsOf(relogin.body.access_token).orgs, undefined);
 
       const audit = await api('GET', `/api/organizations/${orgId}/audit`, { token: team.manager.token });

@@ -26,6 +26,8 @@ export interface OrganizationsServiceOptions {
    * the old role (docs/users.md#how-a-removed-member-loses-access).
    */
   onAccessReduced?: (tx: Queryable, userId: string) => Promise<void>;
+  /** After the transaction of a reduced access or an invitation commits (announce the revocation, wake the outbox relay). */
+  afterCommit?: (change: { accessReducedFor?: string; invited?: boolean }) => Promise<void>;
 }
 
 const ROLE_RANK: Readonly<Record<OrgRole, number>> = { owner: 3, manager: 2, staff: 1, viewer: 0 };
@@ -169,7 +171,7 @@ export function createOrganizationsService(opts: OrganizationsServiceOptions) {
 
     async invite(user: UserClaims, id: string, body: InviteBody): Promise<InvitationView> {
       const email = body.email.trim().toLowerCase();
-      return db.transaction(async (tx) => {
+      const view = await db.transaction(async (tx) => {
         const { org } = await authorize(user, id, 'members.manage', tx);
         const members = await repository.members(org.id, tx);
         if (members.some((m) => m.email === email)) throw errors.alreadyMember();
@@ -199,6 +201,8 @@ export function createOrganizationsService(opts: OrganizationsServiceOptions) {
         await opts.notifyInvited?.(tx, invitation, user);
         return toInvitationView(invitation);
       });
+      await opts.afterCommit?.({ invited: true });
+      return view;
     },
 
     async revokeInvitation(user: UserClaims, id: string, invitationId: string): Promise<InvitationView> {
@@ -255,7 +259,8 @@ export function createOrganizationsService(opts: OrganizationsServiceOptions) {
     },
 
     async changeRole(user: UserClaims, id: string, userId: string, body: ChangeRoleBody): Promise<MemberView> {
-      return db.transaction(async (tx) => {
+      let reduced: string | undefined;
+      const view = await db.transaction(async (tx) => {
         const { org } = await authorize(user, id, 'members.manage', tx);
         const locked = await repository.lockMemberships(org.id, tx);
         const target = isUuid(userId) ? locked.find((m) => m.user_id === userId.toLowerCase()) : undefined;
@@ -271,16 +276,21 @@ export function createOrganizationsService(opts: OrganizationsServiceOptions) {
           },
           tx,
         );
-        if (ROLE_RANK[body.role] < ROLE_RANK[target.role]) await opts.onAccessReduced?.(tx, target.user_id);
+        if (ROLE_RANK[body.role] < ROLE_RANK[target.role]) {
+          await opts.onAccessReduced?.(tx, target.user_id);
+          reduced = target.user_id;
+        }
         const member = (await repository.members(org.id, tx)).find((m) => m.user_id === target.user_id);
         return toMemberView(member!);
       });
+      if (reduced) await opts.afterCommit?.({ accessReducedFor: reduced });
+      return view;
     },
 
     /** Removes a member (owner), or the caller leaves. */
     async removeMember(user: UserClaims, id: string, userId: string): Promise<void> {
       const leaving = isUuid(userId) && userId.toLowerCase() === user.user_id;
-      await db.transaction(async (tx) => {
+      const removed = await db.transaction(async (tx) => {
         const { org } = await authorize(user, id, leaving ? 'organization.view' : 'members.manage', tx);
         const locked = await repository.lockMemberships(org.id, tx);
         const target = isUuid(userId) ? locked.find((m) => m.user_id === userId.toLowerCase()) : undefined;
@@ -297,7 +307,9 @@ export function createOrganizationsService(opts: OrganizationsServiceOptions) {
           tx,
         );
         await opts.onAccessReduced?.(tx, target.user_id);
+        return target.user_id;
       });
+      await opts.afterCommit?.({ accessReducedFor: removed });
     },
 
     async auditLog(user: UserClaims, id: string, q: AuditQuery) {
