@@ -3495,6 +3495,8 @@ export interface paths {
                                 created_at: string;
                                 /** Format: uuid */
                                 created_by: string;
+                                /** @description When the organizer cancelled the event (null: not cancelled) */
+                                cancelled_at: string | null;
                                 /**
                                  * Format: uuid
                                  * @description The owning organization (a personal one has the creator's user id)
@@ -3672,6 +3674,8 @@ export interface paths {
                             created_at: string;
                             /** Format: uuid */
                             created_by: string;
+                            /** @description When the organizer cancelled the event (null: not cancelled) */
+                            cancelled_at: string | null;
                             /**
                              * Format: uuid
                              * @description The owning organization (a personal one has the creator's user id)
@@ -3873,6 +3877,8 @@ export interface paths {
                             created_at: string;
                             /** Format: uuid */
                             created_by: string;
+                            /** @description When the organizer cancelled the event (null: not cancelled) */
+                            cancelled_at: string | null;
                             /**
                              * Format: uuid
                              * @description The owning organization (a personal one has the creator's user id)
@@ -4038,6 +4044,8 @@ export interface paths {
                             created_at: string;
                             /** Format: uuid */
                             created_by: string;
+                            /** @description When the organizer cancelled the event (null: not cancelled) */
+                            cancelled_at: string | null;
                             /**
                              * Format: uuid
                              * @description The owning organization (a personal one has the creator's user id)
@@ -4252,6 +4260,8 @@ export interface paths {
                             created_at: string;
                             /** Format: uuid */
                             created_by: string;
+                            /** @description When the organizer cancelled the event (null: not cancelled) */
+                            cancelled_at: string | null;
                             /**
                              * Format: uuid
                              * @description The owning organization (a personal one has the creator's user id)
@@ -6464,6 +6474,183 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an event: no more holds, active holds released, every confirmed booking refunded once and its buyer emailed
+         * @description Answers 202 at once; the refunds run in the bookings worker (follow them with GET /api/events/{id}/cancellation). Idempotent: calling it again answers 202 with the first cancellation.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Told to the buyers in the email */
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            event_id: string;
+                            /** @enum {string} */
+                            status: "cancelled";
+                            /** Format: date-time */
+                            cancelled_at: string;
+                            /** @description Active holds released by this call (0 when the event was already cancelled) */
+                            released_holds: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/booking": {
         parameters: {
             query?: never;
@@ -7212,6 +7399,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events/{id}/cancellation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The progress of an event's cancellation: bookings refunded so far (the event's organizer or an admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            event_id: string;
+                            status: "refunding" | "completed";
+                            /** Format: date-time */
+                            cancelled_at: string;
+                            reason: string;
+                            /** @description Confirmed bookings to refund (grows if a payment in flight confirms meanwhile) */
+                            bookings_total: number;
+                            /** @description Refunded exactly once, marked cancelled, buyer emailed */
+                            bookings_refunded: number;
+                            /** @description Sum refunded so far */
+                            refunded_amount: number;
+                            /** Format: date-time */
+                            updated_at: string;
+                            completed_at: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/booking/{id}/stream": {
         parameters: {
             query?: never;
@@ -7507,7 +7838,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     offset?: number;
-                    type?: "booking_confirmed" | "booking_failed" | "event_reminder";
+                    type?: "booking_confirmed" | "booking_failed" | "event_reminder" | "event_cancelled";
                 };
                 header?: never;
                 path?: never;
@@ -7525,7 +7856,7 @@ export interface paths {
                             notifications: {
                                 /** Format: uuid */
                                 notification_id: string;
-                                type: "booking_confirmed" | "booking_failed" | "event_reminder";
+                                type: "booking_confirmed" | "booking_failed" | "event_reminder" | "event_cancelled";
                                 /** Format: uuid */
                                 booking_id: string;
                                 event_name: string;
