@@ -18,6 +18,7 @@ export default defineConfig({
       '/api/users': users,
       '/api/organizations': users,
       '/api/invitations': users,
+      '^/api/events/[^/]+/cancellation': bookings,
       '/api/events': events,
       '/api/booking': bookings,
       '/api/bookings': bookings,
