@@ -13,8 +13,6 @@ const config = loadBookingsConfig(undefined, secrets.env);
 const deps = await createBookingsDeps(config);
 if (secrets.created) deps.logger.warn({ file: secrets.file }, 'JWT secrets were not set: generated new ones and kept them in this file');
 deps.logger.info({ config: redact(config) }, 'starting bookings worker');
-const relay = startOutboxRelay(deps);
-const worker = await startBookingsWorker(deps);
 const probes = await startProbeServer({
   service: 'bookings-worker',
   logger: deps.logger,
@@ -28,15 +26,21 @@ const probes = await startProbeServer({
   host: config.workerHttp.host,
   port: config.workerHttp.port,
 });
+const relay = startOutboxRelay(deps);
+// The drain is in place before the first message can be fetched: a SIGTERM that lands while
+// the worker is still joining its group waits for it, then drains it, instead of killing a
+// payment in flight with the default signal action.
+const worker = startBookingsWorker(deps);
 onShutdown(
   deps.logger,
   async () => {
     probes.drain();
     // Drain: stop fetching, finish the bookings in flight (their payments included), commit.
-    await worker.close();
+    await (await worker).close();
     await relay.close();
     await probes.close();
     await deps.close();
   },
   Math.max(15_000, config.payments.latencyMs * 4 + 5_000),
 );
+await worker;

@@ -11,7 +11,6 @@ const config = loadNotificationsConfig(undefined, secrets.env);
 const deps = await createNotificationsDeps(config);
 if (secrets.created) deps.logger.warn({ file: secrets.file }, 'JWT secrets were not set: generated new ones and kept them in this file');
 deps.logger.info({ config: redact(config) }, 'starting notification worker');
-const worker = await startNotificationsWorker(deps);
 const probes = await startProbeServer({
   service: 'notifications-worker',
   logger: deps.logger,
@@ -24,9 +23,12 @@ const probes = await startProbeServer({
   host: config.workerHttp.host,
   port: config.workerHttp.port,
 });
+// The drain is in place before the first message can be fetched (see the bookings worker).
+const worker = startNotificationsWorker(deps);
 onShutdown(deps.logger, async () => {
   probes.drain();
-  await worker.close();
+  await (await worker).close();
   await probes.close();
   await deps.close();
 });
+await worker;
