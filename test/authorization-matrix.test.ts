@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ORGANIZER_ACTIONS, type OrganizerAction } from '@ticketing/auth';
-import { apiClient, uniqueEmail, type ApiRequest } from '@ticketing/testing';
+import { createPostgresDatabase, type Database } from '@ticketing/db';
+import { apiClient, testInfra, uniqueEmail, type ApiRequest } from '@ticketing/testing';
 import { startPlatform, type Platform } from './support/platform.ts';
 
 type Subject = 'owner' | 'manager' | 'staff' | 'viewer' | 'other_org_owner' | 'buyer';
@@ -16,7 +17,11 @@ const SUBJECTS: readonly Subject[] = ['owner', 'manager', 'staff', 'viewer', 'ot
 let platform: Platform;
 let users: ApiRequest;
 let events: ApiRequest;
+let bookings: ApiRequest;
+let bookingsDb: Database;
 let orgId: string;
+/** A published event of the organization, cancelled, with its cancellation progress recorded. */
+let cancelledEventId: string;
 const tokens = {} as Record<Subject, string>;
 const PASSWORD = 'correct horse battery';
 
@@ -57,6 +62,12 @@ function eventBody(extra: Record<string, unknown> = {}) {
     organization_id: orgId,
     ...extra,
   };
+}
+
+async function publishedEvent(): Promise<string> {
+  const res = await events('POST', '/api/events', { token: tokens.owner, body: eventBody() });
+  assert.equal(res.status, 201, res.text);
+  return res.body.event_id;
 }
 
 async function draftEvent(): Promise<string> {
@@ -146,6 +157,30 @@ const rows: Row[] = [
     route: 'GET /api/events/{id}/audit',
     call: async (t) => events('GET', `/api/events/${await draftEvent()}/audit`, { token: t }),
   },
+  {
+    action: 'event.cancel',
+    route: 'POST /api/events/{id}/cancel',
+    call: async (t) => events('POST', `/api/events/${await publishedEvent()}/cancel`, { token: t, body: { reason: 'Matrix' } }),
+  },
+  {
+    action: 'sales.read',
+    route: 'GET /api/events/{id}/cancellation',
+    call: (t) => bookings('GET', `/api/events/${cancelledEventId}/cancellation`, { token: t }),
+  },
+  {
+    action: 'event.manage_queue',
+    route: 'PUT /api/events/{id}/waiting-room',
+    call: async (t) =>
+      events('PUT', `/api/events/${await publishedEvent()}/waiting-room`, {
+        token: t,
+        body: { enabled: true, opens_at: new Date(Date.now() + 86_400_000).toISOString(), admit_per_minute: 100 },
+      }),
+  },
+  {
+    action: 'event.manage_queue',
+    route: 'GET /api/events/{id}/waiting-room/stats',
+    call: async (t) => events('GET', `/api/events/${await publishedEvent()}/waiting-room/stats`, { token: t }),
+  },
 ];
 
 function expected(action: OrganizerAction, subject: Subject): 'allowed' | 403 | 404 {
@@ -158,6 +193,7 @@ describe('authorization matrix: every role × every organizer action, over HTTP'
     platform = await startPlatform();
     users = apiClient(platform.service('users').baseUrl);
     events = apiClient(platform.service('events').baseUrl);
+    bookings = apiClient(platform.service('bookings').baseUrl);
     const owner = await signUp();
     const org = await users('POST', '/api/organizations', { token: owner.token, body: { name: 'Matrix Org' } });
     assert.equal(org.status, 201, org.text);
@@ -168,8 +204,21 @@ describe('authorization matrix: every role × every organizer action, over HTTP'
     await users('POST', '/api/organizations', { token: other.token, body: { name: 'Other Org' } });
     tokens.other_org_owner = await refreshed(other.token);
     tokens.buyer = (await signUp()).token;
+    // The platform runs no bookings worker: the progress row it would write is written here.
+    cancelledEventId = await publishedEvent();
+    const cancelled = await events('POST', `/api/events/${cancelledEventId}/cancel`, { token: tokens.owner, body: {} });
+    assert.equal(cancelled.status, 202, cancelled.text);
+    bookingsDb = createPostgresDatabase({ url: testInfra.databaseUrl, schema: 'bookings', poolSize: 1 });
+    await bookingsDb.query(
+      `INSERT INTO event_cancellations (event_id, owner_id, cancelled_by, cancelled_at, status, completed_at)
+       VALUES ($1, $2, $2, now(), 'completed', now())`,
+      [cancelledEventId, orgId],
+    );
   });
-  after(async () => platform.close());
+  after(async () => {
+    await bookingsDb?.close();
+    await platform.close();
+  });
 
   it('answers each cell as the roles table says (2xx / 403 forbidden / 404 not found)', async () => {
     const failures: string[] = [];

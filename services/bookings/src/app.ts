@@ -28,7 +28,7 @@ export async function buildBookingsApp(deps: BookingsDeps): Promise<App> {
   app.addHook('preClose', async () => deps.streams.close());
   const auth = { ...deps.config.jwt, revocations: deps.revocations };
   registerBookingRoutes(app, { bookingsService: deps.bookingsService, auth });
-  registerCancellationRoutes(app, { eventCancellations: deps.eventCancellations, auth });
+  registerCancellationRoutes(app, { eventCancellations: deps.eventCancellations, eventAccess: deps.eventAccess, auth });
   registerStreamRoutes(app, {
     bookingsService: deps.bookingsService,
     hub: deps.streams,

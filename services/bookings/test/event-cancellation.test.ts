@@ -109,10 +109,12 @@ describe('POST /api/events/{id}/cancel with 1,000 confirmed bookings', () => {
     await seedConfirmedBookings(event.event_id, event.name);
     const expectedCents = (BOOKINGS * (BOOKINGS + 1)) / 2 + 1000 * BOOKINGS;
 
-    // A stranger may not cancel it; its owner may, and again (idempotent).
+    // A stranger may not cancel it (another organization's event does not exist for them: 404);
+    // its owner may, and again (idempotent).
     const stranger = newUser(config);
     const refused = await events.api('POST', `/api/events/${event.event_id}/cancel`, { token: stranger.token, body: {} });
-    assert.equal(refused.status, 403, refused.text);
+    assert.equal(refused.status, 404, refused.text);
+    assert.equal(refused.body.error, 'event_not_found');
     const first = startWorker(60);
     const res = await events.api('POST', `/api/events/${event.event_id}/cancel`, {
       token: owner.token,
@@ -138,8 +140,8 @@ describe('POST /api/events/{id}/cancel with 1,000 confirmed bookings', () => {
     assert.equal(progress.body.bookings_total, BOOKINGS);
     assert.equal(
       (await api.api('GET', `/api/events/${event.event_id}/cancellation`, { token: stranger.token })).status,
-      403,
-      'only the organizer sees the progress',
+      404,
+      'only the organization sees the progress',
     );
 
     const second = startWorker(0);
@@ -197,7 +199,11 @@ describe('POST /api/events/{id}/cancel with 1,000 confirmed bookings', () => {
     const res = await events.api('POST', `/api/events/${randomUUID()}/cancel`, { token: owner.token, body: {} });
     assert.equal(res.status, 404, res.text);
     assert.equal(res.body.error, 'event_not_found');
-    const progress = await api.api('GET', `/api/events/${randomUUID()}/cancellation`, { token: owner.token });
+    const unknown = await api.api('GET', `/api/events/${randomUUID()}/cancellation`, { token: owner.token });
+    assert.equal(unknown.status, 404, unknown.text);
+    assert.equal(unknown.body.error, 'event_not_found');
+    const event = await createEvent(events, owner);
+    const progress = await api.api('GET', `/api/events/${event.event_id}/cancellation`, { token: owner.token });
     assert.equal(progress.status, 404, progress.text);
     assert.equal(progress.body.error, 'cancellation_not_found');
   });

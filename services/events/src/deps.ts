@@ -184,6 +184,7 @@ export async function createEventsDeps(
   const holdsService = createHoldsService({ db, repository: holdsRepository, changes, paymentWindowSeconds: config.paymentWindowSeconds });
   const cancelEvent = createCancelEvent({
     events: eventsService,
+    access: eventAccess,
     repository: createCancellationRepository(db, {
       seatEventsTopic: bus ? config.kafka.seatEventsTopic : undefined,
       cancellationsTopic: config.kafka.eventCancellationsTopic,
@@ -206,6 +207,7 @@ export async function createEventsDeps(
     store: queueStore,
     tokens: createAdmissionTokens({ jwtSecret: config.jwt.secret, issuer: config.jwt.issuer }),
     events: eventsService,
+    access: eventAccess,
     logger: logger.child({ component: 'waiting-room' }),
     settingsCacheMs: config.waitingRoom.settingsCacheMs,
     maxBatch: config.waitingRoom.maxBatch,

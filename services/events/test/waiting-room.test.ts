@@ -244,8 +244,17 @@ for (const profile of PROFILES) {
       const { event, organizer } = await eventWithRoom(hourFromNow());
       const stranger = server.user();
       const body = { enabled: true, opens_at: hourFromNow(), ...FAST };
-      assertError(await server.api('PUT', `/api/events/${event.event_id}/waiting-room`, { token: stranger.token, body }), 403, 'forbidden');
-      assertError(await server.api('GET', `/api/events/${event.event_id}/waiting-room/stats`, { token: stranger.token }), 403, 'forbidden');
+      // Another organization's event does not exist for a stranger (eventAccess: 404, not 403).
+      assertError(
+        await server.api('PUT', `/api/events/${event.event_id}/waiting-room`, { token: stranger.token, body }),
+        404,
+        'event_not_found',
+      );
+      assertError(
+        await server.api('GET', `/api/events/${event.event_id}/waiting-room/stats`, { token: stranger.token }),
+        404,
+        'event_not_found',
+      );
       const admin = server.user('admin');
       assert.equal((await server.api('PUT', `/api/events/${event.event_id}/waiting-room`, { token: admin.token, body })).status, 200);
       const room = await server.api('GET', `/api/events/${event.event_id}/waiting-room`);

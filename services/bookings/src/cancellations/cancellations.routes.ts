@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { currentUser, requireUser, type UserClaims } from '@ticketing/auth';
+import { currentUser, requireUser } from '@ticketing/auth';
 import { amountOfDecimal, formatCents } from '@ticketing/contracts';
-import { errorResponses, IdParam, isUuid, type App } from '@ticketing/http';
+import { errorResponses, IdParam, type App } from '@ticketing/http';
 import { errors } from '../errors.ts';
+import type { EventAccess } from '../organizer/event-access.ts';
 import type { EventCancellationRow, EventCancellationsRepository } from './event-cancellations.repository.ts';
 
 const ProgressSchema = Type.Object({
@@ -19,7 +20,7 @@ const ProgressSchema = Type.Object({
 
 export const cancellationProgressSchema = {
   tags: ['bookings'],
-  summary: "The progress of an event's cancellation: bookings refunded so far (the event's organizer or an admin)",
+  summary: "The progress of an event's cancellation: bookings refunded so far (`sales.read`: owner, manager, viewer)",
   security: [{ bearerAuth: [] }],
   params: Type.Object({ id: IdParam }),
   response: { 200: ProgressSchema, ...errorResponses(401, 403, 404) },
@@ -39,22 +40,16 @@ function toView(r: EventCancellationRow) {
   };
 }
 
-/** The organizer check of the bookings service: the owner the event service named, or an admin. */
-function assertMayReadSales(user: UserClaims, ownerId: string): void {
-  if (user.role === 'admin' || user.user_id === ownerId) return;
-  throw errors.forbidden({ message: 'Only the event’s organizer can see this' });
-}
-
 export function registerCancellationRoutes(
   app: App,
-  deps: { eventCancellations: EventCancellationsRepository; auth: Parameters<typeof requireUser>[0] },
+  deps: { eventCancellations: EventCancellationsRepository; eventAccess: EventAccess; auth: Parameters<typeof requireUser>[0] },
 ): void {
   const authenticated = requireUser(deps.auth);
   app.get('/api/events/:id/cancellation', { schema: cancellationProgressSchema, preHandler: authenticated }, async (request) => {
-    const id = request.params.id;
-    const row = isUuid(id) ? await deps.eventCancellations.find(id.toLowerCase()) : undefined;
+    // Who may cancel may follow it, and so may whoever reads the event's sales.
+    const event = await deps.eventAccess.authorize(currentUser(request), 'sales.read', request.params.id, { requestId: request.id });
+    const row = await deps.eventCancellations.find(event.event_id);
     if (!row) throw errors.cancellationNotFound();
-    assertMayReadSales(currentUser(request), row.owner_id);
     return toView(row);
   });
 }

@@ -1,12 +1,13 @@
 import type { UserClaims } from '@ticketing/auth';
 import { errors } from '../errors.ts';
+import type { EventAccess } from '../events/event-access.ts';
 import type { EventsService } from '../events/events.service.ts';
 import type { SeatChanges } from '../seats/seat-changes.ts';
 import type { CancellationRepository } from './cancellation.repository.ts';
-import { assertMayManageEvent } from './event-access.ts';
 
 export interface CancelEventDeps {
-  events: Pick<EventsService, 'getEventRow' | 'refreshEvent'>;
+  events: Pick<EventsService, 'refreshEvent'>;
+  access: EventAccess;
   repository: CancellationRepository;
   changes: SeatChanges;
   /** Wakes the outbox relay (the cancellation message was written with the change). */
@@ -27,8 +28,7 @@ export interface CancelEventView {
  */
 export function createCancelEvent(deps: CancelEventDeps) {
   return async function cancelEvent(user: UserClaims, eventId: string, reason: string): Promise<CancelEventView> {
-    const event = await deps.events.getEventRow(eventId);
-    assertMayManageEvent(user, event, 'event.cancel');
+    const event = await deps.access.authorize(user, 'event.cancel', eventId);
     const done = await deps.repository.cancel(event.id, user.user_id, reason.trim());
     if (!done) throw errors.eventNotFound();
     if (done.now) {

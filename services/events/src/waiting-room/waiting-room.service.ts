@@ -2,9 +2,9 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { UserClaims } from '@ticketing/auth';
 import { invalidRequest, type Logger } from '@ticketing/http';
 import { errors, type EventsError } from '../errors.ts';
+import type { EventAccess } from '../events/event-access.ts';
 import type { EventsService } from '../events/events.service.ts';
 import type { AdmissionTokens } from './admission-tokens.ts';
-import { assertOrganizer } from './organizer-access.ts';
 import type { QueuePlace, QueueStore } from './queue-store.ts';
 import type { WaitingRoomRepository, WaitingRoomRow } from './waiting-room.repository.ts';
 import type { QueueStatusView, WaitingRoomBody, WaitingRoomStatsView, WaitingRoomView } from './waiting-room.schemas.ts';
@@ -14,6 +14,8 @@ export interface WaitingRoomServiceDeps {
   store: QueueStore;
   tokens: AdmissionTokens;
   events: Pick<EventsService, 'getEventRow' | 'counts'>;
+  /** The organizer check (`event.manage_queue`). */
+  access: EventAccess;
   logger: Logger;
   /** How long a room's settings are reused by the hold check before being read again. */
   settingsCacheMs: number;
@@ -126,8 +128,7 @@ export function createWaitingRoomService(deps: WaitingRoomServiceDeps) {
     },
 
     async configure(user: UserClaims, eventId: string, body: WaitingRoomBody): Promise<WaitingRoomView> {
-      const event = await deps.events.getEventRow(eventId);
-      assertOrganizer(user, event);
+      const event = await deps.access.authorize(user, 'event.manage_queue', eventId);
       const opensAt = new Date(body.opens_at);
       if (Number.isNaN(opensAt.getTime())) throw invalidRequest({ opens_at: 'must be an RFC 3339 date-time' });
       if (opensAt.getTime() >= event.event_date.getTime()) throw invalidRequest({ opens_at: 'must be before the event starts' });
@@ -202,8 +203,7 @@ export function createWaitingRoomService(deps: WaitingRoomServiceDeps) {
     },
 
     async stats(user: UserClaims, eventId: string): Promise<WaitingRoomStatsView> {
-      const event = await deps.events.getEventRow(eventId);
-      assertOrganizer(user, event);
+      const event = await deps.access.authorize(user, 'event.manage_queue', eventId);
       const room = await roomOf(event.id);
       const [queueStats, counts] = await Promise.all([queue('stats', () => store.stats(event.id, now())), deps.events.counts(event.id)]);
       return {
