@@ -1,11 +1,12 @@
 import { currentUser, requireUser, type AuthOptions } from '@ticketing/auth';
-import type { App } from '@ticketing/http';
+import { invalidRequest, type App } from '@ticketing/http';
 import type { HoldSeats } from './hold-seats.ts';
 import type { HoldsService } from './holds.service.ts';
 import type { WaitingRoomService } from '../waiting-room/waiting-room.service.ts';
 import { createHoldSchema, getHoldSchema, releaseEventHoldSchema, releaseHoldSchema } from './holds.schemas.ts';
 
 const RELEASED = { message: 'Hold released successfully' };
+const ADMISSION_TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export function registerHoldRoutes(
   app: App,
@@ -21,8 +22,12 @@ export function registerHoldRoutes(
 
   app.post('/api/events/:id/hold', { schema: createHoldSchema, preHandler: authenticated }, async (request, reply) => {
     const user = currentUser(request);
+    const admissionToken = request.headers['admission-token'];
+    // A JWT (three base64url parts) or nothing: anything else is a 400, before the event is looked up.
+    if (admissionToken !== undefined && !ADMISSION_TOKEN_SHAPE.test(admissionToken))
+      throw invalidRequest({ 'admission-token': 'must be the admission token the waiting room gave you' });
     // A queue-protected event: the admission token is checked (and spent) before the deciding write.
-    const admission = await deps.waitingRoom.admit(user, request.params.id, request.headers['admission-token']);
+    const admission = await deps.waitingRoom.admit(user, request.params.id, admissionToken);
     try {
       const { replayed, ...hold } = await holdSeats(user, request.params.id, request.body, {
         idempotencyKey: request.headers['idempotency-key'],
