@@ -7406,7 +7406,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The progress of an event's cancellation: bookings refunded so far (the event's organizer or an admin) */
+        /** The progress of an event's cancellation: bookings refunded so far (`sales.read`: owner, manager, viewer) */
         get: {
             parameters: {
                 query?: never;
