@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './load.ts';
@@ -60,24 +60,30 @@ export function loadOrCreateSecrets(file: string): { secrets: PersistedSecrets; 
 }
 
 /**
- * The environment a service process starts with, its JWT secrets filled in. Outside production,
- * a JWT_SECRET or INTERNAL_JWT_SECRET that is unset comes from `file`, generated on first start
+ * The environment a service process starts with, its secrets filled in. Outside production, a
+ * JWT_SECRET or INTERNAL_JWT_SECRET that is unset comes from `file`, generated on first start
  * and reused after, so that tokens survive restarts and every process sharing the file agrees,
- * and the repository's public development values are never used by a running service. In
+ * and the repository's public development values are never used by a running service. An unset
+ * TICKET_SIGNING_SECRET is derived from the JWT secret (stable the same way, no second file). In
  * production nothing is filled: the config refuses to start without real secrets.
  */
 export function withPersistedSecrets(
   env: NodeJS.ProcessEnv,
   file: string = env.SECRETS_FILE || DEFAULT_SECRETS_FILE,
 ): { env: NodeJS.ProcessEnv; file: string | undefined; created: boolean } {
-  if (env.NODE_ENV === 'production' || (env.JWT_SECRET && env.INTERNAL_JWT_SECRET)) return { env, file: undefined, created: false };
+  if (env.NODE_ENV === 'production') return { env, file: undefined, created: false };
+  const withTicketSecret = (filled: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+    filled.TICKET_SIGNING_SECRET
+      ? filled
+      : { ...filled, TICKET_SIGNING_SECRET: createHmac('sha256', filled.JWT_SECRET!).update('ticket-signing-secret').digest('base64url') };
+  if (env.JWT_SECRET && env.INTERNAL_JWT_SECRET) return { env: withTicketSecret(env), file: undefined, created: false };
   const { secrets, created } = loadOrCreateSecrets(path.resolve(file));
   return {
-    env: {
+    env: withTicketSecret({
       ...env,
       JWT_SECRET: env.JWT_SECRET || secrets.jwtSecret,
       INTERNAL_JWT_SECRET: env.INTERNAL_JWT_SECRET || secrets.internalJwtSecret,
-    },
+    }),
     file: path.resolve(file),
     created,
   };

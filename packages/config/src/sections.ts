@@ -6,6 +6,7 @@ import { loadConfig, type DeepPartial } from './load.ts';
 
 export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
 export const DEV_INTERNAL_SECRET = 'dev-only-internal-secret-change-me-0123456789';
+export const DEV_TICKET_SECRET = 'dev-only-ticket-signing-secret-change-me-012345';
 
 export const httpSection = (port: number) =>
   Type.Object(
@@ -200,6 +201,25 @@ export const jwtSection = Type.Object(
   { default: {} },
 );
 
+/**
+ * The key that signs ticket codes (docs/tickets.md#keys): the Ed25519 private key is derived
+ * from `signingSecret`; `previousPublicKeys` are the public keys (base64url) of retired secrets
+ * whose codes still verify after a rotation.
+ */
+export const ticketsSection = Type.Object(
+  {
+    signingSecret: Type.String({ default: DEV_TICKET_SECRET, minLength: 32 }),
+    previousPublicKeys: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), { default: [] }),
+  },
+  { default: {} },
+);
+
+/** Environment variables of the ticketsSection (only the services that sign or verify tickets map them). */
+export const ticketsEnv = {
+  TICKET_SIGNING_SECRET: 'tickets.signingSecret',
+  TICKET_PREVIOUS_PUBLIC_KEYS: 'tickets.previousPublicKeys[]',
+} as const;
+
 /** Environment variables understood by every service. */
 export const commonEnv = {
   HOST: 'http.host',
@@ -249,6 +269,13 @@ export function assertProductionSecrets(jwt: { secret: string; internalSecret: s
   }
 }
 
+/** Refuses the development ticket signing secret when NODE_ENV=production: anyone could forge tickets with it. */
+export function assertProductionTicketSecret(tickets: { signingSecret: string }, env: NodeJS.ProcessEnv = process.env): void {
+  if (env.NODE_ENV === 'production' && tickets.signingSecret === DEV_TICKET_SECRET) {
+    throw new Error('TICKET_SIGNING_SECRET must be set in production');
+  }
+}
+
 export interface LoadServiceConfigOptions<T extends TSchema> {
   /** Service name: `<NAME>_CONFIG_FILE` overrides the YAML file's path. */
   service: string;
@@ -277,5 +304,7 @@ export function loadServiceConfig<T extends TSchema>(options: LoadServiceConfigO
   });
   const jwt = (config as { jwt?: { secret: string; internalSecret: string } }).jwt;
   if (jwt) assertProductionSecrets(jwt, env);
+  const tickets = (config as { tickets?: { signingSecret: string } }).tickets;
+  if (tickets) assertProductionTicketSecret(tickets, env);
   return config;
 }

@@ -5,7 +5,17 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET, withPersistedSecrets } from '../src/index.ts';
+import {
+  DEV_INTERNAL_SECRET,
+  DEV_JWT_SECRET,
+  DEV_TICKET_SECRET,
+  loadConfig,
+  assertProductionTicketSecret,
+  ticketsSection,
+  ticketsEnv,
+  Type,
+  withPersistedSecrets,
+} from '../src/index.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'secrets-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,6 +49,29 @@ describe('withPersistedSecrets', () => {
     const { env, file } = withPersistedSecrets({ NODE_ENV: 'production' }, path.join(dir, 'prod.json'));
     assert.equal(env.JWT_SECRET, undefined);
     assert.equal(file, undefined);
+  });
+
+  it('derives a ticket signing secret from the JWT secret when none is given, and keeps a given one', () => {
+    const file = path.join(dir, 'tickets', 'secrets.json');
+    const first = withPersistedSecrets({}, file);
+    const secret = first.env.TICKET_SIGNING_SECRET;
+    assert.ok(secret && secret.length >= 32 && secret !== DEV_TICKET_SECRET && secret !== first.env.JWT_SECRET);
+    assert.equal(withPersistedSecrets({}, file).env.TICKET_SIGNING_SECRET, secret, 'stable across restarts');
+    const given = withPersistedSecrets(
+      { JWT_SECRET: 'a'.repeat(40), INTERNAL_JWT_SECRET: 'b'.repeat(40), TICKET_SIGNING_SECRET: 'c'.repeat(40) },
+      file,
+    );
+    assert.equal(given.env.TICKET_SIGNING_SECRET, 'c'.repeat(40));
+    assert.ok(withPersistedSecrets({ JWT_SECRET: 'a'.repeat(40), INTERNAL_JWT_SECRET: 'b'.repeat(40) }, file).env.TICKET_SIGNING_SECRET);
+    assert.equal(withPersistedSecrets({ NODE_ENV: 'production' }, file).env.TICKET_SIGNING_SECRET, undefined);
+  });
+
+  it('refuses the development ticket signing secret in production', () => {
+    const load = (env: NodeJS.ProcessEnv) =>
+      loadConfig({ service: 't', schema: Type.Object({ tickets: ticketsSection }), envMap: ticketsEnv, env }).tickets;
+    assert.throws(() => assertProductionTicketSecret(load({}), { NODE_ENV: 'production' }), /TICKET_SIGNING_SECRET must be set/);
+    assert.doesNotThrow(() => assertProductionTicketSecret(load({ TICKET_SIGNING_SECRET: 'x'.repeat(40) }), { NODE_ENV: 'production' }));
+    assert.doesNotThrow(() => assertProductionTicketSecret(load({}), {}));
   });
 
   it('refuses a damaged file instead of silently replacing it', () => {

@@ -19,6 +19,17 @@ const bookingData = {
   payment_status: OptionalText(50),
   /** Optional extension: the event's currency of total_amount (absent: the mail settings' currency). */
   currency: Type.Optional(CurrencyCode()),
+  /** Optional extension (booking_confirmed): the booking's tickets with their signed codes (docs/tickets.md). */
+  tickets: Type.Optional(
+    Type.Array(
+      Type.Object({
+        ticket_id: Uuid(),
+        seat: Type.String({ minLength: 1, maxLength: 64 }),
+        code: Type.String({ minLength: 1, maxLength: 400, pattern: '^[A-Za-z0-9_-]+$' }),
+      }),
+      { maxItems: 10_000 },
+    ),
+  ),
 };
 
 const notification = {

@@ -9,6 +9,8 @@ import {
   outboxSection,
   workerHttpSection,
   redisSection,
+  ticketsSection,
+  ticketsEnv,
   Type,
   type DeepPartial,
   type Static,
@@ -47,6 +49,8 @@ export const BookingsConfigSchema = Type.Object({
   redis: redisSection,
   kafka: KafkaSchema,
   jwt: jwtSection,
+  /** The key that signs ticket codes (docs/tickets.md#keys). */
+  tickets: ticketsSection,
   events: Type.Object(
     {
       /** Base URL of the event service's internal hold API. @defaultValue http://127.0.0.1:8082 */
@@ -164,6 +168,7 @@ export function loadBookingsConfig(
     env,
     overrides,
     envMap: {
+      ...ticketsEnv,
       WORKER_HTTP_HOST: 'workerHttp.host',
       WORKER_HTTP_PORT: 'workerHttp.port',
       BOOKINGS_PORT: 'http.port',

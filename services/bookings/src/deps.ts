@@ -28,6 +28,8 @@ import { createPaymentWebhooksRepository } from './payments/payment-webhooks.rep
 import { createPaymentWebhooksService, type PaymentWebhooksService } from './payments/payment-webhooks.service.ts';
 import { createStatusPublisher, type StatusPublisher } from './stream/status-publisher.ts';
 import { createStreamHub, type StreamHub } from './stream/stream-hub.ts';
+import { createTicketCodes, type TicketSigner, type TicketVerifier } from '@ticketing/tickets';
+import { createTicketsRepository, type TicketsRepository } from './tickets/tickets.repository.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 /** The schema's changes, for `npm run migrate` and the start of the service. */
@@ -59,6 +61,8 @@ export interface BookingsDeps {
   cancellation: CancelEventBookingsDeps;
   paymentWebhooksService: PaymentWebhooksService;
   streams: StreamHub;
+  /** Tickets (docs/tickets.md): their rows, the signer of new codes, and the verifier of the keys still honoured. */
+  tickets: { repository: TicketsRepository; signer: TicketSigner; verifier: TicketVerifier };
   close(): Promise<void>;
 }
 
@@ -159,8 +163,12 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     onSubmitted: () => metrics.submitted.inc(),
   });
 
+  const ticketCodes = createTicketCodes(config.tickets);
+  const tickets = { repository: createTicketsRepository(db), ...ticketCodes };
+
   const processing: ProcessBookingDeps = {
     bookingsRepository,
+    ticketSigner: ticketCodes.signer,
     signal: outboxSignal,
     status,
     events,
@@ -210,6 +218,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     cancellation,
     paymentWebhooksService,
     streams,
+    tickets,
     async close() {
       await streams.close();
       await revocations.close();

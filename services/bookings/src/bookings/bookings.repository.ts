@@ -1,5 +1,6 @@
 import { byKey, createGroupCommit, type Queryable } from '@ticketing/db';
 import type { OutboxRow } from '@ticketing/bus';
+import type { NewTicket } from '../tickets/tickets.repository.ts';
 
 export type BookingStatus = 'processing' | 'payment_action_required' | 'confirmed' | 'failed';
 
@@ -195,10 +196,14 @@ export function createBookingsRepository(db: Queryable, opts: { maxBatch?: numbe
     ),
   );
 
-  const finalizeBatch = group<{ id: string; outcome: FinalOutcome; message: OutboxRow }, BookingRow | undefined>(
+  const finalizeBatch = group<
+    { id: string; outcome: FinalOutcome; message: OutboxRow; tickets: readonly NewTicket[] },
+    BookingRow | undefined
+  >(
     byKey(
       (i) => i.id,
       async (inputs) => {
+        const tickets = inputs.flatMap((i) => i.tickets);
         const { rows } = await db.query<BookingRow>(
           `WITH input AS (
              SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::text[])
@@ -216,6 +221,13 @@ export function createBookingsRepository(db: Queryable, opts: { maxBatch?: numbe
            ), msg AS (
              INSERT INTO outbox (id, topic, key, value, headers)
              SELECT i.msg_id, i.msg_topic, i.id::text, i.msg_value::json, i.msg_headers::jsonb FROM input i JOIN upd ON upd.id = i.id
+           ), tix AS (
+             -- The tickets are issued by the statement that confirms, only when it does (docs/tickets.md).
+             INSERT INTO tickets (id, booking_id, event_id, seat, code)
+             SELECT t.id, t.booking_id, t.event_id, t.seat, t.code
+               FROM unnest($10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::text[]) AS t(id, booking_id, event_id, seat, code)
+               JOIN upd ON upd.id = t.booking_id AND upd.status = 'confirmed'
+             ON CONFLICT (booking_id, seat) DO NOTHING
            )
            SELECT * FROM upd`,
           [
@@ -228,6 +240,11 @@ export function createBookingsRepository(db: Queryable, opts: { maxBatch?: numbe
             inputs.map((i) => i.message.topic),
             inputs.map((i) => JSON.stringify(i.message.value)),
             inputs.map((i) => JSON.stringify(i.message.headers)),
+            tickets.map((t) => t.id),
+            tickets.map((t) => t.booking_id),
+            tickets.map((t) => t.event_id),
+            tickets.map((t) => t.seat),
+            tickets.map((t) => t.code),
           ],
         );
         return rowsById(rows);
@@ -297,11 +314,13 @@ export function createBookingsRepository(db: Queryable, opts: { maxBatch?: numbe
       ).rows[0],
 
     /**
-     * Moves a booking to its final state, once, and writes its notification in the same statement:
-     * the WHERE status = 'processing' makes every later attempt (redelivery, reconciler, second
-     * worker) a no-op that returns undefined and writes no message.
+     * Moves a booking to its final state, once, and writes its notification (and, when it is
+     * confirmed, its tickets) in the same statement: the WHERE status = 'processing' makes every
+     * later attempt (redelivery, reconciler, second worker) a no-op that returns undefined and
+     * writes no message and no ticket.
      */
-    finalizeWithOutbox: (id: string, outcome: FinalOutcome, message: OutboxRow) => finalizeBatch({ id, outcome, message }),
+    finalizeWithOutbox: (id: string, outcome: FinalOutcome, message: OutboxRow, tickets: readonly NewTicket[] = []) =>
+      finalizeBatch({ id, outcome, message, tickets }),
 
     /**
      * Claims bookings that have been processing without any change for `olderThanSeconds`:

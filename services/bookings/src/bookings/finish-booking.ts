@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { OutboxSignal } from '@ticketing/bus';
 import { fromCents, notificationRequests, type NotificationRequest } from '@ticketing/contracts';
+import type { TicketSigner } from '@ticketing/tickets';
 import type { StatusPublisher } from '../stream/status-publisher.ts';
+import { ticketsFor } from '../tickets/issue-tickets.ts';
+import type { NewTicket } from '../tickets/tickets.repository.ts';
 import type { BookingRow, BookingsRepository, FinalOutcome } from './bookings.repository.ts';
 
 export interface FinishDeps {
@@ -9,16 +12,18 @@ export interface FinishDeps {
   signal: OutboxSignal;
   status: StatusPublisher;
   notificationRequestsTopic: string;
+  /** Signs the codes of the tickets a confirmation issues. */
+  ticketSigner: TicketSigner;
   onFinished?: (row: BookingRow) => void;
 }
 
 type Snapshot = Pick<
   BookingRow,
-  'id' | 'user_email' | 'user_name' | 'event_name' | 'venue' | 'event_date' | 'seats' | 'total_cents' | 'currency'
+  'id' | 'user_email' | 'user_name' | 'event_id' | 'event_name' | 'venue' | 'event_date' | 'seats' | 'total_cents' | 'currency'
 >;
 
-/** The `notification-requests` value of the contract for a booking's final outcome. */
-export function notificationFor(booking: Snapshot, outcome: FinalOutcome): NotificationRequest {
+/** The `notification-requests` value of the contract for a booking's final outcome (a confirmation carries its tickets). */
+export function notificationFor(booking: Snapshot, outcome: FinalOutcome, tickets: readonly NewTicket[] = []): NotificationRequest {
   return {
     type: outcome.status === 'confirmed' ? 'booking_confirmed' : 'booking_failed',
     recipient_email: booking.user_email,
@@ -34,6 +39,8 @@ export function notificationFor(booking: Snapshot, outcome: FinalOutcome): Notif
       // Optional extension of the contract: lets the failure email say exactly what happened to the money.
       payment_status: outcome.status === 'confirmed' ? 'captured' : outcome.paymentStatus,
       ...(outcome.status === 'failed' ? { reason: outcome.reason } : {}),
+      // Optional extension: the tickets' signed codes, for the QR codes and the PDF of the email.
+      ...(tickets.length > 0 ? { tickets: tickets.map((t) => ({ ticket_id: t.id, seat: t.seat, code: t.code })) } : {}),
     },
     timestamp: new Date().toISOString(),
   };
@@ -41,24 +48,30 @@ export function notificationFor(booking: Snapshot, outcome: FinalOutcome): Notif
 
 /**
  * Stores a booking's final outcome and its notification atomically (one statement), once: when
- * the booking is already final nothing is written and undefined is returned. Subscribers are
- * told after the commit. `booking` gives the fields the notification needs (they never change
- * after submit).
+ * the booking is already final nothing is written and undefined is returned. A confirmation
+ * issues the booking's tickets in that same statement. Subscribers are told after the commit.
+ * `booking` gives the fields the notification needs (they never change after submit).
  */
 export async function finishBooking(
   deps: FinishDeps,
   booking: Snapshot & Pick<BookingRow, 'traceparent'>,
   outcome: FinalOutcome,
 ): Promise<BookingRow | undefined> {
-  const row = await deps.bookingsRepository.finalizeWithOutbox(booking.id, outcome, {
-    id: randomUUID(),
-    ...notificationRequests.message({
-      topic: deps.notificationRequestsTopic,
-      key: booking.id,
-      headers: booking.traceparent ? { traceparent: booking.traceparent } : {},
-      value: notificationFor(booking, outcome),
-    }),
-  });
+  const tickets = outcome.status === 'confirmed' ? ticketsFor(deps.ticketSigner, booking) : [];
+  const row = await deps.bookingsRepository.finalizeWithOutbox(
+    booking.id,
+    outcome,
+    {
+      id: randomUUID(),
+      ...notificationRequests.message({
+        topic: deps.notificationRequestsTopic,
+        key: booking.id,
+        headers: booking.traceparent ? { traceparent: booking.traceparent } : {},
+        value: notificationFor(booking, outcome, tickets),
+      }),
+    },
+    tickets,
+  );
   if (row) {
     deps.signal.notify();
     deps.status.publish(row);

@@ -1,6 +1,7 @@
 import type { OutboxRow } from '@ticketing/bus';
-import type { Queryable } from '@ticketing/db';
+import type { Database } from '@ticketing/db';
 import type { EventCancellation } from '@ticketing/contracts';
+import { cancelForSeats } from '../tickets/tickets.repository.ts';
 
 export interface EventCancellationRow {
   event_id: string;
@@ -36,7 +37,7 @@ export interface BookingToRefund {
 const COLUMNS = `event_id, owner_id, cancelled_by, cancelled_at, reason, status, bookings_total, bookings_refunded,
   refunded_cents::text AS refunded_cents, started_at, updated_at, completed_at`;
 
-export function createEventCancellationsRepository(db: Queryable) {
+export function createEventCancellationsRepository(db: Database) {
   return {
     /**
      * Records the cancellation (once: a redelivered message finds its row) and counts the
@@ -100,11 +101,13 @@ export function createEventCancellationsRepository(db: Queryable) {
 
     /**
      * confirmed → cancelled (payment refunded), its email in the outbox and the progress counted,
-     * in one statement; undefined when the booking was no longer confirmed (done before).
+     * in one statement, and its tickets invalidated in the same transaction; undefined when the
+     * booking was no longer confirmed (done before).
      */
-    async markCancelled(bookingId: string, message: OutboxRow): Promise<{ id: string; version: number } | undefined> {
-      const { rows } = await db.query<{ id: string; version: number }>(
-        `WITH upd AS (
+    markCancelled: (bookingId: string, message: OutboxRow): Promise<{ id: string; version: number } | undefined> =>
+      db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ id: string; version: number }>(
+          `WITH upd AS (
            UPDATE bookings SET status = 'cancelled', payment_status = 'refunded', cancelled_at = now(),
                   version = version + 1, updated_at = now()
             WHERE id = $1 AND status = 'confirmed'
@@ -119,10 +122,11 @@ export function createEventCancellationsRepository(db: Queryable) {
              FROM upd WHERE c.event_id = upd.event_id
          )
          SELECT id, version FROM upd`,
-        [bookingId, message.id, message.topic, message.key, JSON.stringify(message.value), JSON.stringify(message.headers)],
-      );
-      return rows[0];
-    },
+          [bookingId, message.id, message.topic, message.key, JSON.stringify(message.value), JSON.stringify(message.headers)],
+        );
+        if (rows[0]) await cancelForSeats(tx, bookingId);
+        return rows[0];
+      }),
 
     async complete(eventId: string): Promise<EventCancellationRow | undefined> {
       const { rows } = await db.query<EventCancellationRow>(
