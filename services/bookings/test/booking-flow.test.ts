@@ -150,6 +150,10 @@ describe('a booking from submit to confirmation', () => {
           currency: 'USD',
           user_name: user.email.split('@')[0],
           payment_status: 'captured',
+          // The tickets issued by the same statement (docs/tickets.md).
+          tickets: (
+            await svc.deps.db.query('SELECT id AS ticket_id, seat, code FROM tickets WHERE booking_id = $1 ORDER BY seat', [bookingId])
+          ).rows,
         },
         timestamp: notification.json<{ timestamp: string }>().timestamp,
       });
