@@ -1,6 +1,6 @@
 // SSE through the web edge vs directly on the event service, in the same run.
 //
-//   node bench/web/sse-edge.ts [--clients 1000] [--changes 60] [--interval-ms 100]
+//   node bench/web/sse-edge.ts [--clients 1000] [--changes 60] [--interval-ms 100] [--fanout true|false]
 //
 // Starts the event service (its own process, Redis on, Kafka off) and the web edge (its own
 // process, forwarding to it), creates an event, opens --clients seat-stream clients through the
@@ -27,6 +27,9 @@ const { values } = parseArgs({
     'interval-ms': { type: 'string', default: '100' },
     'events-port': { type: 'string', default: '16182' },
     'web-port': { type: 'string', default: '16180' },
+    // true: the edge fans one upstream stream per event out to its browsers (the default);
+    // false: it proxies each browser's stream on its own (what it did before).
+    fanout: { type: 'string', default: 'true' },
   },
 });
 const clients = Number(values.clients);
@@ -34,6 +37,7 @@ const changes = Number(values.changes);
 const intervalMs = Number(values['interval-ms']);
 const eventsPort = Number(values['events-port']);
 const webPort = Number(values['web-port']);
+const fanout = values.fanout !== 'false';
 const root = path.resolve(import.meta.dirname, '../..');
 
 function start(name: string, file: string, env: Record<string, string>): ChildProcess {
@@ -79,6 +83,7 @@ const web = start('web', 'services/web/src/server.ts', {
   WEB_PORT: String(webPort),
   EVENTS_URL: `http://127.0.0.1:${eventsPort}`,
   WEB_STATIC_DIR: staticDir,
+  WEB_SEAT_STREAM_FANOUT: String(fanout),
 });
 
 const failures = { edge: 0, direct: 0 };
@@ -174,6 +179,7 @@ try {
     if (Date.now() - opened > 120_000) throw new Error(`only ${ready} of ${all.length} streams connected`);
     await sleep(100);
   }
+  console.log(`edge seat stream: ${fanout ? 'fan-out (one upstream stream per event)' : 'proxied per browser'}`);
   console.log(`${all.length} streams connected in ${Date.now() - opened} ms; making ${changes} seat changes, one every ${intervalMs} ms`);
 
   const seats = Array.from({ length: changes }, (_, i) => `A${i + 1}`);
@@ -217,7 +223,7 @@ try {
     const perEvent = (ms: number, n: number) => ((ms * 1000) / n).toFixed(1);
     console.log(
       `CPU while delivering: edge ${edgeCpu} ms (${perEvent(edgeCpu, report.edge!.received)} µs per event it relayed), ` +
-        `event service ${eventsCpu} ms (${perEvent(eventsCpu, report.edge!.received + report.direct!.received)} µs per event it sent, both paths)`,
+        `event service ${eventsCpu} ms (${perEvent(eventsCpu, (fanout ? changes : report.edge!.received) + report.direct!.received)} µs per event it sent, both paths)`,
     );
   }
   console.log(`edge / direct at p99: ${(report.edge!.p99 / report.direct!.p99).toFixed(2)}×`);

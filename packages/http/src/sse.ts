@@ -21,6 +21,8 @@ export interface SseStream {
   send(event: string, data: unknown, id: string | number): void;
   /** Sends a comment line (clients ignore it). */
   comment(text: string): void;
+  /** Sends a block already in text/event-stream form, ending in a blank line (e.g. relayed as received). */
+  sendBlock(raw: string): void;
   /** Starts the response (200, text/event-stream); what was written before is sent first. Returns the reply for the handler to return. */
   open(): FastifyReply;
   /** Ends the stream. */
@@ -113,6 +115,9 @@ export function createSseStream(request: FastifyRequest, reply: FastifyReply, op
     comment(text) {
       write(`: ${text}\n\n`);
     },
+    sendBlock(raw) {
+      write(raw);
+    },
     open() {
       if (!closed) {
         registry?.add(stream);
@@ -143,4 +148,41 @@ export function createSseStream(request: FastifyRequest, reply: FastifyReply, op
   };
   write(`retry: ${opts.retryMs}\n\n`);
   return stream;
+}
+
+/** One block of a text/event-stream: its fields (data lines joined), its comment, and its text as received. */
+export interface SseBlock {
+  id?: string;
+  event?: string;
+  data?: string;
+  comment?: string;
+  /** The block as received, blank line included: to pass it on unchanged. */
+  raw: string;
+}
+
+/**
+ * The parsing half of an EventSource: feed it a text/event-stream as it arrives, chunk by chunk,
+ * and it calls `onBlock` for each complete block.
+ */
+export function createSseParser(onBlock: (block: SseBlock) => void): { push(chunk: Uint8Array | string): void } {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  return {
+    push(chunk) {
+      buffer += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const raw = buffer.slice(0, end + 2);
+        buffer = buffer.slice(end + 2);
+        const block: SseBlock = { raw };
+        for (const line of raw.slice(0, end).split('\n')) {
+          if (line.startsWith(':')) block.comment = line.slice(1).trim();
+          else if (line.startsWith('id: ')) block.id = line.slice(4);
+          else if (line.startsWith('event: ')) block.event = line.slice(7);
+          else if (line.startsWith('data: ')) block.data = (block.data ?? '') + line.slice(6);
+        }
+        onBlock(block);
+      }
+    },
+  };
 }

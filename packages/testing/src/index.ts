@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { createSseParser, type SseBlock } from '@ticketing/http';
 
 /** Connection settings for the real servers started by scripts/infra.sh (overridable by env). */
 export const testInfra = {
@@ -70,37 +71,16 @@ export function craftJwt(header: object, payload: object, signature = 'x'): stri
   return `${b64(header)}.${b64(payload)}.${signature}`;
 }
 
-/** One Server-Sent Events block: its fields (data lines joined) and its comment, if any. */
-export interface SseBlock {
-  id?: string;
-  event?: string;
-  data?: string;
-  comment?: string;
-}
+export type { SseBlock } from '@ticketing/http';
 
 /**
  * Reads a text/event-stream body block by block until it ends or is aborted, calling `onBlock`
  * for each: the parsing half of an EventSource, for tests of SSE endpoints.
  */
 export async function readSse(body: AsyncIterable<Uint8Array>, onBlock: (block: SseBlock) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  let buffer = '';
+  const parser = createSseParser(onBlock);
   try {
-    for await (const chunk of body) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block: SseBlock = {};
-        for (const line of buffer.slice(0, end).split('\n')) {
-          if (line.startsWith(':')) block.comment = line.slice(1).trim();
-          else if (line.startsWith('id: ')) block.id = line.slice(4);
-          else if (line.startsWith('event: ')) block.event = line.slice(7);
-          else if (line.startsWith('data: ')) block.data = (block.data ?? '') + line.slice(6);
-        }
-        buffer = buffer.slice(end + 2);
-        onBlock(block);
-      }
-    }
+    for await (const chunk of body) parser.push(chunk);
   } catch (err) {
     if (!(err instanceof Error && err.name === 'AbortError')) throw err;
   }

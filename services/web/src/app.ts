@@ -10,6 +10,7 @@ import fastifyStatic from '@fastify/static';
 import { createHttpApp, type App, type Logger } from '@ticketing/http';
 import type { WebConfig } from './config.ts';
 import { defaultStaticDir } from './build.ts';
+import { createSeatStreamRelay } from './seat-stream-relay.ts';
 
 export type Upstream = keyof WebConfig['upstreams'];
 
@@ -153,6 +154,17 @@ export async function buildWebApp(deps: WebDeps): Promise<App> {
     connections: null,
     pipelining: 1,
   };
+
+  if (config.seatStream.fanout) {
+    const relay = createSeatStreamRelay({
+      upstream: upstreamUrls.events,
+      logger: deps.logger,
+      heartbeatMs: config.seatStream.heartbeatMs,
+      openingTimeoutMs: config.proxy.headersTimeoutMs,
+    });
+    // GET only: every other method on this path goes through the proxy to the service (its 405).
+    app.get('/api/events/:id/seats/stream', { exposeHeadRoute: false }, (request, reply) => relay.handle(request, reply));
+  }
 
   for (const route of routes) {
     await app.register(proxy, {

@@ -18,6 +18,18 @@ export const WebConfigSchema = Type.Object({
     },
     { default: {} },
   ),
+  seatStream: Type.Object(
+    {
+      /**
+       * One stream from the event service per event, fanned out to its browsers by the edge
+       * (src/seat-stream-relay.ts); false: each browser's stream is proxied on its own. @defaultValue true
+       */
+      fanout: Type.Boolean({ default: true }),
+      /** The heartbeat comment the edge sends its seat-map browsers. @defaultValue 15000 */
+      heartbeatMs: Type.Integer({ default: 15_000, minimum: 100 }),
+    },
+    { default: {} },
+  ),
 });
 
 export type WebConfig = Static<typeof WebConfigSchema>;
@@ -38,6 +50,8 @@ export function loadWebConfig(overrides?: DeepPartial<WebConfig>, env: NodeJS.Pr
       NOTIFICATIONS_URL: 'upstreams.notifications',
       WEB_PROXY_CONNECT_TIMEOUT_MS: 'proxy.connectTimeoutMs',
       WEB_PROXY_HEADERS_TIMEOUT_MS: 'proxy.headersTimeoutMs',
+      WEB_SEAT_STREAM_FANOUT: 'seatStream.fanout',
+      WEB_SEAT_STREAM_HEARTBEAT_MS: 'seatStream.heartbeatMs',
     },
   });
 }

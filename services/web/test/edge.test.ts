@@ -21,6 +21,7 @@ let usersUrl = '';
 let eventsUrl = '';
 let edgeUrl = '';
 let staticDir = '';
+let eventsHub: { clientCount(): number } | undefined;
 const jwt = loadUsersConfig({}, {}).jwt;
 
 /** A port nothing listens on: a stopped service. */
@@ -61,6 +62,7 @@ before(async () => {
       {},
     ),
   );
+  eventsHub = events.hub;
   const eventsApp = await buildEventsApp(events);
   eventsUrl = await listen(eventsApp);
   closers.push(async () => {
@@ -173,6 +175,74 @@ describe('the web edge', () => {
       controller.abort();
       await reading;
     }
+  });
+
+  it('fans one event stream out to all its browsers: each gets every change once, in order', async () => {
+    const eventId = await createEvent(100);
+    const api = apiClient(eventsUrl);
+    const controller = new AbortController();
+    const hold = async (seat: string) => {
+      const res = await api('POST', `/api/events/${eventId}/hold`, { token: token(), body: { seat_numbers: [seat] } });
+      assert.equal(res.status, 201, res.text);
+    };
+    // Browsers join in three waves, with changes made between the waves and while they join.
+    const browsers: { seats: string[]; snapshot: boolean; done: Promise<void> }[] = [];
+    const join = async (n: number) => {
+      await Promise.all(
+        Array.from({ length: n }, async () => {
+          const res = await fetch(`${edgeUrl}/api/events/${eventId}/seats/stream`, { signal: controller.signal });
+          assert.equal(res.status, 200);
+          const browser = { seats: [] as string[], snapshot: false, done: Promise.resolve() };
+          browser.done = readSse(res.body!, (b) => {
+            if (b.event === 'snapshot') browser.snapshot = true;
+            if (b.event === 'seats') browser.seats.push(...(JSON.parse(b.data!) as { seats: string[] }).seats);
+          });
+          browsers.push(browser);
+          const deadline = Date.now() + 15_000;
+          while (!browser.snapshot && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+          assert.ok(browser.snapshot, 'every browser gets its snapshot first');
+        }),
+      );
+    };
+    const waitForSeat = async (seat: string) => {
+      const deadline = Date.now() + 15_000;
+      while (!browsers.every((b) => b.seats.includes(seat)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    };
+    try {
+      await join(10);
+      await hold('A1');
+      await Promise.all([join(10), hold('A2'), hold('A3')]);
+      await hold('A4');
+      await join(10);
+      await hold('A5');
+      await waitForSeat('A5');
+      // Each browser saw the changes made after it joined, each once and in order; the ones
+      // made while it was joining may or may not be there (its snapshot counts them), but once.
+      for (const browser of browsers) {
+        assert.deepEqual(browser.seats, [...new Set(browser.seats)], 'no change twice');
+        const order = ['A1', 'A2', 'A3', 'A4', 'A5'].filter((s) => browser.seats.includes(s));
+        const concurrent = new Set(['A2', 'A3']);
+        assert.deepEqual(
+          browser.seats.filter((s) => !concurrent.has(s)),
+          order.filter((s) => !concurrent.has(s)),
+          'changes in the order they were made',
+        );
+        assert.ok(browser.seats.includes('A5'), 'the last change reached every browser');
+      }
+      assert.ok(
+        browsers.slice(20).every((b) => !b.seats.includes('A1')),
+        'a browser gets no change from before it joined',
+      );
+      // Thirty browsers, one stream on the event service.
+      assert.equal(eventsHub!.clientCount(), 1);
+    } finally {
+      controller.abort();
+      await Promise.all(browsers.map((b) => b.done));
+    }
+    // The last browser gone, the edge hangs up on the event service too.
+    const deadline = Date.now() + 10_000;
+    while (eventsHub!.clientCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(eventsHub!.clientCount(), 0);
   });
 
   it('keeps hundreds of streams open at once', async () => {
