@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/node.sh
 source scripts/node.sh 2>/dev/null
-exec node "$@"
+# The tracing bootstrap runs before the entry point; it loads nothing unless OTEL_* asks for
+# traces (docs/operations.md#tracing).
+exec node --import ./packages/telemetry/src/register.ts "$@"

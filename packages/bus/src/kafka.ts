@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers, type Message } from '@platformatic/kafka';
 import { createLimiter } from '@ticketing/tasks';
+import { traceConsume, tracePublish } from '@ticketing/telemetry';
 import { handleOrDeadLetter, receivedMessage } from './dead-letter.ts';
 import { PartitionTracker } from './retry.ts';
 import {
@@ -123,13 +124,15 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
   const publisher: Publisher = {
     async publish(messages) {
       if (messages.length === 0) return;
-      await getProducer().send({
-        messages: messages.map((m) => ({
-          topic: m.topic,
-          key: m.key,
-          value: JSON.stringify(m.value),
-          headers: toHeaders(m),
-        })),
+      await tracePublish('kafka', messages, async (traced) => {
+        await getProducer().send({
+          messages: traced.map((m) => ({
+            topic: m.topic,
+            key: m.key,
+            value: JSON.stringify(m.value),
+            headers: toHeaders(m),
+          })),
+        });
       });
     },
     async close() {},
@@ -272,7 +275,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
           msg.partition,
           String(msg.offset),
         );
-        await handleOrDeadLetter(message, opts, publisher, () => stopping, log);
+        await traceConsume('kafka', message, opts.groupId, () => handleOrDeadLetter(message, opts, publisher, () => stopping, log));
       };
 
       // Offset commits run per partition in order, in the background: the handler's slot is free

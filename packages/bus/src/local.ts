@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Database } from '@ticketing/db';
 import { createLimiter } from '@ticketing/tasks';
+import { traceConsume, tracePublish } from '@ticketing/telemetry';
 import { handleOrDeadLetter, receivedMessage } from './dead-letter.ts';
 import { PartitionTracker } from './retry.ts';
 import { toHeaders } from './kafka.ts';
@@ -67,16 +68,18 @@ export async function createLocalBus(
   const publisher: Publisher = {
     async publish(messages) {
       if (messages.length === 0) return;
-      await db.transaction(async (tx) => {
-        for (const m of messages) {
-          await tx.query('INSERT INTO bus_messages (topic, key, value, headers) VALUES ($1, $2, $3, $4)', [
-            m.topic,
-            m.key,
-            JSON.stringify(m.value),
-            JSON.stringify(toHeaders(m)),
-          ]);
-        }
-      });
+      await tracePublish('ticketing_local', messages, (traced) =>
+        db.transaction(async (tx) => {
+          for (const m of traced) {
+            await tx.query('INSERT INTO bus_messages (topic, key, value, headers) VALUES ($1, $2, $3, $4)', [
+              m.topic,
+              m.key,
+              JSON.stringify(m.value),
+              JSON.stringify(toHeaders(m)),
+            ]);
+          }
+        }),
+      );
       wake.emit('published');
     },
     async close() {},
@@ -126,14 +129,20 @@ export async function createLocalBus(
         );
       };
 
-      const processRow = (row: Row) =>
-        handleOrDeadLetter(
-          receivedMessage(row.topic, row.key, row.value, row.headers.message_id ?? `${row.topic}:${row.id}`, row.headers, 0, row.id),
-          options,
-          publisher,
-          () => stopping,
-          opts.logger,
+      const processRow = (row: Row) => {
+        const message = receivedMessage(
+          row.topic,
+          row.key,
+          row.value,
+          row.headers.message_id ?? `${row.topic}:${row.id}`,
+          row.headers,
+          0,
+          row.id,
         );
+        return traceConsume('ticketing_local', message, options.groupId, () =>
+          handleOrDeadLetter(message, options, publisher, () => stopping, opts.logger),
+        );
+      };
 
       const loop = (async () => {
         while (!stopping) {

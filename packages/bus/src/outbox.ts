@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '@ticketing/db';
 import { createPeriodicTask } from '@ticketing/tasks';
+import { activeTraceHeaders } from '@ticketing/telemetry';
 import type { Publisher } from './types.ts';
 
 /**
@@ -67,14 +68,17 @@ export function createOutboxRepository(db: Queryable) {
       return rows.map((r) => ({ topic: r.topic, rows: Number(r.rows), oldestAgeSeconds: Math.max(0, r.age ?? 0) }));
     },
 
-    /** Adds a message; call it inside the transaction that stores the change it announces. */
+    /**
+     * Adds a message; call it inside the transaction that stores the change it announces. The
+     * active span's trace headers go with it (when tracing is on), so its publish joins the trace.
+     */
     async insert(tx: Queryable, row: OutboxRow): Promise<void> {
       await tx.query('INSERT INTO outbox (id, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5)', [
         row.id,
         row.topic,
         row.key,
         JSON.stringify(row.value),
-        JSON.stringify(row.headers),
+        JSON.stringify({ ...row.headers, ...activeTraceHeaders() }),
       ]);
     },
 

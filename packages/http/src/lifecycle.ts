@@ -1,3 +1,4 @@
+import { flushTraces } from '@ticketing/telemetry';
 import type { Logger } from './logger.ts';
 
 /**
@@ -18,13 +19,16 @@ export function onShutdown(logger: Logger, close: () => Promise<void>, timeoutMs
       process.exit(1);
     }, timeoutMs);
     timer.unref();
+    // The spans still buffered are exported before the process exits (nothing to do when tracing is off).
     close().then(
-      () => {
+      async () => {
         logger.info('shutdown complete');
+        await flushTraces();
         process.exit(0);
       },
-      (err: unknown) => {
+      async (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
+        await flushTraces();
         process.exit(1);
       },
     );

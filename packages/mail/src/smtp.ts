@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import { withSpan } from '@ticketing/telemetry';
 import { toMailError } from './errors.ts';
 import { toNodemailerMessage } from './compose.ts';
 import type { MailAddress, Mailer, MailMessage, SentMail } from './types.ts';
@@ -69,12 +70,19 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
 
   return {
     async send(message: MailMessage): Promise<SentMail> {
-      try {
-        const info = await transport.sendMail(toNodemailerMessage(options.from, message));
-        return { messageId: String(info.messageId ?? message.messageId ?? '') };
-      } catch (err) {
-        throw toMailError(err);
-      }
+      // nodemailer talks raw sockets, which no instrumentation sees: the send gets its own span.
+      return withSpan(
+        'smtp send',
+        { kind: 'client', attributes: { 'server.address': options.host, 'server.port': options.port } },
+        async () => {
+          try {
+            const info = await transport.sendMail(toNodemailerMessage(options.from, message));
+            return { messageId: String(info.messageId ?? message.messageId ?? '') };
+          } catch (err) {
+            throw toMailError(err);
+          }
+        },
+      );
     },
     async verify() {
       try {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { OutboxSignal } from '@ticketing/bus';
 import { fromCents, notificationRequests, type NotificationRequest } from '@ticketing/contracts';
 import type { TicketSigner } from '@ticketing/tickets';
+import { activeTraceHeaders } from '@ticketing/telemetry';
 import type { StatusPublisher } from '../stream/status-publisher.ts';
 import { ticketsFor } from '../tickets/issue-tickets.ts';
 import type { NewTicket } from '../tickets/tickets.repository.ts';
@@ -66,7 +67,8 @@ export async function finishBooking(
       ...notificationRequests.message({
         topic: deps.notificationRequestsTopic,
         key: booking.id,
-        headers: booking.traceparent ? { traceparent: booking.traceparent } : {},
+        // The active span (the worker's message, a webhook's request) when traced, else the booking's trace.
+        headers: { ...(booking.traceparent ? { traceparent: booking.traceparent } : {}), ...activeTraceHeaders() },
         value: notificationFor(booking, outcome, tickets),
       }),
     },

@@ -4,6 +4,7 @@ import { newTraceparent, type OutboxSignal } from '@ticketing/bus';
 import { bookingRequests, fromCents, toCents } from '@ticketing/contracts';
 import { DomainError, TransientError } from '@ticketing/errors';
 import { invalidRequest, isUuid } from '@ticketing/http';
+import { activeTraceHeaders } from '@ticketing/telemetry';
 import { HoldRefusedError, type EventsClient, type Hold } from '../clients/events-client.ts';
 import { errors, type BookingsError, type BookingsErrorCode } from '../errors.ts';
 import { bookingIdForHold } from './booking-id.ts';
@@ -150,7 +151,11 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
     throw err;
   }
 
-  const traceparent = input.traceparent !== undefined && TRACEPARENT.test(input.traceparent) ? input.traceparent : newTraceparent();
+  // With tracing on, the request's span (whose trace the client's traceparent started); without,
+  // the client's traceparent or a new one: either way one trace id follows the booking.
+  const traceparent =
+    activeTraceHeaders().traceparent ??
+    (input.traceparent !== undefined && TRACEPARENT.test(input.traceparent) ? input.traceparent : newTraceparent());
   const userName = displayName(user);
   const eventDate = new Date(locked.event_date).toISOString();
   const inserted = await deps.bookingsRepository.insertWithOutbox(
