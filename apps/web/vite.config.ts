@@ -22,6 +22,7 @@ export default defineConfig({
       '/api/events': events,
       '/api/booking': bookings,
       '/api/bookings': bookings,
+      '/api/tickets': bookings,
       '/api/notifications': notifications,
       '/api/payments': bookings,
     },

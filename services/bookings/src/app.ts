@@ -5,6 +5,7 @@ import type { BookingsDeps } from './deps.ts';
 import { bookingsErrorStatus } from './errors.ts';
 import { registerPaymentWebhookRoutes } from './payments/payment-webhooks.routes.ts';
 import { registerStreamRoutes } from './stream/stream.routes.ts';
+import { registerTicketRoutes } from './tickets/tickets.routes.ts';
 
 /** Builds the booking service's HTTP app; never listens (server.ts does, tests listen on port 0). */
 export async function buildBookingsApp(deps: BookingsDeps): Promise<App> {
@@ -35,6 +36,7 @@ export async function buildBookingsApp(deps: BookingsDeps): Promise<App> {
     auth,
     heartbeatMs: deps.config.stream.heartbeatMs,
   });
+  registerTicketRoutes(app, { ticketsService: deps.ticketsService, auth });
   await registerPaymentWebhookRoutes(app, { paymentWebhooksService: deps.paymentWebhooksService });
   return app;
 }

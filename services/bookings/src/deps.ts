@@ -30,6 +30,7 @@ import { createStatusPublisher, type StatusPublisher } from './stream/status-pub
 import { createStreamHub, type StreamHub } from './stream/stream-hub.ts';
 import { createTicketCodes, type TicketSigner, type TicketVerifier } from '@ticketing/tickets';
 import { createTicketsRepository, type TicketsRepository } from './tickets/tickets.repository.ts';
+import { createTicketsService, type TicketsService } from './tickets/tickets.service.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 /** The schema's changes, for `npm run migrate` and the start of the service. */
@@ -63,6 +64,7 @@ export interface BookingsDeps {
   streams: StreamHub;
   /** Tickets (docs/tickets.md): their rows, the signer of new codes, and the verifier of the keys still honoured. */
   tickets: { repository: TicketsRepository; signer: TicketSigner; verifier: TicketVerifier };
+  ticketsService: TicketsService;
   close(): Promise<void>;
 }
 
@@ -219,6 +221,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     paymentWebhooksService,
     streams,
     tickets,
+    ticketsService: createTicketsService({ tickets: tickets.repository, bookingsRepository, verifier: tickets.verifier }),
     async close() {
       await streams.close();
       await revocations.close();

@@ -181,3 +181,79 @@ describe('cancelForSeats', () => {
     );
   });
 });
+
+describe('the tickets API', () => {
+  it('GET /api/bookings/:id/tickets gives the buyer their codes, and anyone else a 404', async () => {
+    const { user, event, bookingId } = await submitted(['G1', 'G2']);
+    const before = await svc.api('GET', `/api/bookings/${bookingId}/tickets`, { token: user.token });
+    assert.equal(before.status, 200, before.text);
+    assert.deepEqual(before.body, { booking_id: bookingId, tickets: [] }, 'none until the booking is confirmed');
+
+    await processBooking(svc.deps.processing, bookingId);
+    await waitForFinal(svc.deps, bookingId);
+    const res = await svc.api('GET', `/api/bookings/${bookingId}/tickets`, { token: user.token });
+    assert.equal(res.status, 200, res.text);
+    const rows = await ticketsOf(bookingId);
+    assert.deepEqual(
+      res.body.tickets,
+      rows.map((t) => ({
+        ticket_id: t.id,
+        booking_id: bookingId,
+        seat: t.seat,
+        status: 'valid',
+        code: t.code,
+        event: { event_id: event.event_id, name: event.name, venue: event.venue, event_date: event.event_date },
+        issued_at: res.body.tickets.find((v: { ticket_id: string }) => v.ticket_id === t.id).issued_at,
+      })),
+    );
+
+    for (const other of [newUser(config), newUser(config, 'admin')]) {
+      const refused = await svc.api('GET', `/api/bookings/${bookingId}/tickets`, { token: other.token });
+      assert.equal(refused.status, 404, refused.text);
+      assert.equal(refused.body.error, 'booking_not_found');
+    }
+    assert.equal((await svc.api('GET', `/api/bookings/${bookingId}/tickets`)).status, 401);
+    assert.equal((await svc.api('GET', `/api/bookings/not-a-uuid/tickets`, { token: user.token })).status, 404);
+  });
+
+  it('GET /api/tickets lists the caller’s tickets with their status, and pages', async () => {
+    const first = await submitted(['H1', 'H2']);
+    await processBooking(svc.deps.processing, first.bookingId);
+    await waitForFinal(svc.deps, first.bookingId);
+    await cancelForSeats(svc.deps.db, first.bookingId, ['H2']);
+
+    const mine = await svc.api('GET', '/api/tickets', { token: first.user.token });
+    assert.equal(mine.status, 200, mine.text);
+    assert.deepEqual(
+      mine.body.tickets.map((t: { seat: string; status: string; cancelled_at?: string }) => [
+        t.seat,
+        t.status,
+        t.cancelled_at !== undefined,
+      ]),
+      [
+        ['H1', 'valid', false],
+        ['H2', 'cancelled', true],
+      ],
+    );
+    assert.deepEqual(mine.body.pagination, { total: 2, limit: 50, offset: 0, has_more: false });
+    const page = await svc.api('GET', '/api/tickets?limit=1&offset=1', { token: first.user.token });
+    assert.deepEqual([page.body.tickets.length, page.body.pagination.has_more], [1, false]);
+    const stranger = await svc.api('GET', '/api/tickets', { token: newUser(config).token });
+    assert.deepEqual(stranger.body.tickets, []);
+    assert.equal((await svc.api('GET', '/api/tickets?limit=0', { token: first.user.token })).status, 400);
+  });
+
+  it('GET /api/tickets/keys publishes the public key that verifies the codes offline', async () => {
+    const res = await svc.api('GET', '/api/tickets/keys');
+    assert.equal(res.status, 200, res.text);
+    const [key] = res.body.keys;
+    assert.deepEqual(key, { kid: svc.deps.tickets.signer.kid, alg: 'Ed25519', public_key: svc.deps.tickets.signer.publicKey.publicKey });
+    const { bookingId } = await submitted(['J1']);
+    await processBooking(svc.deps.processing, bookingId);
+    await waitForFinal(svc.deps, bookingId);
+    const gate = createTicketVerifier(
+      res.body.keys.map((k: { kid: string; public_key: string }) => ({ kid: k.kid, publicKey: k.public_key })),
+    );
+    assert.equal(gate.verify((await ticketsOf(bookingId))[0]!.code).ok, true);
+  });
+});

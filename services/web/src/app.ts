@@ -25,6 +25,7 @@ export const routes: readonly { prefix: string; upstream: Upstream }[] = [
   { prefix: '/api/events/:eventId/cancellation', upstream: 'bookings' },
   { prefix: '/api/booking', upstream: 'bookings' },
   { prefix: '/api/bookings', upstream: 'bookings' },
+  { prefix: '/api/tickets', upstream: 'bookings' },
   { prefix: '/api/notifications', upstream: 'notifications' },
   { prefix: '/api/payments', upstream: 'bookings' },
 ];
