@@ -168,6 +168,21 @@ const rows: Row[] = [
     call: (t) => bookings('GET', `/api/events/${cancelledEventId}/cancellation`, { token: t }),
   },
   {
+    action: 'sales.read',
+    route: 'GET /api/events/{id}/sales',
+    call: (t) => bookings('GET', `/api/events/${cancelledEventId}/sales`, { token: t }),
+  },
+  {
+    action: 'sales.read',
+    route: 'GET /api/events/{id}/sales/bookings',
+    call: (t) => bookings('GET', `/api/events/${cancelledEventId}/sales/bookings?status=confirmed`, { token: t }),
+  },
+  {
+    action: 'sales.read',
+    route: 'GET /api/events/{id}/sales/bookings.csv',
+    call: (t) => bookings('GET', `/api/events/${cancelledEventId}/sales/bookings.csv`, { token: t }),
+  },
+  {
     action: 'event.manage_queue',
     route: 'PUT /api/events/{id}/waiting-room',
     call: async (t) =>

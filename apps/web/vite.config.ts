@@ -19,6 +19,7 @@ export default defineConfig({
       '/api/organizations': users,
       '/api/invitations': users,
       '^/api/events/[^/]+/cancellation': bookings,
+      '^/api/events/[^/]+/sales': bookings,
       '/api/events': events,
       '/api/booking': bookings,
       '/api/bookings': bookings,

@@ -77,3 +77,50 @@ export const InternalEventOwner = Type.Object({
 });
 export type InternalEventOwner = Static<typeof InternalEventOwner>;
 export const internalEventOwner = compile(InternalEventOwner);
+
+/** One section of `InternalEventSales`: its place in the layout, price and seats as they read now. */
+export const InternalSectionSales = Type.Object({
+  name: Type.String(),
+  price_cents: Type.Integer({ minimum: 0 }),
+  /** Rows first_row .. first_row + row_count - 1 (0-based: row 0 is `A`); seat labels name their row. */
+  first_row: Type.Integer({ minimum: 0 }),
+  row_count: Type.Integer({ minimum: 1 }),
+  seats: Type.Integer({ minimum: 0 }),
+  sold: Type.Integer({ minimum: 0 }),
+  /** Held by a live hold (being chosen or paid for); an expired hold's seats read available. */
+  held: Type.Integer({ minimum: 0 }),
+  available: Type.Integer({ minimum: 0 }),
+});
+export type InternalSectionSales = Static<typeof InternalSectionSales>;
+
+/** `GET /internal/events/{id}/sales`: an event's seats per section now (bookings: the sales report). Drafts included. */
+export const InternalEventSales = Type.Object({
+  event_id: Uuid(),
+  currency: CurrencyCode(),
+  sections: Type.Array(InternalSectionSales),
+});
+export type InternalEventSales = Static<typeof InternalEventSales>;
+export const internalEventSales = compile(InternalEventSales);
+
+/**
+ * The 0-based row of a seat label (`A7` → 0, `AB12` → 27: Excel-style row letters, then the
+ * seat's number), or undefined for a string that is not a seat label.
+ */
+export function seatLabelRow(label: string): number | undefined {
+  const m = /^([A-Z]{1,4})[1-9][0-9]{0,4}$/.exec(label);
+  if (!m) return undefined;
+  let n = 0;
+  for (const ch of m[1]!) n = n * 26 + (ch.charCodeAt(0) - 64);
+  return n - 1;
+}
+
+/** The letters of a 0-based row (0 → `A`, 26 → `AA`): the inverse of `seatLabelRow`. */
+export function seatRowLabel(rowIndex: number): string {
+  let n = rowIndex + 1;
+  let s = '';
+  while (n > 0) {
+    s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
+    n = Math.floor((n - 1) / 26);
+  }
+  return s;
+}

@@ -8,3 +8,4 @@ export * from './probe-server.ts';
 export * from './schemas.ts';
 export * from './sse.ts';
 export * from './validation.ts';
+export * from './csv.ts';

@@ -86,3 +86,4 @@ export async function readSse(body: AsyncIterable<Uint8Array>, onBlock: (block: 
   }
 }
 export * from './private-postgres.ts';
+export * from './csv.ts';

@@ -4,6 +4,7 @@ import { registerCancellationRoutes } from './cancellations/cancellations.routes
 import type { BookingsDeps } from './deps.ts';
 import { bookingsErrorStatus } from './errors.ts';
 import { registerPaymentWebhookRoutes } from './payments/payment-webhooks.routes.ts';
+import { registerSalesRoutes } from './reports/sales.routes.ts';
 import { registerStreamRoutes } from './stream/stream.routes.ts';
 import { registerTicketRoutes } from './tickets/tickets.routes.ts';
 
@@ -30,6 +31,7 @@ export async function buildBookingsApp(deps: BookingsDeps): Promise<App> {
   const auth = { ...deps.config.jwt, revocations: deps.revocations };
   registerBookingRoutes(app, { bookingsService: deps.bookingsService, auth });
   registerCancellationRoutes(app, { eventCancellations: deps.eventCancellations, eventAccess: deps.eventAccess, auth });
+  registerSalesRoutes(app, { sales: deps.sales, auth });
   registerStreamRoutes(app, {
     bookingsService: deps.bookingsService,
     hub: deps.streams,

@@ -27,6 +27,8 @@ import { createStripeGateway } from './payments/stripe-gateway.ts';
 import { createPaymentWebhooksRepository } from './payments/payment-webhooks.repository.ts';
 import { createPaymentWebhooksService, type PaymentWebhooksService } from './payments/payment-webhooks.service.ts';
 import { createStatusPublisher, type StatusPublisher } from './stream/status-publisher.ts';
+import { createSalesRepository } from './reports/sales.repository.ts';
+import { createSalesService, type SalesService } from './reports/sales.service.ts';
 import { createStreamHub, type StreamHub } from './stream/stream-hub.ts';
 import { createTicketCodes, type TicketSigner, type TicketVerifier } from '@ticketing/tickets';
 import { createTicketsRepository, type TicketsRepository } from './tickets/tickets.repository.ts';
@@ -47,6 +49,8 @@ export interface BookingsDeps {
   events: EventsClient;
   /** The one organizer check (docs/users.md#organizations-and-roles): may this token do an action on this event? */
   eventAccess: EventAccess;
+  /** The organizer's sales report of an event. */
+  sales: SalesService;
   gateway: PaymentGateway;
   bookingsRepository: BookingsRepository;
   outbox: OutboxRepository;
@@ -199,6 +203,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     toleranceSeconds: config.payments.stripe.webhookToleranceSeconds,
   });
 
+  const eventAccess = createEventAccess(events);
   return {
     config,
     logger,
@@ -207,7 +212,8 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     revocations,
     bus,
     events,
-    eventAccess: createEventAccess(events),
+    eventAccess,
+    sales: createSalesService({ repository: createSalesRepository(db), events, eventAccess }),
     gateway,
     bookingsRepository,
     outbox,

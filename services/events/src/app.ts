@@ -38,6 +38,7 @@ export async function buildEventsApp(deps: EventsDeps): Promise<App> {
   registerInternalRoutes(app, {
     holdsService: deps.holdsService,
     events: deps.eventsService,
+    seats: deps.seatsService,
     auth: { secret: auth.internalSecret, issuer: auth.issuer },
   });
   return app;

@@ -23,6 +23,8 @@ export const routes: readonly { prefix: string; upstream: Upstream }[] = [
   { prefix: '/api/events', upstream: 'events' },
   // An event's cancellation progress is the bookings service's (it does the refunds).
   { prefix: '/api/events/:eventId/cancellation', upstream: 'bookings' },
+  // Its sales report too (bookings, buyers and money are the bookings service's).
+  { prefix: '/api/events/:eventId/sales', upstream: 'bookings' },
   { prefix: '/api/booking', upstream: 'bookings' },
   { prefix: '/api/bookings', upstream: 'bookings' },
   { prefix: '/api/tickets', upstream: 'bookings' },

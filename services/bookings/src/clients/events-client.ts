@@ -1,9 +1,11 @@
 import { issueInternalToken } from '@ticketing/auth';
 import {
   internalEventOwner,
+  internalEventSales,
   internalHold,
   type ConfirmHoldBody,
   type InternalEventOwner,
+  type InternalEventSales,
   type InternalHold,
   type LockHoldBody,
   type ReleaseHoldBody,
@@ -60,6 +62,8 @@ export interface EventsClient {
   releaseHold(holdId: string, body: ReleaseHoldBody, ctx?: CallContext): Promise<Hold>;
   /** Who owns the event (its organization), or undefined when there is no such event. */
   getEventOwner(eventId: string, ctx?: CallContext): Promise<InternalEventOwner | undefined>;
+  /** The event's seats per section now (sold, held, available), or undefined when there is no such event. */
+  getEventSales(eventId: string, ctx?: CallContext): Promise<InternalEventSales | undefined>;
 }
 
 export interface HttpEventsClientOptions {
@@ -172,6 +176,16 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
         return await inFlight.run(() => send('GET', `/internal/events/${encodeURIComponent(eventId)}`, undefined, ctx, internalEventOwner));
       } catch (err) {
         // The hold refusal mapping reads any 404 as hold_not_found: here it means no such event.
+        if (err instanceof HoldRefusedError && err.refusal === 'hold_not_found') return undefined;
+        throw err;
+      }
+    },
+    async getEventSales(eventId, ctx = {}) {
+      try {
+        return await inFlight.run(() =>
+          send('GET', `/internal/events/${encodeURIComponent(eventId)}/sales`, undefined, ctx, internalEventSales),
+        );
+      } catch (err) {
         if (err instanceof HoldRefusedError && err.refusal === 'hold_not_found') return undefined;
         throw err;
       }

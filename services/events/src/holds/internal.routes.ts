@@ -1,9 +1,10 @@
 import { requireInternal } from '@ticketing/auth';
 import type { App } from '@ticketing/http';
-import { InternalEventOwner } from '@ticketing/contracts';
+import { InternalEventOwner, InternalEventSales } from '@ticketing/contracts';
 import { errorResponses, IdParam } from '@ticketing/http';
 import { Type } from '@sinclair/typebox';
 import type { EventsService } from '../events/events.service.ts';
+import type { SeatsService } from '../seats/seats.service.ts';
 import { errors } from '../errors.ts';
 import type { HoldsService } from './holds.service.ts';
 import { internalConfirmSchema, internalGetSchema, internalLockSchema, internalReleaseSchema } from './holds.schemas.ts';
@@ -17,9 +18,17 @@ const internalEventSchema = {
   response: { 200: InternalEventOwner, ...errorResponses(401, 404) },
 };
 
+const internalEventSalesSchema = {
+  tags: ['internal'],
+  summary: 'An event’s seats per section, sold, held and available now, for the bookings service’s sales report; drafts included',
+  security: [{ bearerAuth: [] }],
+  params: Type.Object({ id: IdParam }),
+  response: { 200: InternalEventSales, ...errorResponses(401, 404) },
+};
+
 export function registerInternalRoutes(
   app: App,
-  deps: { holdsService: HoldsService; events: EventsService; auth: { secret: string; issuer: string } },
+  deps: { holdsService: HoldsService; events: EventsService; seats: SeatsService; auth: { secret: string; issuer: string } },
 ): void {
   const { holdsService, events } = deps;
   const internal = requireInternal(deps.auth);
@@ -28,6 +37,12 @@ export function registerInternalRoutes(
     const event = await events.findCurrentEvent(request.params.id);
     if (!event) throw errors.eventNotFound();
     return { event_id: event.id, organization_id: event.organization_id, status: event.status };
+  });
+
+  app.get('/internal/events/:id/sales', { schema: internalEventSalesSchema, onRequest: internal }, async (request) => {
+    const event = await events.findEvent(request.params.id);
+    if (!event) throw errors.eventNotFound();
+    return deps.seats.sectionSales(event);
   });
 
   app.get('/internal/holds/:holdId', { schema: internalGetSchema, onRequest: internal }, async (request) =>

@@ -15,6 +15,17 @@ export interface AlternativesLookup {
   limit: number;
 }
 
+export interface SectionSalesRow {
+  name: string;
+  price_cents: number;
+  first_row: number;
+  row_count: number;
+  seats: number;
+  sold: number;
+  held: number;
+  available: number;
+}
+
 export function createSeatsRepository(db: Queryable) {
   return {
     /** Every seat of an event in seat order, with the status it reads as now. */
@@ -24,6 +35,29 @@ export function createSeatsRepository(db: Queryable) {
         [eventId],
       );
       return rows;
+    },
+
+    /**
+     * Each section of an event with its seats counted by the status they read as now, in
+     * section order (the sales report). One pass over the event's seats.
+     */
+    async sectionSales(eventId: string): Promise<SectionSalesRow[]> {
+      const { rows } = await db.query<SectionSalesRow & { price_cents: string }>(
+        `SELECT sc.name, (sc.price * 100)::bigint AS price_cents, sc.first_row, sc.row_count, sc.seat_count AS seats,
+                count(*) FILTER (WHERE x.st = 'booked')::int AS sold,
+                count(*) FILTER (WHERE x.st = 'held')::int AS held,
+                count(*) FILTER (WHERE x.st = 'available')::int AS available
+           FROM sections sc
+           JOIN LATERAL (
+             SELECT ${SEAT_STATUS_SQL} AS st FROM seats s
+              WHERE s.event_id = sc.event_id AND s.seat_no BETWEEN sc.first_seat_no AND sc.first_seat_no + sc.seat_count - 1
+           ) x ON true
+          WHERE sc.event_id = $1
+          GROUP BY sc.section_no, sc.name, sc.price, sc.first_row, sc.row_count, sc.seat_count
+          ORDER BY sc.section_no`,
+        [eventId],
+      );
+      return rows.map((r) => ({ ...r, price_cents: Number(r.price_cents) }));
     },
 
     /** Every seat's status in seat order as one string: `0` available, `1` held, `2` booked. */

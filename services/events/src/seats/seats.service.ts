@@ -1,3 +1,4 @@
+import type { InternalEventSales } from '@ticketing/contracts';
 import type { EventCache } from '../events/event-cache.ts';
 import type { EventRow } from '../events/events.repository.ts';
 import { toSectionView } from '../events/events.service.ts';
@@ -64,6 +65,11 @@ export function createSeatsService(opts: { repository: SeatsRepository; cache: E
   }
 
   return {
+    /** Each section's seats sold, held and available now (never cached: a report must be exact). */
+    async sectionSales(event: EventRow): Promise<InternalEventSales> {
+      return { event_id: event.id, currency: event.currency, sections: await repository.sectionSales(event.id) };
+    },
+
     /** The seat map as JSON text (100,000 seats are a few MB: cached as text, sent without re-serialising). */
     async seatMapJson(event: EventRow): Promise<string> {
       const cached = await cache.seatMap(event.id);

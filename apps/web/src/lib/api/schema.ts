@@ -7543,6 +7543,483 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events/{id}/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An event’s sales: seats sold, held and available per section, revenue, bookings by status (`sales.read`) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            event_id: string;
+                            /** @description ISO 4217 code of every amount in the report */
+                            currency: string;
+                            sections: {
+                                name: string;
+                                /** @description The price of one seat, in minor units of the event's currency (cents) */
+                                price_cents: number;
+                                seats: number;
+                                sold: number;
+                                /** @description In a live hold: being chosen or paid for */
+                                held: number;
+                                available: number;
+                                /** @description Sold seats at the section price, in minor units of the event's currency (cents) */
+                                sold_value_cents: number;
+                            }[];
+                            totals: {
+                                seats: number;
+                                sold: number;
+                                held: number;
+                                available: number;
+                                /** @description Sold seats at their section prices, in minor units of the event's currency (cents) */
+                                sold_value_cents: number;
+                            };
+                            /** @description Money taken: the amounts of the confirmed bookings, in minor units of the event's currency (cents) */
+                            revenue_cents: number;
+                            /** @description Money given back: the amounts of the cancelled (refunded) bookings, in minor units of the event's currency (cents) */
+                            refunded_cents: number;
+                            /** @description How many bookings of the event have each status */
+                            bookings: {
+                                processing: number;
+                                payment_action_required: number;
+                                confirmed: number;
+                                failed: number;
+                                cancelled: number;
+                            };
+                            /** Format: date-time */
+                            generated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{id}/sales/bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An event’s bookings with their buyers, newest first, filtered and paginated (`sales.read`) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description processing and payment_action_required: paying; confirmed: sold; failed: not paid; cancelled: refunded */
+                    status?: "processing" | "payment_action_required" | "confirmed" | "failed" | "cancelled";
+                    /** @description A section name (any case): bookings with a seat in it */
+                    section?: string;
+                    /** @description Part of the buyer’s name or email, any case */
+                    q?: string;
+                    /** @description Booked at or after */
+                    from?: string;
+                    /** @description Booked before */
+                    to?: string;
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            bookings: {
+                                /** Format: uuid */
+                                booking_id: string;
+                                /** @description processing and payment_action_required: paying; confirmed: sold; failed: not paid; cancelled: refunded */
+                                status: "processing" | "payment_action_required" | "confirmed" | "failed" | "cancelled";
+                                payment_status: string;
+                                /** @description As on the booking: copied from the buyer’s account when they booked */
+                                buyer_name: string;
+                                buyer_email: string;
+                                seats: string[];
+                                /** @description The sections of the seats, in section order */
+                                sections: string[];
+                                /** @description The booking’s total, in minor units of the event's currency (cents) */
+                                amount_cents: number;
+                                currency: string;
+                                /** Format: date-time */
+                                booked_at: string;
+                                confirmed_at: string | null;
+                                cancelled_at: string | null;
+                            }[];
+                            pagination: {
+                                total: number;
+                                limit: number;
+                                offset: number;
+                                has_more: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{id}/sales/bookings.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same bookings as a CSV file (UTF-8, RFC 4180, streamed; `sales.read`)
+         * @description Columns: booking_id, status, payment_status, buyer_name, buyer_email, seats, sections, seat_count, amount, currency, booked_at, confirmed_at, cancelled_at. A cell starting with = + - @ is prefixed with an apostrophe so that no spreadsheet runs it as a formula.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description processing and payment_action_required: paying; confirmed: sold; failed: not paid; cancelled: refunded */
+                    status?: "processing" | "payment_action_required" | "confirmed" | "failed" | "cancelled";
+                    /** @description A section name (any case): bookings with a seat in it */
+                    section?: string;
+                    /** @description Part of the buyer’s name or email, any case */
+                    q?: string;
+                    /** @description Booked at or after */
+                    from?: string;
+                    /** @description Booked before */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The bookings, one per line after a header line */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/booking/{id}/stream": {
         parameters: {
             query?: never;
