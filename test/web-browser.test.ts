@@ -4,6 +4,7 @@
 // serious or critical violation. Screenshots of the main pages go to docs/screenshots/.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { apiEvent, apiUser, launchBrowser, screenshotDir, seriousA11yViolations, startPlatform, type Platform } from './web/platform.ts';
@@ -395,8 +396,32 @@ describe('the box office', () => {
     await page.getByText(/Sold A1, A2 for €60\.00/).waitFor({ timeout: 30_000 });
     assert.equal(await page.getByTestId('sold').textContent(), '2');
     await page.getByText('€60.00').first().waitFor();
+    // The report: seats per section live, revenue and the buyer in the bookings list.
+    const bySection = page.getByRole('table', { name: 'Sales by section' });
+    await bySection.getByRole('row', { name: /^Floor €30\.00 2 0 18 €60\.00$/ }).waitFor();
+    await bySection.getByRole('row', { name: /^Balcony €20\.00 0 0 20 €0\.00$/ }).waitFor();
+    await page.getByTestId('revenue').filter({ hasText: '€60.00' }).waitFor();
+    const bookings = page.getByRole('table', { name: 'Bookings' });
+    const row = bookings.getByRole('row', {
+      name: new RegExp(`Sam Spender ${buyer.email.replace(/[.]/g, '\\.')} A1, A2 \\(Floor\\) €60\\.00 Confirmed`),
+    });
+    await row.waitFor({ timeout: 30_000 });
     await expectAccessible(page, 'sales view');
     await screenshot(page, 'box-office-sales');
+    // Filters: nothing failed; the buyer found by part of their name; the CSV has them.
+    const filters = page.getByRole('form', { name: 'Filter bookings' });
+    await filters.getByLabel('Status').selectOption('failed');
+    await filters.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No bookings match.').waitFor();
+    await filters.getByLabel('Status').selectOption('');
+    await filters.getByLabel('Section').selectOption('Floor');
+    await filters.getByLabel('Buyer name or email').fill('spend');
+    await filters.getByRole('button', { name: 'Filter' }).click();
+    await row.waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    const csv = await readFile((await download.path())!, 'utf8');
+    assert.match(csv, /^booking_id,status,/);
+    assert.ok(csv.includes(`Sam Spender,${buyer.email},A1 A2,Floor,2,60.00,EUR`), csv);
 
     await page.getByRole('link', { name: 'Box office' }).click();
     await page.getByRole('link', { name }).waitFor();
@@ -412,6 +437,54 @@ describe('the box office', () => {
     await shop.getByRole('list', { name: 'Chosen seats' }).getByText('Balcony · €20.00').waitFor();
     await shop.getByText('Total: €50.00').waitFor();
     await expectAccessible(shop, 'event page with sections');
+  });
+
+  it('an organizer cancels an event after confirming, and watches every buyer being refunded', async () => {
+    const organizer = await apiUser(platform, 'Cora', 'Canceller');
+    const event = await apiEvent(platform, organizer.token);
+    const buyer = await apiUser(platform, 'Rui', 'Refunded');
+    const hold = await platform.api('POST', `/api/events/${event.event_id}/hold`, { token: buyer.token, body: { seat_numbers: ['B3'] } });
+    assert.equal(hold.status, 201, hold.text);
+    const booked = await platform.api('POST', '/api/booking', {
+      token: buyer.token,
+      body: { hold_id: hold.body.hold_id, payment_info: { payment_method: 'credit_card', amount: hold.body.total_price } },
+    });
+    assert.equal(booked.status, 202, booked.text);
+
+    const page = await newPage();
+    await logIn(page, organizer);
+    await page.goto(`/box-office/events/${event.event_id}`);
+    await page
+      .getByRole('table', { name: 'Bookings' })
+      .getByRole('row', { name: /Rui Refunded .* Confirmed/ })
+      .waitFor({ timeout: 30_000 });
+    // The first click only asks; keeping the event changes nothing.
+    await page.getByRole('button', { name: 'Cancel event…' }).click();
+    const confirm = page.getByRole('form', { name: 'Confirm the cancellation' });
+    await confirm.getByRole('alert').filter({ hasText: 'every buyer is refunded in full' }).waitFor();
+    await expectAccessible(page, 'cancel confirmation');
+    await confirm.getByRole('button', { name: 'Keep the event' }).click();
+    await page.getByRole('button', { name: 'Cancel event…' }).waitFor();
+    assert.notEqual((await platform.api('GET', `/api/events/${event.event_id}`)).body.status, 'cancelled');
+
+    await page.getByRole('button', { name: 'Cancel event…' }).click();
+    await confirm.getByLabel('Reason (told to the buyers)').fill('The band is ill');
+    await confirm.getByRole('button', { name: 'Yes, cancel the event and refund every buyer' }).click();
+    await page.getByRole('heading', { name: `Cancellation: ${event.name}` }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'All refunds done: 1 of 1 bookings refunded, $25.00 returned.' })
+      .waitFor({ timeout: 30_000 });
+    await page.getByText('The band is ill').waitFor();
+    await expectAccessible(page, 'cancellation progress');
+    await screenshot(page, 'box-office-cancellation');
+
+    assert.equal((await platform.api('GET', `/api/events/${event.event_id}`)).body.status, 'cancelled');
+    const mine = await platform.api('GET', `/api/booking/${booked.body.booking_id}`, { token: buyer.token });
+    assert.equal(mine.body.payment_status, 'refunded', mine.text);
+    // Back on the sales page the event says it is cancelled, with the way to its refunds.
+    await page.getByRole('link', { name: 'Back to the sales' }).click();
+    await page.getByRole('link', { name: 'See the refunds' }).waitFor();
   });
 
   it('a 100,000-seat event draws its map quickly and stays usable', async () => {

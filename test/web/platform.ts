@@ -86,10 +86,25 @@ export async function startPlatform(): Promise<Platform> {
 
     const events = await createEventsDeps(
       loadEventsConfig(
-        { ...infra, redis: { url: testInfra.redisUrl, keyPrefix: `${id}:` }, kafka: { enabled: false }, sweeperIntervalMs: 1000 },
+        {
+          ...infra,
+          redis: { url: testInfra.redisUrl, keyPrefix: `${id}:` },
+          // Its outbox reaches the bookings worker (event cancellations), on topics of this platform's own.
+          kafka: {
+            enabled: true,
+            brokers: testInfra.kafkaBrokers,
+            clientId: `${id}-events`,
+            seatEventsTopic: `${id}.seat-events`,
+            eventCancellationsTopic: `${id}.event-cancellations`,
+            eventChangesTopic: `${id}.event-changes`,
+          },
+          outbox: { intervalMs: 100 },
+          sweeperIntervalMs: 1000,
+        },
         {},
       ),
     );
+    events.relay?.start();
     events.admissions.start();
     events.sweeper.start(); // expired holds are announced on the seat stream
     const eventsUrl = await serve(await buildEventsApp(events), () => events.close());
@@ -103,8 +118,13 @@ export async function startPlatform(): Promise<Platform> {
           kafka: {
             brokers: testInfra.kafkaBrokers,
             clientId: id,
-            topics: { bookingRequests: `${id}.booking-requests`, notificationRequests: `${id}.notification-requests` },
+            topics: {
+              bookingRequests: `${id}.booking-requests`,
+              notificationRequests: `${id}.notification-requests`,
+              eventCancellations: `${id}.event-cancellations`,
+            },
             workerGroup: `${id}-workers`,
+            cancellationGroup: `${id}-cancellations`,
           },
           // Long enough to see "processing" first, short enough for a quick test.
           payments: { latencyMs: 500 },

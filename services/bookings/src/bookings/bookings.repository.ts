@@ -2,7 +2,7 @@ import { byKey, createGroupCommit, type Queryable } from '@ticketing/db';
 import type { OutboxRow } from '@ticketing/bus';
 import type { NewTicket } from '../tickets/tickets.repository.ts';
 
-export type BookingStatus = 'processing' | 'payment_action_required' | 'confirmed' | 'failed';
+export type BookingStatus = 'processing' | 'payment_action_required' | 'confirmed' | 'failed' | 'cancelled';
 
 /** Statuses that are not final: the booking still waits for its payment (SQL: status IN OPEN_STATUSES_SQL). */
 export const isOpenStatus = (status: BookingStatus): boolean => status === 'processing' || status === 'payment_action_required';

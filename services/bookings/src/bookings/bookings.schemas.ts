@@ -6,6 +6,8 @@ const Status = Type.Union([
   Type.Literal('payment_action_required'),
   Type.Literal('confirmed'),
   Type.Literal('failed'),
+  // Refunded by the event's cancellation (docs/bookings.md, "Event cancellation").
+  Type.Literal('cancelled'),
 ]);
 const PaymentStatus = Type.Union([
   Type.Literal('pending'),

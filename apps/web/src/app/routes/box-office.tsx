@@ -2,6 +2,7 @@ import { useAuth } from '../../lib/auth.tsx';
 import { Link, navigate, useLocation } from '../../lib/router.tsx';
 import { PageTitle } from '../../components/ui.tsx';
 import { CreateEventForm, MyEvents, SalesView } from '../../features/box-office/box-office.tsx';
+import { CancelEventPanel, CancellationProgress } from '../../features/box-office/cancel-event.tsx';
 import { WaitingRoomPanel } from '../../features/queue/queue-stats.tsx';
 import { useEvent } from '../../features/events/api.ts';
 import { preloadSeatMap } from '../../lib/preload.ts';
@@ -45,6 +46,17 @@ export function SalesPage({ id }: { id: string }) {
       <PageTitle>{event ? `Sales: ${event.name}` : 'Sales'}</PageTitle>
       <SalesView eventId={id} />
       <WaitingRoomPanel eventId={id} />
+      {event ? <CancelEventPanel eventId={id} eventName={event.name} cancelled={event.status === 'cancelled'} /> : null}
+    </>
+  );
+}
+
+export function CancellationPage({ id }: { id: string }) {
+  const { event, error } = useEvent(id);
+  return (
+    <>
+      <PageTitle>{event ? `Cancellation: ${event.name}` : 'Cancellation'}</PageTitle>
+      {event ? <CancellationProgress eventId={id} currency={event.currency} /> : error ? <p role="alert">{error}</p> : null}
     </>
   );
 }

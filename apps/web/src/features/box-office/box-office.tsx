@@ -1,5 +1,5 @@
 import { formText } from '../../lib/form.ts';
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../../lib/api/client.ts';
 import type { paths } from '../../lib/api/schema.ts';
 import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
@@ -8,6 +8,7 @@ import { Link } from '../../lib/router.tsx';
 import { BOOKED, indexOf, sectionOf, type SeatModel } from '../../lib/seats/seat-model.ts';
 import { useLiveSeats, type SeatChange } from '../../lib/seats/use-live-seats.ts';
 import { ErrorMessage, Field, Spinner } from '../../components/ui.tsx';
+import { BookingsTable, SectionSalesTable, useSalesSummary, type SalesBooking } from './sales-report.tsx';
 import { newSection, SectionsEditor, type SectionDraft } from './sections-editor.tsx';
 
 type EventList = paths['/api/events']['get']['responses'][200]['content']['application/json'];
@@ -165,11 +166,18 @@ interface Activity extends SeatChange {
   key: number;
 }
 
-/** Live sales of one event: counts and revenue from the live seat map, and the latest changes. */
-export function SalesView({ eventId }: { eventId: string }) {
+/**
+ * Live sales of one event: counts per section from the live seat map, revenue and bookings from
+ * the sales report (fetched again, throttled, on every seat change), and the latest changes.
+ * `bookingAction` renders actions on each booking row (the organizer's refund).
+ */
+export function SalesView({ eventId, bookingAction }: { eventId: string; bookingAction?: (booking: SalesBooking) => ReactNode }) {
   const [event, setEvent] = useState<EventItem | null>(null);
   const [error, setError] = useState('');
   const [activity, setActivity] = useState<Activity[]>([]);
+  // Bumped on every seat change: the report's lists are fetched again.
+  const [tick, setTick] = useState(0);
+  const { summary, error: reportError } = useSalesSummary(eventId, tick);
   useEffect(() => {
     api.GET('/api/events/{id}', { params: { path: { id: eventId } } }).then(
       ({ data, error: err, response }) => (data ? setEvent(data) : setError(describeError(err, response.status))),
@@ -178,12 +186,14 @@ export function SalesView({ eventId }: { eventId: string }) {
   }, [eventId]);
   const onChange = useCallback((c: SeatChange) => {
     setActivity((a) => [{ ...c, key: Date.now() + Math.random() }, ...a].slice(0, 25));
+    setTick((t) => t + 1);
   }, []);
   const { model, live } = useLiveSeats(eventId, onChange);
 
   if (!event || !model) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner label="Loading sales…" />;
   const [available, held, sold] = model.counts;
-  const revenue = bookedRevenue(model);
+  // Money taken (confirmed bookings) once the report is in; until then the seats sold at their prices.
+  const revenue = summary ? summary.revenue_cents / 100 : bookedRevenue(model);
   return (
     <section aria-label="Sales">
       <p>
@@ -204,10 +214,19 @@ export function SalesView({ eventId }: { eventId: string }) {
         </div>
         <div>
           <dt>Revenue</dt>
-          <dd>{formatMoney(revenue, event.currency)}</dd>
+          <dd data-testid="revenue">{formatMoney(revenue, event.currency)}</dd>
         </div>
+        {summary && summary.refunded_cents > 0 ? (
+          <div>
+            <dt>Refunded</dt>
+            <dd>{formatMoney(summary.refunded_cents / 100, event.currency)}</dd>
+          </div>
+        ) : null}
       </dl>
       <p className={live ? 'live' : 'muted'}>{live ? '● Live' : 'Connecting…'}</p>
+      <ErrorMessage>{reportError}</ErrorMessage>
+      <h2>By section</h2>
+      <SectionSalesTable model={model} currency={event.currency} />
       <h2>Recent activity</h2>
       {activity.length === 0 ? (
         <p className="muted">Nothing yet. Sales and holds appear here the moment they happen.</p>
@@ -225,6 +244,7 @@ export function SalesView({ eventId }: { eventId: string }) {
           ))}
         </ul>
       )}
+      <BookingsTable eventId={eventId} sections={model.sections.map((s) => s.name)} tick={tick} rowAction={bookingAction} />
     </section>
   );
 }

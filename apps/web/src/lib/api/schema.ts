@@ -6695,7 +6695,7 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             booking_id: string;
-                            status: "processing" | "payment_action_required" | "confirmed" | "failed";
+                            status: "processing" | "payment_action_required" | "confirmed" | "failed" | "cancelled";
                             message: string;
                             status_url: string;
                             stream_url: string;
@@ -6711,7 +6711,7 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             booking_id: string;
-                            status: "processing" | "payment_action_required" | "confirmed" | "failed";
+                            status: "processing" | "payment_action_required" | "confirmed" | "failed" | "cancelled";
                             message: string;
                             status_url: string;
                             stream_url: string;
@@ -6874,7 +6874,7 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             booking_id: string;
-                            status: "processing" | "payment_action_required" | "confirmed" | "failed";
+                            status: "processing" | "payment_action_required" | "confirmed" | "failed" | "cancelled";
                             payment_status: "pending" | "processing" | "captured" | "failed" | "refunded";
                             event: {
                                 /** Format: uuid */
@@ -7019,7 +7019,7 @@ export interface paths {
                         "application/json": {
                             /** Format: uuid */
                             booking_id: string;
-                            status: "processing" | "payment_action_required" | "confirmed" | "failed";
+                            status: "processing" | "payment_action_required" | "confirmed" | "failed" | "cancelled";
                             payment_status: "pending" | "processing" | "captured" | "failed" | "refunded";
                             event: {
                                 /** Format: uuid */
@@ -7149,7 +7149,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     offset?: number;
-                    status?: "processing" | "payment_action_required" | "confirmed" | "failed";
+                    status?: "processing" | "payment_action_required" | "confirmed" | "failed" | "cancelled";
                 };
                 header?: never;
                 path?: never;
@@ -7167,7 +7167,7 @@ export interface paths {
                             bookings: {
                                 /** Format: uuid */
                                 booking_id: string;
-                                status: "processing" | "payment_action_required" | "confirmed" | "failed";
+                                status: "processing" | "payment_action_required" | "confirmed" | "failed" | "cancelled";
                                 event_name: string;
                                 venue: string;
                                 /** Format: date-time */
@@ -7272,7 +7272,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     offset?: number;
-                    status?: "processing" | "payment_action_required" | "confirmed" | "failed";
+                    status?: "processing" | "payment_action_required" | "confirmed" | "failed" | "cancelled";
                 };
                 header?: never;
                 path: {
@@ -7292,7 +7292,7 @@ export interface paths {
                             bookings: {
                                 /** Format: uuid */
                                 booking_id: string;
-                                status: "processing" | "payment_action_required" | "confirmed" | "failed";
+                                status: "processing" | "payment_action_required" | "confirmed" | "failed" | "cancelled";
                                 event_name: string;
                                 venue: string;
                                 /** Format: date-time */
