@@ -118,6 +118,7 @@ for (const [, app, port] of apps) await app.listen({ host, port });
 
 events.sweeper.start();
 events.admissions.start();
+events.waitlist.start();
 events.relay?.start();
 users.relay?.start();
 users.announcer.start();

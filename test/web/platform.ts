@@ -106,6 +106,7 @@ export async function startPlatform(): Promise<Platform> {
     );
     events.relay?.start();
     events.admissions.start();
+    events.waitlist.start();
     events.sweeper.start(); // expired holds are announced on the seat stream
     const eventsUrl = await serve(await buildEventsApp(events), () => events.close());
 

@@ -7,6 +7,7 @@ import { registerHoldRoutes } from './holds/holds.routes.ts';
 import { registerInternalRoutes } from './holds/internal.routes.ts';
 import { registerSeatRoutes } from './seats/seats.routes.ts';
 import { registerWaitingRoomRoutes } from './waiting-room/waiting-room.routes.ts';
+import { registerWaitlistRoutes } from './waitlist/waitlist.routes.ts';
 
 /** Builds the event service's HTTP app; never listens (server.ts does, tests listen on port 0). */
 export async function buildEventsApp(deps: EventsDeps): Promise<App> {
@@ -33,6 +34,12 @@ export async function buildEventsApp(deps: EventsDeps): Promise<App> {
     auth,
     heartbeatMs: deps.config.sseHeartbeatMs,
     statsIntervalMs: deps.config.waitingRoom.statsIntervalMs,
+  });
+  registerWaitlistRoutes(app, {
+    waitlist: deps.waitlistService,
+    streams: deps.waitlistStreams,
+    auth,
+    heartbeatMs: deps.config.sseHeartbeatMs,
   });
   registerCancellationRoutes(app, { cancelEvent: deps.cancelEvent, auth });
   registerInternalRoutes(app, {

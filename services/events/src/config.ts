@@ -28,6 +28,8 @@ export const EventsConfigSchema = Type.Object({
       eventCancellationsTopic: Type.String({ default: 'event-cancellations', minLength: 1 }),
       /** Organizer changes of events (published, updated, rescheduled). @defaultValue "event-changes" */
       eventChangesTopic: Type.String({ default: 'event-changes', minLength: 1 }),
+      /** Waiting-list offers, emailed by the notification service. @defaultValue "waitlist-offers" */
+      waitlistOffersTopic: Type.String({ default: 'waitlist-offers', minLength: 1 }),
     },
     { default: {} },
   ),
@@ -84,6 +86,19 @@ export const EventsConfigSchema = Type.Object({
     },
     { default: {} },
   ),
+  waitlist: Type.Object(
+    {
+      /** Most seats one waiting-list entry waits for. @defaultValue 10 */
+      maxQuantity: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
+      /** How long an offer holds its seats for the buyer, unless the event sets its own. @defaultValue 600 */
+      offerTtlSeconds: Type.Integer({ default: 600, minimum: 1, maximum: 86400 }),
+      /** Every event with a list gets an offering pass this often (besides the wake when seats are freed); 0: only on wake. @defaultValue 1000 */
+      intervalMs: Type.Integer({ default: 1000, minimum: 0, maximum: 600000 }),
+      /** How often open waiting-list streams are refreshed (offers made by another instance). @defaultValue 1000 */
+      streamIntervalMs: Type.Integer({ default: 1000, minimum: 50, maximum: 60000 }),
+    },
+    { default: {} },
+  ),
   cache: Type.Object(
     {
       /** Event fields never change after creation. @defaultValue 3600 */
@@ -114,6 +129,7 @@ export function loadEventsConfig(overrides?: DeepPartial<EventsConfig>, env: Nod
       EVENTS_SEAT_EVENTS_TOPIC: 'kafka.seatEventsTopic',
       EVENT_CANCELLATIONS_TOPIC: 'kafka.eventCancellationsTopic',
       EVENTS_EVENT_CHANGES_TOPIC: 'kafka.eventChangesTopic',
+      EVENTS_WAITLIST_OFFERS_TOPIC: 'kafka.waitlistOffersTopic',
       EVENTS_OUTBOX_ENABLED: 'outbox.enabled',
       EVENTS_OUTBOX_INTERVAL_MS: 'outbox.intervalMs',
       EVENTS_MAX_SEATS_PER_HOLD: 'maxSeatsPerHold',
@@ -132,6 +148,9 @@ export function loadEventsConfig(overrides?: DeepPartial<EventsConfig>, env: Nod
       EVENTS_WAITING_ROOM_ADMIT_INTERVAL_MS: 'waitingRoom.admitIntervalMs',
       EVENTS_WAITING_ROOM_STREAM_INTERVAL_MS: 'waitingRoom.streamIntervalMs',
       EVENTS_WAITING_ROOM_MAX_BATCH: 'waitingRoom.maxBatch',
+      EVENTS_WAITLIST_MAX_QUANTITY: 'waitlist.maxQuantity',
+      EVENTS_WAITLIST_OFFER_TTL_SECONDS: 'waitlist.offerTtlSeconds',
+      EVENTS_WAITLIST_INTERVAL_MS: 'waitlist.intervalMs',
       EVENTS_CACHE_EVENT_TTL_SECONDS: 'cache.eventTtlSeconds',
       EVENTS_CACHE_COUNT_TTL_SECONDS: 'cache.countTtlSeconds',
       EVENTS_CACHE_LIST_TTL_SECONDS: 'cache.listTtlSeconds',

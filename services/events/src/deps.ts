@@ -38,6 +38,10 @@ import { createRedisQueueStore } from './waiting-room/redis-queue-store.ts';
 import { createWaitingRoomRepository } from './waiting-room/waiting-room.repository.ts';
 import { createWaitingRoomService, type WaitingRoomService } from './waiting-room/waiting-room.service.ts';
 import { createPeriodicTask, type PeriodicTask } from '@ticketing/tasks';
+import { createWaitlistOffers, type WaitlistOffers } from './waitlist/waitlist-offers.ts';
+import { createWaitlistStreams, type WaitlistStreams } from './waitlist/waitlist-stream.ts';
+import { createWaitlistRepository } from './waitlist/waitlist.repository.ts';
+import { createWaitlistService, type WaitlistService } from './waitlist/waitlist.service.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 /** The database functions (CREATE OR REPLACE), applied after the migrations on every start. */
@@ -79,6 +83,14 @@ export interface EventsDeps {
   queueStreams: QueueStreams;
   /** Admits the next buyers of every open room; the entry points start it. */
   admissions: PeriodicTask<number>;
+  /** The waiting list: join, place, leave, decline (docs/waiting-list.md). */
+  waitlistService: WaitlistService;
+  /**
+   * The waiting list's offering loop; `waitlist.seatsFreed(eventId)` is THE hook for seats coming
+   * back (SeatChanges.record calls it for every change that frees seats). The entry points start it.
+   */
+  waitlist: WaitlistOffers;
+  waitlistStreams: WaitlistStreams;
   /** Publishes the seat events of the outbox to Kafka (when there is a bus and `outbox.enabled`); the entry point starts it. */
   relay: OutboxRelay | undefined;
   /** Stops the sweeper and the relay, lets requests in flight finish, and closes what this call created. */
@@ -135,7 +147,15 @@ export async function createEventsDeps(
   // Seat changes write their `seat-events` row in the same statement or transaction (outbox);
   // without a bus nothing would ever publish them, so none are written.
   const outboxSignal = createOutboxSignal();
-  const changes = createSeatChanges({ eventCache, cache, hub, signal: outboxSignal, logger });
+  // `waitlist` is created below (the offering loop records its own seat changes); called only after start-up.
+  const changes = createSeatChanges({
+    eventCache,
+    cache,
+    hub,
+    signal: outboxSignal,
+    logger,
+    onSeatsFreed: (eventId) => waitlist.seatsFreed(eventId),
+  });
   const eventsRepository = createEventsRepository(db);
   const eventsService = createEventsService({
     db,
@@ -230,12 +250,43 @@ export async function createEventsDeps(
     },
     onRecovered: (failures) => logger.info({ failures: failures || admissionFailures }, 'waiting room admission resumed'),
   });
+  const waitlistRepository = createWaitlistRepository(db, {
+    seatEventsTopic: bus ? config.kafka.seatEventsTopic : undefined,
+    offersTopic: bus ? config.kafka.waitlistOffersTopic : undefined,
+  });
+  const waitlistService = createWaitlistService({
+    db,
+    repository: waitlistRepository,
+    events: eventsService,
+    holdsRepository,
+    holds: holdsService,
+    maxQuantity: config.waitlist.maxQuantity,
+    onJoined: (eventId) => waitlist.seatsFreed(eventId),
+  });
+  const waitlistStreams = createWaitlistStreams({
+    service: waitlistService,
+    intervalMs: config.waitlist.streamIntervalMs,
+    logger: logger.child({ component: 'waitlist-stream' }),
+  });
+  const waitlist: WaitlistOffers = createWaitlistOffers({
+    repository: waitlistRepository,
+    changes,
+    logger: logger.child({ component: 'waitlist' }),
+    intervalMs: config.waitlist.intervalMs,
+    defaultTtlSeconds: config.waitlist.offerTtlSeconds,
+    onEntriesChanged: (eventId) => waitlistStreams.changed(eventId),
+  });
   const relay =
     bus && config.outbox.enabled
       ? createOutboxRelay({
           db,
           publisher: bus.publisher(),
-          topics: [config.kafka.seatEventsTopic, config.kafka.eventCancellationsTopic, config.kafka.eventChangesTopic],
+          topics: [
+            config.kafka.seatEventsTopic,
+            config.kafka.eventCancellationsTopic,
+            config.kafka.eventChangesTopic,
+            config.kafka.waitlistOffersTopic,
+          ],
           signal: outboxSignal,
           logger: logger.child({ component: 'outbox-relay' }),
           intervalMs: config.outbox.intervalMs,
@@ -269,9 +320,14 @@ export async function createEventsDeps(
     waitingRoom,
     queueStreams,
     admissions,
+    waitlistService,
+    waitlist,
+    waitlistStreams,
     relay,
     async close() {
       await sweeper.stop();
+      await waitlist.stop();
+      await waitlistStreams.stop();
       await admissions.stop();
       await queueStreams.stop();
       // Requests whose client went away may still be running: let them finish first.

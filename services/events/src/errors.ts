@@ -26,6 +26,10 @@ export const eventsCatalog = defineErrors({
   already_in_queue: { status: 409, message: 'You already have a place in this queue' },
   queue_entry_not_found: { status: 404, message: 'You have no place in this queue: join it first' },
   waiting_room_not_enabled: { status: 409, message: 'This event has no waiting room switched on' },
+  waitlist_seats_available: { status: 409, message: 'Seats are still available: hold them instead of joining the waiting list' },
+  already_on_waitlist: { status: 409, message: 'You are already on the waiting list of this event (and section)' },
+  waitlist_entry_not_found: { status: 404, message: 'Waiting list entry not found' },
+  waitlist_no_offer: { status: 409, message: 'This waiting list entry has no live offer' },
   waiting_room_unavailable: {
     status: 503,
     message: 'The waiting room is paused for a moment; your place is kept. Try again shortly',

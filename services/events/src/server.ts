@@ -14,6 +14,7 @@ const app = await buildEventsApp(deps);
 await app.listen({ host: config.http.host, port: config.http.port });
 deps.sweeper.start();
 deps.admissions.start();
+deps.waitlist.start();
 deps.relay?.start();
 onShutdown(deps.logger, async () => {
   await app.close();

@@ -47,6 +47,7 @@ export async function startEvents(
   const baseUrl = await listen(app);
   deps.sweeper.start();
   deps.admissions.start();
+  deps.waitlist.start();
   const { secret, issuer, internalSecret } = config.jwt;
   return {
     config,

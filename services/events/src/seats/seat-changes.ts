@@ -31,6 +31,8 @@ export function createSeatChanges(opts: {
   hub: SeatStreamHub;
   signal?: OutboxSignal | undefined;
   logger: Logger;
+  /** Seats of the event became free (released, expired, ...): the waiting list's hook, told after the commit. */
+  onSeatsFreed?: ((eventId: string) => void) | undefined;
 }) {
   const { eventCache, cache, hub, signal, logger } = opts;
 
@@ -72,6 +74,7 @@ export function createSeatChanges(opts: {
     /** Resolves once the event's caches are invalidated (the caller's next read sees the change). */
     record(c: SeatChange): Promise<void> {
       signal?.notify();
+      if (SEAT_STATUS_AFTER[c.change] === 'available' && c.seats.length > 0) opts.onSeatsFreed?.(c.eventId);
       if (!tick) {
         const changes: SeatChange[] = [];
         const done = new Promise<void>((resolve) =>
