@@ -10,5 +10,15 @@ export function toNodemailerMessage(from: MailAddress, message: MailMessage) {
     html: message.html,
     messageId: message.messageId,
     headers: message.headers,
+    ...(message.attachments?.length
+      ? {
+          attachments: message.attachments.map((a) => ({
+            filename: a.filename,
+            content: a.content,
+            contentType: a.contentType,
+            ...(a.cid ? { cid: a.cid } : {}),
+          })),
+        }
+      : {}),
   };
 }

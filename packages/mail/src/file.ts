@@ -45,6 +45,12 @@ export function createFileMailer(options: FileMailerOptions): Mailer {
               text: message.text,
               html: message.html,
               headers: message.headers ?? {},
+              // The files themselves are in the .eml.
+              attachments: (message.attachments ?? []).map((a) => ({
+                filename: a.filename,
+                content_type: a.contentType,
+                bytes: a.content.length,
+              })),
             },
             null,
             2,

@@ -4,6 +4,14 @@ export interface MailAddress {
   name?: string | undefined;
 }
 
+/** A file sent with a message; with `cid` it is an inline part the HTML shows (`<img src="cid:…">`). */
+export interface MailAttachment {
+  filename: string;
+  content: Buffer;
+  contentType: string;
+  cid?: string | undefined;
+}
+
 export interface MailMessage {
   to: string;
   subject: string;
@@ -16,6 +24,7 @@ export interface MailMessage {
   messageId?: string | undefined;
   /** Extra headers (e.g. `X-Booking-Id`). */
   headers?: Record<string, string> | undefined;
+  attachments?: readonly MailAttachment[] | undefined;
 }
 
 export interface SentMail {

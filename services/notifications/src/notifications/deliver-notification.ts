@@ -9,6 +9,7 @@ import { toBookingData, type Notification } from './notification-message.ts';
 import type { RemindersRepository } from './reminders.repository.ts';
 import type { Clock } from './stats.ts';
 import { accountEmailLabel, type RenderedEmail, type Templates } from './templates.ts';
+import { ticketAttachments } from './ticket-documents.ts';
 
 export interface DeliveryInput {
   /** The id that identifies duplicates: the Kafka `message_id` header, or `reminder:<booking>`. */
@@ -190,6 +191,7 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
         subject: item.email.subject,
         text: item.email.text,
         html: item.email.html,
+        attachments: item.email.attachments,
         messageId: `<${item.smtpMessageId}@${opts.messageIdDomain}>`,
         headers: item.headers,
       });
@@ -212,9 +214,12 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
   }
 
   /** The email of a booking notification: at most one per (booking, type). */
-  function deliver(input: DeliveryInput, waitMs = 0): Promise<DeliveryOutcome> {
+  async function deliver(input: DeliveryInput, waitMs = 0): Promise<DeliveryOutcome> {
     const n = input.notification;
     const b = n.booking;
+    const email = templates.render(n);
+    // The tickets of a confirmation: each QR code inline, and all of them in a PDF (docs/tickets.md).
+    if (n.type === 'booking_confirmed') email.attachments = await ticketAttachments(b, templates.formatDate);
     return deliverEmail(
       {
         messageId: input.messageId,
@@ -222,7 +227,7 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
         bookingId: b.bookingId,
         recipientEmail: n.recipientEmail,
         label: b.eventName,
-        email: templates.render(n),
+        email,
         smtpMessageId: `${n.type}.${b.bookingId}`,
         headers: { 'X-Notification-Type': n.type, 'X-Booking-Id': b.bookingId },
         onClaimed: n.type === 'booking_failed' || n.type === 'event_cancelled' ? (tx) => reminders.cancel(tx, b.bookingId) : undefined,

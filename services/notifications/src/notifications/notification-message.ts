@@ -15,6 +15,13 @@ export { NOTIFICATION_TYPES, type NotificationType };
 /** The value of a `notification-requests` message (@ticketing/contracts). */
 export type NotificationRequestValue = NotificationRequest;
 
+/** A ticket of a confirmed booking, with its signed code (docs/tickets.md). */
+export interface TicketDetails {
+  ticketId: string;
+  seat: string;
+  code: string;
+}
+
 export interface BookingDetails {
   bookingId: string;
   eventName: string;
@@ -28,6 +35,8 @@ export interface BookingDetails {
   paymentStatus: string | undefined;
   /** ISO 4217 of the amount; undefined: the mail settings' currency. */
   currency: string | undefined;
+  /** booking_confirmed: the tickets to show as QR codes and send as a PDF (empty: none given). */
+  tickets: TicketDetails[];
 }
 
 export interface Notification {
@@ -78,6 +87,7 @@ export function fromValue(value: {
       reason: data.reason ?? undefined,
       paymentStatus: data.payment_status ?? undefined,
       currency: data.currency ?? undefined,
+      tickets: (data.tickets ?? []).map((t) => ({ ticketId: t.ticket_id.toLowerCase(), seat: t.seat, code: t.code })),
     },
   };
 }

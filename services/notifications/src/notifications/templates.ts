@@ -1,6 +1,8 @@
 import type { AccountEmail } from '@ticketing/contracts';
+import type { MailAttachment } from '@ticketing/mail';
 import type { BookingDetails, Notification, NotificationType } from './notification-message.ts';
 import { centsToDecimal } from './notification-message.ts';
+import { ticketImageCid } from './ticket-documents.ts';
 
 export interface TemplateSettings {
   /** IANA time zone for event dates. */
@@ -17,6 +19,8 @@ export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
+  /** Files sent with it (a confirmation's QR codes and PDF, made by ticket-documents.ts). */
+  attachments?: MailAttachment[] | undefined;
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -136,9 +140,12 @@ export function createTemplates(settings: TemplateSettings) {
     intro: string;
     rows: [string, string][];
     paragraphs: string[];
+    /** Shown after the paragraphs: each ticket's seat, QR code (inline image) and code. */
+    tickets?: BookingDetails['tickets'];
   }
 
   function compose(b: BookingDetails, subjectLine: string, body: Body): RenderedEmail {
+    const tickets = body.tickets ?? [];
     const width = Math.max(...body.rows.map(([label]) => label.length)) + 2;
     const text = [
       greeting(b),
@@ -148,6 +155,7 @@ export function createTemplates(settings: TemplateSettings) {
       ...body.rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`),
       '',
       ...body.paragraphs.flatMap((p) => [p, '']),
+      ...(tickets.length > 0 ? ['Your tickets:', ...tickets.map((t) => `Seat ${t.seat}: ${t.code}`), ''] : []),
       `— ${settings.signature}`,
       '',
     ].join('\n');
@@ -162,6 +170,11 @@ export function createTemplates(settings: TemplateSettings) {
       ...body.rows.map(([label, value]) => `<tr><th align="left" style="padding-right:16px">${e(label)}</th><td>${e(value)}</td></tr>`),
       '</table>',
       ...body.paragraphs.map((p) => `<p>${e(p)}</p>`),
+      ...tickets.map(
+        (t) =>
+          `<div style="margin:16px 0"><p><strong>Seat ${e(t.seat)}</strong></p>` +
+          `<img src="cid:${e(ticketImageCid(t))}" width="240" height="240" alt="QR code of the ticket for seat ${e(t.seat)}"></div>`,
+      ),
       `<p style="color:#777;font-size:12px">${e(settings.signature)}</p>`,
       '</body></html>',
     ].join('\n');
@@ -260,7 +273,13 @@ export function createTemplates(settings: TemplateSettings) {
           return compose(b, subjectLine, {
             intro: `Your booking for ${b.eventName} is confirmed.`,
             rows: details(b, true),
-            paragraphs: ['Keep this email: your booking ID identifies your tickets at the entrance.'],
+            paragraphs:
+              b.tickets.length > 0
+                ? [
+                    'Show the QR code of each ticket at the entrance, on your phone or printed. They are also in the attached PDF (tickets.pdf).',
+                  ]
+                : ['Keep this email: your booking ID identifies your tickets at the entrance.'],
+            tickets: b.tickets,
           });
         case 'booking_failed':
           return compose(b, subjectLine, {
