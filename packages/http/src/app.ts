@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -52,7 +53,15 @@ export interface HttpAppOptions {
    * JSON 404; answering it (e.g. a single-page app's index.html) takes the place of the 404.
    */
   notFoundFallback?: (request: FastifyRequest, reply: FastifyReply) => boolean;
+  /**
+   * How long an idle keep-alive connection is kept (sent to clients as `Keep-Alive: timeout`).
+   * Behind a load balancer that reuses connections longer, raise it above the balancer's idle
+   * timeout. @defaultValue 5000
+   */
+  keepAliveTimeoutMs?: number;
 }
+
+const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5000;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Longer path parameters cannot be ids of this platform; the router answers them 404 itself. */
@@ -132,7 +141,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
     },
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Answered by the drain hook below instead: with Retry-After and the contract's body.
+    return503OnClosing: false,
+    // Node's default instead of Fastify's 72 s: clients (undici, the edge) drop an idle connection
+    // a second before this, so a drain (drainAndClose) need not wait longer for them to go.
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     ajv: undefined,
@@ -145,6 +158,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(createValidatorCompiler());
+  installDrain(app);
   closeSseStreamsOnShutdown(app);
   installErrorHandler(app, options.errorStatus ?? {});
 
@@ -254,7 +268,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
   });
   app.get('/health/live', { schema: { hide: true } }, async () => livenessReport(options.service));
   app.get('/health/ready', { schema: { hide: true } }, async (_request, reply) => {
-    if (options.draining?.()) {
+    if (options.draining?.() || app.draining) {
       return reply
         .status(503)
         .send({ status: 'not_ready', service: options.service, timestamp: new Date().toISOString(), checks: {}, draining: true });
@@ -271,8 +285,68 @@ export async function createHttpApp(options: HttpAppOptions): Promise<App> {
   return app;
 }
 
+/**
+ * Closes the app as a rolling restart needs it, without a failed request: it stops accepting
+ * connections, ends the SSE streams (their clients reconnect elsewhere with Last-Event-ID),
+ * answers requests that still arrive on open connections 503 + Retry-After with
+ * `Connection: close`, lets the requests in flight finish, and waits (at most the keep-alive
+ * timeout and a little more) for the clients to drop their idle connections themselves. Closing
+ * an idle connection under a client could lose the request it is sending at that moment.
+ */
+export async function drainAndClose(app: App): Promise<void> {
+  app.draining = true;
+  for (const stream of [...(app.sseStreams ?? [])]) stream.close();
+  const server = app.server;
+  if (server.listening) {
+    const graceMs = server.keepAliveTimeout + 1000;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, graceMs);
+      // net.Server#close, not http.Server#close: the latter closes idle connections at once.
+      net.Server.prototype.close.call(server, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  await app.close();
+}
+
+/** Seconds a client is asked to wait before sending a request again to a draining process. */
+const DRAIN_RETRY_AFTER_SECONDS = 1;
+/** Answered while draining (probes and metrics keep answering for the orchestrator). */
+const ALWAYS_ANSWERED = new Set(['/health/live', '/health/ready', '/metrics']);
+
+/**
+ * A graceful drain (a rolling restart): once `app.close()` starts, requests already in flight
+ * finish, and a request that still arrives on an open keep-alive connection is answered 503
+ * `service_unavailable` with Retry-After, so a client sends it again (to another instance, as a
+ * load balancer does) instead of getting a reset. Every answer from then on closes its
+ * connection, so no client keeps reusing it.
+ */
+function installDrain(app: App): void {
+  app.decorate('draining', false);
+  app.addHook('preClose', async () => {
+    app.draining = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!app.draining || ALWAYS_ANSWERED.has(request.url.split('?')[0] ?? '')) return;
+    void reply.header('x-request-id', request.id).header('retry-after', String(DRAIN_RETRY_AFTER_SECONDS));
+    return reply.status(503).send({
+      error: 'service_unavailable',
+      message: 'This instance is restarting; send the request again',
+      details: { retry_after_seconds: DRAIN_RETRY_AFTER_SECONDS },
+    });
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (app.draining && !reply.raw.headersSent) void reply.header('connection', 'close');
+    return payload;
+  });
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     metricsRegistry: Registry;
+    /** True once `close()` has started: new requests are answered 503 + Retry-After. */
+    draining: boolean;
   }
 }

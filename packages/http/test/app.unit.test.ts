@@ -1,9 +1,11 @@
+import http from 'node:http';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Type } from '@sinclair/typebox';
 import type { InjectOptions } from 'fastify';
 import { DomainError } from '@ticketing/errors';
-import { createHttpApp, createLogger } from '../src/index.ts';
+import { createHttpApp, createLogger, drainAndClose } from '../src/index.ts';
 
 async function build() {
   const app = await createHttpApp({
@@ -117,6 +119,54 @@ describe('createHttpApp error handling', () => {
     assert.equal(ready.statusCode, 503);
     assert.equal(ready.json().draining, true);
     assert.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200);
+  });
+
+  it('drainAndClose finishes the request in flight, answers a request on an open connection 503 + Retry-After, and refuses new connections', async () => {
+    const app = await createHttpApp({ service: 'probe', logger: createLogger('probe', 'silent') });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let arrived!: () => void;
+    const inFlight = new Promise<void>((resolve) => (arrived = resolve));
+    app.get('/slow', async () => {
+      arrived();
+      await released;
+      return { done: true };
+    });
+    app.get('/quick', async () => ({ ok: true }));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as net.AddressInfo;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string, via: http.Agent | false = agent) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port, path, agent: via }, (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+          })
+          .on('error', reject);
+      });
+    try {
+      assert.equal((await get('/quick')).status, 200);
+      assert.match(String((await get('/quick')).headers['keep-alive']), /timeout=5/);
+      const slow = get('/slow', false);
+      await inFlight;
+      const draining = drainAndClose(app);
+      // The agent's idle kept-alive connection is still open: the request is answered, not reset.
+      const during = await get('/quick');
+      assert.equal(during.status, 503);
+      assert.equal(during.headers['retry-after'], '1');
+      assert.equal(during.headers.connection, 'close');
+      assert.equal(JSON.parse(during.body).error, 'service_unavailable');
+      await assert.rejects(get('/quick', false), (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED');
+      release();
+      const done = await slow;
+      assert.equal(done.status, 200);
+      assert.equal(done.headers.connection, 'close');
+      await draining;
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('answers JSON 405 with Allow for a known path', async () => {

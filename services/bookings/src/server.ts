@@ -1,5 +1,5 @@
 import { redact, withPersistedSecrets } from '@ticketing/config';
-import { onShutdown } from '@ticketing/http';
+import { drainAndClose, onShutdown } from '@ticketing/http';
 import { buildBookingsApp } from './app.ts';
 import { startBookingsWorker } from './bookings/booking-worker.ts';
 import { loadBookingsConfig } from './config.ts';
@@ -19,7 +19,7 @@ const relay = config.outbox.enabled ? startOutboxRelay(deps) : undefined;
 const worker = config.worker.enabled ? await startBookingsWorker(deps) : undefined;
 await app.listen({ host: config.http.host, port: config.http.port });
 onShutdown(deps.logger, async () => {
-  await app.close();
+  await drainAndClose(app);
   await worker?.close();
   await relay?.close();
   await deps.close();

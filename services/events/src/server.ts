@@ -1,4 +1,4 @@
-import { onShutdown } from '@ticketing/http';
+import { drainAndClose, onShutdown } from '@ticketing/http';
 import { redact, withPersistedSecrets } from '@ticketing/config';
 import { buildEventsApp } from './app.ts';
 import { loadEventsConfig } from './config.ts';
@@ -17,6 +17,6 @@ deps.admissions.start();
 deps.waitlist.start();
 deps.relay?.start();
 onShutdown(deps.logger, async () => {
-  await app.close();
+  await drainAndClose(app);
   await deps.close();
 });

@@ -1,4 +1,4 @@
-import { onShutdown } from '@ticketing/http';
+import { drainAndClose, onShutdown } from '@ticketing/http';
 import { redact, withPersistedSecrets } from '@ticketing/config';
 import { buildNotificationsApp } from './app.ts';
 import { loadNotificationsConfig } from './config.ts';
@@ -17,7 +17,7 @@ const app = await buildNotificationsApp(deps);
 const worker = config.worker.enabled ? await startNotificationsWorker(deps) : undefined;
 await app.listen({ host: config.http.host, port: config.http.port });
 onShutdown(deps.logger, async () => {
-  await app.close();
+  await drainAndClose(app);
   await worker?.close();
   await deps.close();
 });

@@ -1,4 +1,4 @@
-import { onShutdown } from '@ticketing/http';
+import { drainAndClose, onShutdown } from '@ticketing/http';
 import { redact, withPersistedSecrets } from '@ticketing/config';
 import { buildUsersApp } from './app.ts';
 import { loadUsersConfig } from './config.ts';
@@ -15,6 +15,6 @@ await app.listen({ host: config.http.host, port: config.http.port });
 deps.relay?.start();
 deps.announcer.start();
 onShutdown(deps.logger, async () => {
-  await app.close();
+  await drainAndClose(app);
   await deps.close();
 });
