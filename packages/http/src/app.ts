@@ -328,18 +328,20 @@ function installDrain(app: App): void {
   app.addHook('preClose', async () => {
     app.draining = true;
   });
-  app.addHook('onRequest', async (request, reply) => {
-    if (!app.draining || ALWAYS_ANSWERED.has(request.url.split('?')[0] ?? '')) return;
+  // A callback hook, not an async one: the hooks after it (the 405 of an odd method) still
+  // answer in the parser's turn, before it reads the next bytes of the connection.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!app.draining || ALWAYS_ANSWERED.has(request.url.split('?')[0] ?? '')) return done();
     void reply.header('x-request-id', request.id).header('retry-after', String(DRAIN_RETRY_AFTER_SECONDS));
-    return reply.status(503).send({
+    void reply.status(503).send({
       error: 'service_unavailable',
       message: 'This instance is restarting; send the request again',
       details: { retry_after_seconds: DRAIN_RETRY_AFTER_SECONDS },
     });
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (app.draining && !reply.raw.headersSent) void reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
 }
 
