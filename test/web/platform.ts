@@ -123,9 +123,11 @@ export async function startPlatform(): Promise<Platform> {
               bookingRequests: `${id}.booking-requests`,
               notificationRequests: `${id}.notification-requests`,
               eventCancellations: `${id}.event-cancellations`,
+              eventChanges: `${id}.event-changes`,
             },
             workerGroup: `${id}-workers`,
             cancellationGroup: `${id}-cancellations`,
+            rescheduleGroup: `${id}-reschedules`,
           },
           // Long enough to see "processing" first, short enough for a quick test.
           payments: { latencyMs: 500 },

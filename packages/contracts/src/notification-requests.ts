@@ -3,7 +3,7 @@ import { DateTime, Uuid } from './formats.ts';
 import { defineMessage } from './message.ts';
 import { amountOfDecimal, CurrencyCode, DecimalText, Money } from './money.ts';
 
-export const NOTIFICATION_TYPES = ['booking_confirmed', 'booking_failed', 'event_reminder', 'event_cancelled'] as const;
+export const NOTIFICATION_TYPES = ['booking_confirmed', 'booking_failed', 'event_reminder', 'event_cancelled', 'event_rescheduled'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 const OptionalText = (maxLength: number) => Type.Optional(Type.Union([Type.String({ maxLength }), Type.Null()]));
@@ -19,6 +19,8 @@ const bookingData = {
   payment_status: OptionalText(50),
   /** Optional extension: the event's currency of total_amount (absent: the mail settings' currency). */
   currency: Type.Optional(CurrencyCode()),
+  /** Optional extension (event_rescheduled): the start time before the change; event_date is the new one. */
+  previous_event_date: Type.Optional(DateTime()),
   /** Optional extension (booking_confirmed): the booking's tickets with their signed codes (docs/tickets.md). */
   tickets: Type.Optional(
     Type.Array(

@@ -27,11 +27,15 @@ const KafkaSchema = Type.Object(
         notificationRequests: Type.String({ default: 'notification-requests', minLength: 1 }),
         /** Event cancellations from the event service. @defaultValue event-cancellations */
         eventCancellations: Type.String({ default: 'event-cancellations', minLength: 1 }),
+        /** Organizer changes of events from the event service (reschedules are emailed to buyers). @defaultValue event-changes */
+        eventChanges: Type.String({ default: 'event-changes', minLength: 1 }),
       },
       { default: {} },
     ),
     /** Consumer group of the workers refunding cancelled events. @defaultValue booking-cancellation-workers */
     cancellationGroup: Type.String({ default: 'booking-cancellation-workers', minLength: 1 }),
+    /** Consumer group of the workers emailing the buyers of rescheduled events. @defaultValue booking-reschedule-notifiers */
+    rescheduleGroup: Type.String({ default: 'booking-reschedule-notifiers', minLength: 1 }),
     /** Consumer group of the booking workers. @defaultValue booking-workers */
     workerGroup: Type.String({ default: 'booking-workers', minLength: 1 }),
     /** Partitions given to the topics this service creates. @defaultValue 12 */
@@ -193,6 +197,8 @@ export function loadBookingsConfig(
       BOOKING_WORKERS_GROUP: 'kafka.workerGroup',
       EVENT_CANCELLATIONS_TOPIC: 'kafka.topics.eventCancellations',
       CANCELLATION_WORKERS_GROUP: 'kafka.cancellationGroup',
+      EVENT_CHANGES_TOPIC: 'kafka.topics.eventChanges',
+      RESCHEDULE_WORKERS_GROUP: 'kafka.rescheduleGroup',
       KAFKA_PARTITIONS: 'kafka.partitions',
       OUTBOX_ENABLED: 'outbox.enabled',
       OUTBOX_INTERVAL_MS: 'outbox.intervalMs',

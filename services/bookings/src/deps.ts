@@ -28,6 +28,7 @@ import { createPaymentWebhooksRepository } from './payments/payment-webhooks.rep
 import { createPaymentWebhooksService, type PaymentWebhooksService } from './payments/payment-webhooks.service.ts';
 import { createStatusPublisher, type StatusPublisher } from './stream/status-publisher.ts';
 import { createSalesRepository } from './reports/sales.repository.ts';
+import { createReschedulesRepository, type ReschedulesRepository } from './reschedules/reschedules.repository.ts';
 import { createSalesService, type SalesService } from './reports/sales.service.ts';
 import { createStreamHub, type StreamHub } from './stream/stream-hub.ts';
 import { createTicketCodes, type TicketSigner, type TicketVerifier } from '@ticketing/tickets';
@@ -49,6 +50,8 @@ export interface BookingsDeps {
   events: EventsClient;
   /** The one organizer check (docs/users.md#organizations-and-roles): may this token do an action on this event? */
   eventAccess: EventAccess;
+  /** Moves a rescheduled event's bookings and writes their emails (the worker's event-changes consumer). */
+  reschedules: ReschedulesRepository;
   /** The organizer's sales report of an event. */
   sales: SalesService;
   gateway: PaymentGateway;
@@ -213,6 +216,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     bus,
     events,
     eventAccess,
+    reschedules: createReschedulesRepository(db),
     sales: createSalesService({ repository: createSalesRepository(db), events, eventAccess }),
     gateway,
     bookingsRepository,

@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEAD_LETTER_SUFFIX, untilDone, type MessageBus, type Subscription } from '@ticketing/bus';
+import { DEAD_LETTER_SUFFIX, untilDone, type MessageBus, type OutboxSignal, type Subscription } from '@ticketing/bus';
 import { bookingRequests } from '@ticketing/contracts';
 import { TransientError } from '@ticketing/errors';
 import type { Logger } from '@ticketing/http';
 import { createPeriodicTask } from '@ticketing/tasks';
 import type { CancelEventBookingsDeps } from '../cancellations/cancel-event-bookings.ts';
 import { startCancellationConsumer } from '../cancellations/cancellation-consumer.ts';
+import { startRescheduleConsumer } from '../reschedules/reschedule-consumer.ts';
+import type { ReschedulesRepository } from '../reschedules/reschedules.repository.ts';
 import type { BookingsConfig } from '../config.ts';
 import type { BookingsMetrics } from '../metrics.ts';
 import type { BookingsRepository } from './bookings.repository.ts';
@@ -20,6 +22,9 @@ export interface RunningWorker {
 export interface BookingsWorkerDeps extends ReconcilerDeps {
   config: Pick<BookingsConfig, 'kafka' | 'worker' | 'reconciler'>;
   cancellation: CancelEventBookingsDeps;
+  /** Emails the buyers of rescheduled events (the `event-changes` consumer). */
+  reschedules: ReschedulesRepository;
+  outboxSignal: OutboxSignal;
   bus: Pick<MessageBus, 'consume' | 'ensureTopics'>;
   metrics: Pick<BookingsMetrics, 'messages' | 'consumer'>;
 }
@@ -62,6 +67,8 @@ export async function startBookingsWorker(deps: BookingsWorkerDeps): Promise<Run
     config.kafka.topics.notificationRequests,
     cancellations,
     cancellations + DEAD_LETTER_SUFFIX,
+    config.kafka.topics.eventChanges,
+    config.kafka.topics.eventChanges + DEAD_LETTER_SUFFIX,
   ]);
 
   const subscription: Subscription = await bus.consume({
@@ -110,12 +117,19 @@ export async function startBookingsWorker(deps: BookingsWorkerDeps): Promise<Run
 
   metrics.consumer.current = subscription;
   const cancellationSubscription = await startCancellationConsumer({ config, bus, logger: deps.logger, cancellation: deps.cancellation });
+  const rescheduleSubscription = await startRescheduleConsumer({
+    config,
+    bus,
+    logger: deps.logger,
+    reschedules: deps.reschedules,
+    signal: deps.outboxSignal,
+  });
   const reconciler = config.reconciler.enabled ? startReconciler(deps) : undefined;
   log.info({ topic, group: config.kafka.workerGroup, concurrency: config.worker.concurrency }, 'booking worker started');
   return {
     async close() {
       await reconciler?.close();
-      await Promise.all([subscription.close(), cancellationSubscription.close()]);
+      await Promise.all([subscription.close(), cancellationSubscription.close(), rescheduleSubscription.close()]);
     },
   };
 }

@@ -104,6 +104,13 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
     });
   }
 
+  /** A rescheduled event's pending reminder follows the new start time. */
+  async function moveReminder(tx: Queryable, n: Notification): Promise<void> {
+    const eventDate = n.booking.eventDate;
+    const dueAt = new Date(Math.max(eventDate.getTime() - opts.reminderSettings.leadTimeMs, opts.clock.now().getTime()));
+    await reminders.move(tx, n.booking.bookingId, eventDate, dueAt);
+  }
+
   async function claim(item: EmailItem, claimToken: string): Promise<Claim> {
     const key = { messageId: item.messageId, bookingId: item.bookingId, type: item.type };
     const fields = { recipientEmail: item.recipientEmail, eventName: item.label, subject: item.email.subject };
@@ -213,10 +220,15 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
     return { kind: 'sent', deliveryId, smtpMessageId };
   }
 
-  /** The email of a booking notification: at most one per (booking, type). */
+  /**
+   * The email of a booking notification: at most one per (booking, type); a reschedule, which
+   * can happen more than once, at most one per message (its id is derived from the event's
+   * change and the booking by the producer).
+   */
   async function deliver(input: DeliveryInput, waitMs = 0): Promise<DeliveryOutcome> {
     const n = input.notification;
     const b = n.booking;
+    const perMessage = n.type === 'event_rescheduled';
     const email = templates.render(n);
     // The tickets of a confirmation: each QR code inline, and all of them in a PDF (docs/tickets.md).
     if (n.type === 'booking_confirmed') email.attachments = await ticketAttachments(b, templates.formatDate);
@@ -224,13 +236,18 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
       {
         messageId: input.messageId,
         type: n.type,
-        bookingId: b.bookingId,
+        bookingId: perMessage ? null : b.bookingId,
         recipientEmail: n.recipientEmail,
         label: b.eventName,
         email,
-        smtpMessageId: `${n.type}.${b.bookingId}`,
+        smtpMessageId: perMessage ? `${n.type}.${input.messageId}` : `${n.type}.${b.bookingId}`,
         headers: { 'X-Notification-Type': n.type, 'X-Booking-Id': b.bookingId },
-        onClaimed: n.type === 'booking_failed' || n.type === 'event_cancelled' ? (tx) => reminders.cancel(tx, b.bookingId) : undefined,
+        onClaimed:
+          n.type === 'booking_failed' || n.type === 'event_cancelled'
+            ? (tx) => reminders.cancel(tx, b.bookingId)
+            : perMessage
+              ? (tx) => moveReminder(tx, n)
+              : undefined,
         // A mailbox that refuses mail for good will refuse the reminder too: scheduled after a
         // send or a transient failure only.
         afterSend: (tx) => scheduleReminder(tx, n),

@@ -37,6 +37,8 @@ export interface BookingDetails {
   currency: string | undefined;
   /** booking_confirmed: the tickets to show as QR codes and send as a PDF (empty: none given). */
   tickets: TicketDetails[];
+  /** event_rescheduled: the start time before the change (eventDate is the new one). */
+  previousEventDate?: Date | undefined;
 }
 
 export interface Notification {
@@ -88,6 +90,9 @@ export function fromValue(value: {
       paymentStatus: data.payment_status ?? undefined,
       currency: data.currency ?? undefined,
       tickets: (data.tickets ?? []).map((t) => ({ ticketId: t.ticket_id.toLowerCase(), seat: t.seat, code: t.code })),
+      ...('previous_event_date' in data && data.previous_event_date !== undefined
+        ? { previousEventDate: new Date(data.previous_event_date) }
+        : {}),
     },
   };
 }

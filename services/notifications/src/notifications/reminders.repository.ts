@@ -34,6 +34,17 @@ export function createRemindersRepository() {
       return rowCount > 0;
     },
 
+    /** The event moved: a pending reminder is due before the new start time, and says it. */
+    async move(tx: Queryable, bookingId: string, eventDate: Date, dueAt: Date): Promise<void> {
+      await tx.query(
+        `UPDATE reminders
+            SET event_date = $2, due_at = $3, next_attempt_at = $3, updated_at = now(),
+                payload = jsonb_set(payload::jsonb, '{event_date}', to_jsonb(to_char($2::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+          WHERE booking_id = $1 AND status = 'pending'`,
+        [bookingId, eventDate, dueAt],
+      );
+    },
+
     /** A booking that failed after all gets no reminder. */
     async cancel(tx: Queryable, bookingId: string): Promise<void> {
       await tx.query(`UPDATE reminders SET status = 'cancelled', updated_at = now() WHERE booking_id = $1 AND status = 'pending'`, [

@@ -293,6 +293,14 @@ export function createTemplates(settings: TemplateSettings) {
             rows: [...(b.reason ? ([['Reason', b.reason.trim()]] as [string, string][]) : []), ...details(b, true)],
             paragraphs: [moneyOutcome(b), 'Your tickets for this event are no longer valid.'],
           });
+        case 'event_rescheduled':
+          return compose(b, subjectLine, {
+            intro: b.previousEventDate
+              ? `${b.eventName} has moved from ${formatDate(b.previousEventDate)} to ${formatDate(b.eventDate)}.`
+              : `${b.eventName} has a new date: ${formatDate(b.eventDate)}.`,
+            rows: [['New date', formatDate(b.eventDate)], ...details(b, false)],
+            paragraphs: ['Your booking and tickets stay valid for the new date; you need to do nothing.'],
+          });
         case 'event_reminder':
           return compose(b, subjectLine, {
             intro: `A reminder that ${b.eventName} is coming up on ${formatDate(b.eventDate)}.`,
