@@ -3,7 +3,13 @@ import { DateTime, Uuid } from './formats.ts';
 import { defineMessage } from './message.ts';
 import { amountOfDecimal, CurrencyCode, DecimalText, Money } from './money.ts';
 
-export const NOTIFICATION_TYPES = ['booking_confirmed', 'booking_failed', 'event_reminder', 'event_cancelled', 'event_rescheduled'] as const;
+export const NOTIFICATION_TYPES = [
+  'booking_confirmed',
+  'booking_failed',
+  'event_reminder',
+  'event_cancelled',
+  'event_rescheduled',
+] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 const OptionalText = (maxLength: number) => Type.Optional(Type.Union([Type.String({ maxLength }), Type.Null()]));
