@@ -10,3 +10,4 @@ export * from './internal-holds.ts';
 export * from './account-emails.ts';
 export * from './event-cancellations.ts';
 export * from './event-changes.ts';
+export * from './waitlist-offers.ts';

@@ -14,7 +14,8 @@
 --     like any hold: its seats marked held, its `seats.held` row and the offer's email in the outbox.
 -- An entry that does not fit is skipped (the seats go to the first entry they fit); the walk stops
 -- once no seat is free. Returns the offers made and the offers settled.
-CREATE OR REPLACE FUNCTION waitlist_offer(p_event uuid, p_default_ttl integer, p_seat_topic text, p_offer_topic text)
+-- p_link_base: the web app's address; the email links to <p_link_base>/events/<id>/waitlist.
+CREATE OR REPLACE FUNCTION waitlist_offer(p_event uuid, p_default_ttl integer, p_seat_topic text, p_offer_topic text, p_link_base text)
 RETURNS TABLE (kind text, entry_id bigint, user_id uuid, hold_id uuid, seat_labels text[], expires_at timestamptz)
 LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_column
@@ -134,7 +135,8 @@ BEGIN
                 'event_date', to_char(ev.event_date AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                 'hold_id', v_hold, 'seats', to_json(v_labels),
                 'total_amount', v_price, 'currency', ev.currency,
-                'expires_at', to_char(v_expires AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+                'expires_at', to_char(v_expires AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                'link', rtrim(p_link_base, '/') || '/events/' || p_event::text || '/waitlist'),
               '{"message_version": "1"}'::jsonb);
     END IF;
     v_free := v_free - cardinality(got);

@@ -34,6 +34,8 @@ export const EventsConfigSchema = Type.Object({
     { default: {} },
   ),
   jwt: jwtSection,
+  /** The web app's address, for links in emails (the waiting list's offer). @defaultValue "http://127.0.0.1:8080" */
+  publicUrl: Type.String({ default: 'http://127.0.0.1:8080', pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' }),
   /** Most seats in one hold. @defaultValue 10 */
   maxSeatsPerHold: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
   /** Live holds one user may have on one event; one more is 429 hold_limit_reached. @defaultValue 3 */
@@ -125,6 +127,7 @@ export function loadEventsConfig(overrides?: DeepPartial<EventsConfig>, env: Nod
     overrides,
     envMap: {
       EVENTS_PORT: 'http.port',
+      WEB_PUBLIC_URL: 'publicUrl',
       EVENTS_KAFKA_ENABLED: 'kafka.enabled',
       EVENTS_SEAT_EVENTS_TOPIC: 'kafka.seatEventsTopic',
       EVENT_CANCELLATIONS_TOPIC: 'kafka.eventCancellationsTopic',

@@ -253,6 +253,7 @@ export async function createEventsDeps(
   const waitlistRepository = createWaitlistRepository(db, {
     seatEventsTopic: bus ? config.kafka.seatEventsTopic : undefined,
     offersTopic: bus ? config.kafka.waitlistOffersTopic : undefined,
+    publicUrl: config.publicUrl,
   });
   const waitlistService = createWaitlistService({
     db,

@@ -34,6 +34,8 @@ export const NotificationsConfigSchema = Type.Object({
           notificationRequests: Type.String({ default: 'notification-requests', minLength: 1 }),
           /** Emails about accounts from the users service; dead letters to `<topic>.dlq`. @defaultValue account-emails */
           accountEmails: Type.String({ default: 'account-emails', minLength: 1 }),
+          /** Waiting-list offers from the event service; dead letters to `<topic>.dlq`. @defaultValue waitlist-offers */
+          waitlistOffers: Type.String({ default: 'waitlist-offers', minLength: 1 }),
         },
         { default: {} },
       ),
@@ -175,6 +177,7 @@ export function loadNotificationsConfig(
       NOTIFICATIONS_PORT: 'http.port',
       NOTIFICATIONS_TOPIC: 'kafka.topics.notificationRequests',
       NOTIFICATIONS_ACCOUNT_EMAILS_TOPIC: 'kafka.topics.accountEmails',
+      NOTIFICATIONS_WAITLIST_OFFERS_TOPIC: 'kafka.topics.waitlistOffers',
       NOTIFICATIONS_GROUP_ID: 'consumer.groupId',
       NOTIFICATIONS_CONCURRENCY: 'consumer.concurrency',
       NOTIFICATIONS_MAX_ATTEMPTS: 'consumer.maxAttempts',

@@ -49,7 +49,7 @@ const ENTRY_FROM = `waitlist_entries e
 
 export function createWaitlistRepository(
   db: Queryable,
-  opts: { seatEventsTopic?: string | undefined; offersTopic?: string | undefined } = {},
+  opts: { seatEventsTopic?: string | undefined; offersTopic?: string | undefined; publicUrl?: string } = {},
 ) {
   return {
     /** Free seats among seat numbers from..to, counted up to `upTo` (whether a quantity still fits). */
@@ -135,8 +135,8 @@ export function createWaitlistRepository(
     /** One offering pass over an event's list (sql/05_waitlist.sql); one transaction. */
     async offerPass(eventId: string, defaultTtlSeconds: number): Promise<OfferPassRow[]> {
       const { rows } = await db.query<OfferPassRow>(
-        `SELECT kind, entry_id::text AS entry_id, user_id, hold_id, seat_labels, expires_at FROM waitlist_offer($1, $2, $3, $4)`,
-        [eventId, defaultTtlSeconds, opts.seatEventsTopic ?? null, opts.offersTopic ?? null],
+        `SELECT kind, entry_id::text AS entry_id, user_id, hold_id, seat_labels, expires_at FROM waitlist_offer($1, $2, $3, $4, $5)`,
+        [eventId, defaultTtlSeconds, opts.seatEventsTopic ?? null, opts.offersTopic ?? null, opts.publicUrl ?? 'http://127.0.0.1:8080'],
       );
       return rows;
     },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AccountEmail } from '@ticketing/contracts';
+import type { AccountEmail, WaitlistOffer } from '@ticketing/contracts';
 import type { Database, Queryable } from '@ticketing/db';
 import { TransientError, UnrecoverableError } from '@ticketing/errors';
 import type { Logger } from '@ticketing/http';
@@ -274,7 +274,25 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
     );
   }
 
-  return { deliver, deliverAccountEmail };
+  /** The offer of a waiting-list entry (event service): once per email id. */
+  function deliverWaitlistOffer(input: { messageId: string; offer: WaitlistOffer }, waitMs = 0): Promise<DeliveryOutcome> {
+    const o = input.offer;
+    return deliverEmail(
+      {
+        messageId: input.messageId,
+        type: o.type,
+        bookingId: null,
+        recipientEmail: o.recipient_email,
+        label: o.event_name,
+        email: templates.renderWaitlistOffer(o),
+        smtpMessageId: `${o.type}.${o.email_id}`,
+        headers: { 'X-Notification-Type': o.type },
+      },
+      waitMs,
+    );
+  }
+
+  return { deliver, deliverAccountEmail, deliverWaitlistOffer };
 }
 
 export type NotificationDelivery = ReturnType<typeof createNotificationDelivery>;

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from '@ticketing/bus';
-import { accountEmails } from '@ticketing/contracts';
+import { accountEmails, waitlistOffers } from '@ticketing/contracts';
 import type { Logger } from '@ticketing/http';
 import type { DeadLettersRepository } from './dead-letters.repository.ts';
 import type { DeliveriesRepository } from './deliveries.repository.ts';
-import type { NotificationDelivery } from './deliver-notification.ts';
+import type { DeliveryOutcome, NotificationDelivery } from './deliver-notification.ts';
 import { parseNotificationRequest, type Notification } from './notification-message.ts';
 import type { NotificationStats } from './stats.ts';
 
@@ -15,6 +15,8 @@ export interface ConsumerOptions {
   logger: Logger;
   /** The topic of account emails (the others carry booking notifications). */
   accountEmailsTopic: string;
+  /** The topic of waiting-list offers (event service). */
+  waitlistOffersTopic?: string | undefined;
   /** How long a message waits for another worker that is sending the same email right now. */
   waitForOtherSenderMs: number;
 }
@@ -55,33 +57,61 @@ export function createNotificationHandler(opts: ConsumerOptions) {
 }
 
 /**
- * The handler of `account-emails` (users service): decode (malformed: dead-lettered at once),
- * send once per email id, and throw a mail failure so the bus retries or dead-letters it.
+ * The handler of a topic of single emails, each sent once per email id: decode (malformed:
+ * dead-lettered at once), send, and throw a mail failure so the bus retries or dead-letters it.
  */
-export function createAccountEmailHandler(opts: ConsumerOptions) {
+function createSingleEmailHandler(
+  opts: ConsumerOptions,
+  what: string,
+  send: (message: IncomingMessage) => { emailId: string; type: string; outcome: Promise<DeliveryOutcome> },
+) {
   const { stats, logger } = opts;
-  return async function handleAccountEmail(message: IncomingMessage): Promise<void> {
+  return async function handleEmail(message: IncomingMessage): Promise<void> {
     if (message.attempt > 1) stats.retries++;
-    const email = accountEmails.decode(message);
-    const outcome = await opts.delivery.deliverAccountEmail({ messageId: message.messageId, email }, opts.waitForOtherSenderMs);
+    const { emailId, type, outcome: sending } = send(message);
+    const outcome = await sending;
     // The recipient's address is not logged: the email id finds it in the deliveries table.
-    const log = { message_id: message.messageId, email_id: email.email_id, type: email.type, attempt: message.attempt };
+    const log = { message_id: message.messageId, email_id: emailId, type, attempt: message.attempt };
     switch (outcome.kind) {
       case 'sent':
         stats.emails_sent++;
         stats.messages_processed++;
-        logger.info({ ...log, smtp_message_id: outcome.smtpMessageId }, 'account email sent');
+        logger.info({ ...log, smtp_message_id: outcome.smtpMessageId }, `${what} sent`);
         return;
       case 'duplicate':
         stats.duplicates_skipped++;
         stats.messages_processed++;
-        logger.info({ ...log, status: outcome.status }, 'duplicate account email skipped');
+        logger.info({ ...log, status: outcome.status }, `duplicate ${what} skipped`);
         return;
       case 'failed':
-        logger.warn({ ...log, permanent: outcome.permanent, err: outcome.error.message }, 'account email not sent');
+        logger.warn({ ...log, permanent: outcome.permanent, err: outcome.error.message }, `${what} not sent`);
         throw outcome.error;
     }
   };
+}
+
+/** The handler of `account-emails` (users service). */
+export function createAccountEmailHandler(opts: ConsumerOptions) {
+  return createSingleEmailHandler(opts, 'account email', (message) => {
+    const email = accountEmails.decode(message);
+    return {
+      emailId: email.email_id,
+      type: email.type,
+      outcome: opts.delivery.deliverAccountEmail({ messageId: message.messageId, email }, opts.waitForOtherSenderMs),
+    };
+  });
+}
+
+/** The handler of `waitlist-offers` (event service): the offer of a waiting-list entry. */
+export function createWaitlistOfferHandler(opts: ConsumerOptions) {
+  return createSingleEmailHandler(opts, 'waiting list offer', (message) => {
+    const offer = waitlistOffers.decode(message);
+    return {
+      emailId: offer.email_id,
+      type: offer.type,
+      outcome: opts.delivery.deliverWaitlistOffer({ messageId: message.messageId, offer }, opts.waitForOtherSenderMs),
+    };
+  });
 }
 
 function tryParse(message: IncomingMessage): Notification | undefined {
@@ -103,7 +133,7 @@ export function createDeadLetterHandler(opts: ConsumerOptions) {
     stats.dead_lettered++;
     stats.messages_processed++;
     const err = error instanceof Error ? error : new Error(String(error));
-    const n = message.topic === opts.accountEmailsTopic ? undefined : tryParse(message);
+    const n = message.topic === opts.accountEmailsTopic || message.topic === opts.waitlistOffersTopic ? undefined : tryParse(message);
     try {
       if (n) await opts.deliveries.markGivenUp({ messageId: message.messageId, bookingId: n.booking.bookingId, type: n.type }, err.message);
       else await opts.deliveries.markGivenUp({ messageId: message.messageId, bookingId: null, type: '' }, err.message);

@@ -1,6 +1,11 @@
 import { DEAD_LETTER_SUFFIX, type MessageBus, type Subscription } from '@ticketing/bus';
 import type { NotificationsDeps } from '../deps.ts';
-import { createAccountEmailHandler, createDeadLetterHandler, createNotificationHandler } from './notification-consumer.ts';
+import {
+  createAccountEmailHandler,
+  createDeadLetterHandler,
+  createNotificationHandler,
+  createWaitlistOfferHandler,
+} from './notification-consumer.ts';
 import { createReminderScheduler, type ReminderScheduler } from './reminders.scheduler.ts';
 
 export interface NotificationsWorker {
@@ -21,7 +26,15 @@ export async function startNotificationsWorker(deps: NotificationsWorkerDeps): P
   const { config, logger, stats } = deps;
   const topic = config.kafka.topics.notificationRequests;
   const accountTopic = config.kafka.topics.accountEmails;
-  await deps.bus.ensureTopics([topic, topic + DEAD_LETTER_SUFFIX, accountTopic, accountTopic + DEAD_LETTER_SUFFIX]);
+  const waitlistTopic = config.kafka.topics.waitlistOffers;
+  await deps.bus.ensureTopics([
+    topic,
+    topic + DEAD_LETTER_SUFFIX,
+    accountTopic,
+    accountTopic + DEAD_LETTER_SUFFIX,
+    waitlistTopic,
+    waitlistTopic + DEAD_LETTER_SUFFIX,
+  ]);
 
   const consumerOptions = {
     delivery: deps.delivery,
@@ -30,19 +43,26 @@ export async function startNotificationsWorker(deps: NotificationsWorkerDeps): P
     stats,
     logger,
     accountEmailsTopic: accountTopic,
+    waitlistOffersTopic: waitlistTopic,
     // A copy of a message whose email another worker is sending waits for it (its lease at most).
     waitForOtherSenderMs: config.consumer.sendLeaseMs + config.consumer.lockWaitMs,
   };
   const handleNotification = createNotificationHandler(consumerOptions);
   const handleAccountEmail = createAccountEmailHandler(consumerOptions);
+  const handleWaitlistOffer = createWaitlistOfferHandler(consumerOptions);
   const subscription: Subscription = await deps.bus.consume({
     groupId: config.consumer.groupId,
-    topics: [topic, accountTopic],
+    topics: [topic, accountTopic, waitlistTopic],
     concurrency: config.consumer.concurrency,
     maxAttempts: config.consumer.maxAttempts,
     retryBaseMs: config.consumer.retryBaseMs,
     retryMaxMs: config.consumer.retryMaxMs,
-    handler: (message) => (message.topic === accountTopic ? handleAccountEmail(message) : handleNotification(message)),
+    handler: (message) =>
+      message.topic === accountTopic
+        ? handleAccountEmail(message)
+        : message.topic === waitlistTopic
+          ? handleWaitlistOffer(message)
+          : handleNotification(message),
     onDeadLetter: createDeadLetterHandler(consumerOptions),
   });
 
@@ -67,7 +87,7 @@ export async function startNotificationsWorker(deps: NotificationsWorkerDeps): P
   reminders?.start();
   stats.consumer = 'running';
   logger.info(
-    { topics: [topic, accountTopic], group_id: config.consumer.groupId, reminders: Boolean(reminders) },
+    { topics: [topic, accountTopic, waitlistTopic], group_id: config.consumer.groupId, reminders: Boolean(reminders) },
     'notification worker started',
   );
 

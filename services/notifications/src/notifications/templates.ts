@@ -1,4 +1,4 @@
-import type { AccountEmail } from '@ticketing/contracts';
+import type { AccountEmail, WaitlistOffer } from '@ticketing/contracts';
 import type { MailAttachment } from '@ticketing/mail';
 import type { BookingDetails, Notification, NotificationType } from './notification-message.ts';
 import { centsToDecimal } from './notification-message.ts';
@@ -261,10 +261,26 @@ export function createTemplates(settings: TemplateSettings) {
     }
   }
 
+  /** The offer of a waiting-list entry: which seats, until when, and the link to check out. */
+  function renderWaitlistOffer(m: WaitlistOffer): RenderedEmail {
+    const seats = m.seats.join(', ');
+    const amount = moneyFormat(m.currency).format(m.total_amount);
+    return composeAccount(m.recipient_name, headerText(`Seats for ${m.event_name} are waiting for you`), {
+      intro:
+        `Seats came back for ${m.event_name} (${m.venue}, ${formatDate(new Date(m.event_date))}), and you are next on the waiting list: ` +
+        `${seats} (${amount}) are held for you until ${formatDate(new Date(m.expires_at))}.`,
+      link: { label: 'Continue to checkout', href: m.link },
+      paragraphs: [
+        'After that time the seats go to the next person on the list. If you no longer want them, decline the offer on the same page.',
+      ],
+    });
+  }
+
   return {
     formatDate,
     formatMoney,
     renderAccountEmail,
+    renderWaitlistOffer,
     render(n: Notification): RenderedEmail {
       const b = n.booking;
       const subjectLine = subject(n.type, b);
