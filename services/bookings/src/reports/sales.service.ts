@@ -16,6 +16,8 @@ export interface SalesServiceDeps {
 
 type Section = InternalEventSales['sections'][number];
 
+const LAYOUTS_MAX = 10_000;
+
 const CSV_HEADER = [
   'booking_id',
   'status',
@@ -62,11 +64,20 @@ function toView(row: SalesBookingRow, sections: readonly Section[]): SalesBookin
  */
 export function createSalesService(deps: SalesServiceDeps) {
   const { repository } = deps;
+  // An event's sections never change once created: the lists and the CSV, which need only the
+  // layout, reuse it instead of having the event service count every seat again.
+  const layouts = new Map<string, readonly Section[]>();
 
   async function layout(eventId: string, ctx: CallContext): Promise<InternalEventSales> {
     const sales = await deps.events.getEventSales(eventId, ctx);
     if (!sales) throw errors.eventNotFound();
+    if (layouts.size >= LAYOUTS_MAX) layouts.delete(layouts.keys().next().value!);
+    layouts.set(eventId, sales.sections);
     return sales;
+  }
+
+  async function sectionsOfEvent(eventId: string, ctx: CallContext): Promise<readonly Section[]> {
+    return layouts.get(eventId) ?? (await layout(eventId, ctx)).sections;
   }
 
   /** The query's filters, checked: an unknown section or an empty date range is a 400 naming it. */
@@ -131,7 +142,7 @@ export function createSalesService(deps: SalesServiceDeps) {
 
     async bookings(user: UserClaims, eventId: string, query: SalesBookingsQuery, ctx: CallContext = {}): Promise<SalesBookingList> {
       const owner = await deps.eventAccess.authorize(user, 'sales.read', eventId, ctx);
-      const { sections } = await layout(owner.event_id, ctx);
+      const sections = await sectionsOfEvent(owner.event_id, ctx);
       const { rows, total } = await repository.list(owner.event_id, filterOf(query, sections), query);
       return {
         bookings: rows.map((r) => toView(r, sections)),
@@ -151,7 +162,7 @@ export function createSalesService(deps: SalesServiceDeps) {
       ctx: CallContext = {},
     ): Promise<{ eventId: string; lines: AsyncIterable<string> }> {
       const owner = await deps.eventAccess.authorize(user, 'sales.read', eventId, ctx);
-      const { sections } = await layout(owner.event_id, ctx);
+      const sections = await sectionsOfEvent(owner.event_id, ctx);
       const filter = filterOf(query, sections);
       async function* lines(): AsyncGenerator<string> {
         yield csvRow(CSV_HEADER);
