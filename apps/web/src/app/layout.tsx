@@ -19,6 +19,7 @@ export function Layout({ children }: { children: ReactNode }) {
           {session ? (
             <>
               <Link to="/bookings">My bookings</Link>
+              <Link to="/tickets">My tickets</Link>
               <Link to="/box-office">Box office</Link>
               <Link to="/organizations">Organizations</Link>
               <Link to="/profile">Profile</Link>

@@ -1,5 +1,5 @@
 // Buyer pages: each composes features; features never import each other.
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useAuth } from '../../lib/auth.tsx';
 import { preloadSeatMap } from '../../lib/preload.ts';
 import { Link, navigate, useLocation } from '../../lib/router.tsx';
@@ -11,6 +11,7 @@ import { SeatPicker } from '../../features/seat-map/seat-picker.tsx';
 import { Checkout } from '../../features/checkout/checkout.tsx';
 import { BookingStatus } from '../../features/bookings/booking-status.tsx';
 import { MyBookings } from '../../features/bookings/my-bookings.tsx';
+import { BookingTickets, MyTickets } from '../../features/tickets/my-tickets.tsx';
 import { LoginForm, ProfileForm, RegisterForm } from '../../features/auth/auth-forms.tsx';
 import { useWaitingRoom } from '../../features/queue/api.ts';
 import { QueueView } from '../../features/queue/queue-view.tsx';
@@ -84,13 +85,25 @@ export function CheckoutPage({ holdId }: { holdId: string }) {
 }
 
 export function BookingPage({ id }: { id: string }) {
+  // The confirmation issues the tickets: they are loaded again when the status changes.
+  const [status, setStatus] = useState('');
   return (
     <>
       <PageTitle>Your booking</PageTitle>
-      <BookingStatus bookingId={id} />
+      <BookingStatus bookingId={id} onStatus={setStatus} />
+      <BookingTickets bookingId={id} version={status} />
       <p>
-        <Link to="/bookings">All my bookings</Link>
+        <Link to="/bookings">All my bookings</Link> · <Link to="/tickets">All my tickets</Link>
       </p>
+    </>
+  );
+}
+
+export function MyTicketsPage() {
+  return (
+    <>
+      <PageTitle>My tickets</PageTitle>
+      <MyTickets />
     </>
   );
 }

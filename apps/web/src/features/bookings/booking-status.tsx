@@ -19,11 +19,12 @@ const TEXT: Record<string, string> = {
 
 const isFinal = (status: string) => status === 'confirmed' || status === 'failed';
 
-/** A booking's status, followed live from the booking stream until it is final. */
-export function BookingStatus({ bookingId }: { bookingId: string }) {
+/** A booking's status, followed live from the booking stream until it is final; `onStatus` hears every change (the page shows the tickets once confirmed). */
+export function BookingStatus({ bookingId, onStatus }: { bookingId: string; onStatus?: (status: string) => void }) {
   const [booking, setBooking] = useState<Booking | null>(null);
   const [status, setStatus] = useState<string>('processing');
   const [error, setError] = useState('');
+  useEffect(() => onStatus?.(status), [status]);
 
   // Answers can arrive out of order (the first read may come back after the stream's final
   // status and the read it triggered): an older answer never replaces a newer one, and a final
