@@ -17,8 +17,6 @@ import { apiClient, testInfra, uniqueEmail, uniqueId } from '@ticketing/testing'
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REGISTER = path.join(ROOT, 'packages/telemetry/src/register.ts');
-const PORT_BASE = Number(process.env.TRACING_TEST_PORT ?? 16710);
-const ports = { users: PORT_BASE, events: PORT_BASE + 1, bookings: PORT_BASE + 2 };
 
 /** A span as the OTLP/HTTP JSON encoding carries it (ids in hex), with its process's service name. */
 interface ReceivedSpan {
@@ -126,6 +124,16 @@ describe('traces', () => {
     return child;
   }
 
+  /** The URL a process logged once it listens (every port is 0: free ports, no clash with other runs). */
+  async function urlOf(child: Child, pattern: RegExp): Promise<string> {
+    let url: string | undefined;
+    await until(`${child.name} to listen`, () => (url = pattern.exec(child.output.join(''))?.[1]) !== undefined);
+    return url!;
+  }
+  const API_URL = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/;
+  const PROBE_URL = /"url":"(http:\/\/[^"]+)","msg":"probes and metrics listening"/;
+  const urls = { users: '', events: '', bookings: '' };
+
   const logs = () => children.map((c) => `--- ${c.name}\n${c.output.join('').slice(-3000)}`).join('\n');
 
   /** Waits until `ready` holds, failing early (with the processes' logs) if one of them exits. */
@@ -187,10 +195,18 @@ describe('traces', () => {
         // Exported within a fraction of a second instead of every 5 s.
         OTEL_BSP_SCHEDULE_DELAY: '100',
       };
+      const users = start('users', 'services/users/src/server.ts', {
+        ...common,
+        USERS_PORT: '0',
+        USERS_KAFKA_ENABLED: 'false',
+        BCRYPT_ROUNDS: '4',
+      });
+      const events = start('events', 'services/events/src/server.ts', { ...common, EVENTS_PORT: '0', EVENTS_KAFKA_ENABLED: 'false' });
+      urls.events = await urlOf(events, API_URL);
       const bookingsEnv = {
         ...common,
-        BOOKINGS_PORT: String(ports.bookings),
-        EVENTS_URL: `http://127.0.0.1:${ports.events}`,
+        BOOKINGS_PORT: '0',
+        EVENTS_URL: urls.events,
         BOOKING_REQUESTS_TOPIC: topics.bookingRequests,
         NOTIFICATION_REQUESTS_TOPIC: topics.notificationRequests,
         BOOKING_WORKERS_GROUP: `${id}-bookings`,
@@ -199,35 +215,27 @@ describe('traces', () => {
         RECONCILER_ENABLED: 'false',
         PAYMENT_LATENCY_MS: '10',
       };
-      start('users', 'services/users/src/server.ts', {
-        ...common,
-        USERS_PORT: String(ports.users),
-        USERS_KAFKA_ENABLED: 'false',
-        BCRYPT_ROUNDS: '4',
-      });
-      start('events', 'services/events/src/server.ts', { ...common, EVENTS_PORT: String(ports.events), EVENTS_KAFKA_ENABLED: 'false' });
-      start('bookings', 'services/bookings/src/server.ts', { ...bookingsEnv, WORKER_ENABLED: 'false' });
-      start('bookings-worker', 'services/bookings/src/worker.ts', bookingsEnv);
-      start('notifications-worker', 'services/notifications/src/worker.ts', {
-        ...common,
-        NOTIFICATIONS_TOPIC: topics.notificationRequests,
-        NOTIFICATIONS_ACCOUNT_EMAILS_TOPIC: topics.accountEmails,
-        NOTIFICATIONS_GROUP_ID: `${id}-notifications`,
-        MAIL_TRANSPORT: 'smtp',
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(smtpPort),
-        SMTP_POOL: 'false',
-        REMINDERS_ENABLED: 'false',
-      });
-      for (const [name, port] of Object.entries(ports)) {
-        await until(`${name} to answer /health/ready`, () => answers(`http://127.0.0.1:${port}/health/ready`));
-      }
-      // The workers are ready once their consumers have joined their groups.
-      for (const name of ['bookings-worker', 'notifications-worker']) {
-        const child = children.find((c) => c.name === name)!;
-        await until(`${name}'s probe port`, () => /probes and metrics listening/.test(child.output.join('')));
-        const url = /"url":"(http:\/\/[^"]+)","msg":"probes and metrics listening"/.exec(child.output.join(''))![1]!;
-        await until(`${name} to be ready`, () => answers(`${url}/health/ready`));
+      const bookings = start('bookings', 'services/bookings/src/server.ts', { ...bookingsEnv, WORKER_ENABLED: 'false' });
+      const workers = [start('bookings-worker', 'services/bookings/src/worker.ts', bookingsEnv)];
+      workers.push(
+        start('notifications-worker', 'services/notifications/src/worker.ts', {
+          ...common,
+          NOTIFICATIONS_TOPIC: topics.notificationRequests,
+          NOTIFICATIONS_ACCOUNT_EMAILS_TOPIC: topics.accountEmails,
+          NOTIFICATIONS_GROUP_ID: `${id}-notifications`,
+          MAIL_TRANSPORT: 'smtp',
+          SMTP_HOST: '127.0.0.1',
+          SMTP_PORT: String(smtpPort),
+          SMTP_POOL: 'false',
+          REMINDERS_ENABLED: 'false',
+        }),
+      );
+      urls.users = await urlOf(users, API_URL);
+      urls.bookings = await urlOf(bookings, API_URL);
+      const probes = await Promise.all(workers.map((w) => urlOf(w, PROBE_URL)));
+      // Ready: the APIs' dependencies answer, the workers' consumers have joined their groups.
+      for (const url of [urls.users, urls.events, urls.bookings, ...probes]) {
+        await until(`${url} to be ready`, () => answers(`${url}/health/ready`));
       }
     },
     { timeout: 180_000 },
@@ -253,9 +261,9 @@ describe('traces', () => {
   });
 
   it('follows one booking from the submit request to the SMTP send in one connected trace', { timeout: 120_000 }, async () => {
-    const users = apiClient(`http://127.0.0.1:${ports.users}`);
-    const events = apiClient(`http://127.0.0.1:${ports.events}`);
-    const bookings = apiClient(`http://127.0.0.1:${ports.bookings}`);
+    const users = apiClient(urls.users);
+    const events = apiClient(urls.events);
+    const bookings = apiClient(urls.bookings);
 
     const email = uniqueEmail('traced');
     const registered = await users('POST', '/api/users/register', {
