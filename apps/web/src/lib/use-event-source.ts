@@ -1,9 +1,12 @@
 import { useEffect, useRef } from 'react';
+import { openReconnectingEventSource } from './reconnecting-event-source.ts';
 
 /**
- * Subscribes to a Server-Sent Events URL for as long as the component is mounted; the browser's
- * EventSource reconnects by itself. Handlers are read through a ref, so re-renders never reopen
- * the stream.
+ * Subscribes to a Server-Sent Events URL for as long as the component is mounted. The browser's
+ * EventSource reconnects by itself (with Last-Event-ID) after a dropped connection; after an
+ * answer that is not a stream (503 from a restarting instance or the edge) the stream is opened
+ * again with a backoff (openReconnectingEventSource). Handlers are read through a ref, so
+ * re-renders never reopen the stream.
  */
 export function useEventSource(
   url: string | null,
@@ -16,24 +19,26 @@ export function useEventSource(
   openRef.current = onOpen;
   useEffect(() => {
     if (!url) return;
-    const source = new EventSource(url);
-    const listeners = Object.keys(ref.current).map((name) => {
-      const listener = (e: MessageEvent) => {
-        let data: unknown = e.data;
-        try {
-          data = JSON.parse(e.data as string);
-        } catch {
-          // not JSON: pass the text
-        }
-        ref.current[name]?.(data, e);
-      };
-      source.addEventListener(name, listener as EventListener);
-      return [name, listener] as const;
-    });
-    source.onopen = () => openRef.current?.();
-    return () => {
-      for (const [name, l] of listeners) source.removeEventListener(name, l as EventListener);
-      source.close();
-    };
+    const listeners = Object.fromEntries(
+      Object.keys(ref.current).map((name) => [
+        name,
+        (e: MessageEvent) => {
+          let data: unknown = e.data;
+          try {
+            data = JSON.parse(e.data as string);
+          } catch {
+            // not JSON: pass the text
+          }
+          ref.current[name]?.(data, e);
+        },
+      ]),
+    );
+    const stream = openReconnectingEventSource(
+      (u) => new EventSource(u),
+      () => url,
+      listeners,
+      { onOpen: () => openRef.current?.() },
+    );
+    return () => stream.close();
   }, [url]);
 }
