@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createTicketCodes, createTicketVerifier } from '@ticketing/tickets';
-import { processBooking, settleBooking } from '../src/bookings/process-booking.ts';
+import { processBooking, settleBooking, syncWithProvider } from '../src/bookings/process-booking.ts';
 import { cancelForSeats } from '../src/tickets/tickets.repository.ts';
 import type { BookingsConfig } from '../src/index.ts';
 import { createEvent, holdSeats, startEvents, waitForFinal, type StartedEvents } from './events-helpers.ts';
@@ -158,6 +158,23 @@ describe('cancelForSeats', () => {
     assert.ok(tickets.every((t) => t.status === 'cancelled' && t.cancelled_at !== null));
     // The signature alone still verifies: whether a ticket is still valid is the row's to say (check-in reads it).
     assert.equal(svc.deps.tickets.verifier.verify(tickets[0]!.code).ok, true);
+  });
+
+  it('invalidates the tickets of a booking refunded in full at the payment provider', async () => {
+    const { bookingId } = await submitted(['I1', 'I2']);
+    await processBooking(svc.deps.processing, bookingId);
+    const booking = await waitForFinal(svc.deps, bookingId);
+    // Refunded in the provider's dashboard; its webhook makes the booking look again.
+    await svc.deps.gateway.refund({
+      paymentId: booking.payment_id!,
+      idempotencyKey: `dashboard:${bookingId}`,
+      reason: 'requested_by_customer',
+    });
+    assert.equal((await syncWithProvider(svc.deps.processing, bookingId))?.payment_status, 'refunded');
+    assert.deepEqual(
+      (await ticketsOf(bookingId)).map((t) => t.status),
+      ['cancelled', 'cancelled'],
+    );
   });
 
   it('is what the event cancellation uses: the cancelled booking has no valid ticket left', async () => {

@@ -1,6 +1,6 @@
-import { byKey, createGroupCommit, type Queryable } from '@ticketing/db';
+import { byKey, createGroupCommit, type Database } from '@ticketing/db';
 import type { OutboxRow } from '@ticketing/bus';
-import type { NewTicket } from '../tickets/tickets.repository.ts';
+import { cancelForSeats, type NewTicket } from '../tickets/tickets.repository.ts';
 
 export type BookingStatus = 'processing' | 'payment_action_required' | 'confirmed' | 'failed' | 'cancelled';
 
@@ -89,7 +89,7 @@ const COLUMNS = `id, hold_id, user_id, user_email, user_name, idempotency_key, e
  * for one booking id are deduplicated within a batch, so the conditional updates keep their
  * "exactly one winner" meaning.
  */
-export function createBookingsRepository(db: Queryable, opts: { maxBatch?: number; maxInFlight?: number } = {}) {
+export function createBookingsRepository(db: Database, opts: { maxBatch?: number; maxInFlight?: number } = {}) {
   const rowsById = (rows: BookingRow[]) => new Map(rows.map((r) => [r.id, r]));
   const group = <I, O>(execute: (inputs: I[]) => Promise<O[]>) => createGroupCommit<I, O>({ execute, ...opts });
   // A second call for one booking in the same batch sees the row as the first call left it: for a
@@ -287,16 +287,23 @@ export function createBookingsRepository(db: Queryable, opts: { maxBatch?: numbe
         )
       ).rows[0],
 
-    /** A confirmed booking whose payment was given back in full elsewhere (the provider's dashboard). */
-    markRefundedAfterConfirm: async (id: string) =>
-      (
-        await db.query<BookingRow>(
-          `UPDATE bookings SET payment_status = 'refunded', version = version + 1, updated_at = now()
-            WHERE id = $1 AND status = 'confirmed' AND payment_status = 'captured'
-            RETURNING ${COLUMNS}`,
-          [id],
-        )
-      ).rows[0],
+    /**
+     * A confirmed booking whose payment was given back in full elsewhere (the provider's
+     * dashboard): its tickets stop being valid in the same transaction (docs/tickets.md).
+     */
+    markRefundedAfterConfirm: (id: string) =>
+      db.transaction(async (tx) => {
+        const row = (
+          await tx.query<BookingRow>(
+            `UPDATE bookings SET payment_status = 'refunded', version = version + 1, updated_at = now()
+              WHERE id = $1 AND status = 'confirmed' AND payment_status = 'captured'
+              RETURNING ${COLUMNS}`,
+            [id],
+          )
+        ).rows[0];
+        if (row) await cancelForSeats(tx, id);
+        return row;
+      }),
 
     /** The booking paid with this provider payment id (a webhook names the payment, not always the booking). */
     findByPaymentId: async (paymentId: string) =>
