@@ -102,6 +102,16 @@ describe('the organizer pages', () => {
 
     await ownerPage.reload();
     await ownerPage.getByRole('list', { name: 'Events of the organization' }).getByRole('link', { name: 'Owl Jazz, late show' }).waitFor();
+    // From the organization to the event's sales report (nothing sold yet), and back.
+    await ownerPage
+      .getByRole('list', { name: 'Events of the organization' })
+      .getByRole('listitem')
+      .filter({ hasText: 'Owl Jazz, late show' })
+      .getByRole('link', { name: 'Sales', exact: true })
+      .click();
+    await ownerPage.getByRole('table', { name: 'Sales by section' }).waitFor();
+    await ownerPage.getByText('No bookings match.').waitFor();
+    await ownerPage.goBack();
     await ownerPage.getByLabel(`Role of ${manager.email}`).selectOption('viewer');
     // The select shows the role the server answered with, once the change is saved.
     let role = '';

@@ -285,6 +285,12 @@ export function OrganizationView({ id }: { id: string }) {
             <li key={e.event_id}>
               <Link to={`/organizations/${id}/events/${e.event_id}`}>{e.name}</Link> ({e.status.replace('_', ' ')},{' '}
               {formatDate(e.event_date)})
+              {e.status === 'draft' ? null : (
+                <>
+                  {' · '}
+                  <Link to={`/box-office/events/${e.event_id}`}>Sales</Link>
+                </>
+              )}
             </li>
           ))}
         </ul>
