@@ -347,6 +347,43 @@ describe('the waiting room', () => {
   });
 });
 
+describe('the waiting list', () => {
+  it('a buyer joins the waiting list of a sold-out event, sees the offer live when seats come back, and checks out with it', async () => {
+    const organizer = await apiUser(platform, 'Wes', 'Organizer');
+    const event = await apiEvent(platform, organizer.token, { total_seats: 4, seats_per_row: 4 });
+    const holder = await apiUser(platform, 'Hal', 'Holder');
+    const held = await platform.api('POST', `/api/events/${event.event_id}/hold`, {
+      token: holder.token,
+      body: { seat_numbers: ['A1', 'A2', 'A3', 'A4'] },
+    });
+    assert.equal(held.status, 201, held.text);
+    const buyer = await apiUser(platform, 'Wren', 'Waiting');
+
+    const page = await newPage();
+    await logIn(page, buyer);
+    await page.goto(`/events/${event.event_id}`);
+    const soldOut = page.getByRole('region', { name: 'Sold out' });
+    await soldOut.waitFor();
+    await soldOut.getByLabel('Seats together').selectOption('2');
+    await soldOut.getByRole('button', { name: 'Join the waiting list' }).click();
+    await page.waitForURL(`**/events/${event.event_id}/waitlist`);
+    await page.getByTestId('waitlist-position').filter({ hasText: '1' }).waitFor();
+    await expectAccessible(page, 'waiting list page');
+
+    // The holder lets go: the two best seats are offered to the buyer, live, with a countdown.
+    const released = await platform.api('DELETE', `/api/events/holds/${held.body.hold_id}`, { token: holder.token });
+    assert.equal(released.status, 200, released.text);
+    const offer = page.getByRole('region', { name: 'Your offer' });
+    await offer.getByText('Seats came back for you:').waitFor({ timeout: 30_000 });
+    await offer.getByTestId('offer-countdown').waitFor();
+    await expectAccessible(page, 'waiting list offer');
+    await screenshot(page, 'waiting-list-offer');
+    await offer.getByRole('button', { name: 'Continue to checkout' }).click();
+    await page.waitForURL(/\/checkout\//);
+    await page.getByRole('timer', { name: 'Time left to pay' }).waitFor();
+  });
+});
+
 describe('the box office', () => {
   it('an organizer creates an event and watches a sale appear live in the sales view', async () => {
     const organizer = await apiUser(platform, 'Omar', 'Organizer');

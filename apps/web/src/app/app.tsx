@@ -14,6 +14,7 @@ import {
   ProfilePage,
   QueuePage,
   RegisterPage,
+  WaitlistPage,
 } from './routes/buyer.tsx';
 import { BoxOfficePage, CancellationPage, CreateEventPage, SalesPage } from './routes/box-office.tsx';
 import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './routes/account.tsx';
@@ -25,6 +26,7 @@ const ROUTES: Route[] = [
   ['/', () => <HomePage />],
   ['/events/:id', (p) => <EventPage id={p.id!} key={p.id} />],
   ['/events/:id/queue', (p) => <QueuePage id={p.id!} key={p.id} />, true],
+  ['/events/:id/waitlist', (p) => <WaitlistPage id={p.id!} key={p.id} />, true],
   ['/checkout/:holdId', (p) => <CheckoutPage holdId={p.holdId!} key={p.holdId} />, true],
   ['/bookings', () => <MyBookingsPage />, true],
   ['/bookings/:id', (p) => <BookingPage id={p.id!} key={p.id} />, true],

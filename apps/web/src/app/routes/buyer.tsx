@@ -17,6 +17,7 @@ import { useWaitingRoom } from '../../features/queue/api.ts';
 import { QueueView } from '../../features/queue/queue-view.tsx';
 import { admissionFor } from '../../lib/admission.ts';
 import { ChangePasswordForm } from '../../features/auth/account-forms.tsx';
+import { WaitlistJoin, WaitlistView } from '../../features/waitlist/waitlist-view.tsx';
 
 export function HomePage() {
   return (
@@ -60,6 +61,40 @@ export function EventPage({ id }: { id: string }) {
           onHeld={(holdId) => navigate(`/checkout/${holdId}`)}
         />
       )}
+      {event.available_seats === 0 && event.status === 'on_sale' ? (
+        <section aria-label="Sold out">
+          <h2>Sold out</h2>
+          <p>
+            Join the waiting list: seats that come back are offered in order, and held for you for a while.{' '}
+            <Link to={`/events/${id}/waitlist`}>Your waiting list</Link>
+          </p>
+          {session ? (
+            <WaitlistJoin eventId={id} sections={event.sections.map((s) => s.name)} onJoined={() => navigate(`/events/${id}/waitlist`)} />
+          ) : (
+            <button
+              type="button"
+              className="primary"
+              onClick={() => navigate(`/login?next=${encodeURIComponent(`/events/${id}/waitlist`)}`)}
+            >
+              Log in to join the waiting list
+            </button>
+          )}
+        </section>
+      ) : null}
+    </>
+  );
+}
+
+export function WaitlistPage({ id }: { id: string }) {
+  const { event, error } = useEvent(id);
+  if (!event) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner />;
+  return (
+    <>
+      <PageTitle>{`Waiting list: ${event.name}`}</PageTitle>
+      <p>
+        <Link to={`/events/${id}`}>Back to the event</Link>
+      </p>
+      <WaitlistView eventId={id} sections={event.sections.map((s) => s.name)} onCheckout={(holdId) => navigate(`/checkout/${holdId}`)} />
     </>
   );
 }
