@@ -9440,7 +9440,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     offset?: number;
-                    type?: "booking_confirmed" | "booking_failed" | "event_reminder" | "event_cancelled";
+                    type?: "booking_confirmed" | "booking_failed" | "event_reminder" | "event_cancelled" | "event_rescheduled";
                 };
                 header?: never;
                 path?: never;
@@ -9458,7 +9458,7 @@ export interface paths {
                             notifications: {
                                 /** Format: uuid */
                                 notification_id: string;
-                                type: "booking_confirmed" | "booking_failed" | "event_reminder" | "event_cancelled";
+                                type: "booking_confirmed" | "booking_failed" | "event_reminder" | "event_cancelled" | "event_rescheduled";
                                 /** Format: uuid */
                                 booking_id: string;
                                 event_name: string;
