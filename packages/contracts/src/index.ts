@@ -11,3 +11,5 @@ export * from './account-emails.ts';
 export * from './event-cancellations.ts';
 export * from './event-changes.ts';
 export * from './waitlist-offers.ts';
+export * from './webhook-events.ts';
+export * from './internal-organizations.ts';

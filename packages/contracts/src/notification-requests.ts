@@ -38,6 +38,8 @@ const bookingData = {
       { maxItems: 10_000 },
     ),
   ),
+  /** Optional extension: the booking's event, so outgoing webhooks can find its organization. */
+  event_id: Type.Optional(Uuid()),
 };
 
 const notification = {

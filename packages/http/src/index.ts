@@ -9,3 +9,4 @@ export * from './schemas.ts';
 export * from './sse.ts';
 export * from './validation.ts';
 export * from './csv.ts';
+export * from './ssrf-guard.ts';

@@ -1,2 +1,3 @@
 export * from './limiter.ts';
 export * from './periodic-task.ts';
+export * from './due-loop.ts';

@@ -2,13 +2,14 @@ import { createHttpApp, type App } from '@ticketing/http';
 import type { NotificationsDeps } from './deps.ts';
 import { notificationsErrorStatus } from './errors.ts';
 import { registerNotificationRoutes } from './notifications/notifications.routes.ts';
+import { registerWebhookRoutes } from './webhooks/webhooks.routes.ts';
 
 /** Builds the notification service's HTTP app; never listens (server.ts does, tests listen on port 0). */
 export async function buildNotificationsApp(deps: NotificationsDeps): Promise<App> {
   const { stats } = deps;
   const app = await createHttpApp({
     service: 'notifications',
-    description: 'Booking emails (confirmed, failed, reminders) from Kafka, and the caller’s notification history',
+    description: 'Booking emails (confirmed, failed, reminders) from Kafka, the caller’s notification history, and organizers’ outgoing webhooks',
     logger: deps.logger,
     bodyLimit: deps.config.http.bodyLimit,
     corsOrigins: deps.config.http.corsOrigins,
@@ -22,9 +23,8 @@ export async function buildNotificationsApp(deps: NotificationsDeps): Promise<Ap
     metrics: deps.metrics.registry,
   });
 
-  registerNotificationRoutes(app, {
-    notifications: deps.notificationsService,
-    auth: { ...deps.config.jwt, revocations: deps.revocations },
-  });
+  const auth = { ...deps.config.jwt, revocations: deps.revocations };
+  registerNotificationRoutes(app, { notifications: deps.notificationsService, auth });
+  registerWebhookRoutes(app, { webhooks: deps.webhooksService, auth });
   return app;
 }

@@ -36,6 +36,10 @@ export const NotificationsConfigSchema = Type.Object({
           accountEmails: Type.String({ default: 'account-emails', minLength: 1 }),
           /** Waiting-list offers from the event service; dead letters to `<topic>.dlq`. @defaultValue waitlist-offers */
           waitlistOffers: Type.String({ default: 'waitlist-offers', minLength: 1 }),
+          /** Organizer changes of events (event.published), for outgoing webhooks. @defaultValue event-changes */
+          eventChanges: Type.String({ default: 'event-changes', minLength: 1 }),
+          /** Event cancellations, for outgoing webhooks. @defaultValue event-cancellations */
+          eventCancellations: Type.String({ default: 'event-cancellations', minLength: 1 }),
         },
         { default: {} },
       ),
@@ -61,6 +65,66 @@ export const NotificationsConfigSchema = Type.Object({
        * taken over. Must exceed the longest SMTP conversation (the smtp timeouts). @defaultValue 120000
        */
       sendLeaseMs: Type.Integer({ default: 120_000, minimum: 100, maximum: 3_600_000 }),
+    },
+    { default: {} },
+  ),
+  /** The event service's internal API: which organization an event belongs to (webhooks). */
+  events: Type.Object(
+    {
+      /** @defaultValue http://127.0.0.1:8082 */
+      url: Type.String({ default: 'http://127.0.0.1:8082', minLength: 1 }),
+      /** @defaultValue 5000 */
+      timeoutMs: Type.Integer({ default: 5000, minimum: 100, maximum: 60_000 }),
+    },
+    { default: {} },
+  ),
+  /** The users service's internal API: the owners of an organization (a disabled webhook endpoint is emailed to them). */
+  users: Type.Object(
+    {
+      /** @defaultValue http://127.0.0.1:8081 */
+      url: Type.String({ default: 'http://127.0.0.1:8081', minLength: 1 }),
+      /** @defaultValue 5000 */
+      timeoutMs: Type.Integer({ default: 5000, minimum: 100, maximum: 60_000 }),
+    },
+    { default: {} },
+  ),
+  /** Outgoing webhooks for organizers (docs/webhooks.md). */
+  webhooks: Type.Object(
+    {
+      /** Run the webhook consumer and dispatcher in the worker. @defaultValue true */
+      enabled: Type.Boolean({ default: true }),
+      /** Consumer group reading the topics webhooks are made from. @defaultValue webhook-dispatch */
+      groupId: Type.String({ default: 'webhook-dispatch', minLength: 1 }),
+      /**
+       * Allow http:// URLs and private, loopback and link-local addresses. For tests and local
+       * development only: in production it opens the platform to SSRF. @defaultValue false
+       */
+      allowInsecureTargets: Type.Boolean({ default: false }),
+      /** Deliveries in flight at once per process. @defaultValue 16 */
+      concurrency: Type.Integer({ default: 16, minimum: 1, maximum: 512 }),
+      /** How often the dispatcher looks for due deliveries (it is also woken by new ones). @defaultValue 1000 */
+      pollIntervalMs: Type.Integer({ default: 1000, minimum: 10 }),
+      /** How long one HTTP attempt may take. @defaultValue 10000 */
+      timeoutMs: Type.Integer({ default: 10_000, minimum: 100, maximum: 120_000 }),
+      /**
+       * How long a dispatcher owns a delivery it is attempting; past it, one that died is taken
+       * over. Longer than timeoutMs. @defaultValue 60000
+       */
+      leaseMs: Type.Integer({ default: 60_000, minimum: 200, maximum: 3_600_000 }),
+      /** First retry delay, doubled per attempt (with jitter). @defaultValue 30000 */
+      retryBaseMs: Type.Integer({ default: 30_000, minimum: 1 }),
+      /** Longest delay between two attempts. @defaultValue 3600000 (1 h) */
+      retryMaxMs: Type.Integer({ default: 3_600_000, minimum: 1 }),
+      /** How long a delivery is retried before it is given up. @defaultValue 86400000 (24 h) */
+      maxAgeMs: Type.Integer({ default: 86_400_000, minimum: 1 }),
+      /** Failed attempts in a row (any deliveries) after which an endpoint is disabled. @defaultValue 100 */
+      disableAfterFailures: Type.Integer({ default: 100, minimum: 1 }),
+      /** How long an endpoint may keep failing (no success in between) before it is disabled. @defaultValue 86400000 (24 h) */
+      disableAfterMs: Type.Integer({ default: 86_400_000, minimum: 1 }),
+      /** Endpoints one organization may register. @defaultValue 20 */
+      maxEndpointsPerOrganization: Type.Integer({ default: 20, minimum: 1, maximum: 1000 }),
+      /** Link to the endpoints page in the owners' email. @defaultValue http://localhost:8080/organizations */
+      manageUrl: Type.String({ default: 'http://localhost:8080/organizations', pattern: '^https?://' }),
     },
     { default: {} },
   ),
@@ -185,6 +249,22 @@ export function loadNotificationsConfig(
       NOTIFICATIONS_RETRY_MAX_MS: 'consumer.retryMaxMs',
       NOTIFICATIONS_SEND_LEASE_MS: 'consumer.sendLeaseMs',
       NOTIFICATIONS_RUN_WORKER: 'worker.enabled',
+      EVENT_CHANGES_TOPIC: 'kafka.topics.eventChanges',
+      EVENT_CANCELLATIONS_TOPIC: 'kafka.topics.eventCancellations',
+      EVENTS_URL: 'events.url',
+      USERS_URL: 'users.url',
+      WEBHOOKS_ENABLED: 'webhooks.enabled',
+      WEBHOOKS_GROUP_ID: 'webhooks.groupId',
+      WEBHOOKS_ALLOW_INSECURE_TARGETS: 'webhooks.allowInsecureTargets',
+      WEBHOOKS_CONCURRENCY: 'webhooks.concurrency',
+      WEBHOOKS_POLL_INTERVAL_MS: 'webhooks.pollIntervalMs',
+      WEBHOOKS_TIMEOUT_MS: 'webhooks.timeoutMs',
+      WEBHOOKS_RETRY_BASE_MS: 'webhooks.retryBaseMs',
+      WEBHOOKS_RETRY_MAX_MS: 'webhooks.retryMaxMs',
+      WEBHOOKS_MAX_AGE_MS: 'webhooks.maxAgeMs',
+      WEBHOOKS_DISABLE_AFTER_FAILURES: 'webhooks.disableAfterFailures',
+      WEBHOOKS_DISABLE_AFTER_MS: 'webhooks.disableAfterMs',
+      WEBHOOKS_MANAGE_URL: 'webhooks.manageUrl',
       MAIL_TRANSPORT: 'mail.transport',
       MAIL_FILE_DIR: 'mail.fileDir',
       MAIL_FROM_ADDRESS: 'mail.fromAddress',

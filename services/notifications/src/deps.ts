@@ -15,6 +15,12 @@ import { createNotificationsService, type NotificationsService } from './notific
 import { createRemindersRepository, type RemindersRepository } from './notifications/reminders.repository.ts';
 import { createStats, systemClock, type Clock, type NotificationStats } from './notifications/stats.ts';
 import { createTemplates, type Templates } from './notifications/templates.ts';
+import { createDirectory, type Directory } from './webhooks/directory.client.ts';
+import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
+import { createWebhookIntake, type WebhookIntake } from './webhooks/webhook-intake.ts';
+import { createWebhookSender, type WebhookSender } from './webhooks/webhook-sender.ts';
+import { createWebhooksRepository, type WebhooksRepository } from './webhooks/webhooks.repository.ts';
+import { createWebhooksService, type WebhooksService } from './webhooks/webhooks.service.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 /** The schema's changes, for `npm run migrate` and the start of the service. */
@@ -38,6 +44,14 @@ export interface NotificationsDeps {
   deadLettersRepository: DeadLettersRepository;
   delivery: NotificationDelivery;
   notificationsService: NotificationsService;
+  /** The events and users internal APIs (an event's organization, an organization's owners). */
+  directory: Directory;
+  webhooksRepository: WebhooksRepository;
+  webhooksService: WebhooksService;
+  webhookIntake: WebhookIntake;
+  webhookSender: WebhookSender;
+  /** Sends due webhook deliveries; started by the worker. */
+  webhookDispatcher: WebhookDispatcher;
   close(): Promise<void>;
 }
 
@@ -49,6 +63,8 @@ export interface NotificationsAdapters {
   logger?: Logger;
   /** The source of "now" for reminders (tests move it forward). */
   clock?: Clock;
+  /** The events and users internal APIs (tests may point at their own). */
+  directory?: Directory;
 }
 
 export function createMailer(config: Readonly<NotificationsConfig>, logger: Logger): Mailer {
@@ -136,6 +152,50 @@ export async function createNotificationsDeps(
     reminderSettings: { enabled: config.reminders.enabled, leadTimeMs: config.reminders.leadTimeMinutes * 60_000 },
   });
 
+  const directory =
+    given.directory ??
+    createDirectory({ eventsUrl: config.events.url, usersUrl: config.users.url, timeoutMs: config.events.timeoutMs, jwt: config.jwt });
+  const wh = config.webhooks;
+  const webhooksRepository = createWebhooksRepository();
+  const webhookSender = createWebhookSender({
+    timeoutMs: wh.timeoutMs,
+    allowInsecureTargets: wh.allowInsecureTargets,
+    userAgent: 'Ticketing-Webhooks/1',
+  });
+  if (wh.allowInsecureTargets) logger.warn('webhooks.allowInsecureTargets is on: http:// and private addresses are allowed (tests only)');
+  const webhookDispatcher = createWebhookDispatcher({
+    db,
+    repository: webhooksRepository,
+    sender: webhookSender,
+    directory,
+    delivery,
+    clock,
+    logger: logger.child({ component: 'webhooks' }),
+    settings: {
+      concurrency: wh.concurrency,
+      pollIntervalMs: wh.pollIntervalMs,
+      leaseMs: wh.leaseMs,
+      retryBaseMs: wh.retryBaseMs,
+      retryMaxMs: wh.retryMaxMs,
+      disableAfterFailures: wh.disableAfterFailures,
+      disableAfterMs: wh.disableAfterMs,
+      manageUrl: wh.manageUrl,
+    },
+  });
+  const onDeliveries = () => webhookDispatcher.wake();
+  const webhookIntake = createWebhookIntake({ db, repository: webhooksRepository, clock, maxAgeMs: wh.maxAgeMs, onDeliveries });
+  const webhooksService = createWebhooksService({
+    db,
+    repository: webhooksRepository,
+    clock,
+    settings: {
+      allowInsecureTargets: wh.allowInsecureTargets,
+      maxEndpointsPerOrganization: wh.maxEndpointsPerOrganization,
+      maxAgeMs: wh.maxAgeMs,
+    },
+    onDeliveries,
+  });
+
   return {
     config,
     logger,
@@ -153,7 +213,15 @@ export async function createNotificationsDeps(
     deadLettersRepository: deadLetters,
     delivery,
     notificationsService: createNotificationsService({ deliveries }),
+    directory,
+    webhooksRepository,
+    webhooksService,
+    webhookIntake,
+    webhookSender,
+    webhookDispatcher,
     async close() {
+      await webhookDispatcher.stop();
+      webhookSender.close();
       await revocations.close();
       if (!given.bus) await bus.close();
       if (!given.cache) await cache.close();

@@ -30,6 +30,7 @@ export function notificationFor(booking: Snapshot, outcome: FinalOutcome, ticket
     recipient_email: booking.user_email,
     booking_data: {
       booking_id: booking.id,
+      event_id: booking.event_id,
       event_name: booking.event_name,
       venue: booking.venue,
       event_date: booking.event_date.toISOString(),

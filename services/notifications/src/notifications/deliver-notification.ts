@@ -8,7 +8,7 @@ import type { DeliveriesRepository, DeliveryStatus } from './deliveries.reposito
 import { toBookingData, type Notification } from './notification-message.ts';
 import type { RemindersRepository } from './reminders.repository.ts';
 import type { Clock } from './stats.ts';
-import { accountEmailLabel, type RenderedEmail, type Templates } from './templates.ts';
+import { accountEmailLabel, type AccountEmailLike, type RenderedEmail, type Templates } from './templates.ts';
 import { ticketAttachments } from './ticket-documents.ts';
 
 export interface DeliveryInput {
@@ -257,7 +257,7 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
   }
 
   /** An account email (users service): once per email id. */
-  function deliverAccountEmail(input: { messageId: string; email: AccountEmail }, waitMs = 0): Promise<DeliveryOutcome> {
+  function deliverAccountEmail(input: { messageId: string; email: AccountEmailLike }, waitMs = 0): Promise<DeliveryOutcome> {
     const e = input.email;
     return deliverEmail(
       {

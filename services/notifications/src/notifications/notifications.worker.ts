@@ -7,6 +7,7 @@ import {
   createWaitlistOfferHandler,
 } from './notification-consumer.ts';
 import { createReminderScheduler, type ReminderScheduler } from './reminders.scheduler.ts';
+import { createWebhookHandler } from '../webhooks/webhook-consumer.ts';
 
 export interface NotificationsWorker {
   /** The reminder scheduler of this worker (undefined when reminders are disabled). */
@@ -18,7 +19,18 @@ export interface NotificationsWorker {
 /** What the worker (consumer and reminder scheduler) uses: no more. */
 export type NotificationsWorkerDeps = Pick<
   NotificationsDeps,
-  'config' | 'logger' | 'stats' | 'db' | 'clock' | 'delivery' | 'deliveriesRepository' | 'remindersRepository' | 'deadLettersRepository'
+  | 'config'
+  | 'logger'
+  | 'stats'
+  | 'db'
+  | 'clock'
+  | 'delivery'
+  | 'deliveriesRepository'
+  | 'remindersRepository'
+  | 'deadLettersRepository'
+  | 'directory'
+  | 'webhookIntake'
+  | 'webhookDispatcher'
 > & { bus: Pick<MessageBus, 'consume' | 'ensureTopics'>; metrics?: Pick<NotificationsDeps['metrics'], 'consumer'> };
 
 /** Starts consuming `notification-requests` and, when enabled, the reminder scheduler. */
@@ -27,14 +39,9 @@ export async function startNotificationsWorker(deps: NotificationsWorkerDeps): P
   const topic = config.kafka.topics.notificationRequests;
   const accountTopic = config.kafka.topics.accountEmails;
   const waitlistTopic = config.kafka.topics.waitlistOffers;
-  await deps.bus.ensureTopics([
-    topic,
-    topic + DEAD_LETTER_SUFFIX,
-    accountTopic,
-    accountTopic + DEAD_LETTER_SUFFIX,
-    waitlistTopic,
-    waitlistTopic + DEAD_LETTER_SUFFIX,
-  ]);
+  const { eventChanges, eventCancellations } = config.kafka.topics;
+  const webhookTopics = config.webhooks.enabled ? [eventChanges, eventCancellations] : [];
+  await deps.bus.ensureTopics([topic, accountTopic, waitlistTopic, ...webhookTopics].flatMap((t) => [t, t + DEAD_LETTER_SUFFIX]));
 
   const consumerOptions = {
     delivery: deps.delivery,
@@ -67,6 +74,25 @@ export async function startNotificationsWorker(deps: NotificationsWorkerDeps): P
   });
 
   if (deps.metrics) deps.metrics.consumer.current = subscription;
+  // Webhooks read the same booking outcomes in a group of their own (and the event topics), and
+  // only record deliveries; the dispatcher sends them from the table, never blocking a partition.
+  const webhookSubscription = config.webhooks.enabled
+    ? await deps.bus.consume({
+        groupId: config.webhooks.groupId,
+        topics: [topic, ...webhookTopics],
+        concurrency: config.consumer.concurrency,
+        maxAttempts: config.consumer.maxAttempts,
+        retryBaseMs: config.consumer.retryBaseMs,
+        retryMaxMs: config.consumer.retryMaxMs,
+        handler: createWebhookHandler({
+          topics: { notificationRequests: topic, eventChanges, eventCancellations },
+          directory: deps.directory,
+          intake: deps.webhookIntake,
+          logger,
+        }),
+      })
+    : undefined;
+  if (config.webhooks.enabled) deps.webhookDispatcher.start();
   const reminders = config.reminders.enabled
     ? createReminderScheduler({
         db: deps.db,
@@ -97,6 +123,8 @@ export async function startNotificationsWorker(deps: NotificationsWorkerDeps): P
     close() {
       closing ??= (async () => {
         await subscription.close();
+        await webhookSubscription?.close();
+        await deps.webhookDispatcher.stop();
         await reminders?.stop();
         stats.consumer = 'stopped';
         logger.info({ ...stats }, 'notification worker stopped');

@@ -1,6 +1,6 @@
 import type { Database, Queryable } from '@ticketing/db';
 import type { Logger } from '@ticketing/http';
-import { createPeriodicTask } from '@ticketing/tasks';
+import { createDueLoop } from '@ticketing/tasks';
 import type { DeadLettersRepository } from './dead-letters.repository.ts';
 import type { NotificationDelivery } from './deliver-notification.ts';
 import { fromValue } from './notification-message.ts';
@@ -122,23 +122,11 @@ export function createReminderScheduler(opts: ReminderSchedulerOptions) {
     }
   }
 
-  /** Sends every reminder due now (by the clock), `concurrency` at a time; resolves with how many were handled. */
-  async function sendDue(signal: AbortSignal): Promise<number> {
-    let handled = 0;
-    // Every lane finishes before this returns (stop() relies on it), even when one fails.
-    const lanes = await Promise.allSettled(
-      Array.from({ length: opts.concurrency }, async () => {
-        while (!signal.aborted && (await processNext())) handled++;
-      }),
-    );
-    const failed = lanes.find((l) => l.status === 'rejected');
-    if (failed) throw failed.reason;
-    return handled;
-  }
-
-  const task = createPeriodicTask({
+  // Every reminder due now (by the clock), `concurrency` at a time; a pass resolves with how many were handled.
+  const task = createDueLoop({
     intervalMs: opts.pollIntervalMs,
-    run: sendDue,
+    concurrency: opts.concurrency,
+    next: processNext,
     onError: (err) => logger.error({ err }, 'reminder scheduler pass failed'),
   });
 

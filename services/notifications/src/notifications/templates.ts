@@ -46,8 +46,26 @@ const NOT_CHARGED_REASONS = new Set(['card_declined', 'insufficient_funds', 'pay
 
 const ROLE_NAMES: Record<string, string> = { owner: 'an owner', manager: 'a manager', staff: 'staff', viewer: 'a viewer' };
 
+/**
+ * Tells an organization's owners that one of its webhook endpoints was disabled (it kept
+ * failing). Written by this service itself (docs/webhooks.md), so it is no message contract.
+ */
+export interface WebhookEndpointDisabledEmail {
+  type: 'webhook_endpoint_disabled';
+  email_id: string;
+  recipient_email: string;
+  recipient_name: string;
+  endpoint_url: string;
+  reason: string;
+  link: string;
+}
+
+/** Emails about an account or an organization, sent to one person without a booking. */
+export type AccountEmailLike = AccountEmail | WebhookEndpointDisabledEmail;
+
 /** What an account email is about, kept with its delivery row (in place of an event's name). */
-export function accountEmailLabel(e: AccountEmail): string {
+export function accountEmailLabel(e: AccountEmailLike): string {
+  if (e.type === 'webhook_endpoint_disabled') return e.endpoint_url.slice(0, 200);
   return e.type === 'organization_invitation' ? e.organization_name : e.type.replace('_', ' ');
 }
 
@@ -229,7 +247,7 @@ export function createTemplates(settings: TemplateSettings) {
   }
 
   /** The email of an `account-emails` message; links are only ever http(s) (the contract checks). */
-  function renderAccountEmail(m: AccountEmail): RenderedEmail {
+  function renderAccountEmail(m: AccountEmailLike): RenderedEmail {
     const notMe = 'If you did not ask for this, you can ignore this email: nothing changes until the link is used.';
     switch (m.type) {
       case 'email_verification':
@@ -257,6 +275,14 @@ export function createTemplates(settings: TemplateSettings) {
           intro: `${m.inviter_name.trim() || 'A member'} invited you to join ${m.organization_name} as ${ROLE_NAMES[m.role] ?? m.role}.`,
           link: { label: 'See the invitation', href: m.link },
           paragraphs: [`The invitation is open until ${formatDate(new Date(m.expires_at))}.`],
+        });
+      case 'webhook_endpoint_disabled':
+        return composeAccount(m.recipient_name, headerText('A webhook endpoint of your organization was disabled'), {
+          intro: `We stopped sending webhooks to ${m.endpoint_url} because it kept failing: ${m.reason}.`,
+          link: { label: 'See the endpoint and its delivery log', href: m.link },
+          paragraphs: [
+            'Events that happen while it is disabled are not sent to it. Deliveries that were waiting are kept and sent again once you enable it.',
+          ],
         });
     }
   }

@@ -127,6 +127,26 @@ export function createOrganizationsRepository(db: Queryable) {
       return rowCount === 1;
     },
 
+    /**
+     * The owners of an organization with their emails, or undefined when there is no such
+     * organization. A personal organization (its id is a user's) is owned by that user alone.
+     */
+    async owners(organizationId: string, tx: Queryable = db): Promise<{ user_id: string; email: string; name: string }[] | undefined> {
+      const { rows } = await tx.query<{ user_id: string; email: string; name: string; known: boolean }>(
+        `SELECT u.id AS user_id, u.email, trim(u.first_name || ' ' || u.last_name) AS name, true AS known
+           FROM memberships m JOIN users u ON u.id = m.user_id
+          WHERE m.organization_id = $1 AND m.role = 'owner'
+         UNION ALL
+         SELECT u.id, u.email, trim(u.first_name || ' ' || u.last_name), true FROM users u WHERE u.id = $1
+         UNION ALL
+         SELECT NULL, NULL, NULL, true FROM organizations o WHERE o.id = $1
+         ORDER BY 2`,
+        [organizationId],
+      );
+      if (rows.length === 0) return undefined;
+      return rows.filter((r) => r.user_id !== null).map(({ user_id, email, name }) => ({ user_id, email, name }));
+    },
+
     async members(organizationId: string, tx: Queryable = db): Promise<MembershipRow[]> {
       const { rows } = await tx.query<MembershipRow>(
         `SELECT m.organization_id, m.user_id, m.role, m.created_at, u.email, u.first_name, u.last_name

@@ -1,4 +1,4 @@
-import { currentUser, requireUser } from '@ticketing/auth';
+import { currentUser, requireInternal, requireUser } from '@ticketing/auth';
 import type { App } from '@ticketing/http';
 import type { OrganizationsService } from './organizations.service.ts';
 import {
@@ -7,6 +7,7 @@ import {
   changeRoleSchema,
   createOrganizationSchema,
   getOrganizationSchema,
+  internalOwnersSchema,
   inviteSchema,
   listMembersSchema,
   listOrganizationsSchema,
@@ -18,10 +19,16 @@ import {
 
 export function registerOrganizationRoutes(
   app: App,
-  deps: { organizations: OrganizationsService; auth: { secret: string; issuer: string } },
+  deps: { organizations: OrganizationsService; auth: { secret: string; issuer: string; internalSecret: string } },
 ): void {
   const { organizations: orgs } = deps;
   const preHandler = requireUser(deps.auth);
+  const internal = requireInternal({ secret: deps.auth.internalSecret, issuer: deps.auth.issuer });
+
+  // Service-to-service (docs/internal-api.md): internal tokens only, checked before anything else.
+  app.get('/internal/organizations/:id/owners', { schema: internalOwnersSchema, onRequest: internal }, async (request) =>
+    orgs.ownersOf(request.params.id),
+  );
 
   app.post('/api/organizations', { schema: createOrganizationSchema, preHandler }, async (request, reply) => {
     const org = await orgs.create(currentUser(request), request.body.name);

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { InternalOrganizationOwners } from '@ticketing/contracts';
 import { errorResponses, IdParam } from '@ticketing/http';
 
 const OrgName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: '1–200 characters after trimming' });
@@ -168,4 +169,12 @@ export const answerInvitationSchema = {
   security: bearer,
   params: MyInvitationParams,
   response: { 200: InvitationSchema, ...errorResponses(401, 404, 409) },
+};
+
+export const internalOwnersSchema = {
+  tags: ['internal'],
+  summary: 'The owners of an organization with their emails (a personal organization: its user), for other services',
+  security: bearer,
+  params: Type.Object({ id: IdParam }),
+  response: { 200: InternalOrganizationOwners, ...errorResponses(401, 404) },
 };

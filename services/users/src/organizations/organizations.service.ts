@@ -312,6 +312,15 @@ export function createOrganizationsService(opts: OrganizationsServiceOptions) {
       await opts.afterCommit?.({ accessReducedFor: removed });
     },
 
+    /** Internal (other services): the owners to tell about something that concerns the whole organization. */
+    async ownersOf(id: string): Promise<{ organization_id: string; owners: { user_id: string; email: string; name: string }[] }> {
+      if (!isUuid(id)) throw organizationNotFound();
+      const orgId = id.toLowerCase();
+      const owners = await repository.owners(orgId);
+      if (!owners) throw organizationNotFound();
+      return { organization_id: orgId, owners };
+    },
+
     async auditLog(user: UserClaims, id: string, q: AuditQuery) {
       const { org } = await authorize(user, id, 'audit.read');
       const before = q.before === undefined ? undefined : new Date(q.before);

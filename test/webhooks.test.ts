@@ -1,0 +1,239 @@
+// Outgoing webhooks for organizers (docs/webhooks.md) over real HTTP, PostgreSQL and Kafka: the
+// endpoints API, signed deliveries of booking outcomes read from Kafka, retries until a flaky
+// receiver takes them, disabling an endpoint that keeps failing (its owners emailed through the
+// test SMTP server), the delivery log, test events and replays.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createKafkaBus, type MessageBus } from '@ticketing/bus';
+import { verifyWebhookSignature } from '@ticketing/auth';
+import { notificationRequests } from '@ticketing/contracts';
+import { testInfra, uniqueId, uniqueEmail } from '@ticketing/testing';
+import { startReceiver, startWebhookPlatform, type WebhookPlatform } from './support/webhooks.ts';
+
+async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function bookingConfirmed(eventId: string, bookingId = randomUUID()) {
+  return {
+    type: 'booking_confirmed' as const,
+    recipient_email: uniqueEmail('buyer'),
+    booking_data: {
+      booking_id: bookingId,
+      event_id: eventId,
+      event_name: 'Webhook Night',
+      venue: 'Hook Hall',
+      event_date: '2031-03-01T19:00:00.000Z',
+      seats: ['A1', 'A2'],
+      total_amount: 50,
+      currency: 'EUR',
+      user_name: 'Ada Lovelace',
+    },
+    timestamp: new Date().toISOString(),
+  };
+}
+
+describe('outgoing webhooks', () => {
+  let platform: WebhookPlatform;
+  let producer: MessageBus;
+
+  before(async () => {
+    platform = await startWebhookPlatform({ webhooks: { disableAfterFailures: 4 } });
+    producer = createKafkaBus({ brokers: testInfra.kafkaBrokers.split(','), clientId: uniqueId('webhooks-test') });
+  });
+  after(async () => {
+    await producer?.close();
+    await platform?.close();
+  });
+
+  async function publishBooking(value: ReturnType<typeof bookingConfirmed>) {
+    await producer
+      .publisher()
+      .publish([notificationRequests.message({ topic: platform.topic, key: value.booking_data.booking_id, value, messageId: randomUUID() })]);
+  }
+
+  async function endpoint(token: string, organizationId: string, url: string, eventTypes = ['booking.confirmed']) {
+    const res = await platform.api('POST', '/api/webhooks/endpoints', {
+      token,
+      body: { organization_id: organizationId, url, event_types: eventTypes, description: 'test receiver' },
+    });
+    assert.equal(res.status, 201, res.text);
+    return res.body as { endpoint_id: string; secret: string; secret_hint: string };
+  }
+
+  it('registers an endpoint for a member organization only, and shows the secret once', async () => {
+    const owner = await platform.organizer();
+    const outsider = await platform.organizer('Otto');
+    const created = await endpoint(owner.token, owner.userId, 'http://127.0.0.1:9/hooks');
+    assert.match(created.secret, /^whsec_/);
+    const got = await platform.api('GET', `/api/webhooks/endpoints/${created.endpoint_id}`, { token: owner.token });
+    assert.equal(got.status, 200);
+    assert.equal(got.body.secret, undefined);
+    assert.equal(got.body.secret_hint, created.secret.slice(0, 10) + '…');
+    const list = await platform.api('GET', `/api/webhooks/endpoints?organization_id=${owner.userId}`, { token: owner.token });
+    assert.deepEqual(
+      list.body.endpoints.map((e: { endpoint_id: string }) => e.endpoint_id),
+      [created.endpoint_id],
+    );
+    // Another organization's endpoint does not exist for an outsider, nor can they register one there.
+    assert.equal((await platform.api('GET', `/api/webhooks/endpoints/${created.endpoint_id}`, { token: outsider.token })).status, 404);
+    const foreign = await platform.api('POST', '/api/webhooks/endpoints', {
+      token: outsider.token,
+      body: { organization_id: owner.userId, url: 'http://127.0.0.1:9/x', event_types: ['booking.confirmed'] },
+    });
+    assert.equal(foreign.status, 404);
+    assert.equal(foreign.body.error, 'organization_not_found');
+    const bad = await platform.api('POST', '/api/webhooks/endpoints', {
+      token: owner.token,
+      body: { organization_id: owner.userId, url: 'http://127.0.0.1:9/x', event_types: ['booking.exploded'] },
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error, 'validation_failed');
+  });
+
+  it('delivers every booking.confirmed exactly once after dedup by event id to a receiver that fails its first 3 deliveries', async () => {
+    const owner = await platform.organizer();
+    const { event_id: eventId } = await platform.event(owner.token);
+    const receiver = await startReceiver((n) => (n <= 3 ? 500 : 200));
+    try {
+      const { endpoint_id: endpointId, secret } = await endpoint(owner.token, owner.userId, receiver.url);
+      const bookings = Array.from({ length: 5 }, () => bookingConfirmed(eventId));
+      for (const b of bookings) await publishBooking(b);
+      // A redelivered copy (a new message id) must not make a second event.
+      await publishBooking(bookings[0]!);
+
+      const delivered = await waitFor(() => {
+        const byId = receiver.succeeded();
+        return byId.size === 5 ? byId : undefined;
+      }, 'five delivered events');
+      const bodies = [...delivered.values()].map((copies) => JSON.parse(copies[0]!));
+      assert.deepEqual(new Set(bodies.map((b) => b.data.booking_id)), new Set(bookings.map((b) => b.booking_data.booking_id)));
+      for (const b of bodies) {
+        assert.equal(b.type, 'booking.confirmed');
+        assert.equal(b.organization_id, owner.userId);
+        assert.equal(b.data.event_id, eventId);
+        assert.equal(b.data.currency, 'EUR');
+      }
+      // Every request was signed with the endpoint's secret over the exact body, and retries kept the id and body.
+      for (const r of receiver.received) {
+        const verdict = verifyWebhookSignature(r.headers['ticketing-signature'] as string, r.body, secret);
+        assert.equal(verdict.ok, true, JSON.stringify(verdict));
+        const body = JSON.parse(r.body);
+        assert.equal(r.headers['ticketing-event-id'], body.id);
+        assert.ok(delivered.has(body.id), `retried body ${body.id} is one of the delivered events`);
+      }
+      assert.equal(receiver.received.filter((r) => r.status >= 300).length, 3);
+
+      const { rows } = await platform.deps.db.query<{ status: string; n: number }>(
+        `SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY status`,
+        [endpointId],
+      );
+      assert.deepEqual(rows, [{ status: 'delivered', n: 5 }]);
+      const log = await platform.api('GET', `/api/webhooks/endpoints/${endpointId}/deliveries`, { token: owner.token });
+      assert.equal(log.status, 200);
+      assert.equal(log.body.pagination.total, 5);
+      const failedOnce = log.body.deliveries.find((d: { attempts: number }) => d.attempts > 1);
+      assert.ok(failedOnce, 'some delivery needed a retry');
+      const detail = await platform.api('GET', `/api/webhooks/deliveries/${failedOnce.delivery_id}`, { token: owner.token });
+      assert.equal(detail.status, 200);
+      assert.equal(detail.body.attempts_log[0].succeeded, true);
+      assert.equal(detail.body.attempts_log.at(-1).status_code, 500);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('disables an endpoint that keeps failing, emails its organization’s owners, and sends what waited once enabled again', async () => {
+    const owner = await platform.organizer('Olivia');
+    const org = await platform.usersApi('POST', '/api/organizations', { token: owner.token, body: { name: uniqueId('Hooks Inc') } });
+    assert.equal(org.status, 201, org.text);
+    const orgId = org.body.organization_id as string;
+    const refreshed = await platform.usersApi('POST', '/api/users/token', { token: owner.token });
+    const token = refreshed.body.access_token as string;
+    let healthy = false;
+    const receiver = await startReceiver(() => (healthy ? 204 : 503));
+    try {
+      const { endpoint_id: endpointId, secret } = await endpoint(token, orgId, receiver.url);
+      const test = await platform.api('POST', `/api/webhooks/endpoints/${endpointId}/test`, { token });
+      assert.equal(test.status, 202, test.text);
+      assert.equal(test.body.event_type, 'webhook.test');
+
+      const disabled = await waitFor(async () => {
+        const e = await platform.api('GET', `/api/webhooks/endpoints/${endpointId}`, { token });
+        return e.body.enabled === false ? e.body : undefined;
+      }, 'the endpoint disabled');
+      assert.match(disabled.disabled_reason, /4 failed attempts in a row/);
+      const mail = await waitFor(
+        () => platform.smtp.received.find((m) => m.envelopeTo.includes(owner.email.toLowerCase())),
+        'the owners’ email',
+      );
+      assert.equal(mail.parsed.subject, 'A webhook endpoint of your organization was disabled');
+      assert.match(mail.parsed.text ?? '', new RegExp(receiver.url.replaceAll('/', '\\/').replaceAll('.', '\\.')));
+      const attemptsWhenDisabled = receiver.received.length;
+      assert.equal(attemptsWhenDisabled, 4);
+
+      // Disabled: no test events or replays, and nothing is attempted.
+      assert.equal((await platform.api('POST', `/api/webhooks/endpoints/${endpointId}/test`, { token })).body.error, 'webhook_endpoint_disabled');
+      assert.equal(
+        (await platform.api('POST', `/api/webhooks/deliveries/${test.body.delivery_id}/replay`, { token })).body.error,
+        'webhook_endpoint_disabled',
+      );
+
+      healthy = true;
+      const enabled = await platform.api('PATCH', `/api/webhooks/endpoints/${endpointId}`, { token, body: { enabled: true } });
+      assert.equal(enabled.status, 200, enabled.text);
+      assert.equal(enabled.body.consecutive_failures, 0);
+      const ok = await waitFor(() => receiver.received.find((r) => r.status === 204), 'the waiting test event delivered');
+      assert.equal(JSON.parse(ok.body).id, test.body.event_id);
+      assert.equal(verifyWebhookSignature(ok.headers['ticketing-signature'] as string, ok.body, secret).ok, true);
+
+      // A replay sends the same event id and body again.
+      const replay = await platform.api('POST', `/api/webhooks/deliveries/${test.body.delivery_id}/replay`, { token });
+      assert.equal(replay.status, 202, replay.text);
+      await waitFor(() => (receiver.received.filter((r) => r.status === 204).length === 2 ? true : undefined), 'the replay');
+      const [first, second] = receiver.received.filter((r) => r.status === 204);
+      assert.equal(second!.body, first!.body);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('signs with both secrets while a rotated one overlaps, and with the new one only after', async () => {
+    const owner = await platform.organizer();
+    const receiver = await startReceiver(() => 200);
+    try {
+      const { endpoint_id: endpointId, secret: oldSecret } = await endpoint(owner.token, owner.userId, receiver.url);
+      const rotated = await platform.api('POST', `/api/webhooks/endpoints/${endpointId}/rotate-secret`, {
+        token: owner.token,
+        body: { overlap_seconds: 3600 },
+      });
+      assert.equal(rotated.status, 200, rotated.text);
+      const newSecret = rotated.body.secret as string;
+      assert.notEqual(newSecret, oldSecret);
+      await platform.api('POST', `/api/webhooks/endpoints/${endpointId}/test`, { token: owner.token });
+      const overlap = await waitFor(() => receiver.received[0], 'a delivery during the overlap');
+      const header = overlap.headers['ticketing-signature'] as string;
+      assert.equal(header.match(/v1=/g)?.length, 2);
+      assert.equal(verifyWebhookSignature(header, overlap.body, oldSecret).ok, true);
+      assert.equal(verifyWebhookSignature(header, overlap.body, newSecret).ok, true);
+
+      await platform.api('POST', `/api/webhooks/endpoints/${endpointId}/rotate-secret`, { token: owner.token, body: { overlap_seconds: 0 } });
+      const latest = (await platform.api('GET', `/api/webhooks/endpoints/${endpointId}`, { token: owner.token })).body;
+      await platform.api('POST', `/api/webhooks/endpoints/${endpointId}/test`, { token: owner.token });
+      const after = await waitFor(() => receiver.received[1], 'a delivery after the overlap');
+      const afterHeader = after.headers['ticketing-signature'] as string;
+      assert.equal(afterHeader.match(/v1=/g)?.length, 1);
+      assert.equal(verifyWebhookSignature(afterHeader, after.body, newSecret).ok, false, 'the replaced secret no longer signs');
+      assert.equal(latest.previous_secret_expires_at !== null, true);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
