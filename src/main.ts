@@ -86,6 +86,9 @@ const notificationsConfig = loadNotificationsConfig(
     ...embedded,
     http: { port: ports.notifications, host },
     mail: { transport: 'file', fileDir: mailDir },
+    // Webhooks ask the event service for an event's organization and the users service for its owners.
+    events: { url: `http://127.0.0.1:${ports.events}` },
+    users: { url: `http://127.0.0.1:${ports.users}` },
   },
   secrets.env,
 );

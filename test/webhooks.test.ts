@@ -56,7 +56,9 @@ describe('outgoing webhooks', () => {
   async function publishBooking(value: ReturnType<typeof bookingConfirmed>) {
     await producer
       .publisher()
-      .publish([notificationRequests.message({ topic: platform.topic, key: value.booking_data.booking_id, value, messageId: randomUUID() })]);
+      .publish([
+        notificationRequests.message({ topic: platform.topic, key: value.booking_data.booking_id, value, messageId: randomUUID() }),
+      ]);
   }
 
   async function endpoint(token: string, organizationId: string, url: string, eventTypes = ['booking.confirmed']) {
@@ -180,7 +182,10 @@ describe('outgoing webhooks', () => {
       assert.equal(attemptsWhenDisabled, 4);
 
       // Disabled: no test events or replays, and nothing is attempted.
-      assert.equal((await platform.api('POST', `/api/webhooks/endpoints/${endpointId}/test`, { token })).body.error, 'webhook_endpoint_disabled');
+      assert.equal(
+        (await platform.api('POST', `/api/webhooks/endpoints/${endpointId}/test`, { token })).body.error,
+        'webhook_endpoint_disabled',
+      );
       assert.equal(
         (await platform.api('POST', `/api/webhooks/deliveries/${test.body.delivery_id}/replay`, { token })).body.error,
         'webhook_endpoint_disabled',
@@ -224,7 +229,10 @@ describe('outgoing webhooks', () => {
       assert.equal(verifyWebhookSignature(header, overlap.body, oldSecret).ok, true);
       assert.equal(verifyWebhookSignature(header, overlap.body, newSecret).ok, true);
 
-      await platform.api('POST', `/api/webhooks/endpoints/${endpointId}/rotate-secret`, { token: owner.token, body: { overlap_seconds: 0 } });
+      await platform.api('POST', `/api/webhooks/endpoints/${endpointId}/rotate-secret`, {
+        token: owner.token,
+        body: { overlap_seconds: 0 },
+      });
       const latest = (await platform.api('GET', `/api/webhooks/endpoints/${endpointId}`, { token: owner.token })).body;
       await platform.api('POST', `/api/webhooks/endpoints/${endpointId}/test`, { token: owner.token });
       const after = await waitFor(() => receiver.received[1], 'a delivery after the overlap');

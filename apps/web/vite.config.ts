@@ -25,6 +25,7 @@ export default defineConfig({
       '/api/bookings': bookings,
       '/api/tickets': bookings,
       '/api/notifications': notifications,
+      '/api/webhooks': notifications,
       '/api/payments': bookings,
     },
   },

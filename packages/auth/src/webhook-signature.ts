@@ -29,8 +29,7 @@ export function signWebhook(body: string, secrets: readonly string[], timestamp:
 }
 
 export type WebhookVerification =
-  | { ok: true; timestamp: number }
-  | { ok: false; reason: 'malformed_header' | 'no_matching_signature' | 'timestamp_out_of_tolerance' };
+  { ok: true; timestamp: number } | { ok: false; reason: 'malformed_header' | 'no_matching_signature' | 'timestamp_out_of_tolerance' };
 
 /**
  * Checks a `Ticketing-Signature` header against the raw body: some `v1` must match the secret and

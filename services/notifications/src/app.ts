@@ -9,7 +9,8 @@ export async function buildNotificationsApp(deps: NotificationsDeps): Promise<Ap
   const { stats } = deps;
   const app = await createHttpApp({
     service: 'notifications',
-    description: 'Booking emails (confirmed, failed, reminders) from Kafka, the caller’s notification history, and organizers’ outgoing webhooks',
+    description:
+      'Booking emails (confirmed, failed, reminders) from Kafka, the caller’s notification history, and organizers’ outgoing webhooks',
     logger: deps.logger,
     bodyLimit: deps.config.http.bodyLimit,
     corsOrigins: deps.config.http.corsOrigins,

@@ -29,6 +29,7 @@ export const routes: readonly { prefix: string; upstream: Upstream }[] = [
   { prefix: '/api/bookings', upstream: 'bookings' },
   { prefix: '/api/tickets', upstream: 'bookings' },
   { prefix: '/api/notifications', upstream: 'notifications' },
+  { prefix: '/api/webhooks', upstream: 'notifications' },
   { prefix: '/api/payments', upstream: 'bookings' },
 ];
 

@@ -62,7 +62,8 @@ export function createDirectory(opts: DirectoryOptions): Directory {
     async ownersOf(organizationId) {
       const answer = await get(opts.usersUrl, `/internal/organizations/${encodeURIComponent(organizationId)}/owners`);
       if (answer === undefined) return undefined;
-      if (!internalOrganizationOwners.check(answer)) throw new TransientError('the users service answered something that is not a list of owners');
+      if (!internalOrganizationOwners.check(answer))
+        throw new TransientError('the users service answered something that is not a list of owners');
       return answer.owners;
     },
   };

@@ -96,12 +96,7 @@ export function createWebhookMapper(deps: { topics: WebhookTopics; directory: Di
  * own consumer (the emails, the refunds) dead-letters it, and one copy there is enough.
  * Transient failures (the event service, the database) throw, and the bus retries.
  */
-export function createWebhookHandler(deps: {
-  topics: WebhookTopics;
-  directory: Directory;
-  intake: WebhookIntake;
-  logger: Logger;
-}) {
+export function createWebhookHandler(deps: { topics: WebhookTopics; directory: Directory; intake: WebhookIntake; logger: Logger }) {
   const toWebhookEvent = createWebhookMapper(deps);
   return async function handleWebhookSource(message: IncomingMessage): Promise<void> {
     let event;
@@ -109,12 +104,18 @@ export function createWebhookHandler(deps: {
       event = await toWebhookEvent(message);
     } catch (err) {
       if (!(err instanceof MalformedMessageError)) throw err;
-      deps.logger.warn({ topic: message.topic, message_id: message.messageId, err: err.message }, 'message unreadable for webhooks; skipped');
+      deps.logger.warn(
+        { topic: message.topic, message_id: message.messageId, err: err.message },
+        'message unreadable for webhooks; skipped',
+      );
       return;
     }
     if (event === undefined) return;
     if (event === 'unknown_event') {
-      deps.logger.warn({ topic: message.topic, message_id: message.messageId }, 'webhook source names an event the event service does not know; skipped');
+      deps.logger.warn(
+        { topic: message.topic, message_id: message.messageId },
+        'webhook source names an event the event service does not know; skipped',
+      );
       return;
     }
     const recorded = await deps.intake.record(event);

@@ -197,7 +197,12 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps) {
     next: nextDelivery,
     onError: onError('webhook dispatcher'),
   });
-  const alerts = createDueLoop({ intervalMs: settings.pollIntervalMs, concurrency: 1, next: nextAlert, onError: onError('webhook alerts') });
+  const alerts = createDueLoop({
+    intervalMs: settings.pollIntervalMs,
+    concurrency: 1,
+    next: nextAlert,
+    onError: onError('webhook alerts'),
+  });
 
   return {
     stats,

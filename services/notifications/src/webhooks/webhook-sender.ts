@@ -50,7 +50,8 @@ export function createWebhookSender(opts: { timeoutMs: number; allowInsecureTarg
         return done({ statusCode: null, error: 'not a valid URL' });
       }
       const secure = url.protocol === 'https:';
-      if (!secure && !(opts.allowInsecureTargets && url.protocol === 'http:')) return done({ statusCode: null, error: 'only https:// URLs are allowed' });
+      if (!secure && !(opts.allowInsecureTargets && url.protocol === 'http:'))
+        return done({ statusCode: null, error: 'only https:// URLs are allowed' });
       const client = secure ? https : http;
       const req = client.request(
         url,
@@ -81,7 +82,9 @@ export function createWebhookSender(opts: { timeoutMs: number; allowInsecureTarg
       const timer = setTimeout(() => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
       req.on('close', () => clearTimeout(timer));
       req.on('timeout', () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
-      req.on('error', (err: NodeJS.ErrnoException) => done({ statusCode: null, error: err.code ? `${err.code}: ${err.message}` : err.message }));
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        done({ statusCode: null, error: err.code ? `${err.code}: ${err.message}` : err.message }),
+      );
       req.end(request.body);
     });
   }

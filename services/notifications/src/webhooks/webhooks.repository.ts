@@ -182,7 +182,12 @@ export function createWebhooksRepository() {
     },
 
     /** One delivery per enabled endpoint of the organization subscribed to the type, once (by endpoint and event). */
-    async fanOut(tx: Queryable, e: { eventId: string; organizationId: string; type: string }, now: Date, maxAgeMs: number): Promise<number> {
+    async fanOut(
+      tx: Queryable,
+      e: { eventId: string; organizationId: string; type: string },
+      now: Date,
+      maxAgeMs: number,
+    ): Promise<number> {
       const { rowCount } = await tx.query(
         `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, next_attempt_at, give_up_at)
          SELECT gen_random_uuid(), e.id, $1, 'pending', $4::timestamptz, $4::timestamptz + make_interval(secs => $5::float8 / 1000)
@@ -230,7 +235,15 @@ export function createWebhooksRepository() {
 
     async logAttempt(
       tx: Queryable,
-      a: { deliveryId: string; attempt: number; startedAt: Date; latencyMs: number; statusCode: number | null; error: string | null; succeeded: boolean },
+      a: {
+        deliveryId: string;
+        attempt: number;
+        startedAt: Date;
+        latencyMs: number;
+        statusCode: number | null;
+        error: string | null;
+        succeeded: boolean;
+      },
     ): Promise<void> {
       await tx.query(
         `INSERT INTO webhook_attempts (delivery_id, attempt, started_at, latency_ms, status_code, error, succeeded)
@@ -276,7 +289,11 @@ export function createWebhooksRepository() {
     },
 
     /** Counts a failure; returns the endpoint's run of failures (undefined when it is gone or already disabled). */
-    async endpointFailed(tx: Queryable, endpointId: string, now: Date): Promise<{ consecutive_failures: number; failing_since: Date } | undefined> {
+    async endpointFailed(
+      tx: Queryable,
+      endpointId: string,
+      now: Date,
+    ): Promise<{ consecutive_failures: number; failing_since: Date } | undefined> {
       const { rows } = await tx.query<{ consecutive_failures: number; failing_since: Date }>(
         `UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, $2)
          WHERE id = $1 AND enabled RETURNING consecutive_failures, failing_since`,
@@ -309,12 +326,10 @@ export function createWebhooksRepository() {
     },
 
     async finishAlert(db: Queryable, id: string, status: 'sent' | 'dead' | 'pending', nextAttemptAt: Date | null, error: string | null) {
-      await db.query(`UPDATE webhook_alerts SET status = $2, next_attempt_at = COALESCE($3, next_attempt_at), last_error = $4 WHERE id = $1`, [
-        id,
-        status,
-        nextAttemptAt,
-        clip(error),
-      ]);
+      await db.query(
+        `UPDATE webhook_alerts SET status = $2, next_attempt_at = COALESCE($3, next_attempt_at), last_error = $4 WHERE id = $1`,
+        [id, status, nextAttemptAt, clip(error)],
+      );
     },
 
     async listDeliveries(

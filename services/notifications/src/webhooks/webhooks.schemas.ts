@@ -9,7 +9,10 @@ const tags = ['webhooks'];
 
 export const EventTypeSchema = Type.Union(
   WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)),
-  { description: 'booking.confirmed, booking.failed, booking.cancelled, booking.refunded, event.published, event.cancelled, ticket.checked_in' },
+  {
+    description:
+      'booking.confirmed, booking.failed, booking.cancelled, booking.refunded, event.published, event.cancelled, ticket.checked_in',
+  },
 );
 const EventTypes = Type.Array(EventTypeSchema, { minItems: 1, maxItems: WEBHOOK_EVENT_TYPES.length, uniqueItems: true });
 const Url = Type.String({
