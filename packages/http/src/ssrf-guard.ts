@@ -129,12 +129,12 @@ export class PrivateAddressError extends Error {
 export const guardedLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
     if (err) return callback(err, '', 0);
-    const list = addresses as unknown as LookupAddress[];
+    const list = addresses;
     const bad = list.find((a) => !isPublicAddress(a.address));
-    if (bad) return callback(new PrivateAddressError(hostname, bad.address) as NodeJS.ErrnoException, '', 0);
+    if (bad) return callback(new PrivateAddressError(hostname, bad.address), '', 0);
     if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
     const first = list[0];
-    if (!first) return callback(new Error(`no address for ${hostname}`) as NodeJS.ErrnoException, '', 0);
+    if (!first) return callback(new Error(`no address for ${hostname}`), '', 0);
     callback(null, first.address, first.family);
   });
 };
