@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AccountEmail, WaitlistOffer } from '@ticketing/contracts';
+import type { WaitlistOffer } from '@ticketing/contracts';
 import type { Database, Queryable } from '@ticketing/db';
 import { TransientError, UnrecoverableError } from '@ticketing/errors';
 import type { Logger } from '@ticketing/http';
