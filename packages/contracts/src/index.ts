@@ -13,3 +13,4 @@ export * from './event-changes.ts';
 export * from './waitlist-offers.ts';
 export * from './webhook-events.ts';
 export * from './internal-organizations.ts';
+export * from './ticket-check-ins.ts';

@@ -1,6 +1,7 @@
 import { createHttpApp, type App } from '@ticketing/http';
 import { registerBookingRoutes } from './bookings/bookings.routes.ts';
 import { registerCancellationRoutes } from './cancellations/cancellations.routes.ts';
+import { registerCheckInRoutes } from './check-ins/check-ins.routes.ts';
 import type { BookingsDeps } from './deps.ts';
 import { bookingsErrorStatus } from './errors.ts';
 import { registerPaymentWebhookRoutes } from './payments/payment-webhooks.routes.ts';
@@ -32,6 +33,7 @@ export async function buildBookingsApp(deps: BookingsDeps): Promise<App> {
   registerBookingRoutes(app, { bookingsService: deps.bookingsService, auth });
   registerCancellationRoutes(app, { eventCancellations: deps.eventCancellations, eventAccess: deps.eventAccess, auth });
   registerSalesRoutes(app, { sales: deps.sales, auth });
+  registerCheckInRoutes(app, { checkIns: deps.checkIns, cache: deps.cache, auth, heartbeatMs: deps.config.stream.heartbeatMs });
   registerStreamRoutes(app, {
     bookingsService: deps.bookingsService,
     hub: deps.streams,

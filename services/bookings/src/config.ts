@@ -29,6 +29,8 @@ const KafkaSchema = Type.Object(
         eventCancellations: Type.String({ default: 'event-cancellations', minLength: 1 }),
         /** Organizer changes of events from the event service (reschedules are emailed to buyers). @defaultValue event-changes */
         eventChanges: Type.String({ default: 'event-changes', minLength: 1 }),
+        /** Tickets admitted at the door (docs/checkin.md). @defaultValue ticket-check-ins */
+        ticketCheckIns: Type.String({ default: 'ticket-check-ins', minLength: 1 }),
       },
       { default: {} },
     ),
@@ -145,6 +147,15 @@ export const BookingsConfigSchema = Type.Object({
     },
     { default: {} },
   ),
+  checkIn: Type.Object(
+    {
+      /** Scans of one event within this long are announced to the attendance streams together. @defaultValue 250 */
+      announceDelayMs: Type.Integer({ default: 250, minimum: 0, maximum: 10_000 }),
+      /** How far ahead of the server's clock an offline gate's scan times may be. @defaultValue 300000 */
+      maxClockAheadMs: Type.Integer({ default: 300_000, minimum: 0, maximum: 86_400_000 }),
+    },
+    { default: {} },
+  ),
   stream: Type.Object(
     {
       /** Comment heartbeat on every open stream. @defaultValue 15000 */
@@ -196,6 +207,7 @@ export function loadBookingsConfig(
       NOTIFICATION_REQUESTS_TOPIC: 'kafka.topics.notificationRequests',
       BOOKING_WORKERS_GROUP: 'kafka.workerGroup',
       EVENT_CANCELLATIONS_TOPIC: 'kafka.topics.eventCancellations',
+      TICKET_CHECK_INS_TOPIC: 'kafka.topics.ticketCheckIns',
       CANCELLATION_WORKERS_GROUP: 'kafka.cancellationGroup',
       EVENT_CHANGES_TOPIC: 'kafka.topics.eventChanges',
       RESCHEDULE_WORKERS_GROUP: 'kafka.rescheduleGroup',

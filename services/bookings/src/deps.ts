@@ -19,6 +19,10 @@ import { createBookingsService, type BookingsService } from './bookings/bookings
 import type { ProcessBookingDeps } from './bookings/process-booking.ts';
 import { createHttpEventsClient, type EventsClient } from './clients/events-client.ts';
 import { createEventAccess, type EventAccess } from './organizer/event-access.ts';
+import { createAttendancePublisher } from './check-ins/attendance.ts';
+import { createCheckInsRepository } from './check-ins/check-ins.repository.ts';
+import { createCheckInsService, type CheckInsService } from './check-ins/check-ins.service.ts';
+import { createTicketVerifier, deriveDevTicketKey, ticketSigningKey } from '@ticketing/tickets';
 import type { BookingsConfig } from './config.ts';
 import { createBookingsMetrics, timePayments, type BookingsMetrics } from './metrics.ts';
 import type { PaymentGateway } from './payments/payment-gateway.ts';
@@ -68,6 +72,7 @@ export interface BookingsDeps {
   /** Everything the worker needs to refund the bookings of cancelled events. */
   cancellation: CancelEventBookingsDeps;
   paymentWebhooksService: PaymentWebhooksService;
+  checkIns: CheckInsService;
   streams: StreamHub;
   /** Tickets (docs/tickets.md): their rows, the signer of new codes, and the verifier of the keys still honoured. */
   tickets: { repository: TicketsRepository; signer: TicketSigner; verifier: TicketVerifier };
@@ -157,7 +162,11 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
   });
   const metrics = createBookingsMetrics(() => streams.size, config.kafka.workerGroup);
   registerPoolMetrics(metrics.registry, db);
-  registerOutboxMetrics(metrics.registry, outbox, [config.kafka.topics.bookingRequests, config.kafka.topics.notificationRequests]);
+  registerOutboxMetrics(metrics.registry, outbox, [
+    config.kafka.topics.bookingRequests,
+    config.kafka.topics.notificationRequests,
+    config.kafka.topics.ticketCheckIns,
+  ]);
   const gateway = timePayments(untimedGateway, metrics);
 
   const bookingsService = createBookingsService({
@@ -207,6 +216,24 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
   });
 
   const eventAccess = createEventAccess(events);
+  const checkInsRepository = createCheckInsRepository(db);
+  // TEMP until the tickets primitive lands with its configured keys.
+  const devKey = ticketSigningKey(deriveDevTicketKey(config.jwt.secret));
+  const checkIns = createCheckInsService({
+    repository: checkInsRepository,
+    verifier: createTicketVerifier([{ kid: devKey.kid, publicKey: devKey.publicKey }]),
+    eventAccess,
+    signal: outboxSignal,
+    attendance: createAttendancePublisher({
+      cache,
+      repository: checkInsRepository,
+      logger: logger.child({ component: 'attendance' }),
+      delayMs: config.checkIn.announceDelayMs,
+    }),
+    ticketCheckInsTopic: config.kafka.topics.ticketCheckIns,
+    maxClockAheadMs: config.checkIn.maxClockAheadMs,
+  });
+
   return {
     config,
     logger,
@@ -229,6 +256,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     eventCancellations,
     cancellation,
     paymentWebhooksService,
+    checkIns,
     streams,
     tickets,
     ticketsService: createTicketsService({ tickets: tickets.repository, bookingsRepository, verifier: tickets.verifier }),

@@ -65,6 +65,7 @@ export async function startBookingsWorker(deps: BookingsWorkerDeps): Promise<Run
     topic,
     topic + DEAD_LETTER_SUFFIX,
     config.kafka.topics.notificationRequests,
+    config.kafka.topics.ticketCheckIns,
     cancellations,
     cancellations + DEAD_LETTER_SUFFIX,
     config.kafka.topics.eventChanges,

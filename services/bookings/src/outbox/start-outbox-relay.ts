@@ -2,7 +2,7 @@ import { createOutboxRelay, type OutboxRelay } from '@ticketing/bus';
 import type { BookingsDeps } from '../deps.ts';
 
 /**
- * Starts the outbox relay of this process for the service's two topics. Safe to run in every
+ * Starts the outbox relay of this process for the topics the service publishes. Safe to run in every
  * process (API and workers): relays lock disjoint batches.
  */
 export function startOutboxRelay(deps: BookingsDeps): OutboxRelay {
@@ -12,7 +12,7 @@ export function startOutboxRelay(deps: BookingsDeps): OutboxRelay {
     publisher: deps.bus.publisher(),
     signal: deps.outboxSignal,
     logger: deps.logger.child({ component: 'outbox-relay' }),
-    topics: [config.kafka.topics.bookingRequests, config.kafka.topics.notificationRequests],
+    topics: [config.kafka.topics.bookingRequests, config.kafka.topics.notificationRequests, config.kafka.topics.ticketCheckIns],
     intervalMs: config.outbox.intervalMs,
     batchSize: config.outbox.batchSize,
     maxBackoffMs: config.outbox.maxBackoffMs,

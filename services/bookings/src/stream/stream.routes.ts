@@ -1,11 +1,10 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authenticateUser, currentUser, requireUser, type AuthOptions } from '@ticketing/auth';
+import { currentUser, type AuthOptions } from '@ticketing/auth';
 import { createSseStream, type App } from '@ticketing/http';
-import { errors } from '../errors.ts';
 import type { BookingsService } from '../bookings/bookings.service.ts';
 import { isOpenStatus } from '../bookings/bookings.repository.ts';
 import { streamSchema } from '../bookings/bookings.schemas.ts';
 import { toStatusUpdate, type StatusUpdate } from '../bookings/bookings.views.ts';
+import { streamAuthHooks } from './stream-auth.ts';
 import type { StreamHub, StreamSink } from './stream-hub.ts';
 
 /** The booking version the client has (event ids are versions); 0 when it has none. */
@@ -22,26 +21,13 @@ export function registerStreamRoutes(
   app: App,
   deps: { bookingsService: BookingsService; hub: StreamHub; auth: AuthOptions; heartbeatMs: number },
 ): void {
-  const headerAuth = requireUser(deps.auth);
-
-  async function authenticate(request: FastifyRequest, reply: FastifyReply) {
-    if (request.headers.authorization !== undefined) return headerAuth.call(app, request, reply);
-    const token = (request.query as { access_token?: string }).access_token;
-    if (token === undefined || token === '') {
-      throw errors.unauthorized({ message: 'Authentication required: send Authorization: Bearer <token> or ?access_token=' });
-    }
-    request.user = await authenticateUser(token, deps.auth);
-  }
+  const hooks = streamAuthHooks(app, deps.auth);
 
   app.get(
     '/api/booking/:id/stream',
     {
       schema: streamSchema,
-      onRequest: async (request) => {
-        const raw = request.raw;
-        if (raw.url?.includes('access_token=')) raw.url = raw.url.replace(/(access_token=)[^&]*/g, '$1[redacted]');
-      },
-      preHandler: authenticate,
+      ...hooks,
     },
     async (request, reply) => {
       const user = currentUser(request);
