@@ -196,6 +196,40 @@ const rows: Row[] = [
     route: 'GET /api/events/{id}/waiting-room/stats',
     call: async (t) => events('GET', `/api/events/${await publishedEvent()}/waiting-room/stats`, { token: t }),
   },
+  // Check-in (bookings): a code that is no ticket is still a scan, answered 200 `invalid`.
+  {
+    action: 'checkin.scan',
+    route: 'POST /api/events/{id}/check-ins',
+    call: async (t) =>
+      bookings('POST', `/api/events/${await draftEvent()}/check-ins`, { token: t, body: { code: 'not-a-ticket', gate: 'Matrix' } }),
+  },
+  {
+    action: 'checkin.scan',
+    route: 'POST /api/events/{id}/check-ins/batch',
+    call: async (t) =>
+      bookings('POST', `/api/events/${await draftEvent()}/check-ins/batch`, {
+        token: t,
+        body: { gate: 'Matrix', scans: [{ scan_id: randomUUID(), code: 'not-a-ticket', scanned_at: new Date().toISOString() }] },
+      }),
+  },
+  {
+    action: 'checkin.scan',
+    route: 'GET /api/events/{id}/check-ins',
+    call: async (t) => bookings('GET', `/api/events/${await draftEvent()}/check-ins`, { token: t }),
+  },
+  {
+    action: 'checkin.scan',
+    route: 'GET /api/events/{id}/check-ins/stream',
+    call: async (t) => {
+      const url = `${platform.service('bookings').baseUrl}/api/events/${await draftEvent()}/check-ins/stream`;
+      const controller = new AbortController();
+      const res = await fetch(url, { headers: { authorization: `Bearer ${t}` }, signal: controller.signal });
+      // An open stream is the answer: read no further than its status.
+      const text = res.ok ? '' : await res.text();
+      controller.abort();
+      return { status: res.status, text };
+    },
+  },
 ];
 
 function expected(action: OrganizerAction, subject: Subject): 'allowed' | 403 | 404 {
@@ -250,6 +284,21 @@ describe('authorization matrix: every role × every organizer action, over HTTP'
     }
     assert.deepEqual(failures, []);
     assert.equal(cells, rows.length * SUBJECTS.length);
+  });
+
+  it('a staff token may scan tickets and see events, and nothing else', async () => {
+    const staffActions = (Object.keys(ORGANIZER_ACTIONS) as OrganizerAction[]).filter((a) =>
+      (ORGANIZER_ACTIONS[a] as readonly string[]).includes('staff'),
+    );
+    assert.deepEqual(staffActions.sort(), ['checkin.scan', 'event.view', 'organization.view']);
+    // Every organizer route of the matrix outside those is refused to staff (the matrix above
+    // checks each cell); this names the refused ones so a new route cannot slip through.
+    const refused = rows.filter((r) => !staffActions.includes(r.action));
+    assert.ok(refused.length >= 10);
+    for (const row of refused) {
+      const res = await row.call(tokens.staff);
+      assert.equal(res.status, 403, `${row.route} as staff: ${res.status} ${res.text.slice(0, 120)}`);
+    }
   });
 
   it('lists an organization’s drafts only for its members', async () => {

@@ -20,6 +20,7 @@ export default defineConfig({
       '/api/invitations': users,
       '^/api/events/[^/]+/cancellation': bookings,
       '^/api/events/[^/]+/sales': bookings,
+      '^/api/events/[^/]+/check-ins': bookings,
       '/api/events': events,
       '/api/booking': bookings,
       '/api/bookings': bookings,

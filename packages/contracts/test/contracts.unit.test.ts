@@ -22,6 +22,8 @@ import {
   type BookingRequest,
   type NotificationRequest,
   type SeatEvent,
+  ticketCheckIns,
+  type TicketCheckedIn,
 } from '../src/index.ts';
 import { Type } from '@sinclair/typebox';
 
@@ -186,6 +188,27 @@ describe('message contracts', () => {
     const m = seatEvents.message({ topic: 'seat-events', key: value.event_id, value });
     assert.deepEqual(seatEvents.decode(received(m)), value);
     assertMalformed(() => seatEvents.decode(received({ ...m, value: { ...value, type: 'seats.sold' } })), /\/type/);
+  });
+
+  it('type and check ticket check-ins', () => {
+    const value: TicketCheckedIn = {
+      type: 'ticket.checked_in',
+      ticket_id: randomUUID(),
+      event_id: randomUUID(),
+      organization_id: randomUUID(),
+      booking_id: randomUUID(),
+      seat: 'A1',
+      gate: 'North',
+      checked_in_at: new Date().toISOString(),
+      checked_in_by: randomUUID(),
+      source: 'offline',
+      timestamp: new Date().toISOString(),
+    };
+    const m = ticketCheckIns.message({ topic: 'ticket-check-ins', key: value.event_id, value });
+    assert.equal(m.headers[VERSION_HEADER], '1');
+    assert.deepEqual(ticketCheckIns.decode(received(m)), value);
+    assertMalformed(() => ticketCheckIns.decode(received({ ...m, value: { ...value, source: 'carrier pigeon' } })), /\/source/);
+    assertMalformed(() => ticketCheckIns.decode(received({ ...m, value: { ...value, gate: '' } })), /\/gate/);
   });
 
   it('type and check account emails: each type with its own fields, links only over http(s)', () => {

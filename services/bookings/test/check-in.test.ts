@@ -230,6 +230,50 @@ describe('check-in: POST /api/events/{id}/check-ins', () => {
     assert.equal((await scan(eventId, t!.code, 'N')).body.result, 'valid');
   });
 
+  it('refuses bad input with a 400 naming the field, and unknown events with a 404', async () => {
+    const eventId = await newEvent();
+    const cases: [string, unknown, string][] = [
+      ['check-ins', { gate: 'N' }, 'code'],
+      ['check-ins', { code: '', gate: 'N' }, 'code'],
+      ['check-ins', { code: 'x'.repeat(5000), gate: 'N' }, 'code'],
+      ['check-ins', { code: 'x', gate: '' }, 'gate'],
+      ['check-ins', { code: 'x', gate: ' North' }, 'gate'],
+      ['check-ins', { code: 'x', gate: 'North\t1' }, 'gate'],
+      ['check-ins', { code: 'x', gate: 'g'.repeat(65) }, 'gate'],
+      ['check-ins', { code: 42, gate: 'N' }, 'code'],
+      ['check-ins/batch', { gate: 'N', scans: [] }, 'scans'],
+      [
+        'check-ins/batch',
+        {
+          gate: 'N',
+          scans: Array.from({ length: 501 }, () => ({ scan_id: randomUUID(), code: 'x', scanned_at: new Date().toISOString() })),
+        },
+        'scans',
+      ],
+      [
+        'check-ins/batch',
+        { gate: 'N', scans: [{ scan_id: 'scan-1', code: 'x', scanned_at: new Date().toISOString() }] },
+        'scans.0.scan_id',
+      ],
+      ['check-ins/batch', { gate: 'N', scans: [{ scan_id: randomUUID(), code: 'x', scanned_at: 'yesterday' }] }, 'scans.0.scanned_at'],
+    ];
+    for (const [path, body, field] of cases) {
+      const res = await bookings.api('POST', `/api/events/${eventId}/${path}`, { token: staff.token, body });
+      assert.equal(res.status, 400, `${JSON.stringify(body).slice(0, 80)}: ${res.text}`);
+      assert.equal(res.body.error, 'validation_failed');
+      assert.ok(
+        Object.keys(res.body.details.fields).some((f) => f.startsWith(field)),
+        `${field}: ${res.text.slice(0, 300)}`,
+      );
+    }
+    for (const id of [randomUUID(), 'not-a-uuid']) {
+      const res = await scan(id, 'x', 'N');
+      assert.deepEqual([res.status, res.body.error], [404, 'event_not_found']);
+    }
+    const anonymous = await bookings.api('POST', `/api/events/${eventId}/check-ins`, { body: { code: 'x', gate: 'N' } });
+    assert.equal(anonymous.status, 401);
+  });
+
   describe('POST /api/events/{id}/check-ins/batch (offline gates)', () => {
     const upload = (eventId: string, gate: string, scans: { scan_id?: string; code: string; scanned_at: Date }[]) =>
       bookings.api('POST', `/api/events/${eventId}/check-ins/batch`, {

@@ -25,6 +25,8 @@ export const routes: readonly { prefix: string; upstream: Upstream }[] = [
   { prefix: '/api/events/:eventId/cancellation', upstream: 'bookings' },
   // Its sales report too (bookings, buyers and money are the bookings service's).
   { prefix: '/api/events/:eventId/sales', upstream: 'bookings' },
+  // Check-in at the door: the tickets are the bookings service's.
+  { prefix: '/api/events/:eventId/check-ins', upstream: 'bookings' },
   { prefix: '/api/booking', upstream: 'bookings' },
   { prefix: '/api/bookings', upstream: 'bookings' },
   { prefix: '/api/tickets', upstream: 'bookings' },

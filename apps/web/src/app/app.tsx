@@ -16,7 +16,7 @@ import {
   RegisterPage,
   WaitlistPage,
 } from './routes/buyer.tsx';
-import { BoxOfficePage, CancellationPage, CreateEventPage, SalesPage } from './routes/box-office.tsx';
+import { BoxOfficePage, CancellationPage, CreateEventPage, SalesPage, ScannerPage } from './routes/box-office.tsx';
 import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './routes/account.tsx';
 import { EventEditorPage, OrganizationPage, OrganizationsPage } from './routes/organizations.tsx';
 
@@ -41,6 +41,7 @@ const ROUTES: Route[] = [
   ['/box-office/new', () => <CreateEventPage />, true],
   ['/box-office/events/:id', (p) => <SalesPage id={p.id!} key={p.id} />, true],
   ['/box-office/events/:id/cancellation', (p) => <CancellationPage id={p.id!} key={p.id} />, true],
+  ['/box-office/events/:id/scan', (p) => <ScannerPage id={p.id!} key={p.id} />, true],
   ['/organizations', () => <OrganizationsPage />, true],
   ['/organizations/:id', (p) => <OrganizationPage id={p.id!} key={p.id} />, true],
   ['/organizations/:id/events/:eventId', (p) => <EventEditorPage organizationId={p.id!} eventId={p.eventId!} key={p.eventId} />, true],

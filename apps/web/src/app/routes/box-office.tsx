@@ -4,6 +4,8 @@ import { PageTitle } from '../../components/ui.tsx';
 import { CreateEventForm, MyEvents, SalesView } from '../../features/box-office/box-office.tsx';
 import { CancelEventPanel, CancellationProgress } from '../../features/box-office/cancel-event.tsx';
 import { WaitingRoomPanel } from '../../features/queue/queue-stats.tsx';
+import { AttendancePanel } from '../../features/check-in/attendance.tsx';
+import { Scanner } from '../../features/check-in/scanner.tsx';
 import { useEvent } from '../../features/events/api.ts';
 import { preloadSeatMap } from '../../lib/preload.ts';
 import { useEffect } from 'react';
@@ -45,6 +47,7 @@ export function SalesPage({ id }: { id: string }) {
     <>
       <PageTitle>{event ? `Sales: ${event.name}` : 'Sales'}</PageTitle>
       <SalesView eventId={id} />
+      <AttendancePanel eventId={id} />
       <WaitingRoomPanel eventId={id} />
       {event ? <CancelEventPanel eventId={id} eventName={event.name} cancelled={event.status === 'cancelled'} /> : null}
     </>
@@ -57,6 +60,19 @@ export function CancellationPage({ id }: { id: string }) {
     <>
       <PageTitle>{event ? `Cancellation: ${event.name}` : 'Cancellation'}</PageTitle>
       {event ? <CancellationProgress eventId={id} currency={event.currency} /> : error ? <p role="alert">{error}</p> : null}
+    </>
+  );
+}
+
+export function ScannerPage({ id }: { id: string }) {
+  const { event } = useEvent(id);
+  return (
+    <>
+      <PageTitle>{event ? `Check-in: ${event.name}` : 'Check-in'}</PageTitle>
+      <Scanner eventId={id} />
+      <p>
+        <Link to={`/box-office/events/${id}`}>Back to the event's sales</Link>
+      </p>
     </>
   );
 }

@@ -1,0 +1,76 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../../lib/api/client.ts';
+import type { paths } from '../../lib/api/schema.ts';
+import { getToken } from '../../lib/auth-token.ts';
+import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { useEventSource } from '../../lib/use-event-source.ts';
+
+export type ScanAnswer = paths['/api/events/{id}/check-ins']['post']['responses'][200]['content']['application/json'];
+export type Attendance = paths['/api/events/{id}/check-ins']['get']['responses'][200]['content']['application/json'];
+export type BatchAnswer = paths['/api/events/{id}/check-ins/batch']['post']['responses'][200]['content']['application/json'];
+
+export interface RecentScan {
+  gate: string;
+  result: ScanAnswer['result'];
+  seat: string | null;
+  at: string;
+}
+
+/** Sends one scan; throws a sentence when it could not be made (network, refusal). */
+export async function sendScan(eventId: string, code: string, gate: string): Promise<ScanAnswer> {
+  const { data, error, response } = await api.POST('/api/events/{id}/check-ins', {
+    params: { path: { id: eventId } },
+    body: { code, gate },
+  });
+  if (data) return data;
+  throw new Error(describeError(error, response.status));
+}
+
+/**
+ * The event's check-in counters, kept live from the attendance stream (counters on connect and
+ * after scans). `allowed` is false when the caller may not scan this event's tickets: the panel
+ * then shows nothing.
+ */
+export function useAttendance(eventId: string, onScans?: (recent: RecentScan[]) => void) {
+  const [attendance, setAttendance] = useState<Attendance | null>(null);
+  const [allowed, setAllowed] = useState<boolean | null>(null);
+  const [error, setError] = useState('');
+  const [live, setLive] = useState(false);
+
+  const apply = useCallback((next: Attendance) => {
+    // Counters read later replace earlier ones, never the other way round.
+    setAttendance((cur) => (cur && Number(cur.as_of) >= Number(next.as_of) ? cur : next));
+  }, []);
+
+  useEffect(() => {
+    let current = true;
+    api.GET('/api/events/{id}/check-ins', { params: { path: { id: eventId } } }).then(
+      ({ data, error: err, response }) => {
+        if (!current) return;
+        if (data) {
+          setAllowed(true);
+          apply(data);
+        } else if (response.status === 403 || response.status === 404) setAllowed(false);
+        else setError(describeError(err, response.status));
+      },
+      () => current && setError(NETWORK_ERROR),
+    );
+    return () => {
+      current = false;
+    };
+  }, [eventId, apply]);
+
+  const token = getToken();
+  useEventSource(
+    allowed && token ? `/api/events/${encodeURIComponent(eventId)}/check-ins/stream?access_token=${encodeURIComponent(token)}` : null,
+    {
+      attendance: (data) => {
+        const m = data as Attendance & { recent: RecentScan[] };
+        apply(m);
+        if (m.recent.length > 0) onScans?.(m.recent);
+      },
+    },
+    () => setLive(true),
+  );
+  return { attendance, allowed, error, live };
+}

@@ -1,0 +1,199 @@
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { ErrorMessage, Field } from '../../components/ui.tsx';
+import { NETWORK_ERROR } from '../../lib/errors.ts';
+import { sendScan, useAttendance, type ScanAnswer } from './api.ts';
+
+// The Barcode Detection API is not in TypeScript's DOM library yet (Chromium on Android and
+// macOS, Safari behind a flag): the little of it used here.
+interface DetectedBarcode {
+  rawValue: string;
+}
+interface BarcodeDetectorLike {
+  detect(source: HTMLVideoElement): Promise<DetectedBarcode[]>;
+}
+type BarcodeDetectorClass = new (options: { formats: string[] }) => BarcodeDetectorLike;
+
+function barcodeDetector(): BarcodeDetectorClass | undefined {
+  const ctor = (globalThis as { BarcodeDetector?: BarcodeDetectorClass }).BarcodeDetector;
+  return ctor && typeof navigator.mediaDevices?.getUserMedia === 'function' ? ctor : undefined;
+}
+
+const GATE_KEY = 'ticketing.checkin.gate';
+// The camera sees the same code for a while: it is sent once, then ignored this long.
+const SAME_CODE_QUIET_MS = 3000;
+
+const HEADLINES: Record<ScanAnswer['result'], string> = {
+  valid: 'Valid: admit',
+  already_used: 'Already used',
+  invalid: 'Invalid ticket',
+  wrong_event: 'Wrong event',
+  cancelled: 'Cancelled ticket',
+};
+
+function timeOf(iso: string): string {
+  return new Date(iso).toLocaleTimeString('en', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+/** The big answer a gate reads from a distance. */
+function ScanResult({ answer }: { answer: ScanAnswer }) {
+  return (
+    <div className={`scan-result scan-${answer.result}`} data-result={answer.result}>
+      <p className="scan-headline">{HEADLINES[answer.result]}</p>
+      {answer.ticket ? <p className="scan-seat">Seat {answer.ticket.seat}</p> : null}
+      {answer.result === 'already_used' && answer.admission ? (
+        <p>
+          Admitted at gate {answer.admission.gate} at {timeOf(answer.admission.at)}
+        </p>
+      ) : null}
+      <p>{answer.message}</p>
+    </div>
+  );
+}
+
+function Camera({ onCode }: { onCode: (code: string) => void }) {
+  const video = useRef<HTMLVideoElement>(null);
+  const [on, setOn] = useState(false);
+  const [error, setError] = useState('');
+  const Detector = barcodeDetector();
+  const onCodeRef = useRef(onCode);
+  onCodeRef.current = onCode;
+
+  useEffect(() => {
+    if (!on || !Detector) return;
+    let stopped = false;
+    let stream: MediaStream | undefined;
+    let timer: number | undefined;
+    const last = { code: '', at: 0 };
+    const detector = new Detector({ formats: ['qr_code'] });
+    const tick = async () => {
+      if (stopped) return;
+      try {
+        const el = video.current;
+        if (el && el.readyState >= 2) {
+          const [found] = await detector.detect(el);
+          const now = Date.now();
+          if (found && (found.rawValue !== last.code || now - last.at > SAME_CODE_QUIET_MS)) {
+            last.code = found.rawValue;
+            last.at = now;
+            onCodeRef.current(found.rawValue);
+          }
+        }
+      } catch {
+        // A frame that could not be read: try the next one.
+      }
+      timer = window.setTimeout(() => void tick(), 200);
+    };
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false }).then(
+      (s) => {
+        stream = s;
+        if (stopped) return s.getTracks().forEach((t) => t.stop());
+        if (video.current) {
+          video.current.srcObject = s;
+          void video.current.play().catch(() => undefined);
+        }
+        void tick();
+      },
+      () => {
+        setError('The camera could not be opened. Allow it in the browser, or type the code below.');
+        setOn(false);
+      },
+    );
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+      stream?.getTracks().forEach((t) => t.stop());
+    };
+  }, [on, Detector]);
+
+  if (!Detector) {
+    return <p className="muted">This browser cannot read QR codes with the camera: type or paste the code below.</p>;
+  }
+  return (
+    <div className="camera">
+      <button type="button" onClick={() => setOn((v) => !v)} aria-pressed={on}>
+        {on ? 'Stop the camera' : 'Scan with the camera'}
+      </button>
+      <ErrorMessage>{error}</ErrorMessage>
+      {on ? <video ref={video} className="camera-view" muted playsInline aria-label="Camera view" /> : null}
+    </div>
+  );
+}
+
+/** The scanner of one event's gate: camera where the browser reads QR codes, manual entry always. */
+export function Scanner({ eventId }: { eventId: string }) {
+  const [gate, setGate] = useState(() => localStorage.getItem(GATE_KEY) ?? 'Main');
+  const [answer, setAnswer] = useState<ScanAnswer | null>(null);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const codeInput = useRef<HTMLInputElement>(null);
+  const { attendance, allowed } = useAttendance(eventId);
+
+  useEffect(() => {
+    if (gate.trim()) localStorage.setItem(GATE_KEY, gate.trim());
+  }, [gate]);
+
+  const scan = useCallback(
+    async (code: string) => {
+      const g = gate.trim();
+      if (!code.trim()) return;
+      if (!g) return setError('Please name this gate first.');
+      setBusy(true);
+      setError('');
+      try {
+        setAnswer(await sendScan(eventId, code.trim(), g));
+      } catch (err) {
+        setAnswer(null);
+        setError(err instanceof TypeError ? NETWORK_ERROR : (err as Error).message);
+      } finally {
+        setBusy(false);
+      }
+    },
+    [eventId, gate],
+  );
+
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const input = codeInput.current;
+    if (!input) return;
+    await scan(input.value);
+    input.value = '';
+    input.focus();
+  }
+
+  if (allowed === false) return <ErrorMessage>You may not check tickets in for this event.</ErrorMessage>;
+  const here = attendance?.gates.find((g) => g.gate === gate.trim());
+  return (
+    <section className="scanner" aria-label="Scanner">
+      <Field label="Gate" hint="The door or scanner you are at; it is remembered on this device.">
+        <input name="gate" value={gate} maxLength={64} onChange={(e) => setGate(e.target.value)} required />
+      </Field>
+      <Camera onCode={(code) => void scan(code)} />
+      <form className="inline-form" onSubmit={submit} aria-label="Enter a ticket code">
+        <Field label="Ticket code">
+          <input ref={codeInput} name="code" autoComplete="off" autoCapitalize="off" spellCheck={false} autoFocus required />
+        </Field>
+        <button type="submit" className="primary" disabled={busy}>
+          Check in
+        </button>
+      </form>
+      <ErrorMessage>{error}</ErrorMessage>
+      <div role="status" aria-live="assertive" aria-atomic="true" aria-label="Scan result">
+        {answer ? <ScanResult answer={answer} /> : <p className="muted">Scan a ticket or type its code.</p>}
+      </div>
+      {attendance ? (
+        <dl className="stats" aria-label="Attendance">
+          <div>
+            <dt>Admitted at this gate</dt>
+            <dd data-testid="gate-admitted">{here?.admitted ?? 0}</dd>
+          </div>
+          <div>
+            <dt>Admitted in all</dt>
+            <dd>
+              {attendance.admitted} of {attendance.tickets_sold}
+            </dd>
+          </div>
+        </dl>
+      ) : null}
+    </section>
+  );
+}
