@@ -59,7 +59,10 @@ export async function startPlatform(): Promise<Platform> {
       {
         ...infra,
         events: { url: eventsUrl },
-        kafka: { brokers: testInfra.kafkaBrokers, topics: { bookingRequests: `${id}.br`, notificationRequests: `${id}.nr` } },
+        kafka: {
+          brokers: testInfra.kafkaBrokers,
+          topics: { bookingRequests: `${id}.br`, notificationRequests: `${id}.nr`, ticketCheckIns: `${id}.tc` },
+        },
         reconciler: { enabled: false },
         // The payment webhook endpoint answers (and refuses unsigned input) only with a signing secret.
         payments: { stripe: { webhookSecret: 'whsec_platform_test' } },

@@ -124,6 +124,7 @@ export async function startPlatform(): Promise<Platform> {
               notificationRequests: `${id}.notification-requests`,
               eventCancellations: `${id}.event-cancellations`,
               eventChanges: `${id}.event-changes`,
+              ticketCheckIns: `${id}.ticket-check-ins`,
             },
             workerGroup: `${id}-workers`,
             cancellationGroup: `${id}-cancellations`,

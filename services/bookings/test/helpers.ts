@@ -43,6 +43,7 @@ export function isolatedOverrides(extra: Overrides = {}): Overrides {
       topics: {
         bookingRequests: `${id}.booking-requests`,
         notificationRequests: `${id}.notification-requests`,
+        ticketCheckIns: `${id}.ticket-check-ins`,
         eventCancellations: `${id}.event-cancellations`,
         eventChanges: `${id}.event-changes`,
       },
