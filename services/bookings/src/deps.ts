@@ -22,7 +22,6 @@ import { createEventAccess, type EventAccess } from './organizer/event-access.ts
 import { createAttendancePublisher } from './check-ins/attendance.ts';
 import { createCheckInsRepository } from './check-ins/check-ins.repository.ts';
 import { createCheckInsService, type CheckInsService } from './check-ins/check-ins.service.ts';
-import { createTicketVerifier, deriveDevTicketKey, ticketSigningKey } from '@ticketing/tickets';
 import type { BookingsConfig } from './config.ts';
 import { createBookingsMetrics, timePayments, type BookingsMetrics } from './metrics.ts';
 import type { PaymentGateway } from './payments/payment-gateway.ts';
@@ -217,11 +216,9 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
 
   const eventAccess = createEventAccess(events);
   const checkInsRepository = createCheckInsRepository(db);
-  // TEMP until the tickets primitive lands with its configured keys.
-  const devKey = ticketSigningKey(deriveDevTicketKey(config.jwt.secret));
   const checkIns = createCheckInsService({
     repository: checkInsRepository,
-    verifier: createTicketVerifier([{ kid: devKey.kid, publicKey: devKey.publicKey }]),
+    verifier: ticketCodes.verifier,
     eventAccess,
     signal: outboxSignal,
     attendance: createAttendancePublisher({

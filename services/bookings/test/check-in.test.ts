@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { issueUserToken, type OrgRole } from '@ticketing/auth';
-import { createTicketSigner, deriveDevTicketKey, generateTicketSigningKey, ticketSigningKey, type TicketSigner } from '@ticketing/tickets';
+import { createTicketSigner, generateTicketSigningKey, type TicketSigner } from '@ticketing/tickets';
 import { bookingsConfig, openStream, startBookings, waitFor, type StartedBookings } from './helpers.ts';
 import { createEvent, startEvents, type StartedEvents } from './events-helpers.ts';
 
@@ -40,12 +40,16 @@ async function seedTickets(eventId: string, seats: string[]): Promise<SeededTick
              now() + interval '1 day', $3, 1000, 'USD', 'credit_card', 'confirmed', 'captured', gen_random_uuid()::text, now())`,
     [bookingId, eventId, seats],
   );
-  const tickets = seats.map((seat) => ({ ticketId: randomUUID(), bookingId, seat }));
+  const tickets = seats.map((seat) => {
+    const ticketId = randomUUID();
+    return { ticketId, bookingId, seat, code: signer.sign({ ticketId, eventId, bookingId, seat }) };
+  });
   await db.query(
-    `INSERT INTO tickets (id, booking_id, event_id, seat) SELECT t.id, $2, $3, t.seat FROM unnest($1::uuid[], $4::text[]) AS t(id, seat)`,
-    [tickets.map((t) => t.ticketId), bookingId, eventId, seats],
+    `INSERT INTO tickets (id, booking_id, event_id, seat, code)
+     SELECT t.id, $2, $3, t.seat, t.code FROM unnest($1::uuid[], $4::text[], $5::text[]) AS t(id, seat, code)`,
+    [tickets.map((t) => t.ticketId), bookingId, eventId, seats, tickets.map((t) => t.code)],
   );
-  return tickets.map((t) => ({ ...t, code: signer.sign({ ticketId: t.ticketId, eventId, bookingId, seat: t.seat }) }));
+  return tickets;
 }
 
 async function newEvent(): Promise<string> {
@@ -62,7 +66,7 @@ describe('check-in: POST /api/events/{id}/check-ins', () => {
     bookings = await startBookings(bookingsConfig({ events: { url: events.baseUrl }, checkIn: { announceDelayMs: 20 } }), {
       worker: false,
     });
-    signer = createTicketSigner(ticketSigningKey(deriveDevTicketKey(bookings.config.jwt.secret)));
+    signer = bookings.deps.tickets.signer;
   });
   after(async () => {
     await bookings?.close();
@@ -133,6 +137,19 @@ describe('check-in: POST /api/events/{id}/check-ins', () => {
       bookings.deps.db.query(`UPDATE tickets SET status = 'cancelled', cancelled_at = now() WHERE id = $1`, [t!.ticketId]),
       /tickets_checked_in_stays_valid/,
     );
+  });
+
+  it('cancelling a booking’s tickets leaves a checked-in one valid, and its other ticket then scans cancelled', async () => {
+    const eventId = await newEvent();
+    const [inside, outside] = await seedTickets(eventId, ['E1', 'E2']);
+    assert.equal((await scan(eventId, inside!.code, 'East')).body.result, 'valid');
+    const cancelled = await bookings.deps.tickets.repository.cancelForSeats(inside!.bookingId);
+    assert.deepEqual(
+      cancelled.map((t) => t.seat),
+      ['E2'],
+    );
+    assert.equal((await scan(eventId, outside!.code, 'East')).body.result, 'cancelled');
+    assert.equal((await scan(eventId, inside!.code, 'West')).body.result, 'already_used');
   });
 
   it('50 concurrent scans of one ticket at 5 gates admit it exactly once', async () => {

@@ -28,15 +28,15 @@ const BUYER_COLUMNS = `${COLUMNS}, b.event_name, b.venue, b.event_date`;
 
 /**
  * THE way tickets stop being valid (event cancellation, a buyer's cancellation, a refund): one
- * conditional statement, so it composes with the admission at the door (only valid tickets are
- * cancelled, and once check-in state exists, only those not yet admitted). `seats` undefined:
+ * conditional statement, so it composes with the admission at the door (docs/checkin.md): only
+ * valid tickets not yet admitted are cancelled, and the row lock decides between the two. `seats` undefined:
  * every ticket of the booking. Returns the tickets it cancelled; run it in the transaction that
  * changes the booking, so the booking and its tickets never disagree.
  */
 export async function cancelForSeats(tx: Queryable, bookingId: string, seats?: readonly string[]): Promise<TicketRow[]> {
   const { rows } = await tx.query<TicketRow>(
     `UPDATE tickets t SET status = 'cancelled', cancelled_at = now()
-      WHERE t.booking_id = $1 AND t.status = 'valid' AND ($2::text[] IS NULL OR t.seat = ANY($2::text[]))
+      WHERE t.booking_id = $1 AND t.status = 'valid' AND t.checked_in_at IS NULL AND ($2::text[] IS NULL OR t.seat = ANY($2::text[]))
       RETURNING ${COLUMNS}`,
     [bookingId, seats ?? null],
   );
