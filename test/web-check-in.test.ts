@@ -96,16 +96,16 @@ describe('the scanner page', () => {
     await phone.goto(`/box-office/events/${event.event_id}/scan`);
     await phone.getByRole('heading', { name: `Check-in: ${event.name}` }).waitFor();
     // No camera in headless Chromium: the page says so and offers manual entry.
-    const gate = phone.getByLabel('Gate');
+    const gate = phone.getByRole('textbox', { name: 'Gate' });
     await gate.fill('North');
 
     // Keyboard only: type the code and press Enter.
-    const codeInput = phone.getByLabel('Ticket code');
+    const codeInput = phone.getByRole('textbox', { name: 'Ticket code' });
     await codeInput.fill(code);
     await codeInput.press('Enter');
     const result = phone.getByRole('status', { name: 'Scan result' });
-    await result.getByText('Valid: admit').waitFor();
-    await result.getByText('Seat A3').waitFor();
+    await result.getByText('Valid: admit', { exact: true }).waitFor();
+    await result.getByText('Seat A3', { exact: true }).waitFor();
     await phone.getByTestId('gate-admitted').getByText('1').waitFor();
     assert.deepEqual(await seriousA11yViolations(phone), [], 'scanner page: accessibility violations');
     await phone.screenshot({ path: path.join(screenshotDir, 'scanner-valid.png') });
@@ -114,13 +114,13 @@ describe('the scanner page', () => {
     assert.equal(await codeInput.inputValue(), '');
     await phone.keyboard.type(code);
     await phone.keyboard.press('Enter');
-    await result.getByText('Already used').waitFor();
+    await result.getByText('Already used', { exact: true }).waitFor();
     await result.getByText(/Admitted at gate North at/).waitFor();
 
     const garbage = 'not-a-ticket';
     await codeInput.fill(garbage);
     await codeInput.press('Enter');
-    await result.getByText('Invalid ticket').waitFor();
+    await result.getByText('Invalid ticket', { exact: true }).waitFor();
 
     await attendance.getByTestId('admitted').getByText('1').waitFor();
     await attendance.getByRole('row', { name: 'North 1 3 2' }).waitFor();

@@ -168,7 +168,7 @@ export function Scanner({ eventId }: { eventId: string }) {
         <input name="gate" value={gate} maxLength={64} onChange={(e) => setGate(e.target.value)} required />
       </Field>
       <Camera onCode={(code) => void scan(code)} />
-      <form className="inline-form" onSubmit={submit} aria-label="Enter a ticket code">
+      <form className="inline-form" onSubmit={submit} aria-label="Manual entry">
         <Field label="Ticket code">
           <input ref={codeInput} name="code" autoComplete="off" autoCapitalize="off" spellCheck={false} autoFocus required />
         </Field>
