@@ -8782,6 +8782,697 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events/{id}/check-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admitted tickets per gate and live attendance (admitted / tickets sold) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            event_id: string;
+                            /** @description Tickets checked in */
+                            admitted: number;
+                            /** @description Valid tickets (sold and not cancelled) */
+                            tickets_sold: number;
+                            gates: {
+                                gate: string;
+                                /** @description Tickets whose admission is at this gate */
+                                admitted: number;
+                                /** @description Scans answered at this gate, refused ones included */
+                                scans: number;
+                                /** @description Scans answered with anything but `valid` */
+                                refused: number;
+                            }[];
+                            /** @description Version of these counters (microseconds since 1970, as text): a newer one replaces an older one */
+                            as_of: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Scan a ticket at a gate: admit it once, or say why not (staff of the event’s organization)
+         * @description Always 200 with a `result` for a well-formed request: the scan was made and this is its verdict. A ticket is admitted exactly once, however many gates scan it at the same moment; the others answer `already_used` with the gate and time of the admission.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The text of the QR code as scanned */
+                        code: string;
+                        /**
+                         * @description The gate (door, scanner) that scanned: 1–64 printable characters, e.g. "North"
+                         * @example North
+                         */
+                        gate: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description `valid`: admit (the ticket is now checked in); `already_used`: it was admitted before (see `admission`); `invalid`: not a ticket code of ours (see `reason`); `wrong_event`: a ticket of another event; `cancelled`: the ticket was cancelled or refunded */
+                            result: "valid" | "already_used" | "invalid" | "wrong_event" | "cancelled";
+                            /** @description A sentence for the person at the gate */
+                            message: string;
+                            /** @description `malformed`: not a ticket code; `unknown_key`: signed with a key this platform does not hold; `bad_signature`: altered or forged; `unknown_ticket`: correctly signed but no such ticket */
+                            reason?: "malformed" | "unknown_key" | "bad_signature" | "unknown_ticket";
+                            /** @description What the signed code says (present whenever the signature verified) */
+                            ticket?: {
+                                /** Format: uuid */
+                                ticket_id: string;
+                                /** Format: uuid */
+                                booking_id: string;
+                                /** Format: uuid */
+                                event_id: string;
+                                seat: string;
+                            };
+                            /** @description `valid`: this admission; `already_used`: the earlier one, which counts */
+                            admission?: {
+                                gate: string;
+                                /**
+                                 * Format: date-time
+                                 * @description When that gate scanned the ticket
+                                 */
+                                at: string;
+                                source: "online" | "offline";
+                            };
+                            cancelled_at?: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{id}/check-ins/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload the scans an offline gate made: reconciled by the earliest scan (docs/checkin.md) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The gate (door, scanner) that scanned: 1–64 printable characters, e.g. "North"
+                         * @example North
+                         */
+                        gate: string;
+                        scans: {
+                            /**
+                             * Format: uuid
+                             * @description The gate’s id of this scan: a re-uploaded scan is recognised by it and counted once
+                             */
+                            scan_id: string;
+                            /** @description The text of the QR code as scanned */
+                            code: string;
+                            /**
+                             * Format: date-time
+                             * @description When the gate scanned it, by the gate’s clock (not in the future)
+                             */
+                            scanned_at: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description One answer per scan, in the order sent */
+                            results: {
+                                /** Format: uuid */
+                                scan_id: string;
+                                /** @description `valid`: admit (the ticket is now checked in); `already_used`: it was admitted before (see `admission`); `invalid`: not a ticket code of ours (see `reason`); `wrong_event`: a ticket of another event; `cancelled`: the ticket was cancelled or refunded */
+                                result: "valid" | "already_used" | "invalid" | "wrong_event" | "cancelled";
+                                /** @description A sentence for the person at the gate */
+                                message: string;
+                                /** @description `malformed`: not a ticket code; `unknown_key`: signed with a key this platform does not hold; `bad_signature`: altered or forged; `unknown_ticket`: correctly signed but no such ticket */
+                                reason?: "malformed" | "unknown_key" | "bad_signature" | "unknown_ticket";
+                                /** @description What the signed code says (present whenever the signature verified) */
+                                ticket?: {
+                                    /** Format: uuid */
+                                    ticket_id: string;
+                                    /** Format: uuid */
+                                    booking_id: string;
+                                    /** Format: uuid */
+                                    event_id: string;
+                                    seat: string;
+                                };
+                                /** @description `valid`: this admission; `already_used`: the earlier one, which counts */
+                                admission?: {
+                                    gate: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description When that gate scanned the ticket
+                                     */
+                                    at: string;
+                                    source: "online" | "offline";
+                                };
+                                cancelled_at?: string | null;
+                                /** @description This earlier scan took the admission over from a later one (which is now a duplicate entry) */
+                                replaced?: {
+                                    gate: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{id}/check-ins/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-sent events: the attendance counters on connect and after every scan
+         * @description Events `attendance` (the counters, as GET /api/events/{id}/check-ins, plus `recent`: the scans since the last event). Browsers may pass the token as `?access_token=`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    access_token?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Events `attendance` */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": {
+                            id?: string;
+                            event?: string;
+                            /** @description JSON */
+                            data?: string;
+                            retry?: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/booking/{id}/stream": {
         parameters: {
             query?: never;
