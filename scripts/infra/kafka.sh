@@ -131,6 +131,8 @@ kafka_format() {
   else
     # a Kafka cluster id is 16 random bytes, URL-safe base64 without padding
     cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    # Its first character made a letter: a leading '-' (1 id in 64) is read as an option by kafka-storage.
+    cluster_id="A${cluster_id:1}"
     printf '%s\n' "${cluster_id}" >"${KAFKA_CONF_DIR}/cluster.id"
   fi
   log "kafka: formatting storage (cluster id ${cluster_id}, standalone KRaft quorum)"
