@@ -14,3 +14,4 @@ export * from './waitlist-offers.ts';
 export * from './webhook-events.ts';
 export * from './internal-organizations.ts';
 export * from './ticket-check-ins.ts';
+export * from './booking-cancellations.ts';

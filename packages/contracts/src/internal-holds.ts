@@ -50,6 +50,35 @@ export type LockHoldBody = Static<typeof LockHoldBody>;
 export const ConfirmHoldBody = Type.Object({ booking_id: Uuid() });
 export type ConfirmHoldBody = Static<typeof ConfirmHoldBody>;
 
+/**
+ * `POST /internal/holds/{holdId}/release-seats`: seats of a confirmed booking go back on sale
+ * (a cancellation or a refund). Idempotent: a seat released before (or never booked by this
+ * hold) is left alone, and `released` names only the seats this call freed.
+ */
+export const ReleaseSeatsBody = Type.Object({
+  booking_id: Uuid(),
+  seats: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: 10_000 }),
+});
+export type ReleaseSeatsBody = Static<typeof ReleaseSeatsBody>;
+
+export const ReleasedSeats = Type.Object({
+  hold_id: Uuid(),
+  event_id: Uuid(),
+  released: Type.Array(Type.String()),
+  /** Seats of the booking still booked after this call. */
+  remaining: Type.Array(Type.String()),
+});
+export type ReleasedSeats = Static<typeof ReleasedSeats>;
+export const releasedSeats = compile(ReleasedSeats);
+
+/** `GET /internal/holds/{holdId}/prices`: the price of each seat of a hold (its section's), by seat label. */
+export const HoldSeatPrices = Type.Object({
+  hold_id: Uuid(),
+  prices: Type.Record(Type.String(), Money()),
+});
+export type HoldSeatPrices = Static<typeof HoldSeatPrices>;
+export const holdSeatPrices = compile(HoldSeatPrices);
+
 export const ReleaseHoldBody = Type.Object({
   booking_id: Type.Optional(Uuid()),
   reason: Type.Optional(Type.String({ maxLength: 500 })),
@@ -74,6 +103,19 @@ export const InternalEventOwner = Type.Object({
   event_id: Uuid(),
   organization_id: Uuid(),
   status: Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('cancelled')]),
+  /**
+   * What a buyer's cancellation is decided on (docs/refunds.md), as the event is now (a
+   * reschedule moves the deadline). Optional: an older event service does not send them, and a
+   * booking service then refuses buyer cancellations.
+   */
+  event_date: Type.Optional(DateTime()),
+  cancelled_at: Type.Optional(Type.Union([DateTime(), Type.Null()])),
+  cancellation_policy: Type.Optional(
+    Type.Union([
+      Type.Object({ hours_before_start: Type.Integer({ minimum: 0 }), fee_percent: Type.Number({ minimum: 0, maximum: 100 }) }),
+      Type.Null(),
+    ]),
+  ),
 });
 export type InternalEventOwner = Static<typeof InternalEventOwner>;
 export const internalEventOwner = compile(InternalEventOwner);

@@ -9,6 +9,7 @@ export const NOTIFICATION_TYPES = [
   'event_reminder',
   'event_cancelled',
   'event_rescheduled',
+  'booking_cancelled',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -40,6 +41,19 @@ const bookingData = {
   ),
   /** Optional extension: the booking's event, so outgoing webhooks can find its organization. */
   event_id: Type.Optional(Uuid()),
+  /**
+   * Optional extension, `booking_cancelled` only: what this cancellation gave back (`seats` are
+   * the seats it cancelled, `total_amount` their price). One email per cancellation (its id).
+   */
+  cancellation: Type.Optional(
+    Type.Object({
+      cancellation_id: Uuid(),
+      by: Type.Union([Type.Literal('buyer'), Type.Literal('organizer')]),
+      refund_amount: Money(),
+      fee_amount: Money(),
+      remaining_seats: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 10_000 }),
+    }),
+  ),
 };
 
 const notification = {

@@ -6,6 +6,7 @@ import type { BookingsDeps } from './deps.ts';
 import { bookingsErrorStatus } from './errors.ts';
 import { registerPaymentWebhookRoutes } from './payments/payment-webhooks.routes.ts';
 import { registerSalesRoutes } from './reports/sales.routes.ts';
+import { registerRefundRoutes } from './refunds/refunds.routes.ts';
 import { registerStreamRoutes } from './stream/stream.routes.ts';
 import { registerTicketRoutes } from './tickets/tickets.routes.ts';
 
@@ -34,6 +35,7 @@ export async function buildBookingsApp(deps: BookingsDeps): Promise<App> {
   registerCancellationRoutes(app, { eventCancellations: deps.eventCancellations, eventAccess: deps.eventAccess, auth });
   registerSalesRoutes(app, { sales: deps.sales, auth });
   registerCheckInRoutes(app, { checkIns: deps.checkIns, cache: deps.cache, auth, heartbeatMs: deps.config.stream.heartbeatMs });
+  registerRefundRoutes(app, { refundsService: deps.refundsService, bookingsRepository: deps.bookingsRepository, auth });
   registerStreamRoutes(app, {
     bookingsService: deps.bookingsService,
     hub: deps.streams,

@@ -31,6 +31,8 @@ const KafkaSchema = Type.Object(
         eventChanges: Type.String({ default: 'event-changes', minLength: 1 }),
         /** Tickets admitted at the door (docs/checkin.md). @defaultValue ticket-check-ins */
         ticketCheckIns: Type.String({ default: 'ticket-check-ins', minLength: 1 }),
+        /** Buyer cancellations and organizer refunds of bookings, for any consumer (webhooks). @defaultValue booking-cancellations */
+        bookingCancellations: Type.String({ default: 'booking-cancellations', minLength: 1 }),
       },
       { default: {} },
     ),
@@ -137,6 +139,8 @@ export const BookingsConfigSchema = Type.Object({
       retryBaseMs: Type.Integer({ default: 200, minimum: 1 }),
       /** Longest wait between settlement retries. @defaultValue 5000 */
       retryMaxMs: Type.Integer({ default: 5000, minimum: 1 }),
+      /** A cancellation still refunding after this long (its request died midway) is finished by the reconciler. @defaultValue 60 */
+      unfinishedCancellationAfterSeconds: Type.Integer({ default: 60, minimum: 1 }),
     },
     { default: {} },
   ),
@@ -208,6 +212,7 @@ export function loadBookingsConfig(
       BOOKING_WORKERS_GROUP: 'kafka.workerGroup',
       EVENT_CANCELLATIONS_TOPIC: 'kafka.topics.eventCancellations',
       TICKET_CHECK_INS_TOPIC: 'kafka.topics.ticketCheckIns',
+      BOOKING_CANCELLATIONS_TOPIC: 'kafka.topics.bookingCancellations',
       CANCELLATION_WORKERS_GROUP: 'kafka.cancellationGroup',
       EVENT_CHANGES_TOPIC: 'kafka.topics.eventChanges',
       RESCHEDULE_WORKERS_GROUP: 'kafka.rescheduleGroup',
@@ -217,6 +222,7 @@ export function loadBookingsConfig(
       RECONCILER_ENABLED: 'reconciler.enabled',
       RECONCILER_INTERVAL_MS: 'reconciler.intervalMs',
       RECONCILER_STUCK_AFTER_SECONDS: 'reconciler.stuckAfterSeconds',
+      RECONCILER_UNFINISHED_CANCELLATION_AFTER_SECONDS: 'reconciler.unfinishedCancellationAfterSeconds',
       SSE_HEARTBEAT_MS: 'stream.heartbeatMs',
       BOOKINGS_MAX_SUBMITS_IN_FLIGHT: 'submit.maxInFlight',
     },

@@ -29,6 +29,8 @@ import { createSimulatedGateway } from './payments/simulated-gateway.ts';
 import { createStripeGateway } from './payments/stripe-gateway.ts';
 import { createPaymentWebhooksRepository } from './payments/payment-webhooks.repository.ts';
 import { createPaymentWebhooksService, type PaymentWebhooksService } from './payments/payment-webhooks.service.ts';
+import { createBookingCancellationsRepository } from './refunds/booking-cancellations.repository.ts';
+import { createRefundsService, type RefundsService } from './refunds/refunds.service.ts';
 import { createStatusPublisher, type StatusPublisher } from './stream/status-publisher.ts';
 import { createSalesRepository } from './reports/sales.repository.ts';
 import { createReschedulesRepository, type ReschedulesRepository } from './reschedules/reschedules.repository.ts';
@@ -72,6 +74,8 @@ export interface BookingsDeps {
   cancellation: CancelEventBookingsDeps;
   paymentWebhooksService: PaymentWebhooksService;
   checkIns: CheckInsService;
+  /** Buyer cancellations and organizer refunds (docs/refunds.md). */
+  refundsService: RefundsService;
   streams: StreamHub;
   /** Tickets (docs/tickets.md): their rows, the signer of new codes, and the verifier of the keys still honoured. */
   tickets: { repository: TicketsRepository; signer: TicketSigner; verifier: TicketVerifier };
@@ -165,6 +169,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     config.kafka.topics.bookingRequests,
     config.kafka.topics.notificationRequests,
     config.kafka.topics.ticketCheckIns,
+    config.kafka.topics.bookingCancellations,
   ]);
   const gateway = timePayments(untimedGateway, metrics);
 
@@ -231,6 +236,19 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     maxClockAheadMs: config.checkIn.maxClockAheadMs,
   });
 
+  const refundsService = createRefundsService({
+    bookingsRepository,
+    cancellations: createBookingCancellationsRepository(db),
+    events,
+    eventAccess,
+    gateway,
+    signal: outboxSignal,
+    status,
+    notificationRequestsTopic: config.kafka.topics.notificationRequests,
+    bookingCancellationsTopic: config.kafka.topics.bookingCancellations,
+    logger,
+  });
+
   return {
     config,
     logger,
@@ -254,6 +272,7 @@ export async function createBookingsDeps(config: Readonly<BookingsConfig>, given
     cancellation,
     paymentWebhooksService,
     checkIns,
+    refundsService,
     streams,
     tickets,
     ticketsService: createTicketsService({ tickets: tickets.repository, bookingsRepository, verifier: tickets.verifier }),

@@ -19,6 +19,12 @@ export const bookingsCatalog = defineErrors({
   webhook_payload_invalid: { status: 400, message: 'The webhook payload is not a payment provider event' },
   cancellation_not_found: { status: 404, message: 'No cancellation of this event has reached the booking service (yet)' },
   event_not_found: { status: 404, message: 'Event not found' },
+  booking_not_cancellable: { status: 409, message: 'Only a confirmed booking can be cancelled' },
+  seats_already_cancelled: { status: 409, message: 'Some of these seats are already cancelled' },
+  cancellation_not_allowed: { status: 409, message: 'The organizer of this event does not allow buyers to cancel bookings' },
+  cancellation_deadline_passed: { status: 409, message: 'Cancellations for this event are closed' },
+  event_cancelled: { status: 409, message: 'The event was cancelled: every booking is refunded in full' },
+  already_refunded: { status: 409, message: 'This booking was already refunded by its organizer, or its payment is back in full' },
 });
 
 export const errors = bookingsCatalog.errors;

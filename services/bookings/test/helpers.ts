@@ -46,6 +46,7 @@ export function isolatedOverrides(extra: Overrides = {}): Overrides {
         ticketCheckIns: `${id}.ticket-check-ins`,
         eventCancellations: `${id}.event-cancellations`,
         eventChanges: `${id}.event-changes`,
+        bookingCancellations: `${id}.booking-cancellations`,
       },
       workerGroup: `${id}-workers`,
       cancellationGroup: `${id}-cancellation-workers`,

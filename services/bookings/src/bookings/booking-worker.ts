@@ -11,6 +11,7 @@ import type { ReschedulesRepository } from '../reschedules/reschedules.repositor
 import type { BookingsConfig } from '../config.ts';
 import type { BookingsMetrics } from '../metrics.ts';
 import type { BookingsRepository } from './bookings.repository.ts';
+import type { RefundsService } from '../refunds/refunds.service.ts';
 import { bookingIdOf, processBooking, settleBooking, type ProcessBookingDeps } from './process-booking.ts';
 
 export interface RunningWorker {
@@ -66,6 +67,7 @@ export async function startBookingsWorker(deps: BookingsWorkerDeps): Promise<Run
     topic + DEAD_LETTER_SUFFIX,
     config.kafka.topics.notificationRequests,
     config.kafka.topics.ticketCheckIns,
+    config.kafka.topics.bookingCancellations,
     cancellations,
     cancellations + DEAD_LETTER_SUFFIX,
     config.kafka.topics.eventChanges,
@@ -140,6 +142,8 @@ export interface ReconcilerDeps {
   logger: Logger;
   bookingsRepository: Pick<BookingsRepository, 'claimStuck'>;
   processing: ProcessBookingDeps;
+  /** Finishes cancellations whose request died after deciding them (docs/refunds.md). */
+  refundsService?: Pick<RefundsService, 'resume'>;
 }
 
 /**
@@ -190,7 +194,11 @@ export function startReconciler(deps: ReconcilerDeps): RunningWorker {
 
   const task = createPeriodicTask({
     intervalMs: settings.intervalMs,
-    run: claimAndSettle,
+    async run() {
+      await claimAndSettle();
+      const resumed = await deps.refundsService?.resume(settings.unfinishedCancellationAfterSeconds);
+      if (resumed) log.warn({ resumed }, 'unfinished cancellations finished');
+    },
     onError: (err) => log.warn({ err }, 'reconciler pass failed'),
   });
   task.start();

@@ -37,6 +37,11 @@ export interface BookingRow {
   updated_at: Date;
   confirmed_at: Date | null;
   failed_at: Date | null;
+  cancelled_at: Date | null;
+  /** Seats given back by cancellations (a subset of `seats`); the booking is cancelled when all are. */
+  cancelled_seats: string[];
+  /** Given back so far (bigint as text). */
+  refunded_cents: string;
 }
 
 export type NewBooking = Pick<
@@ -80,7 +85,9 @@ export interface BookingListItemRow {
 
 const COLUMNS = `id, hold_id, user_id, user_email, user_name, idempotency_key, event_id, event_name, venue, event_date,
   seats, total_cents, currency, payment_method, status, payment_status, payment_id, payment_action_secret, error_message, version, traceparent,
-  created_at, updated_at, confirmed_at, failed_at`;
+  created_at, updated_at, confirmed_at, failed_at, cancelled_at, cancelled_seats, refunded_cents`;
+/** Every column of a booking row (BookingRow), for statements of other features that return one. */
+export const BOOKING_COLUMNS = COLUMNS;
 
 /**
  * The bookings SQL. The hot-path writes (insert with its message, payment started, payment

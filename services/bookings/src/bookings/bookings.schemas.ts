@@ -6,7 +6,7 @@ const Status = Type.Union([
   Type.Literal('payment_action_required'),
   Type.Literal('confirmed'),
   Type.Literal('failed'),
-  // Refunded by the event's cancellation (docs/bookings.md, "Event cancellation").
+  // Refunded by the event's cancellation, or cancelled by its buyer or organizer (docs/refunds.md).
   Type.Literal('cancelled'),
 ]);
 const PaymentStatus = Type.Union([
@@ -69,6 +69,9 @@ export const BookingView = Type.Object({
   created_at: Timestamp,
   confirmed_at: Type.Optional(Timestamp),
   failed_at: Type.Optional(Timestamp),
+  cancelled_at: Type.Optional(Timestamp),
+  cancelled_seats: Type.Array(Type.String(), { description: 'Seats given back by cancellations (no longer valid)' }),
+  refunded_amount: Type.Number({ description: 'Given back so far (cancellations, refunds, the event’s cancellation)' }),
 });
 export type BookingView = Static<typeof BookingView>;
 

@@ -22,7 +22,9 @@ export function toSubmitResponse(row: BookingRow): SubmitResponse {
         ? 'Booking waits for the buyer to confirm the payment'
         : row.status === 'confirmed'
           ? 'Booking already confirmed'
-          : 'Booking already failed';
+          : row.status === 'cancelled'
+            ? 'Booking already cancelled'
+            : 'Booking already failed';
   return {
     booking_id: row.id,
     status: row.status,

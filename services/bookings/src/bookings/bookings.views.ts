@@ -18,6 +18,8 @@ export function toBookingView(row: BookingRow, action?: PaymentActionSettings): 
     total_amount: fromCents(row.total_cents),
     currency: row.currency,
     created_at: row.created_at.toISOString(),
+    cancelled_seats: row.cancelled_seats ?? [],
+    refunded_amount: fromCents(row.refunded_cents ?? '0'),
   };
   if (row.error_message !== null) view.error_message = row.error_message;
   if (row.status === 'payment_action_required' && row.payment_action_secret !== null && action) {
@@ -29,6 +31,7 @@ export function toBookingView(row: BookingRow, action?: PaymentActionSettings): 
   }
   if (row.confirmed_at !== null) view.confirmed_at = row.confirmed_at.toISOString();
   if (row.failed_at !== null) view.failed_at = row.failed_at.toISOString();
+  if (row.cancelled_at) view.cancelled_at = row.cancelled_at.toISOString();
   return view;
 }
 
@@ -49,6 +52,7 @@ export function toListItem(row: BookingListItemRow) {
 /** The human sentence shown with a status (SSE `message`). */
 export function statusMessage(row: Pick<BookingRow, 'status' | 'payment_status' | 'error_message'>): string {
   if (row.status === 'confirmed') return 'Booking confirmed';
+  if (row.status === 'cancelled') return 'Booking cancelled';
   if (row.status === 'failed') {
     const reason = row.error_message ?? 'the booking could not be completed';
     return row.payment_status === 'refunded' ? `Booking failed: ${reason}; the payment was refunded` : `Booking failed: ${reason}`;

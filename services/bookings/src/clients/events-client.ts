@@ -1,8 +1,12 @@
 import { issueInternalToken } from '@ticketing/auth';
 import {
+  holdSeatPrices,
   internalEventOwner,
   internalEventSales,
   internalHold,
+  releasedSeats,
+  type ReleasedSeats,
+  type ReleaseSeatsBody,
   type ConfirmHoldBody,
   type InternalEventOwner,
   type InternalEventSales,
@@ -64,6 +68,10 @@ export interface EventsClient {
   getEventOwner(eventId: string, ctx?: CallContext): Promise<InternalEventOwner | undefined>;
   /** The event's seats per section now (sold, held, available), or undefined when there is no such event. */
   getEventSales(eventId: string, ctx?: CallContext): Promise<InternalEventSales | undefined>;
+  /** Puts seats of a confirmed booking back on sale (idempotent: `released` names what this call freed). */
+  releaseSeats(holdId: string, body: ReleaseSeatsBody, ctx?: CallContext): Promise<ReleasedSeats>;
+  /** The price of each seat of a hold, by label (amounts). */
+  seatPrices(holdId: string, ctx?: CallContext): Promise<Record<string, number>>;
 }
 
 export interface HttpEventsClientOptions {
@@ -171,6 +179,10 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
     lockHold: (holdId, body, ctx) => call('POST', `${holdPath(holdId)}/lock`, body, ctx),
     confirmHold: (holdId, body, ctx) => call('POST', `${holdPath(holdId)}/confirm`, body, ctx),
     releaseHold: (holdId, body, ctx) => call('POST', `${holdPath(holdId)}/release`, body, ctx),
+    releaseSeats: (holdId, body, ctx = {}) => inFlight.run(() => send('POST', `${holdPath(holdId)}/release-seats`, body, ctx, releasedSeats)),
+    async seatPrices(holdId, ctx = {}) {
+      return (await inFlight.run(() => send('GET', `${holdPath(holdId)}/prices`, undefined, ctx, holdSeatPrices))).prices;
+    },
     async getEventOwner(eventId, ctx = {}) {
       try {
         return await inFlight.run(() => send('GET', `/internal/events/${encodeURIComponent(eventId)}`, undefined, ctx, internalEventOwner));

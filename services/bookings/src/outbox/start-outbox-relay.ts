@@ -12,7 +12,12 @@ export function startOutboxRelay(deps: BookingsDeps): OutboxRelay {
     publisher: deps.bus.publisher(),
     signal: deps.outboxSignal,
     logger: deps.logger.child({ component: 'outbox-relay' }),
-    topics: [config.kafka.topics.bookingRequests, config.kafka.topics.notificationRequests, config.kafka.topics.ticketCheckIns],
+    topics: [
+      config.kafka.topics.bookingRequests,
+      config.kafka.topics.notificationRequests,
+      config.kafka.topics.ticketCheckIns,
+      config.kafka.topics.bookingCancellations,
+    ],
     intervalMs: config.outbox.intervalMs,
     batchSize: config.outbox.batchSize,
     maxBackoffMs: config.outbox.maxBackoffMs,

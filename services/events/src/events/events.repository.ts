@@ -30,11 +30,19 @@ export interface EventRow {
   sales_end: Date | null;
   published_at: Date | null;
   updated_at: Date;
+  /** Buyers may cancel until this many hours before the start; null: buyers cannot cancel. */
+  cancellation_hours: number | null;
+  /** numeric(5,2) as text: the part of the seats' price kept when a buyer cancels. */
+  cancellation_fee_percent: string;
 }
 
 export type StoredEventStatus = 'draft' | 'published' | 'cancelled';
 
-export type NewEvent = Omit<EventRow, 'created_at' | 'updated_at' | 'published_at' | 'cancelled_at'>;
+export type NewEvent = Omit<
+  EventRow,
+  'created_at' | 'updated_at' | 'published_at' | 'cancelled_at' | 'cancellation_hours' | 'cancellation_fee_percent'
+> &
+  Partial<Pick<EventRow, 'cancellation_hours' | 'cancellation_fee_percent'>>;
 
 /** What an organizer may edit (docs/api.md PATCH /api/events/{id}). */
 export interface EventChanges {
@@ -46,6 +54,8 @@ export interface EventChanges {
   event_date?: Date;
   sales_start?: Date | null;
   sales_end?: Date | null;
+  cancellation_hours?: number | null;
+  cancellation_fee_percent?: string;
 }
 
 /** Seats taken right now: `held` counts live holds only (an expired hold's seats are free). */
@@ -82,10 +92,11 @@ const COLUMNS = `id, name, description, venue, city, category, event_date, total
             'seat_count', s.seat_count, 'first_row', s.first_row, 'row_count', s.row_count,
             'seats_per_row', s.seats_per_row, 'price', s.price::text) ORDER BY s.section_no)
      FROM sections s WHERE s.event_id = events.id) AS sections, organization_id, status,
-  sales_start, sales_end, published_at, updated_at`;
+  sales_start, sales_end, published_at, updated_at, cancellation_hours, cancellation_fee_percent::text AS cancellation_fee_percent`;
 const INSERTED_COLUMNS = `id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
   price_per_seat::text AS price_per_seat, hold_ttl_seconds, currency, created_by, created_at, organization_id, status,
-  sales_start, sales_end, published_at, updated_at, cancelled_at`;
+  sales_start, sales_end, published_at, updated_at, cancelled_at, cancellation_hours,
+  cancellation_fee_percent::text AS cancellation_fee_percent`;
 
 function filterSql(f: EventFilters): { where: string; params: unknown[] } {
   const clauses: string[] = [];
@@ -118,9 +129,9 @@ export function createEventsRepository(db: Queryable) {
         `WITH ev AS (
            INSERT INTO events (id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
                                price_per_seat, hold_ttl_seconds, created_by, currency, organization_id, status, sales_start,
-                               sales_end, published_at)
+                               sales_end, published_at, cancellation_hours, cancellation_fee_percent)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::numeric, $11, $12, $13, $22, $23, $24, $25,
-                   CASE WHEN $23 = 'published' THEN now() END)
+                   CASE WHEN $23 = 'published' THEN now() END, $26, $27::numeric)
            RETURNING ${INSERTED_COLUMNS}
          ), sec AS (
            INSERT INTO sections (event_id, section_no, name, first_seat_no, seat_count, first_row, row_count, seats_per_row, price)
@@ -163,6 +174,8 @@ export function createEventsRepository(db: Queryable) {
           e.status,
           e.sales_start,
           e.sales_end,
+          e.cancellation_hours ?? null,
+          e.cancellation_fee_percent ?? '0',
         ],
       );
       return { ...rows[0]!, sections: sec.map((s) => ({ ...s })) };

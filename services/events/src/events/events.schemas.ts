@@ -23,6 +23,25 @@ const EventStatus = Type.Union(
       'ended (sales over or the event started), cancelled',
   },
 );
+export const CancellationPolicySchema = Type.Object(
+  {
+    hours_before_start: Type.Integer({
+      minimum: 0,
+      maximum: 8760,
+      description: 'Buyers may cancel until this many hours before the event starts (0: until it starts)',
+    }),
+    fee_percent: Type.Number({
+      minimum: 0,
+      maximum: 100,
+      description: 'Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded',
+    }),
+  },
+  { additionalProperties: false },
+);
+const CancellationPolicy = Type.Union([CancellationPolicySchema, Type.Null()], {
+  description: 'Buyer cancellations (docs/refunds.md); null: buyers cannot cancel (the default)',
+});
+
 // Anonymous or with a token (organizers see their drafts).
 const OPTIONAL_BEARER: { [scheme: string]: string[] }[] = [{}, { bearerAuth: [] }];
 const OptionalInstant = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
@@ -49,6 +68,7 @@ export const EventSchema = Type.Object({
   status: EventStatus,
   sales_start: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Null: on sale from publication' }),
   sales_end: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Null: on sale until the event starts' }),
+  cancellation_policy: CancellationPolicy,
 });
 export type EventView = Static<typeof EventSchema>;
 
@@ -101,6 +121,7 @@ export const CreateEventBody = Type.Object({
   ),
   sales_start: Type.Optional(OptionalInstant),
   sales_end: Type.Optional(OptionalInstant),
+  cancellation_policy: Type.Optional(CancellationPolicy),
 });
 export type CreateEventBody = Static<typeof CreateEventBody>;
 
@@ -116,6 +137,7 @@ export const UpdateEventBody = Type.Object(
     ),
     sales_start: Type.Optional(OptionalInstant),
     sales_end: Type.Optional(OptionalInstant),
+    cancellation_policy: Type.Optional(CancellationPolicy),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -199,7 +221,7 @@ export const getEventSchema = {
 
 export const updateEventSchema = {
   tags: ['organizer'],
-  summary: 'Edit an event’s details or sales window (owner, manager); a new event_date reschedules',
+  summary: 'Edit an event’s details, sales window or cancellation policy (owner, manager); a new event_date reschedules',
   security: [{ bearerAuth: [] }],
   params: EventParams,
   body: UpdateEventBody,

@@ -150,7 +150,28 @@ export function toEventView(row: EventRow, counts: SeatCounts): EventView {
     status: displayStatus(row),
     sales_start: row.sales_start?.toISOString() ?? null,
     sales_end: row.sales_end?.toISOString() ?? null,
+    cancellation_policy: cancellationPolicyOf(row),
   };
+}
+
+/** The policy as the API shows it; copies cached before policies existed have none (null). */
+export function cancellationPolicyOf(
+  row: Pick<EventRow, 'cancellation_hours' | 'cancellation_fee_percent'>,
+): EventView['cancellation_policy'] {
+  if (row.cancellation_hours === null || row.cancellation_hours === undefined) return null;
+  return { hours_before_start: row.cancellation_hours, fee_percent: amountOfDecimal(row.cancellation_fee_percent ?? '0') };
+}
+
+/** A policy from the API as the two columns; a fee with more than two decimals is refused. */
+export function policyColumns(
+  policy: EventView['cancellation_policy'],
+): Pick<EventRow, 'cancellation_hours' | 'cancellation_fee_percent'> {
+  if (policy === null) return { cancellation_hours: null, cancellation_fee_percent: '0.00' };
+  const hundredths = toCents(policy.fee_percent);
+  if (hundredths === undefined || hundredths < 0 || hundredths > 10_000) {
+    throw invalid('cancellation_policy.fee_percent', 'must be 0 to 100 with at most two decimals');
+  }
+  return { cancellation_hours: policy.hours_before_start, cancellation_fee_percent: formatCents(hundredths) };
 }
 
 type Instant = 'event_date' | 'created_at' | 'updated_at' | 'sales_start' | 'sales_end' | 'published_at' | 'cancelled_at';
@@ -335,6 +356,7 @@ export function createEventsService(opts: EventsServiceOptions) {
             status: body.status ?? 'published',
             sales_start: window.start,
             sales_end: window.end,
+            ...policyColumns(body.cancellation_policy ?? null),
           },
           tx,
         );

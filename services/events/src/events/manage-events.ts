@@ -8,7 +8,7 @@ import { errors } from '../errors.ts';
 import type { EventAccess } from './event-access.ts';
 import type { EventChanges, EventRow, EventsRepository } from './events.repository.ts';
 import type { EventAuditQuery, EventView, UpdateEventBody } from './events.schemas.ts';
-import { cleanText, salesWindow, type EventsService } from './events.service.ts';
+import { cleanText, policyColumns, salesWindow, type EventsService } from './events.service.ts';
 
 export interface ManageEventsDeps {
   db: Database;
@@ -114,6 +114,7 @@ export function createManageEvents(deps: ManageEventsDeps) {
         );
         if (body.sales_start !== undefined) wanted.sales_start = window.start;
         if (body.sales_end !== undefined) wanted.sales_end = window.end;
+        if (body.cancellation_policy !== undefined) Object.assign(wanted, policyColumns(body.cancellation_policy));
 
         const diff: Record<string, { from: unknown; to: unknown }> = {};
         for (const field of Object.keys(wanted) as (keyof EventChanges)[]) {

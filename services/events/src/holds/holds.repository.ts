@@ -304,6 +304,51 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
       return rowCount;
     },
 
+    /**
+     * Frees the named seats of a confirmed hold that it still has booked, and takes them out of
+     * the hold (so the event's booked count, summed over confirmed holds, drops with them); the
+     * hold becomes `released` when none is left. Returns the labels freed (none on a repeat).
+     */
+    async releaseBookedSeats(tx: Queryable, hold: HoldRow, labels: readonly string[]): Promise<string[]> {
+      const { rows } = await tx.query<{ label: string; seat_no: number }>(
+        `WITH l AS (
+           SELECT seat_no FROM seats
+            WHERE event_id = $1 AND seat_no = ANY($2::int[]) AND label = ANY($4::text[]) AND hold_id = $3 AND status = 'booked'
+            ORDER BY seat_no FOR UPDATE
+         )
+         UPDATE seats s SET status = 'available', hold_id = NULL, hold_expires_at = NULL
+           FROM l WHERE s.event_id = $1 AND s.seat_no = l.seat_no
+         RETURNING s.label, s.seat_no`,
+        [hold.event_id, hold.seat_nos, hold.id, labels],
+      );
+      if (rows.length > 0) {
+        await tx.query(
+          `UPDATE holds SET seat_nos = ARRAY(SELECT n FROM unnest(seat_nos) AS n WHERE n <> ALL ($2::int[])),
+                  seat_labels = ARRAY(SELECT l FROM unnest(seat_labels) AS l WHERE l <> ALL ($3::text[])),
+                  seat_count = seat_count - cardinality($2::int[]),
+                  status = CASE WHEN seat_count - cardinality($2::int[]) <= 0 THEN 'released' ELSE status END,
+                  updated_at = now()
+            WHERE id = $1`,
+          [hold.id, rows.map((r) => r.seat_no), rows.map((r) => r.label)],
+        );
+      }
+      return rows.map((r) => r.label);
+    },
+
+    /** The price of each seat of a hold, from the section it lies in (decimal text, by label). */
+    async seatPrices(holdId: string): Promise<Map<string, string> | undefined> {
+      const { rows } = await db.query<{ label: string; price: string }>(
+        `SELECT st.label, sec.price::text AS price
+           FROM holds h
+           CROSS JOIN LATERAL unnest(h.seat_nos) AS x(n)
+           JOIN seats st ON st.event_id = h.event_id AND st.seat_no = x.n
+           JOIN sections sec ON sec.event_id = h.event_id AND x.n BETWEEN sec.first_seat_no AND sec.first_seat_no + sec.seat_count - 1
+          WHERE h.id = $1`,
+        [holdId],
+      );
+      return rows.length === 0 ? undefined : new Map(rows.map((r) => [r.label, r.price]));
+    },
+
     async updateHold(tx: Queryable, id: string, change: { status: HoldStatus; expiresAt?: Date; bookingId?: string }): Promise<void> {
       await tx.query(
         `UPDATE holds SET status = $2, expires_at = COALESCE($3, expires_at), booking_id = COALESCE($4, booking_id), updated_at = now()

@@ -1,5 +1,16 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ConfirmHoldBody, HoldDetails, InternalHold, LockHoldBody, Money, ReleaseHoldBody, Uuid } from '@ticketing/contracts';
+import {
+  ConfirmHoldBody,
+  HoldDetails,
+  HoldSeatPrices,
+  InternalHold,
+  LockHoldBody,
+  Money,
+  ReleasedSeats,
+  ReleaseHoldBody,
+  ReleaseSeatsBody,
+  Uuid,
+} from '@ticketing/contracts';
 import { errorResponses, IdParam } from '@ticketing/http';
 
 export const HoldBody = Type.Object({
@@ -130,4 +141,19 @@ export const internalReleaseSchema = {
   params: HoldParams,
   body: ReleaseBody,
   response: { 200: InternalHoldSchema, ...errorResponses(400, 401, 404, 409) },
+};
+
+export const internalReleaseSeatsSchema = {
+  ...internal,
+  summary: 'Put seats of a confirmed booking back on sale (a cancellation or refund; idempotent)',
+  params: HoldParams,
+  body: ReleaseSeatsBody,
+  response: { 200: ReleasedSeats, ...errorResponses(400, 401, 404, 409) },
+};
+
+export const internalSeatPricesSchema = {
+  ...internal,
+  summary: 'The price of each seat of a hold, by label (from its section)',
+  params: HoldParams,
+  response: { 200: HoldSeatPrices, ...errorResponses(401, 404) },
 };

@@ -5,6 +5,7 @@ import { errors } from '../errors.ts';
 import { isUuid } from '@ticketing/http';
 import type { SeatChange, SeatChanges } from '../seats/seat-changes.ts';
 import type { HoldRow, HoldStatus, HoldsRepository, SeatEvent } from './holds.repository.ts';
+import type { ReleasedSeats, ReleaseSeatsBody } from '@ticketing/contracts';
 import type { ConfirmBody, HoldDetailsView, InternalHoldView, LockBody, ReleaseBody } from './holds.schemas.ts';
 
 export interface HoldsServiceOptions {
@@ -179,6 +180,35 @@ export function createHoldsService(opts: HoldsServiceOptions) {
         };
       });
       return toInternalHold(hold);
+    },
+
+    /**
+     * Seats of a confirmed booking go back on sale (its buyer cancelled them, or the organizer
+     * refunded it): freed where this hold still has them booked, announced as `seats.released`
+     * on the outbox and to live seat maps. Idempotent: a repeat frees nothing and announces nothing.
+     */
+    async releaseSeats(holdId: string, body: ReleaseSeatsBody): Promise<ReleasedSeats> {
+      const bookingId = body.booking_id.toLowerCase();
+      let released: string[] = [];
+      const hold = await transition(holdId, async (tx, h) => {
+        if (h.booking_id !== bookingId || (h.status !== 'confirmed' && h.status !== 'released')) {
+          throw notActive('it is not confirmed by this booking');
+        }
+        released = await repository.releaseBookedSeats(tx, h, body.seats);
+        if (released.length === 0) return { result: h };
+        return {
+          result: await reread(tx, h.id),
+          change: { change: 'released', eventId: h.event_id, holdId: h.id, userId: h.user_id, bookingId, seats: released },
+        };
+      });
+      return { hold_id: hold.id, event_id: hold.event_id, released, remaining: hold.seat_labels };
+    },
+
+    /** The price of each seat of a hold, from its section. */
+    async seatPrices(holdId: string): Promise<{ hold_id: string; prices: Record<string, number> }> {
+      const prices = isUuid(holdId) ? await repository.seatPrices(holdId.toLowerCase()) : undefined;
+      if (!prices) throw holdNotFound();
+      return { hold_id: holdId.toLowerCase(), prices: Object.fromEntries([...prices].map(([label, p]) => [label, amountOfDecimal(p)])) };
     },
 
     /** Releases an active hold, or one locked by this booking. Idempotent. */

@@ -3,11 +3,18 @@ import type { App } from '@ticketing/http';
 import { InternalEventOwner, InternalEventSales } from '@ticketing/contracts';
 import { errorResponses, IdParam } from '@ticketing/http';
 import { Type } from '@sinclair/typebox';
-import type { EventsService } from '../events/events.service.ts';
+import { cancellationPolicyOf, type EventsService } from '../events/events.service.ts';
 import type { SeatsService } from '../seats/seats.service.ts';
 import { errors } from '../errors.ts';
 import type { HoldsService } from './holds.service.ts';
-import { internalConfirmSchema, internalGetSchema, internalLockSchema, internalReleaseSchema } from './holds.schemas.ts';
+import {
+  internalConfirmSchema,
+  internalGetSchema,
+  internalLockSchema,
+  internalReleaseSchema,
+  internalReleaseSeatsSchema,
+  internalSeatPricesSchema,
+} from './holds.schemas.ts';
 
 /** Service-to-service hold calls (docs/internal-api.md): internal tokens only, checked before anything else. */
 const internalEventSchema = {
@@ -36,7 +43,14 @@ export function registerInternalRoutes(
   app.get('/internal/events/:id', { schema: internalEventSchema, onRequest: internal }, async (request) => {
     const event = await events.findCurrentEvent(request.params.id);
     if (!event) throw errors.eventNotFound();
-    return { event_id: event.id, organization_id: event.organization_id, status: event.status };
+    return {
+      event_id: event.id,
+      organization_id: event.organization_id,
+      status: event.status,
+      event_date: event.event_date.toISOString(),
+      cancelled_at: event.cancelled_at?.toISOString() ?? null,
+      cancellation_policy: cancellationPolicyOf(event),
+    };
   });
 
   app.get('/internal/events/:id/sales', { schema: internalEventSalesSchema, onRequest: internal }, async (request) => {
@@ -55,6 +69,14 @@ export function registerInternalRoutes(
 
   app.post('/internal/holds/:holdId/confirm', { schema: internalConfirmSchema, onRequest: internal }, async (request) =>
     holdsService.confirm(request.params.holdId, request.body),
+  );
+
+  app.get('/internal/holds/:holdId/prices', { schema: internalSeatPricesSchema, onRequest: internal }, async (request) =>
+    holdsService.seatPrices(request.params.holdId),
+  );
+
+  app.post('/internal/holds/:holdId/release-seats', { schema: internalReleaseSeatsSchema, onRequest: internal }, async (request) =>
+    holdsService.releaseSeats(request.params.holdId, request.body),
   );
 
   app.post(

@@ -224,8 +224,10 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
    * The email of a booking notification: at most one per (booking, type); a reschedule, which
    * can happen more than once, at most one per message (its id is derived from the event's
    * change and the booking by the producer).
+   * `booking_cancelled` at most one per cancellation (its id is the key: a booking may be cancelled seat by seat).
    */
   async function deliver(input: DeliveryInput, waitMs = 0): Promise<DeliveryOutcome> {
+    const cancellationId = input.notification.type === 'booking_cancelled' ? input.notification.booking.cancellation?.id : undefined;
     const n = input.notification;
     const b = n.booking;
     const perMessage = n.type === 'event_rescheduled';
@@ -236,14 +238,16 @@ export function createNotificationDelivery(opts: DeliveryOptions) {
       {
         messageId: input.messageId,
         type: n.type,
-        bookingId: perMessage ? null : b.bookingId,
+        bookingId: perMessage ? null : (cancellationId ?? b.bookingId),
         recipientEmail: n.recipientEmail,
         label: b.eventName,
         email,
-        smtpMessageId: perMessage ? `${n.type}.${input.messageId}` : `${n.type}.${b.bookingId}`,
+        smtpMessageId: perMessage ? `${n.type}.${input.messageId}` : `${n.type}.${cancellationId ?? b.bookingId}`,
         headers: { 'X-Notification-Type': n.type, 'X-Booking-Id': b.bookingId },
         onClaimed:
-          n.type === 'booking_failed' || n.type === 'event_cancelled'
+          n.type === 'booking_failed' ||
+          n.type === 'event_cancelled' ||
+          (n.type === 'booking_cancelled' && (b.cancellation?.remainingSeats.length ?? 0) === 0)
             ? (tx) => reminders.cancel(tx, b.bookingId)
             : perMessage
               ? (tx) => moveReminder(tx, n)

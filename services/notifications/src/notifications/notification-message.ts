@@ -39,6 +39,8 @@ export interface BookingDetails {
   tickets: TicketDetails[];
   /** event_rescheduled: the start time before the change (eventDate is the new one). */
   previousEventDate?: Date | undefined;
+  /** booking_cancelled: what the cancellation gave back. */
+  cancellation?: { id: string; by: 'buyer' | 'organizer'; refundCents: number; feeCents: number; remainingSeats: string[] } | undefined;
 }
 
 export interface Notification {
@@ -93,6 +95,16 @@ export function fromValue(value: {
       ...('previous_event_date' in data && data.previous_event_date !== undefined
         ? { previousEventDate: new Date(data.previous_event_date) }
         : {}),
+      cancellation:
+        'cancellation' in data && data.cancellation
+          ? {
+              id: data.cancellation.cancellation_id.toLowerCase(),
+              by: data.cancellation.by,
+              refundCents: toCents(data.cancellation.refund_amount) ?? 0,
+              feeCents: toCents(data.cancellation.fee_amount) ?? 0,
+              remainingSeats: data.cancellation.remaining_seats,
+            }
+          : undefined,
     },
   };
 }

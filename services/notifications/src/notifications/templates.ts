@@ -343,6 +343,34 @@ export function createTemplates(settings: TemplateSettings) {
             rows: [['New date', formatDate(b.eventDate)], ...details(b, false)],
             paragraphs: ['Your booking and tickets stay valid for the new date; you need to do nothing.'],
           });
+        case 'booking_cancelled': {
+          const c = b.cancellation;
+          const money = (cents: number) => formatMoney({ ...b, totalCents: cents });
+          const rows: [string, string][] = details(b, false).filter(([label]) => label !== 'Booking ID');
+          rows[3] = ['Seats cancelled', seatsOf(b)];
+          if (c) {
+            rows.push(['Refund', money(c.refundCents)]);
+            if (c.feeCents > 0) rows.push(['Cancellation fee', money(c.feeCents)]);
+            if (c.remainingSeats.length > 0) rows.push(['Seats you keep', c.remainingSeats.join(', ')]);
+          }
+          rows.push(['Booking ID', b.bookingId]);
+          const whole = !c || c.remainingSeats.length === 0;
+          return compose(b, subjectLine, {
+            intro:
+              c?.by === 'organizer'
+                ? `The organizer of ${b.eventName} has refunded your booking.`
+                : whole
+                  ? `Your booking for ${b.eventName} is cancelled, as you asked.`
+                  : `The seats you chose of your booking for ${b.eventName} are cancelled, as you asked.`,
+            rows,
+            paragraphs: [
+              c && c.refundCents > 0
+                ? `${money(c.refundCents)} is refunded to your payment method. It can take a few business days to appear on your statement.`
+                : 'No amount is refunded for this cancellation.',
+              whole ? 'Your tickets for this booking are no longer valid.' : 'The tickets of the cancelled seats are no longer valid.',
+            ],
+          });
+        }
         case 'event_reminder':
           return compose(b, subjectLine, {
             intro: `A reminder that ${b.eventName} is coming up on ${formatDate(b.eventDate)}.`,
