@@ -72,7 +72,11 @@ describe('the cancellation policy of an event', () => {
     });
     assert.equal(set.status, 200, set.text);
     assert.deepEqual(set.body.cancellation_policy, { hours_before_start: 24, fee_percent: 12.5 });
-    for (const bad of [{ hours_before_start: -1, fee_percent: 0 }, { hours_before_start: 1, fee_percent: 101 }, { hours_before_start: 1 }]) {
+    for (const bad of [
+      { hours_before_start: -1, fee_percent: 0 },
+      { hours_before_start: 1, fee_percent: 101 },
+      { hours_before_start: 1 },
+    ]) {
       const res = await events.api('PATCH', `/api/events/${event.event_id}`, { token: owner.token, body: { cancellation_policy: bad } });
       assert.equal(res.status, 400, JSON.stringify(bad));
     }
@@ -161,7 +165,10 @@ describe('POST /api/booking/:id/cancel', () => {
     const unknownSeat = await svc.api('POST', `/api/booking/${ok.bookingId}/cancel`, { token: buyer.token, body: { seats: ['Z9'] } });
     assert.equal(unknownSeat.status, 400);
     assert.match(unknownSeat.body.details.fields.seats, /Z9/);
-    assert.equal((await svc.api('POST', `/api/booking/${ok.bookingId}/cancel`, { token: buyer.token, body: { seats: ['B1'] } })).status, 200);
+    assert.equal(
+      (await svc.api('POST', `/api/booking/${ok.bookingId}/cancel`, { token: buyer.token, body: { seats: ['B1'] } })).status,
+      200,
+    );
     const twice = await svc.api('POST', `/api/booking/${ok.bookingId}/cancel`, { token: buyer.token, body: { seats: ['B1'] } });
     assert.equal(twice.status, 409);
     assert.equal(twice.body.error, 'seats_already_cancelled');
@@ -196,7 +203,10 @@ describe('POST /api/booking/:id/cancel', () => {
     const organizer = newUser(config);
     const buyer = newUser(config);
     const b = await confirmedBooking(buyer, ['D1', 'D2'], {}, organizer);
-    assert.equal((await svc.api('POST', `/api/booking/${b.bookingId}/cancel`, { token: buyer.token, body: { seats: ['D1'] } })).status, 200);
+    assert.equal(
+      (await svc.api('POST', `/api/booking/${b.bookingId}/cancel`, { token: buyer.token, body: { seats: ['D1'] } })).status,
+      200,
+    );
     const refund = await svc.api('POST', `/api/booking/${b.bookingId}/refund`, { token: organizer.token });
     assert.equal(refund.status, 200, refund.text);
     assert.deepEqual(refund.body.seats, ['D2']);
@@ -232,17 +242,24 @@ describe('concurrent cancellations of one booking', () => {
          FROM gateway_charges c WHERE c.payment_id = $1`,
       [paymentId],
     );
-    assert.deepEqual(money.rows[0], { refunds: '1', refunded: String(Math.round(hold.total_price * 90)), charged: String(Math.round(hold.total_price * 100)) });
+    assert.deepEqual(money.rows[0], {
+      refunds: '1',
+      refunded: String(Math.round(hold.total_price * 90)),
+      charged: String(Math.round(hold.total_price * 100)),
+    });
     const perSeat = await svc.deps.db.query<{ seat: string; n: string }>(
       `SELECT s AS seat, count(*)::text AS n FROM booking_cancellations, unnest(seats) AS s WHERE booking_id = $1 GROUP BY s ORDER BY s`,
       [bookingId],
     );
-    assert.deepEqual(perSeat.rows, ['E1', 'E2', 'E3', 'E4'].map((seat) => ({ seat, n: '1' })));
+    assert.deepEqual(
+      perSeat.rows,
+      ['E1', 'E2', 'E3', 'E4'].map((seat) => ({ seat, n: '1' })),
+    );
     const booking = await svc.deps.db.query<{ status: string; refunded_cents: string }>(
       'SELECT status, refunded_cents::text AS refunded_cents FROM bookings WHERE id = $1',
       [bookingId],
     );
-    assert.deepEqual(booking.rows[0], { status: 'cancelled', refunded_cents: money.rows[0]!.refunded });
+    assert.deepEqual(booking.rows[0], { status: 'cancelled', refunded_cents: money.rows[0].refunded });
     const released = await events.deps.db.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM outbox WHERE key = $1 AND value->>'type' = 'seats.released' AND value->>'booking_id' = $2`,
       [event.event_id, bookingId],

@@ -179,7 +179,8 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
     lockHold: (holdId, body, ctx) => call('POST', `${holdPath(holdId)}/lock`, body, ctx),
     confirmHold: (holdId, body, ctx) => call('POST', `${holdPath(holdId)}/confirm`, body, ctx),
     releaseHold: (holdId, body, ctx) => call('POST', `${holdPath(holdId)}/release`, body, ctx),
-    releaseSeats: (holdId, body, ctx = {}) => inFlight.run(() => send('POST', `${holdPath(holdId)}/release-seats`, body, ctx, releasedSeats)),
+    releaseSeats: (holdId, body, ctx = {}) =>
+      inFlight.run(() => send('POST', `${holdPath(holdId)}/release-seats`, body, ctx, releasedSeats)),
     async seatPrices(holdId, ctx = {}) {
       return (await inFlight.run(() => send('GET', `${holdPath(holdId)}/prices`, undefined, ctx, holdSeatPrices))).prices;
     },

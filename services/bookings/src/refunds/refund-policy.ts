@@ -42,8 +42,7 @@ export function feeCents(seatsCents: number, feePercent: number): number {
 }
 
 /** The refund key of a buyer's cancellation: one refund per set of seats of a booking, ever. */
-export const seatsRefundKey = (bookingId: string, seats: readonly string[]) =>
-  `cancel-seats:${bookingId}:${[...seats].sort().join(',')}`;
+export const seatsRefundKey = (bookingId: string, seats: readonly string[]) => `cancel-seats:${bookingId}:${[...seats].sort().join(',')}`;
 
 /** The refund key of an organizer's refund: a booking is refunded by its organizer once. */
 export const organizerRefundKey = (bookingId: string) => `organizer-refund:${bookingId}`;

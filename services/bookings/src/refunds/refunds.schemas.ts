@@ -10,7 +10,11 @@ const security = [{ bearerAuth: [] }];
 export const CancelBody = Type.Object(
   {
     seats: Type.Optional(
-      Type.Array(Seat, { minItems: 1, maxItems: 1000, description: 'Seats of the booking to cancel; omitted: every seat not cancelled yet' }),
+      Type.Array(Seat, {
+        minItems: 1,
+        maxItems: 1000,
+        description: 'Seats of the booking to cancel; omitted: every seat not cancelled yet',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -20,7 +24,11 @@ export type CancelBody = Static<typeof CancelBody>;
 export const QuoteQuery = Type.Object(
   {
     seats: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 4000, description: 'Comma-separated seats to cancel (e.g. `A1,A2`); omitted: every seat not cancelled yet' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 4000,
+        description: 'Comma-separated seats to cancel (e.g. `A1,A2`); omitted: every seat not cancelled yet',
+      }),
     ),
   },
   { additionalProperties: false },

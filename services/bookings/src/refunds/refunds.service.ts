@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { UserClaims } from '@ticketing/auth';
 import type { OutboxRow, OutboxSignal } from '@ticketing/bus';
-import {
-  bookingCancellations,
-  fromCents,
-  notificationRequests,
-  toCents,
-  type InternalEventOwner,
-} from '@ticketing/contracts';
+import { bookingCancellations, fromCents, notificationRequests, toCents, type InternalEventOwner } from '@ticketing/contracts';
 import { DomainError, TransientError } from '@ticketing/errors';
 import { invalidRequest, isUuid, type Logger } from '@ticketing/http';
 import type { BookingRow, BookingsRepository } from '../bookings/bookings.repository.ts';
@@ -125,10 +119,24 @@ export function createRefundsService(deps: RefundsDeps) {
     const fee = feeCents(seatsCents, feePercent);
     // Never more than is left of the payment (an earlier refund may have given some back).
     const left = Number(booking.total_cents) - Number(booking.refunded_cents);
-    return { booking, owner, decision, seats, seatsCents, feePercent, feeCents: fee, refundCents: Math.max(0, Math.min(seatsCents - fee, left)) };
+    return {
+      booking,
+      owner,
+      decision,
+      seats,
+      seatsCents,
+      feePercent,
+      feeCents: fee,
+      refundCents: Math.max(0, Math.min(seatsCents - fee, left)),
+    };
   }
 
-  function messagesFor(c: CancellationRow, b: BookingRow, owner: Pick<InternalEventOwner, 'organization_id'>, refunded: number): OutboxRow[] {
+  function messagesFor(
+    c: CancellationRow,
+    b: BookingRow,
+    owner: Pick<InternalEventOwner, 'organization_id'>,
+    refunded: number,
+  ): OutboxRow[] {
     const remaining = b.seats.filter((s) => !b.cancelled_seats.includes(s));
     const headers: Record<string, string> = b.traceparent ? { traceparent: b.traceparent } : {};
     return [
@@ -328,4 +336,3 @@ export function createRefundsService(deps: RefundsDeps) {
 }
 
 export type RefundsService = ReturnType<typeof createRefundsService>;
-

@@ -163,9 +163,7 @@ export function cancellationPolicyOf(
 }
 
 /** A policy from the API as the two columns; a fee with more than two decimals is refused. */
-export function policyColumns(
-  policy: EventView['cancellation_policy'],
-): Pick<EventRow, 'cancellation_hours' | 'cancellation_fee_percent'> {
+export function policyColumns(policy: EventView['cancellation_policy']): Pick<EventRow, 'cancellation_hours' | 'cancellation_fee_percent'> {
   if (policy === null) return { cancellation_hours: null, cancellation_fee_percent: '0.00' };
   const hundredths = toCents(policy.fee_percent);
   if (hundredths === undefined || hundredths < 0 || hundredths > 10_000) {
