@@ -24,6 +24,7 @@ export const bookingsCatalog = defineErrors({
   cancellation_not_allowed: { status: 409, message: 'The organizer of this event does not allow buyers to cancel bookings' },
   cancellation_deadline_passed: { status: 409, message: 'Cancellations for this event are closed' },
   event_cancelled: { status: 409, message: 'The event was cancelled: every booking is refunded in full' },
+  ticket_already_used: { status: 409, message: 'A ticket of these seats was already used at the door' },
   already_refunded: { status: 409, message: 'This booking was already refunded by its organizer, or its payment is back in full' },
 });
 

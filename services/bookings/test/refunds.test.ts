@@ -53,6 +53,13 @@ async function seatStatus(eventId: string, labels: string[]) {
   return labels.map((l) => all.get(l));
 }
 
+async function ticketStatus(bookingId: string) {
+  const { rows } = await svc.deps.db.query<{ seat: string; status: string }>('SELECT seat, status FROM tickets WHERE booking_id = $1', [
+    bookingId,
+  ]);
+  return Object.fromEntries(rows.map((r) => [r.seat, r.status]));
+}
+
 async function outboxFor(bookingId: string, topic: string) {
   const { rows } = await svc.deps.db.query<{ value: any }>('SELECT value FROM outbox WHERE key = $1 AND topic = $2 ORDER BY created_at', [
     bookingId,
@@ -111,6 +118,7 @@ describe('POST /api/booking/:id/cancel', () => {
     assert.equal(first.body.booking.status, 'confirmed');
     assert.deepEqual(first.body.booking.cancelled_seats, ['A1']);
     assert.deepEqual(await seatStatus(event.event_id, ['A1', 'A2']), ['available', 'booked']);
+    assert.deepEqual(await ticketStatus(bookingId), { A1: 'cancelled', A2: 'valid', A3: 'valid' });
 
     const rest = await svc.api('POST', `/api/booking/${bookingId}/cancel`, { token: buyer.token });
     assert.equal(rest.status, 200, rest.text);
@@ -119,6 +127,7 @@ describe('POST /api/booking/:id/cancel', () => {
     assert.equal(rest.body.booking.status, 'cancelled');
     assert.equal(rest.body.booking.refunded_amount, 134.97);
     assert.deepEqual(await seatStatus(event.event_id, ['A1', 'A2', 'A3']), ['available', 'available', 'available']);
+    assert.deepEqual(await ticketStatus(bookingId), { A1: 'cancelled', A2: 'cancelled', A3: 'cancelled' });
 
     assert.deepEqual(await refundsOf(paymentId), [
       { key: `cancel-seats:${bookingId}:A1`, cents: 4499 },
@@ -193,6 +202,7 @@ describe('POST /api/booking/:id/cancel', () => {
     assert.equal(refund.body.refunded_amount, 99.98);
     assert.equal(refund.body.booking.status, 'cancelled');
     assert.equal(refund.body.booking.payment_status, 'refunded');
+    assert.deepEqual(await ticketStatus(b.bookingId), { C1: 'cancelled', C2: 'cancelled' });
     const twice = await svc.api('POST', `/api/booking/${b.bookingId}/refund`, { token: organizer.token });
     assert.equal(twice.status, 409);
     assert.equal(twice.body.error, 'already_refunded');

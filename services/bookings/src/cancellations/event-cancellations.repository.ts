@@ -108,10 +108,12 @@ export function createEventCancellationsRepository(db: Database) {
       db.transaction(async (tx) => {
         const { rows } = await tx.query<{ id: string; version: number }>(
           `WITH upd AS (
-           UPDATE bookings SET status = 'cancelled', payment_status = 'refunded', cancelled_at = now(),
-                  version = version + 1, updated_at = now()
-            WHERE id = $1 AND status = 'confirmed'
-           RETURNING id, event_id, total_cents, version
+           -- Seats a buyer cancelled earlier were refunded then: only what is left counts here.
+           UPDATE bookings b SET status = 'cancelled', payment_status = 'refunded', cancelled_at = now(),
+                  refunded_cents = b.total_cents, version = b.version + 1, updated_at = now()
+             FROM (SELECT id, refunded_cents AS before FROM bookings WHERE id = $1) o
+            WHERE b.id = o.id AND b.status = 'confirmed'
+           RETURNING b.id, b.event_id, b.total_cents - o.before AS total_cents, b.version
          ), msg AS (
            INSERT INTO outbox (id, topic, key, value, headers)
            SELECT $2, $3, $4, $5::json, $6::jsonb FROM upd

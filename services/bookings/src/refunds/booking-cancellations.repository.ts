@@ -1,5 +1,6 @@
 import type { OutboxRow } from '@ticketing/bus';
-import type { Queryable } from '@ticketing/db';
+import type { Database } from '@ticketing/db';
+import { cancelForSeats } from '../tickets/tickets.repository.ts';
 import type { BookingRow } from '../bookings/bookings.repository.ts';
 import { BOOKING_COLUMNS } from '../bookings/bookings.repository.ts';
 
@@ -40,7 +41,17 @@ const COLUMNS = `id, booking_id, kind, seats, requested_by, seats_cents::text AS
   fee_cents::text AS fee_cents, refund_cents::text AS refund_cents, refunded_cents::text AS refunded_cents, refund_key, refund_id,
   status, created_at, completed_at`;
 
-export function createBookingCancellationsRepository(db: Queryable) {
+/** Some of the seats' tickets were admitted at the door: the cancellation is rolled back (409). */
+export class TicketsUsedError extends Error {
+  readonly seats: string[];
+  constructor(seats: string[]) {
+    super(`tickets already used: ${seats.join(', ')}`);
+    this.name = 'TicketsUsedError';
+    this.seats = seats;
+  }
+}
+
+export function createBookingCancellationsRepository(db: Database) {
   return {
     /**
      * The deciding statement of a buyer's cancellation: the booking's seats are marked cancelled
@@ -50,8 +61,9 @@ export function createBookingCancellationsRepository(db: Queryable) {
      * row and matches nothing. Undefined when it lost (or the booking was never cancellable).
      */
     async claimSeats(c: NewCancellation): Promise<CancellationRow | undefined> {
-      const { rows } = await db.query<CancellationRow>(
-        `WITH upd AS (
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query<CancellationRow>(
+          `WITH upd AS (
            UPDATE bookings
               SET cancelled_seats = cancelled_seats || $3::text[],
                   status = CASE WHEN cardinality(cancelled_seats) + cardinality($3::text[]) >= cardinality(seats) THEN 'cancelled' ELSE status END,
@@ -63,9 +75,21 @@ export function createBookingCancellationsRepository(db: Queryable) {
          INSERT INTO booking_cancellations (id, booking_id, kind, seats, requested_by, seats_cents, fee_percent, fee_cents, refund_cents, refund_key)
          SELECT $1, upd.id, 'buyer', $3::text[], $4, $5, $6, $7, $8, $9 FROM upd
          RETURNING ${COLUMNS}`,
-        [c.id, c.bookingId, c.seats, c.requestedBy, c.seatsCents, c.feePercent, c.feeCents, c.refundCents, c.refundKey],
-      );
-      return rows[0];
+          [c.id, c.bookingId, c.seats, c.requestedBy, c.seatsCents, c.feePercent, c.feeCents, c.refundCents, c.refundKey],
+        );
+        const claimed = rows[0];
+        if (!claimed) return undefined;
+        // The seats' tickets, in the same transaction: a ticket admitted at the door is not
+        // cancelled (the admission's condition and this one are on the same row, so whichever
+        // commits first wins), and then the whole cancellation is rolled back.
+        await cancelForSeats(tx, c.bookingId, c.seats);
+        const used = await tx.query<{ seat: string }>(
+          `SELECT seat FROM tickets WHERE booking_id = $1 AND seat = ANY($2::text[]) AND status = 'valid' ORDER BY seat`,
+          [c.bookingId, c.seats],
+        );
+        if (used.rows.length > 0) throw new TicketsUsedError(used.rows.map((r) => r.seat));
+        return claimed;
+      });
     },
 
     /**
@@ -75,8 +99,9 @@ export function createBookingCancellationsRepository(db: Queryable) {
      * Undefined when there is nothing (left) to refund.
      */
     async claimOrganizerRefund(c: Omit<NewCancellation, 'seats' | 'seatsCents' | 'feeCents' | 'feePercent' | 'refundCents'>) {
-      const { rows } = await db.query<CancellationRow>(
-        `WITH cur AS (
+      return db.transaction(async (tx) => {
+        const { rows } = await tx.query<CancellationRow>(
+          `WITH cur AS (
            SELECT id, seats, cancelled_seats, total_cents, refunded_cents FROM bookings
             WHERE id = $2 AND status IN ('confirmed', 'cancelled') AND organizer_refund_at IS NULL AND payment_status <> 'refunded'
               FOR UPDATE
@@ -92,9 +117,12 @@ export function createBookingCancellationsRepository(db: Queryable) {
                 cur.total_cents - cur.refunded_cents, 0, cur.total_cents - cur.refunded_cents, $4
            FROM cur JOIN upd ON upd.id = cur.id
          RETURNING ${COLUMNS}`,
-        [c.id, c.bookingId, c.requestedBy, c.refundKey],
-      );
-      return rows[0];
+          [c.id, c.bookingId, c.requestedBy, c.refundKey],
+        );
+        // Every ticket still valid stops being valid; one already admitted stays as it was (the money goes back anyway).
+        if (rows[0]) await cancelForSeats(tx, c.bookingId);
+        return rows[0];
+      });
     },
 
     /**

@@ -11,7 +11,7 @@ import { errors } from '../errors.ts';
 import type { EventAccess } from '../organizer/event-access.ts';
 import { PaymentGatewayError, type PaymentGateway } from '../payments/payment-gateway.ts';
 import type { StatusPublisher } from '../stream/status-publisher.ts';
-import type { BookingCancellationsRepository, CancellationRow } from './booking-cancellations.repository.ts';
+import { TicketsUsedError, type BookingCancellationsRepository, type CancellationRow } from './booking-cancellations.repository.ts';
 import { decideBuyerCancellation, feeCents, organizerRefundKey, seatsRefundKey, type PolicyDecision } from './refund-policy.ts';
 
 export interface RefundsDeps {
@@ -102,6 +102,25 @@ export function createRefundsService(deps: RefundsDeps) {
     return wanted;
   }
 
+  /** A seat leaves its hold only once cancelled: a price missing means another cancellation took it meanwhile. */
+  async function lostRace(b: BookingRow): Promise<never> {
+    const now = (await bookings.findById(b.id))!;
+    if (now.status !== 'confirmed') throw notCancellable(now);
+    throw errors.seatsAlreadyCancelled({ details: { seats: now.cancelled_seats } });
+  }
+
+  async function pricesOf(b: BookingRow, seats: readonly string[], ctx: CallContext): Promise<Record<string, number>> {
+    let prices: Record<string, number>;
+    try {
+      prices = await retryTransient(() => events.seatPrices(b.hold_id, ctx));
+    } catch (err) {
+      if (err instanceof HoldRefusedError && err.refusal === 'hold_not_found') return lostRace(b);
+      throw err;
+    }
+    if (seats.some((s) => prices[s] === undefined)) return lostRace(b);
+    return prices;
+  }
+
   async function quoteFor(user: UserClaims, id: string, asked: readonly string[] | undefined, ctx: CallContext): Promise<Quote> {
     const booking = await visibleBooking(user, id);
     if (booking.status !== 'confirmed') throw notCancellable(booking);
@@ -113,8 +132,8 @@ export function createRefundsService(deps: RefundsDeps) {
       cancelledAt: owner.cancelled_at ? new Date(owner.cancelled_at) : null,
       now: now(),
     });
-    const prices = await retryTransient(() => events.seatPrices(booking.hold_id, ctx));
-    const seatsCents = seats.reduce((sum, s) => sum + (toCents(prices[s] ?? 0) ?? 0), 0);
+    const prices = await pricesOf(booking, seats, ctx);
+    const seatsCents = seats.reduce((sum, s) => sum + (toCents(prices[s]!) ?? 0), 0);
     const feePercent = decision.ok ? decision.feePercent : 0;
     const fee = feeCents(seatsCents, feePercent);
     // Never more than is left of the payment (an earlier refund may have given some back).
@@ -248,6 +267,20 @@ export function createRefundsService(deps: RefundsDeps) {
     return (await cancellations.find(c.id))!;
   }
 
+  async function claimOrRefuse(c: Parameters<BookingCancellationsRepository['claimSeats']>[0]) {
+    try {
+      return await cancellations.claimSeats(c);
+    } catch (err) {
+      if (err instanceof TicketsUsedError) {
+        throw errors.ticketAlreadyUsed({
+          message: `The ticket of ${err.seats.join(', ')} was already used at the door: it cannot be cancelled`,
+          details: { seats: err.seats },
+        });
+      }
+      throw err;
+    }
+  }
+
   async function finishOrLeave(c: CancellationRow, owner: InternalEventOwner, ctx: CallContext): Promise<CancellationRow> {
     try {
       return await finish(c, owner, ctx);
@@ -267,7 +300,7 @@ export function createRefundsService(deps: RefundsDeps) {
     async cancelSeats(user: UserClaims, id: string, seats: readonly string[] | undefined, ctx: CallContext = {}) {
       const q = await quoteFor(user, id, seats, ctx);
       if (!q.decision.ok) throw refusal(q.decision);
-      const claimed = await cancellations.claimSeats({
+      const claimed = await claimOrRefuse({
         id: randomUUID(),
         bookingId: q.booking.id,
         kind: 'buyer',
@@ -279,12 +312,8 @@ export function createRefundsService(deps: RefundsDeps) {
         refundCents: q.refundCents,
         refundKey: seatsRefundKey(q.booking.id, q.seats),
       });
-      if (!claimed) {
-        // Lost to another cancellation (or the event's) that changed the booking meanwhile.
-        const now = (await bookings.findById(q.booking.id))!;
-        if (now.status !== 'confirmed') throw notCancellable(now);
-        throw errors.seatsAlreadyCancelled({ details: { seats: q.seats.filter((s) => now.cancelled_seats.includes(s)) } });
-      }
+      // Lost to another cancellation (or the event's) that changed the booking meanwhile.
+      if (!claimed) return lostRace(q.booking);
       return finishOrLeave(claimed, q.owner, ctx);
     },
 
