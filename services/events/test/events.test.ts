@@ -33,6 +33,7 @@ for (const profile of PROFILES) {
         assert.equal(res.status, 201, res.text);
         assert.deepEqual(Object.keys(res.body).sort(), [
           'available_seats',
+          'cancellation_policy',
           'cancelled_at',
           'category',
           'city',
@@ -53,6 +54,8 @@ for (const profile of PROFILES) {
           'venue',
         ]);
         assert.match(res.body.event_id, /^[0-9a-f-]{36}$/);
+        // Buyers cannot cancel unless the organizer sets a policy (docs/refunds.md).
+        assert.equal(res.body.cancellation_policy, null);
         // Without an organization, the event belongs to the caller's personal one, published and on sale.
         assert.equal(res.body.organization_id, owner.userId);
         assert.equal(res.body.status, 'on_sale');

@@ -33,6 +33,10 @@ const FRIENDLY: Record<string, string> = {
   waitlist_entry_not_found: 'This waiting list entry was not found.',
   waitlist_no_offer: 'This offer is no longer open: it ran out or was declined.',
   booking_not_found: 'This booking was not found.',
+  cancellation_not_allowed: 'The organizer of this event does not allow cancellations.',
+  seats_already_cancelled: 'Some of these seats were already cancelled. Please reload the page.',
+  event_cancelled: 'This event was cancelled: your booking is refunded in full.',
+  already_refunded: 'This booking was already refunded.',
   amount_mismatch: 'The amount to pay changed. Please reload the page.',
   payload_too_large: 'That is too much data to send at once.',
   service_unavailable: 'The service is busy or not available right now. Please try again in a moment.',
@@ -43,7 +47,13 @@ const FRIENDLY: Record<string, string> = {
 };
 
 /** Codes whose API message is more precise than the generic text (it names the fields or seats). */
-const USE_API_MESSAGE = new Set(['validation_failed', 'invalid_seats']);
+const USE_API_MESSAGE = new Set([
+  'validation_failed',
+  'invalid_seats',
+  'cancellation_deadline_passed',
+  'ticket_already_used',
+  'booking_not_cancellable',
+]);
 
 export function describeError(body: unknown, status?: number): string {
   const b = (body ?? {}) as ApiErrorBody;

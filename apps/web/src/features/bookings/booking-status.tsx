@@ -6,6 +6,7 @@ import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
 import { formatDate, formatMoney } from '../../lib/format.ts';
 import { useEventSource } from '../../lib/use-event-source.ts';
 import { ErrorMessage, Spinner } from '../../components/ui.tsx';
+import { CancelBooking } from './cancel-booking.tsx';
 import { PaymentActionPanel } from './payment-action.tsx';
 
 type Booking = paths['/api/booking/{id}']['get']['responses'][200]['content']['application/json'];
@@ -15,9 +16,10 @@ const TEXT: Record<string, string> = {
   payment_action_required: 'Your bank asks you to confirm this payment.',
   confirmed: 'Confirmed! Your seats are booked. A confirmation email is on its way.',
   failed: 'Payment failed: the booking was not made.',
+  cancelled: 'Cancelled: its seats are back on sale and its tickets are no longer valid.',
 };
 
-const isFinal = (status: string) => status === 'confirmed' || status === 'failed';
+const isFinal = (status: string) => status === 'confirmed' || status === 'failed' || status === 'cancelled';
 
 /** A booking's status, followed live from the booking stream until it is final; `onStatus` hears every change (the page shows the tickets once confirmed). */
 export function BookingStatus({ bookingId, onStatus }: { bookingId: string; onStatus?: (status: string) => void }) {
@@ -85,11 +87,26 @@ export function BookingStatus({ bookingId, onStatus }: { bookingId: string; onSt
         <dd>{booking.seats.join(', ')}</dd>
         <dt>Total</dt>
         <dd>{formatMoney(booking.total_amount, booking.currency)}</dd>
+        {booking.cancelled_seats.length > 0 ? (
+          <>
+            <dt>Cancelled seats</dt>
+            <dd>{booking.cancelled_seats.join(', ')}</dd>
+          </>
+        ) : null}
+        {booking.refunded_amount > 0 ? (
+          <>
+            <dt>Refunded</dt>
+            <dd>{formatMoney(booking.refunded_amount, booking.currency)}</dd>
+          </>
+        ) : null}
         <dt>Booking number</dt>
         <dd>
           <code>{booking.booking_id}</code>
         </dd>
       </dl>
+      {booking.status === 'confirmed' ? (
+        <CancelBooking booking={booking} onCancelled={() => void load()} />
+      ) : null}
     </section>
   );
 }

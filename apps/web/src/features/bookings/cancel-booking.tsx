@@ -1,0 +1,143 @@
+import { useEffect, useState } from 'react';
+import { api } from '../../lib/api/client.ts';
+import type { paths } from '../../lib/api/schema.ts';
+import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { formatDate, formatMoney } from '../../lib/format.ts';
+import { ErrorMessage, Notice } from '../../components/ui.tsx';
+
+type Booking = paths['/api/booking/{id}']['get']['responses'][200]['content']['application/json'];
+type Quote = paths['/api/booking/{id}/cancellation-quote']['get']['responses'][200]['content']['application/json'];
+
+/**
+ * Cancelling a confirmed booking, or some of its seats: the buyer picks the seats, sees the
+ * event's policy, the fee and the refund (from the server's quote), and confirms. The server
+ * decides again when it cancels; its answer is shown as it is.
+ */
+export function CancelBooking({ booking, onCancelled }: { booking: Booking; onCancelled: () => void }) {
+  const open = booking.seats.filter((s) => !booking.cancelled_seats.includes(s));
+  const [chosen, setChosen] = useState<string[]>(open);
+  const [quote, setQuote] = useState<Quote | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const [done, setDone] = useState('');
+  // After a partial cancellation the booking comes back with fewer seats: all of those are chosen again.
+  useEffect(() => setChosen(open), [open.join(',')]);
+
+  useEffect(() => {
+    setQuote(null);
+    setConfirming(false);
+    if (chosen.length === 0) return;
+    let live = true;
+    api
+      .GET('/api/booking/{id}/cancellation-quote', {
+        params: { path: { id: booking.booking_id }, query: { seats: chosen.join(',') } },
+      })
+      .then(
+        ({ data, error: err, response }) => {
+          if (!live) return;
+          if (data) {
+            setQuote(data);
+            setError('');
+          } else setError(describeError(err, response.status));
+        },
+        () => live && setError(NETWORK_ERROR),
+      );
+    return () => {
+      live = false;
+    };
+  }, [booking.booking_id, chosen.join(',')]);
+
+  const toggle = (seat: string) => setChosen((c) => (c.includes(seat) ? c.filter((s) => s !== seat) : [...c, seat].sort()));
+
+  async function cancel() {
+    setBusy(true);
+    setError('');
+    try {
+      const { data, error: err, response } = await api.POST('/api/booking/{id}/cancel', {
+        params: { path: { id: booking.booking_id } },
+        body: { seats: chosen },
+      });
+      if (data) {
+        const refunded = data.refunded_amount ?? data.refund_amount;
+        setDone(
+          data.status === 'completed'
+            ? `Cancelled ${data.seats.join(', ')}. ${formatMoney(refunded, booking.currency)} is refunded to your payment method.`
+            : `Cancelled ${data.seats.join(', ')}. Your refund of ${formatMoney(data.refund_amount, booking.currency)} is on its way.`,
+        );
+        setConfirming(false);
+        onCancelled();
+      } else setError(describeError(err, response.status));
+    } catch {
+      setError(NETWORK_ERROR);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const policy = quote?.policy;
+  return (
+    <section className="cancel-booking" aria-label="Cancel seats">
+      <h2>Cancel seats</h2>
+      {done ? <Notice>{done}</Notice> : null}
+      {open.length > 0 ? (
+        <>
+          <fieldset className="seat-choice">
+            <legend>Seats to cancel</legend>
+            {open.map((seat) => (
+              <label key={seat} className="check">
+                <input type="checkbox" checked={chosen.includes(seat)} onChange={() => toggle(seat)} /> Seat {seat}
+              </label>
+            ))}
+          </fieldset>
+          {quote ? (
+            <>
+              <p>
+                {policy
+                  ? `Cancellation policy: allowed until ${policy.hours_before_start} hours before the start${
+                      quote.deadline ? ` (${formatDate(quote.deadline)})` : ''
+                    }, with a fee of ${policy.fee_percent}%.`
+                  : 'The organizer of this event does not allow cancellations.'}
+              </p>
+              {quote.allowed ? (
+                <dl className="facts" aria-label="Refund">
+                  <dt>Seats</dt>
+                  <dd>{quote.seats.join(', ')}</dd>
+                  <dt>Price of these seats</dt>
+                  <dd>{formatMoney(quote.seats_amount, quote.currency)}</dd>
+                  <dt>Cancellation fee</dt>
+                  <dd>{formatMoney(quote.fee_amount, quote.currency)}</dd>
+                  <dt>Refund</dt>
+                  <dd>{formatMoney(quote.refund_amount, quote.currency)}</dd>
+                </dl>
+              ) : policy && quote.refusal ? (
+                <ErrorMessage>{describeError(quote.refusal)}</ErrorMessage>
+              ) : null}
+              {quote.allowed && !confirming ? (
+                <button type="button" onClick={() => setConfirming(true)}>
+                  {chosen.length === open.length ? 'Cancel the whole booking…' : `Cancel ${chosen.length} seat${chosen.length === 1 ? '' : 's'}…`}
+                </button>
+              ) : null}
+              {quote.allowed && confirming ? (
+                <div className="actions" role="group" aria-label="Confirm the cancellation">
+                  <p>
+                    Cancel {quote.seats.join(', ')} and get {formatMoney(quote.refund_amount, quote.currency)} back? This cannot be undone.
+                  </p>
+                  <button type="button" className="primary" disabled={busy} onClick={() => void cancel()}>
+                    {busy ? 'Cancelling…' : 'Yes, cancel'}
+                  </button>
+                  <button type="button" disabled={busy} onClick={() => setConfirming(false)}>
+                    Keep my seats
+                  </button>
+                </div>
+              ) : null}
+            </>
+          ) : chosen.length === 0 ? (
+            <p>Choose the seats you want to cancel.</p>
+          ) : null}
+        </>
+      ) : null}
+      <ErrorMessage>{error}</ErrorMessage>
+    </section>
+  );
+}
