@@ -104,9 +104,7 @@ export function BookingStatus({ bookingId, onStatus }: { bookingId: string; onSt
           <code>{booking.booking_id}</code>
         </dd>
       </dl>
-      {booking.status === 'confirmed' ? (
-        <CancelBooking booking={booking} onCancelled={() => void load()} />
-      ) : null}
+      {booking.status === 'confirmed' ? <CancelBooking booking={booking} onCancelled={() => void load()} /> : null}
     </section>
   );
 }

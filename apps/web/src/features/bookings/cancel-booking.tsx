@@ -54,7 +54,11 @@ export function CancelBooking({ booking, onCancelled }: { booking: Booking; onCa
     setBusy(true);
     setError('');
     try {
-      const { data, error: err, response } = await api.POST('/api/booking/{id}/cancel', {
+      const {
+        data,
+        error: err,
+        response,
+      } = await api.POST('/api/booking/{id}/cancel', {
         params: { path: { id: booking.booking_id } },
         body: { seats: chosen },
       });
@@ -115,7 +119,9 @@ export function CancelBooking({ booking, onCancelled }: { booking: Booking; onCa
               ) : null}
               {quote.allowed && !confirming ? (
                 <button type="button" onClick={() => setConfirming(true)}>
-                  {chosen.length === open.length ? 'Cancel the whole booking…' : `Cancel ${chosen.length} seat${chosen.length === 1 ? '' : 's'}…`}
+                  {chosen.length === open.length
+                    ? 'Cancel the whole booking…'
+                    : `Cancel ${chosen.length} seat${chosen.length === 1 ? '' : 's'}…`}
                 </button>
               ) : null}
               {quote.allowed && confirming ? (
