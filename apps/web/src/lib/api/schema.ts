@@ -3508,6 +3508,13 @@ export interface paths {
                                 sales_start: string | null;
                                 /** @description Null: on sale until the event starts */
                                 sales_end: string | null;
+                                /** @description Buyer cancellations (docs/refunds.md); null: buyers cannot cancel (the default) */
+                                cancellation_policy: {
+                                    /** @description Buyers may cancel until this many hours before the event starts (0: until it starts) */
+                                    hours_before_start: number;
+                                    /** @description Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded */
+                                    fee_percent: number;
+                                } | null;
                             }[];
                             pagination: {
                                 total: number;
@@ -3630,6 +3637,13 @@ export interface paths {
                         status?: "draft" | "published";
                         sales_start?: string | null;
                         sales_end?: string | null;
+                        /** @description Buyer cancellations (docs/refunds.md); null: buyers cannot cancel (the default) */
+                        cancellation_policy?: {
+                            /** @description Buyers may cancel until this many hours before the event starts (0: until it starts) */
+                            hours_before_start: number;
+                            /** @description Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded */
+                            fee_percent: number;
+                        } | null;
                     };
                 };
             };
@@ -3687,6 +3701,13 @@ export interface paths {
                             sales_start: string | null;
                             /** @description Null: on sale until the event starts */
                             sales_end: string | null;
+                            /** @description Buyer cancellations (docs/refunds.md); null: buyers cannot cancel (the default) */
+                            cancellation_policy: {
+                                /** @description Buyers may cancel until this many hours before the event starts (0: until it starts) */
+                                hours_before_start: number;
+                                /** @description Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded */
+                                fee_percent: number;
+                            } | null;
                         };
                     };
                 };
@@ -3890,6 +3911,13 @@ export interface paths {
                             sales_start: string | null;
                             /** @description Null: on sale until the event starts */
                             sales_end: string | null;
+                            /** @description Buyer cancellations (docs/refunds.md); null: buyers cannot cancel (the default) */
+                            cancellation_policy: {
+                                /** @description Buyers may cancel until this many hours before the event starts (0: until it starts) */
+                                hours_before_start: number;
+                                /** @description Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded */
+                                fee_percent: number;
+                            } | null;
                         };
                     };
                 };
@@ -3975,7 +4003,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Edit an event’s details or sales window (owner, manager); a new event_date reschedules */
+        /** Edit an event’s details, sales window or cancellation policy (owner, manager); a new event_date reschedules */
         patch: {
             parameters: {
                 query?: never;
@@ -4000,6 +4028,13 @@ export interface paths {
                         event_date?: string;
                         sales_start?: string | null;
                         sales_end?: string | null;
+                        /** @description Buyer cancellations (docs/refunds.md); null: buyers cannot cancel (the default) */
+                        cancellation_policy?: {
+                            /** @description Buyers may cancel until this many hours before the event starts (0: until it starts) */
+                            hours_before_start: number;
+                            /** @description Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded */
+                            fee_percent: number;
+                        } | null;
                     };
                 };
             };
@@ -4057,6 +4092,13 @@ export interface paths {
                             sales_start: string | null;
                             /** @description Null: on sale until the event starts */
                             sales_end: string | null;
+                            /** @description Buyer cancellations (docs/refunds.md); null: buyers cannot cancel (the default) */
+                            cancellation_policy: {
+                                /** @description Buyers may cancel until this many hours before the event starts (0: until it starts) */
+                                hours_before_start: number;
+                                /** @description Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded */
+                                fee_percent: number;
+                            } | null;
                         };
                     };
                 };
@@ -4273,6 +4315,13 @@ export interface paths {
                             sales_start: string | null;
                             /** @description Null: on sale until the event starts */
                             sales_end: string | null;
+                            /** @description Buyer cancellations (docs/refunds.md); null: buyers cannot cancel (the default) */
+                            cancellation_policy: {
+                                /** @description Buyers may cancel until this many hours before the event starts (0: until it starts) */
+                                hours_before_start: number;
+                                /** @description Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded */
+                                fee_percent: number;
+                            } | null;
                         };
                     };
                 };
@@ -7665,6 +7714,12 @@ export interface paths {
                             confirmed_at?: string;
                             /** Format: date-time */
                             failed_at?: string;
+                            /** Format: date-time */
+                            cancelled_at?: string;
+                            /** @description Seats given back by cancellations (no longer valid) */
+                            cancelled_seats: string[];
+                            /** @description Given back so far (cancellations, refunds, the event’s cancellation) */
+                            refunded_amount: number;
                         };
                     };
                 };
@@ -7810,6 +7865,12 @@ export interface paths {
                             confirmed_at?: string;
                             /** Format: date-time */
                             failed_at?: string;
+                            /** Format: date-time */
+                            cancelled_at?: string;
+                            /** @description Seats given back by cancellations (no longer valid) */
+                            cancelled_seats: string[];
+                            /** @description Given back so far (cancellations, refunds, the event’s cancellation) */
+                            refunded_amount: number;
                         };
                     };
                 };
@@ -9473,6 +9534,589 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/booking/{id}/cancellation-quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What cancelling seats of the caller’s booking would refund, under the event’s policy (owner only) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Comma-separated seats to cancel (e.g. `A1,A2`); omitted: every seat not cancelled yet */
+                    seats?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            booking_id: string;
+                            /** @description Whether the buyer may cancel these seats now */
+                            allowed: boolean;
+                            /** @description Why not (the error the cancel request would answer), or null */
+                            refusal: {
+                                error: string;
+                                message: string;
+                            } | null;
+                            /** @description The event’s cancellation policy; null: buyers cannot cancel */
+                            policy: {
+                                hours_before_start: number;
+                                fee_percent: number;
+                            } | null;
+                            /** @description Cancellations close at this time (null without a policy) */
+                            deadline: string | null;
+                            /** @description The seats this cancellation would give back */
+                            seats: string[];
+                            /** @description Their price */
+                            seats_amount: number;
+                            fee_percent: number;
+                            fee_amount: number;
+                            refund_amount: number;
+                            currency: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/booking/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel the caller’s confirmed booking, or some of its seats, under the event’s policy; refunded once
+         * @description Refund = the seats’ price minus the policy’s fee, through the payment gateway, once. The seats go back on sale and their tickets become invalid. 409 when the policy does not allow it (cancellation_not_allowed, cancellation_deadline_passed, event_cancelled) or another cancellation got there first.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Seats of the booking to cancel; omitted: every seat not cancelled yet */
+                        seats?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            cancellation_id: string;
+                            /** Format: uuid */
+                            booking_id: string;
+                            kind: "buyer" | "organizer";
+                            /** @description refunding: decided, the refund or the seats’ release is still being finished (retried automatically) */
+                            status: "refunding" | "completed";
+                            seats: string[];
+                            seats_amount: number;
+                            fee_percent: number;
+                            fee_amount: number;
+                            /** @description The refund asked for */
+                            refund_amount: number;
+                            /** @description Given back by this cancellation (0 when an earlier refund had given the money back already); null while refunding */
+                            refunded_amount: number | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            completed_at: string | null;
+                            booking: {
+                                /** Format: uuid */
+                                booking_id: string;
+                                status: "processing" | "payment_action_required" | "confirmed" | "failed" | "cancelled";
+                                payment_status: "pending" | "processing" | "captured" | "failed" | "refunded";
+                                event: {
+                                    /** Format: uuid */
+                                    event_id: string;
+                                    name: string;
+                                    venue: string;
+                                    /** Format: date-time */
+                                    event_date: string;
+                                };
+                                seats: string[];
+                                total_amount: number;
+                                /** @description ISO 4217 code of total_amount (the event’s currency) */
+                                currency: string;
+                                error_message?: string;
+                                /** @description Only while status is payment_action_required: what the buyer’s browser needs to finish the payment (3-D Secure) */
+                                payment_action?: {
+                                    provider: "stripe" | "simulated";
+                                    /** @description Completes the payment in the buyer’s browser (Stripe.js `handleNextAction`) */
+                                    client_secret: string;
+                                    /** @description Stripe publishable key, when one is configured */
+                                    publishable_key?: string;
+                                };
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                confirmed_at?: string;
+                                /** Format: date-time */
+                                failed_at?: string;
+                                /** Format: date-time */
+                                cancelled_at?: string;
+                                /** @description Seats given back by cancellations (no longer valid) */
+                                cancelled_seats: string[];
+                                /** @description Given back so far (cancellations, refunds, the event’s cancellation) */
+                                refunded_amount: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/booking/{id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund a booking in full as its event’s organizer (owner, manager): every seat back on sale, no policy, no fee */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            cancellation_id: string;
+                            /** Format: uuid */
+                            booking_id: string;
+                            kind: "buyer" | "organizer";
+                            /** @description refunding: decided, the refund or the seats’ release is still being finished (retried automatically) */
+                            status: "refunding" | "completed";
+                            seats: string[];
+                            seats_amount: number;
+                            fee_percent: number;
+                            fee_amount: number;
+                            /** @description The refund asked for */
+                            refund_amount: number;
+                            /** @description Given back by this cancellation (0 when an earlier refund had given the money back already); null while refunding */
+                            refunded_amount: number | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            completed_at: string | null;
+                            booking: {
+                                /** Format: uuid */
+                                booking_id: string;
+                                status: "processing" | "payment_action_required" | "confirmed" | "failed" | "cancelled";
+                                payment_status: "pending" | "processing" | "captured" | "failed" | "refunded";
+                                event: {
+                                    /** Format: uuid */
+                                    event_id: string;
+                                    name: string;
+                                    venue: string;
+                                    /** Format: date-time */
+                                    event_date: string;
+                                };
+                                seats: string[];
+                                total_amount: number;
+                                /** @description ISO 4217 code of total_amount (the event’s currency) */
+                                currency: string;
+                                error_message?: string;
+                                /** @description Only while status is payment_action_required: what the buyer’s browser needs to finish the payment (3-D Secure) */
+                                payment_action?: {
+                                    provider: "stripe" | "simulated";
+                                    /** @description Completes the payment in the buyer’s browser (Stripe.js `handleNextAction`) */
+                                    client_secret: string;
+                                    /** @description Stripe publishable key, when one is configured */
+                                    publishable_key?: string;
+                                };
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                confirmed_at?: string;
+                                /** Format: date-time */
+                                failed_at?: string;
+                                /** Format: date-time */
+                                cancelled_at?: string;
+                                /** @description Seats given back by cancellations (no longer valid) */
+                                cancelled_seats: string[];
+                                /** @description Given back so far (cancellations, refunds, the event’s cancellation) */
+                                refunded_amount: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/booking/{id}/stream": {
         parameters: {
             query?: never;
@@ -10131,7 +10775,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     offset?: number;
-                    type?: "booking_confirmed" | "booking_failed" | "event_reminder" | "event_cancelled" | "event_rescheduled";
+                    type?: "booking_confirmed" | "booking_failed" | "event_reminder" | "event_cancelled" | "event_rescheduled" | "booking_cancelled";
                 };
                 header?: never;
                 path?: never;
@@ -10149,7 +10793,7 @@ export interface paths {
                             notifications: {
                                 /** Format: uuid */
                                 notification_id: string;
-                                type: "booking_confirmed" | "booking_failed" | "event_reminder" | "event_cancelled" | "event_rescheduled";
+                                type: "booking_confirmed" | "booking_failed" | "event_reminder" | "event_cancelled" | "event_rescheduled" | "booking_cancelled";
                                 /** Format: uuid */
                                 booking_id: string;
                                 event_name: string;
