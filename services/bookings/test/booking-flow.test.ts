@@ -142,6 +142,8 @@ describe('a booking from submit to confirmation', () => {
         recipient_email: user.email,
         booking_data: {
           booking_id: bookingId,
+          // For the organizer's outgoing webhooks (docs/webhooks.md).
+          event_id: event.event_id,
           event_name: event.name,
           venue: event.venue,
           event_date: event.event_date,

@@ -75,6 +75,9 @@ describe('GET /api/booking/:id and /status', () => {
         total_amount: 199.98,
         currency: 'USD',
         created_at: row.created_at.toISOString(),
+        // Nothing cancelled or refunded yet (docs/refunds.md).
+        cancelled_seats: [],
+        refunded_amount: 0,
       });
     }
   });
