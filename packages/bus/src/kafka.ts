@@ -150,10 +150,17 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
           try {
             await admin.createTopics({ topics: missing, partitions, replicas: cluster.replicationFactor ?? 1, configs: topicConfigs });
           } catch (err) {
-            // Someone (another process, or auto-creation on first produce) may have created a
-            // topic meanwhile: what matters is that they all exist now.
-            const now = new Set(await admin.listTopics());
-            if (missing.some((t) => !now.has(t))) throw err;
+            // Someone (another process starting beside this one, or auto-creation on first
+            // produce) may have created a topic meanwhile: what matters is that they all exist.
+            // The broker may say so (TOPIC_ALREADY_EXISTS) before its topic list shows it.
+            if (!onlyAlreadyExists(err)) {
+              for (let attempt = 0; ; attempt++) {
+                const now = new Set(await admin.listTopics());
+                if (missing.every((t) => now.has(t))) break;
+                if (attempt >= 20) throw err;
+                await new Promise((resolve) => setTimeout(resolve, 250));
+              }
+            }
           }
           // A new topic is usable once every partition has a leader; until then producers and
           // consumers are told "unknown topic".
@@ -406,4 +413,23 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
       producer = undefined;
     },
   };
+}
+
+/** True when every protocol error inside `err` (it nests them per topic) is TOPIC_ALREADY_EXISTS. */
+function onlyAlreadyExists(err: unknown): boolean {
+  const apiIds: unknown[] = [];
+  const seen = new Set<unknown>();
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 6 || value === null || typeof value !== 'object' || seen.has(value)) return;
+    seen.add(value);
+    const record = value as Record<string, unknown>;
+    if ('apiId' in record) apiIds.push(record.apiId);
+    for (const key of ['errors', 'cause']) {
+      const inner = record[key];
+      if (Array.isArray(inner)) for (const item of inner) visit(item, depth + 1);
+      else visit(inner, depth + 1);
+    }
+  };
+  visit(err, 0);
+  return apiIds.length > 0 && apiIds.every((id) => id === 'TOPIC_ALREADY_EXISTS');
 }

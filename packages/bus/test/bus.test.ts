@@ -47,6 +47,18 @@ function describeBusContract(name: string, open: () => Promise<{ bus: MessageBus
       }
     });
 
+    it('creates topics that several starting processes ask for at the same moment, for each of them', async () => {
+      // Two instances of a worker start together and both create their topics: neither may fail
+      // because the other was first (the broker answers TOPIC_ALREADY_EXISTS to the loser).
+      const topics = Array.from({ length: 6 }, () => uniqueId('together'));
+      const results = await Promise.allSettled(Array.from({ length: 4 }, () => bus.ensureTopics(topics, 1)));
+      assert.deepEqual(
+        results.filter((r) => r.status === 'rejected').map((r) => String(r.reason)),
+        [],
+      );
+      await bus.publisher().publish(topics.map((topic) => ({ topic, key: 'k', value: { ok: true } })));
+    });
+
     it('commits only handled messages: a new consumer in the same group starts after them', async () => {
       const topic = uniqueId('commit');
       const groupId = uniqueId('g');
