@@ -417,7 +417,7 @@ describe('the box office', () => {
     await expectAccessible(page, 'create event');
     await page.getByRole('button', { name: 'Create event' }).click();
     await page.getByRole('heading', { name: `Sales: ${name}` }).waitFor();
-    await page.getByText('● Live').waitFor();
+    await page.getByRole('region', { name: 'Sales' }).getByText('● Live').waitFor();
     const eventId = page.url().split('/').pop()!;
 
     // A buyer elsewhere buys two seats.
