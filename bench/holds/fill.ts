@@ -31,10 +31,12 @@ const step = async (what: string, sql: string, params: unknown[] = []) => {
 await step(
   'events',
   `INSERT INTO events (id, name, description, venue, city, category, event_date, total_seats, seats_per_row, price_per_seat,
-                       hold_ttl_seconds, created_by)
+                       hold_ttl_seconds, created_by, organization_id)
    SELECT gen_random_uuid(), 'Filler ' || g, '', 'Filler Hall', 'Filler City', 'filler',
-          now() + make_interval(days => 1 + g % 365), $2, 100, 20, 900, gen_random_uuid()
-     FROM generate_series(1, $1::int) AS g`,
+          now() + make_interval(days => 1 + g % 365), $2, 100, 20, 900, o.id, o.id
+     FROM generate_series(1, $1::int) AS g
+     -- one personal organization (the creator's id) owns every filler event, as migration 014 does
+     CROSS JOIN (SELECT gen_random_uuid() AS id) AS o`,
   [events, perEvent],
 );
 // Labels: rows A…Z, then AA… (enough for 702 rows of 100).
