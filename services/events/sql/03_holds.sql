@@ -28,19 +28,25 @@ END
 $$;
 
 -- Best available: the first seat of `p_q` adjacent free seats among seat numbers p_from..p_to
--- (rows of p_per_row seats from p_from, the best row first), or NULL. Free seats are read in seat order (the primary key, so the scan stops as
--- soon as enough runs of free seats are found: it does not grow with the event); a run is a
--- stretch of free seats in one row. Among the first runs that fit, the placement chosen leaves
--- no single seat stranded where it can (a leftover of exactly one seat at either side counts),
--- then is in the best (lowest) row, then nearest the middle of the row. `p_not` are seats this
--- transaction gave away already. Nothing is locked here: the caller locks the pick (SKIP LOCKED)
--- and tries again without the seats it could not get.
-CREATE OR REPLACE FUNCTION best_available_seats(p_event uuid, p_per_row integer, p_from integer, p_to integer, p_q integer, p_not integer[])
+-- (rows of p_per_row seats from p_from, the best row first), or NULL. Free seats are read in seat
+-- order (the primary key, so the scan stops as soon as enough runs of free seats are found), from
+-- `p_scan_from`: where the caller knows the free seats start (hold_seats_batch finds the first
+-- free seat once per section and batch, from where the last batch found it), so that an on-sale
+-- that has sold its best rows does not read them again for every pick. A run is a stretch of free
+-- seats in one row. Among the first 16 runs that fit (16 rows of an unsold hall: every run read
+-- is a row of seats read, so this bounds the cost of a pick; it was 64, 6,400 seats a pick in a
+-- hall of 100-seat rows), the placement chosen leaves no single seat
+-- stranded where it can (a leftover of exactly one seat at either side counts), then is in the
+-- best (lowest) row, then nearest the middle of the row. `p_not` are seats this transaction gave
+-- away already and has not written yet. Nothing is locked here: the caller locks the pick (SKIP
+-- LOCKED) and tries again without the seats it could not get.
+CREATE OR REPLACE FUNCTION best_available_seats(p_event uuid, p_per_row integer, p_from integer, p_to integer, p_q integer, p_not integer[],
+                                                p_scan_from integer)
 RETURNS integer LANGUAGE sql STABLE AS $$
   WITH free AS (
     SELECT s.seat_no, (s.seat_no - p_from) / p_per_row AS r
       FROM seats s
-     WHERE s.event_id = p_event AND s.seat_no BETWEEN p_from AND p_to
+     WHERE s.event_id = p_event AND s.seat_no BETWEEN greatest(p_from, p_scan_from) AND p_to
        AND seat_is_free(s.status, s.hold_expires_at) AND s.seat_no <> ALL (p_not)
      ORDER BY s.seat_no
   ), edges AS (
@@ -53,7 +59,7 @@ RETURNS integer LANGUAGE sql STABLE AS $$
            CASE WHEN ends THEN seat_no ELSE lead(seat_no) OVER (ORDER BY seat_no) END AS run_to
       FROM edges WHERE starts OR ends
   ), fits AS (
-    SELECT run_from, run_to, r FROM runs WHERE starts AND run_to - run_from + 1 >= p_q LIMIT 64
+    SELECT run_from, run_to, r FROM runs WHERE starts AND run_to - run_from + 1 >= p_q LIMIT 16
   )
   SELECT c.s
     FROM fits
@@ -66,6 +72,12 @@ RETURNS integer LANGUAGE sql STABLE AS $$
                               (greatest(fits.run_from, least(fits.run_to - p_q + 1, m.mid + 1)))) AS c(s)
    ORDER BY (c.s - fits.run_from = 1)::int + (fits.run_to - (c.s + p_q - 1) = 1)::int, fits.r, abs(c.s - m.mid), c.s
    LIMIT 1
+$$;
+
+-- The same, reading from the section's first seat (the waiting list's offers).
+CREATE OR REPLACE FUNCTION best_available_seats(p_event uuid, p_per_row integer, p_from integer, p_to integer, p_q integer, p_not integer[])
+RETURNS integer LANGUAGE sql STABLE AS $$
+  SELECT best_available_seats(p_event, p_per_row, p_from, p_to, p_q, p_not, p_from)
 $$;
 
 -- Group commit in one round trip: decides a batch of hold requests exactly as if each had run
@@ -90,11 +102,14 @@ CREATE OR REPLACE FUNCTION hold_seats_batch(
   p_holds uuid[], p_events uuid[], p_users uuid[], p_max integer[],
   p_first integer[], p_count integer[], p_seat_nos integer[],
   p_quantity integer[], p_from integer[], p_to integer[], p_per_row integer[],
+  -- Best available: where the caller knows the free seats of the section start (NULL: its first seat).
+  p_scan_from integer[],
   p_keys text[], p_hashes text[],
   -- Where the winners' `seats.held` events go (outbox rows written here); NULL writes none.
   p_topic text
 )
-RETURNS TABLE (req integer, outcome text, live integer, taken text[], hold_id uuid, seat_labels text[], expires_at timestamptz, total_price text)
+RETURNS TABLE (req integer, outcome text, live integer, taken text[], hold_id uuid, seat_labels text[], expires_at timestamptz, total_price text,
+               scan_from integer)
 LANGUAGE plpgsql VOLATILE AS $$
 #variable_conflict use_column
 DECLARE
@@ -116,9 +131,16 @@ DECLARE
   w_count integer[] := array_fill(0, ARRAY[n]);
   w_nos integer[] := '{}';
   w_req integer[] := '{}';
-  -- Seats given away by this batch (for best available).
+  -- Named seats given away by this batch (best available must not pick them; the seats it picks
+  -- itself are written at once, so later picks read them as taken).
   g_events uuid[] := '{}';
   g_nos integer[] := '{}';
+  -- Best available: the first free seat of each section (event:from:to) when the batch first
+  -- looked, from the caller's p_scan_from; returned as scan_from (past p_to: none was free).
+  sc_keys text[] := '{}';
+  sc_start integer[] := '{}';
+  sc integer;
+  r_scan integer[] := array_fill(NULL::integer, ARRAY[n]);
   -- Replayed holds (idempotency).
   r_hold uuid[] := array_fill(NULL::uuid, ARRAY[n]);
   r_labels text[] := array_fill(NULL::text, ARRAY[n]);
@@ -215,11 +237,23 @@ BEGIN
     IF p_quantity[i] IS NOT NULL THEN
       -- Best available: pick, lock the pick without waiting, and pick again without the seats
       -- another transaction holds a lock on (a few times; then it counts as not available).
+      sc := array_position(sc_keys, p_events[i]::text || ':' || p_from[i] || ':' || p_to[i]);
+      IF sc IS NULL THEN
+        sc_keys := sc_keys || (p_events[i]::text || ':' || p_from[i] || ':' || p_to[i]);
+        sc_start := sc_start || COALESCE((SELECT st.seat_no FROM seats st
+                                           WHERE st.event_id = p_events[i]
+                                             AND st.seat_no BETWEEN greatest(p_from[i], COALESCE(p_scan_from[i], p_from[i])) AND p_to[i]
+                                             AND seat_is_free(st.status, st.hold_expires_at)
+                                           ORDER BY st.seat_no LIMIT 1), p_to[i] + 1);
+        sc := cardinality(sc_keys);
+      END IF;
+      r_scan[i] := sc_start[sc];
       skipped := '{}';
       got := NULL;
       FOR attempt IN 1..4 LOOP
+        EXIT WHEN sc_start[sc] > p_to[i];
         pick := best_available_seats(p_events[i], p_per_row[i], p_from[i], p_to[i], p_quantity[i],
-                  skipped || ARRAY(SELECT t.n FROM unnest(g_events, g_nos) AS t(ev, n) WHERE t.ev = p_events[i]));
+                  skipped || ARRAY(SELECT t.n FROM unnest(g_events, g_nos) AS t(ev, n) WHERE t.ev = p_events[i]), sc_start[sc]);
         EXIT WHEN pick IS NULL;
         got := ARRAY(SELECT st.seat_no FROM seats st
                       WHERE st.event_id = p_events[i] AND st.seat_no BETWEEN pick AND pick + p_quantity[i] - 1
@@ -236,8 +270,9 @@ BEGIN
       w_first[i] := cardinality(w_nos) + 1;
       w_count[i] := cardinality(got);
       w_nos := w_nos || got;
-      g_events := g_events || array_fill(p_events[i], ARRAY[cardinality(got)]);
-      g_nos := g_nos || got;
+      -- Taken now, for the next picks of this batch (step 4 writes the hold's own values).
+      UPDATE seats st SET status = 'held', hold_id = p_holds[i], hold_expires_at = 'infinity'
+       WHERE st.event_id = p_events[i] AND st.seat_no = ANY (got);
       -- A later request naming one of these seats finds it taken.
       FOREACH j IN ARRAY got LOOP
         s := array_position(s_keys, p_events[i]::text || ':' || j);
@@ -310,7 +345,8 @@ BEGIN
          CASE WHEN r_hold[r.i] IS NOT NULL THEN r_price[r.i]
               WHEN ins.id IS NULL THEN NULL
               WHEN (SELECT c FROM marked WHERE marked.hold_id = ins.id) = cardinality(ins.seat_nos) THEN ins.total_price::text
-              ELSE 'partial' END
+              ELSE 'partial' END,
+         r_scan[r.i]
     FROM generate_series(1, n) AS r(i)
     LEFT JOIN ins ON ins.id = p_holds[r.i]
    ORDER BY r.i;

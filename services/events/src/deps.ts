@@ -154,7 +154,10 @@ export async function createEventsDeps(
     hub,
     signal: outboxSignal,
     logger,
-    onSeatsFreed: (eventId) => waitlist.seatsFreed(eventId),
+    onSeatsFreed: (eventId) => {
+      holdsRepository.seatsFreed(eventId);
+      waitlist.seatsFreed(eventId);
+    },
   });
   const eventsRepository = createEventsRepository(db);
   const eventsService = createEventsService({

@@ -180,6 +180,33 @@ for (const profile of PROFILES) {
         assert.deepEqual(none.body.details, { quantity: 2 });
       });
 
+      it('reads the best rows again when seats there come back, also after selling out', async () => {
+        const { eventId } = await setup({ total_seats: 20 });
+        const release = async (holdId: string, token: string) => {
+          const res = await fetch(`${server.baseUrl}/api/events/${eventId}/hold/${holdId}`, {
+            method: 'DELETE',
+            headers: { authorization: `Bearer ${token}` },
+          });
+          assert.equal(res.status, 200, await res.text());
+        };
+        // Row A sold out by groups (the next picks start reading at row B), then row B too.
+        const holds: { id: string; token: string; seats: string[] }[] = [];
+        for (const q of [4, 3, 3, 4, 3, 3]) {
+          const buyer = server.user();
+          const res = await hold(server, eventId, buyer.token, { quantity: q });
+          assert.equal(res.status, 201, JSON.stringify(res.body));
+          holds.push({ id: res.body.hold_id, token: buyer.token, seats: res.body.held_seats });
+        }
+        assertError(await hold(server, eventId, server.user().token, { quantity: 1 }), 409, 'seats_unavailable');
+        // A group in row A lets go: the next buyer gets those seats, not a refusal.
+        const inRowA = holds.find((h) => h.seats[0]!.startsWith('A') && h.seats.length === 3)!;
+        await release(inRowA.id, inRowA.token);
+        const again = await hold(server, eventId, server.user().token, { quantity: 3 });
+        assert.equal(again.status, 201, JSON.stringify(again.body));
+        assert.deepEqual([...again.body.held_seats].sort(), [...inRowA.seats].sort());
+        await assertConsistent(server, eventId);
+      });
+
       it('never leaves a single seat stranded while filling an event with groups of 2–4', async () => {
         const { eventId } = await setup({ total_seats: 60 });
         // Groups of 2 and 3 per row of 10 can always avoid strands (10 = 2+2+3+3, 2+2+2+2+2).

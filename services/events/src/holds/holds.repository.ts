@@ -1,5 +1,6 @@
 import type { HoldStatus } from '@ticketing/contracts';
 import type { Queryable } from '@ticketing/db';
+import { createScanHints, type ScanHints } from './scan-hints.ts';
 
 export type { HoldStatus };
 
@@ -115,6 +116,8 @@ export interface DecidedHoldRow {
   expires_at: Date | null;
   /** The hold's total as decimal text; 'partial' if it did not get every seat (never, while the locks hold). */
   total_price: string | null;
+  /** Best available (hold_seats_batch only): the section's first free seat when the batch looked. */
+  scan_from?: number | null;
 }
 
 /** The one mapper from a decided row to an outcome; no row means the event does not exist. */
@@ -180,7 +183,8 @@ export interface SeatEvent {
  * @param opts.seatEventsTopic Where seat changes are announced (written to the outbox in the
  * same statement or transaction as the change); undefined writes no outbox rows (no Kafka).
  */
-export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: string | undefined } = {}) {
+export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: string | undefined; scanHints?: ScanHints } = {}) {
+  const hints = opts.scanHints ?? createScanHints();
   const topic = opts.seatEventsTopic ?? null;
   return {
     async holdSeats(input: HoldSeatsInput, tx: Queryable = db): Promise<HoldSeatsOutcome> {
@@ -208,9 +212,10 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
         first.push(seatNos.length + 1);
         seatNos.push(...i.seatNos);
       }
+      const scanFrom = inputs.map((i) => (i.bestAvailable ? hints.startOf(i.eventId, i.bestAvailable.from, i.bestAvailable.to) : null));
       const { rows } = await tx.query<DecidedHoldRow>(
         `SELECT * FROM hold_seats_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::int[], $7::int[],
-                                        $8::int[], $9::int[], $10::int[], $11::int[], $12::text[], $13::text[], $14::text)`,
+                                        $8::int[], $9::int[], $10::int[], $11::int[], $12::int[], $13::text[], $14::text[], $15::text)`,
         [
           inputs.map((i) => i.holdId),
           inputs.map((i) => i.eventId),
@@ -223,12 +228,24 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
           inputs.map((i) => i.bestAvailable?.from ?? null),
           inputs.map((i) => i.bestAvailable?.to ?? null),
           inputs.map((i) => i.bestAvailable?.perRow ?? null),
+          scanFrom,
           inputs.map((i) => i.idempotency?.key ?? null),
           inputs.map((i) => i.idempotency?.hash ?? null),
           topic,
         ],
       );
+      rows.forEach((r, k) => {
+        const best = inputs[k]!.bestAvailable;
+        if (best && r.scan_from !== null && r.scan_from !== undefined) {
+          hints.learn(inputs[k]!.eventId, best.from, best.to, r.scan_from, scanFrom[k] !== null);
+        }
+      });
       return rows.map((r) => toHoldSeatsOutcome(r));
+    },
+
+    /** Seats of the event came back (released, expired, cancelled): best available reads them again. */
+    seatsFreed(eventId: string): void {
+      hints.forget(eventId);
     },
 
     async findById(id: string, tx: Queryable = db): Promise<HoldRow | undefined> {

@@ -31,7 +31,7 @@ export function createSeatChanges(opts: {
   hub: SeatStreamHub;
   signal?: OutboxSignal | undefined;
   logger: Logger;
-  /** Seats of the event became free (released, expired, ...): the waiting list's hook, told after the commit. */
+  /** Seats of the event became free (released, expired, ...): the waiting list's hook and best available's scan hints, told after the commit. */
   onSeatsFreed?: ((eventId: string) => void) | undefined;
 }) {
   const { eventCache, cache, hub, signal, logger } = opts;
