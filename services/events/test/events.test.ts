@@ -52,10 +52,13 @@ for (const profile of PROFILES) {
           'status',
           'total_seats',
           'venue',
+          'waitlist_offer_ttl_seconds',
         ]);
         assert.match(res.body.event_id, /^[0-9a-f-]{36}$/);
         // Buyers cannot cancel unless the organizer sets a policy (docs/refunds.md).
         assert.equal(res.body.cancellation_policy, null);
+        // Waiting-list offers hold for the platform's default time unless the organizer sets one.
+        assert.equal(res.body.waitlist_offer_ttl_seconds, null);
         // Without an organization, the event belongs to the caller's personal one, published and on sale.
         assert.equal(res.body.organization_id, owner.userId);
         assert.equal(res.body.status, 'on_sale');

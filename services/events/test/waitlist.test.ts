@@ -182,6 +182,65 @@ for (const profile of PROFILES) {
       }
     });
 
+    it('holds an offer for the offer time the organizer set on the event, else the default', async () => {
+      const organizer = server.user();
+      const ev = await createEvent(server.api, organizer.token, {
+        total_seats: 4,
+        seats_per_row: 4,
+        waitlist_offer_ttl_seconds: 120,
+      });
+      assert.equal(ev.waitlist_offer_ttl_seconds, 120);
+      const patch = (body: unknown, token = organizer.token) => server.api('PATCH', `/api/events/${ev.event_id}`, { token, body });
+      for (const bad of [59, 86_401, 90.5, '600', -1]) {
+        assertError(await patch({ waitlist_offer_ttl_seconds: bad }), 400, 'validation_failed');
+      }
+      assertError(await patch({ waitlist_offer_ttl_seconds: 600 }, server.user().token), 404, 'event_not_found');
+      const patched = await patch({ waitlist_offer_ttl_seconds: 3600 });
+      assert.equal(patched.status, 200, patched.text);
+      assert.equal(patched.body.waitlist_offer_ttl_seconds, 3600);
+      assert.equal((await server.api('GET', `/api/events/${ev.event_id}`)).body.waitlist_offer_ttl_seconds, 3600);
+
+      const held = await server.api('POST', `/api/events/${ev.event_id}/hold`, {
+        token: server.user().token,
+        body: { seat_numbers: ['A1', 'A2', 'A3', 'A4'] },
+      });
+      assert.equal(held.status, 201, held.text);
+      const [a, b] = [server.user(), server.user()];
+      assert.equal((await join(ev.event_id, a.token, { quantity: 4 })).status, 201);
+      assert.equal((await join(ev.event_id, b.token, { quantity: 4 })).status, 201);
+      await expireAndSweep(server, held.body.hold_id);
+      await server.deps.waitlist.offerNow(ev.event_id);
+
+      // The offer's hold (and the seats under it) expire the event's 3600 s after the offer.
+      const offerTimes = async (token: string) => {
+        const entry = (await mine(ev.event_id, token))[0]!;
+        assert.equal(entry.status, 'offered');
+        const { rows } = await server.sql.query<{ ttl: number; hold_expires: Date; seats_agree: boolean }>(
+          `SELECT round(extract(epoch FROM o.expires_at - o.offered_at))::int AS ttl, h.expires_at AS hold_expires,
+                  (SELECT bool_and(s.hold_expires_at = o.expires_at) FROM seats s WHERE s.hold_id = o.hold_id) AS seats_agree
+             FROM waitlist_offers o JOIN holds h ON h.id = o.hold_id WHERE o.hold_id = $1`,
+          [entry.offer!.hold_id],
+        );
+        const row = rows[0]!;
+        assert.equal(new Date(row.hold_expires).toISOString(), new Date(entry.offer!.expires_at).toISOString());
+        assert.equal(row.seats_agree, true, 'the offered seats are held until the offer expires');
+        return { ttl: row.ttl, entry };
+      };
+      const first = await offerTimes(a.token);
+      assert.equal(first.ttl, 3600);
+
+      // Back to the platform default (config waitlist.offerTtlSeconds): the next offer uses it.
+      const reset = await patch({ waitlist_offer_ttl_seconds: null });
+      assert.equal(reset.status, 200, reset.text);
+      assert.equal(reset.body.waitlist_offer_ttl_seconds, null);
+      const declined = await server.api('POST', `/api/events/${ev.event_id}/waitlist/${first.entry.entry_id}/decline`, {
+        token: a.token,
+      });
+      assert.equal(declined.status, 200, declined.text);
+      await server.deps.waitlist.offerNow(ev.event_id);
+      assert.equal((await offerTimes(b.token)).ttl, server.config.waitlist.offerTtlSeconds);
+    });
+
     it('gives a live offer up when the buyer leaves', async () => {
       const { eventId, holds } = await soldOut();
       const [a, b] = [server.user(), server.user()];

@@ -34,15 +34,23 @@ export interface EventRow {
   cancellation_hours: number | null;
   /** numeric(5,2) as text: the part of the seats' price kept when a buyer cancels. */
   cancellation_fee_percent: string;
+  /** How long a waiting-list offer of this event holds its seats; null: the service's default. */
+  waitlist_offer_ttl_seconds: number | null;
 }
 
 export type StoredEventStatus = 'draft' | 'published' | 'cancelled';
 
 export type NewEvent = Omit<
   EventRow,
-  'created_at' | 'updated_at' | 'published_at' | 'cancelled_at' | 'cancellation_hours' | 'cancellation_fee_percent'
+  | 'created_at'
+  | 'updated_at'
+  | 'published_at'
+  | 'cancelled_at'
+  | 'cancellation_hours'
+  | 'cancellation_fee_percent'
+  | 'waitlist_offer_ttl_seconds'
 > &
-  Partial<Pick<EventRow, 'cancellation_hours' | 'cancellation_fee_percent'>>;
+  Partial<Pick<EventRow, 'cancellation_hours' | 'cancellation_fee_percent' | 'waitlist_offer_ttl_seconds'>>;
 
 /** What an organizer may edit (docs/api.md PATCH /api/events/{id}). */
 export interface EventChanges {
@@ -56,6 +64,7 @@ export interface EventChanges {
   sales_end?: Date | null;
   cancellation_hours?: number | null;
   cancellation_fee_percent?: string;
+  waitlist_offer_ttl_seconds?: number | null;
 }
 
 /** Seats taken right now: `held` counts live holds only (an expired hold's seats are free). */
@@ -92,11 +101,12 @@ const COLUMNS = `id, name, description, venue, city, category, event_date, total
             'seat_count', s.seat_count, 'first_row', s.first_row, 'row_count', s.row_count,
             'seats_per_row', s.seats_per_row, 'price', s.price::text) ORDER BY s.section_no)
      FROM sections s WHERE s.event_id = events.id) AS sections, organization_id, status,
-  sales_start, sales_end, published_at, updated_at, cancellation_hours, cancellation_fee_percent::text AS cancellation_fee_percent`;
+  sales_start, sales_end, published_at, updated_at, cancellation_hours, cancellation_fee_percent::text AS cancellation_fee_percent,
+  waitlist_offer_ttl_seconds`;
 const INSERTED_COLUMNS = `id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
   price_per_seat::text AS price_per_seat, hold_ttl_seconds, currency, created_by, created_at, organization_id, status,
   sales_start, sales_end, published_at, updated_at, cancelled_at, cancellation_hours,
-  cancellation_fee_percent::text AS cancellation_fee_percent`;
+  cancellation_fee_percent::text AS cancellation_fee_percent, waitlist_offer_ttl_seconds`;
 
 function filterSql(f: EventFilters): { where: string; params: unknown[] } {
   const clauses: string[] = [];
@@ -129,9 +139,9 @@ export function createEventsRepository(db: Queryable) {
         `WITH ev AS (
            INSERT INTO events (id, name, description, venue, city, category, event_date, total_seats, seats_per_row,
                                price_per_seat, hold_ttl_seconds, created_by, currency, organization_id, status, sales_start,
-                               sales_end, published_at, cancellation_hours, cancellation_fee_percent)
+                               sales_end, published_at, cancellation_hours, cancellation_fee_percent, waitlist_offer_ttl_seconds)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::numeric, $11, $12, $13, $22, $23, $24, $25,
-                   CASE WHEN $23 = 'published' THEN now() END, $26, $27::numeric)
+                   CASE WHEN $23 = 'published' THEN now() END, $26, $27::numeric, $28)
            RETURNING ${INSERTED_COLUMNS}
          ), sec AS (
            INSERT INTO sections (event_id, section_no, name, first_seat_no, seat_count, first_row, row_count, seats_per_row, price)
@@ -176,6 +186,7 @@ export function createEventsRepository(db: Queryable) {
           e.sales_end,
           e.cancellation_hours ?? null,
           e.cancellation_fee_percent ?? '0',
+          e.waitlist_offer_ttl_seconds ?? null,
         ],
       );
       return { ...rows[0]!, sections: sec.map((s) => ({ ...s })) };

@@ -41,6 +41,17 @@ export const CancellationPolicySchema = Type.Object(
 const CancellationPolicy = Type.Union([CancellationPolicySchema, Type.Null()], {
   description: 'Buyer cancellations (docs/refunds.md); null: buyers cannot cancel (the default)',
 });
+// Below a minute an emailed offer is gone before it is read; the database allows 1 s for tests.
+export const MIN_WAITLIST_OFFER_TTL_SECONDS = 60;
+export const MAX_WAITLIST_OFFER_TTL_SECONDS = 86_400;
+const WaitlistOfferTtl = Type.Union(
+  [Type.Integer({ minimum: MIN_WAITLIST_OFFER_TTL_SECONDS, maximum: MAX_WAITLIST_OFFER_TTL_SECONDS }), Type.Null()],
+  {
+    description:
+      'How long a waiting-list offer holds its seats for the buyer, in seconds (60–86400; docs/waiting-list.md); ' +
+      'null: the platform default (config waitlist.offerTtlSeconds, 600)',
+  },
+);
 
 // Anonymous or with a token (organizers see their drafts).
 const OPTIONAL_BEARER: { [scheme: string]: string[] }[] = [{}, { bearerAuth: [] }];
@@ -69,6 +80,7 @@ export const EventSchema = Type.Object({
   sales_start: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Null: on sale from publication' }),
   sales_end: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Null: on sale until the event starts' }),
   cancellation_policy: CancellationPolicy,
+  waitlist_offer_ttl_seconds: WaitlistOfferTtl,
 });
 export type EventView = Static<typeof EventSchema>;
 
@@ -122,6 +134,7 @@ export const CreateEventBody = Type.Object({
   sales_start: Type.Optional(OptionalInstant),
   sales_end: Type.Optional(OptionalInstant),
   cancellation_policy: Type.Optional(CancellationPolicy),
+  waitlist_offer_ttl_seconds: Type.Optional(WaitlistOfferTtl),
 });
 export type CreateEventBody = Static<typeof CreateEventBody>;
 
@@ -138,6 +151,7 @@ export const UpdateEventBody = Type.Object(
     sales_start: Type.Optional(OptionalInstant),
     sales_end: Type.Optional(OptionalInstant),
     cancellation_policy: Type.Optional(CancellationPolicy),
+    waitlist_offer_ttl_seconds: Type.Optional(WaitlistOfferTtl),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -221,7 +235,8 @@ export const getEventSchema = {
 
 export const updateEventSchema = {
   tags: ['organizer'],
-  summary: 'Edit an event’s details, sales window or cancellation policy (owner, manager); a new event_date reschedules',
+  summary:
+    'Edit an event’s details, sales window, cancellation policy or waiting-list offer time (owner, manager); a new event_date reschedules',
   security: [{ bearerAuth: [] }],
   params: EventParams,
   body: UpdateEventBody,

@@ -151,6 +151,8 @@ export function toEventView(row: EventRow, counts: SeatCounts): EventView {
     sales_start: row.sales_start?.toISOString() ?? null,
     sales_end: row.sales_end?.toISOString() ?? null,
     cancellation_policy: cancellationPolicyOf(row),
+    // Copies cached before the setting existed have none: the default applies.
+    waitlist_offer_ttl_seconds: row.waitlist_offer_ttl_seconds ?? null,
   };
 }
 
@@ -355,6 +357,7 @@ export function createEventsService(opts: EventsServiceOptions) {
             sales_start: window.start,
             sales_end: window.end,
             ...policyColumns(body.cancellation_policy ?? null),
+            waitlist_offer_ttl_seconds: body.waitlist_offer_ttl_seconds ?? null,
           },
           tx,
         );

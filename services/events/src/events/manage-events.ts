@@ -115,6 +115,7 @@ export function createManageEvents(deps: ManageEventsDeps) {
         if (body.sales_start !== undefined) wanted.sales_start = window.start;
         if (body.sales_end !== undefined) wanted.sales_end = window.end;
         if (body.cancellation_policy !== undefined) Object.assign(wanted, policyColumns(body.cancellation_policy));
+        if (body.waitlist_offer_ttl_seconds !== undefined) wanted.waitlist_offer_ttl_seconds = body.waitlist_offer_ttl_seconds;
 
         const diff: Record<string, { from: unknown; to: unknown }> = {};
         for (const field of Object.keys(wanted) as (keyof EventChanges)[]) {

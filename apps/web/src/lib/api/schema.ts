@@ -3515,6 +3515,8 @@ export interface paths {
                                     /** @description Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded */
                                     fee_percent: number;
                                 } | null;
+                                /** @description How long a waiting-list offer holds its seats for the buyer, in seconds (60–86400; docs/waiting-list.md); null: the platform default (config waitlist.offerTtlSeconds, 600) */
+                                waitlist_offer_ttl_seconds: number | null;
                             }[];
                             pagination: {
                                 total: number;
@@ -3644,6 +3646,8 @@ export interface paths {
                             /** @description Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded */
                             fee_percent: number;
                         } | null;
+                        /** @description How long a waiting-list offer holds its seats for the buyer, in seconds (60–86400; docs/waiting-list.md); null: the platform default (config waitlist.offerTtlSeconds, 600) */
+                        waitlist_offer_ttl_seconds?: number | null;
                     };
                 };
             };
@@ -3708,6 +3712,8 @@ export interface paths {
                                 /** @description Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded */
                                 fee_percent: number;
                             } | null;
+                            /** @description How long a waiting-list offer holds its seats for the buyer, in seconds (60–86400; docs/waiting-list.md); null: the platform default (config waitlist.offerTtlSeconds, 600) */
+                            waitlist_offer_ttl_seconds: number | null;
                         };
                     };
                 };
@@ -3918,6 +3924,8 @@ export interface paths {
                                 /** @description Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded */
                                 fee_percent: number;
                             } | null;
+                            /** @description How long a waiting-list offer holds its seats for the buyer, in seconds (60–86400; docs/waiting-list.md); null: the platform default (config waitlist.offerTtlSeconds, 600) */
+                            waitlist_offer_ttl_seconds: number | null;
                         };
                     };
                 };
@@ -4003,7 +4011,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Edit an event’s details, sales window or cancellation policy (owner, manager); a new event_date reschedules */
+        /** Edit an event’s details, sales window, cancellation policy or waiting-list offer time (owner, manager); a new event_date reschedules */
         patch: {
             parameters: {
                 query?: never;
@@ -4035,6 +4043,8 @@ export interface paths {
                             /** @description Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded */
                             fee_percent: number;
                         } | null;
+                        /** @description How long a waiting-list offer holds its seats for the buyer, in seconds (60–86400; docs/waiting-list.md); null: the platform default (config waitlist.offerTtlSeconds, 600) */
+                        waitlist_offer_ttl_seconds?: number | null;
                     };
                 };
             };
@@ -4099,6 +4109,8 @@ export interface paths {
                                 /** @description Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded */
                                 fee_percent: number;
                             } | null;
+                            /** @description How long a waiting-list offer holds its seats for the buyer, in seconds (60–86400; docs/waiting-list.md); null: the platform default (config waitlist.offerTtlSeconds, 600) */
+                            waitlist_offer_ttl_seconds: number | null;
                         };
                     };
                 };
@@ -4322,6 +4334,8 @@ export interface paths {
                                 /** @description Part of the cancelled seats’ price kept as a fee (at most two decimals); the rest is refunded */
                                 fee_percent: number;
                             } | null;
+                            /** @description How long a waiting-list offer holds its seats for the buyer, in seconds (60–86400; docs/waiting-list.md); null: the platform default (config waitlist.offerTtlSeconds, 600) */
+                            waitlist_offer_ttl_seconds: number | null;
                         };
                     };
                 };
