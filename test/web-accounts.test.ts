@@ -1,40 +1,11 @@
 // The account pages in a real browser, against the real services (test/web/platform.ts): the
 // emailed links are read from the test SMTP server the notification worker sends to. Each test is
 // a person's story; pages are found by roles and labels and pass axe-core.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { apiUser, launchBrowser, seriousA11yViolations, startPlatform, type Platform } from './web/platform.ts';
+import { apiUser, expectAccessible, logIn, useBrowserPlatform } from './web/platform.ts';
 
-let platform: Platform;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-before(
-  async () => {
-    platform = await startPlatform();
-    browser = await launchBrowser();
-  },
-  { timeout: 240_000 },
-);
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await platform?.close();
-});
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, baseURL: platform.url });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  return page;
-}
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  assert.deepEqual(await seriousA11yViolations(page), [], `${what}: accessibility violations`);
-}
+const { platform, newPage } = useBrowserPlatform();
 
 /** The path and fragment of the link in the newest email to `address` whose subject matches. */
 async function emailedLink(address: string, subject: RegExp, count = 1): Promise<string> {
@@ -52,19 +23,11 @@ async function emailedLink(address: string, subject: RegExp, count = 1): Promise
   }
 }
 
-async function logIn(page: Page, email: string, password: string): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
-}
-
 describe('account pages', () => {
   it('a new user verifies the address from the emailed link', async () => {
     const user = await apiUser(platform, 'Vera', 'Verifier');
     const page = await newPage();
-    await logIn(page, user.email, user.password);
+    await logIn(page, user);
     await page.goto('/profile');
     await page.getByText('(not verified yet)').waitFor();
 
@@ -103,7 +66,7 @@ describe('account pages', () => {
     // The token the user had before the reset is refused (by the events service behind the edge too).
     const old = await platform.api('GET', '/api/events/holds/00000000-0000-4000-8000-000000000000', { token: user.token });
     assert.equal(old.status, 401, old.text);
-    await logIn(page, user.email, 'a fresh new password');
+    await logIn(page, { email: user.email, password: 'a fresh new password' });
 
     // The link worked once.
     await page.goto(link);
@@ -116,7 +79,7 @@ describe('account pages', () => {
   it('a user changes the password on the profile page and logs out; the token stops working', async () => {
     const user = await apiUser(platform, 'Carl', 'Change');
     const page = await newPage();
-    await logIn(page, user.email, user.password);
+    await logIn(page, user);
     await page.goto('/profile');
     await page.getByLabel('Current password', { exact: true }).fill(user.password);
     await page.getByLabel(/^New password/).fill('my changed password');

@@ -2,64 +2,24 @@
 // against the real services on PostgreSQL, Redis and Kafka, through the web edge. Each test is
 // a person's story; pages are found by roles and labels, and every page passes axe-core with no
 // serious or critical violation. Screenshots of the main pages go to docs/screenshots/.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { apiEvent, apiUser, launchBrowser, screenshotDir, seriousA11yViolations, startPlatform, type Platform } from './web/platform.ts';
+import {
+  apiEvent,
+  apiHold,
+  apiPay,
+  apiUser,
+  expectAccessible,
+  logIn,
+  openEvent,
+  pickSeats,
+  screenshot,
+  useBrowserPlatform,
+  viewports,
+} from './web/platform.ts';
 
-let platform: Platform;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-before(
-  async () => {
-    platform = await startPlatform();
-    browser = await launchBrowser();
-  },
-  { timeout: 240_000 },
-);
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await platform?.close();
-});
-
-async function newPage(viewport = { width: 1200, height: 900 }): Promise<Page> {
-  const context = await browser.newContext({ viewport, baseURL: platform.url });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  return page;
-}
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const violations = await seriousA11yViolations(page);
-  assert.deepEqual(violations, [], `${what}: accessibility violations`);
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`) });
-}
-
-async function logIn(page: Page, user: { email: string; password: string }): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
-}
-
-/** Picks seats on the event page with the keyboard-friendly seat box. */
-async function pickSeats(page: Page, seats: string[]): Promise<void> {
-  for (const seat of seats) {
-    await page.getByLabel('Pick a seat by number').fill(seat);
-    await page.getByRole('button', { name: 'Pick seat' }).click();
-    await page.getByRole('list', { name: 'Chosen seats' }).getByText(seat, { exact: false }).waitFor();
-  }
-}
+const { platform, newPage } = useBrowserPlatform();
 
 describe('the shop', () => {
   it('a buyer signs up, picks seats on the live map, holds them, pays and sees the booking confirmed live', async () => {
@@ -144,8 +104,7 @@ describe('the shop', () => {
     await logIn(pageA, ann);
     await logIn(pageB, ben);
     for (const page of [pageA, pageB]) {
-      await page.goto(`/events/${event.event_id}`);
-      await page.getByText('● Live').waitFor();
+      await openEvent(page, event.event_id);
       await pickSeats(page, ['C5']);
     }
 
@@ -186,10 +145,9 @@ describe('the shop', () => {
     const organizer = await apiUser(platform, 'Olga', 'Organizer');
     const event = await apiEvent(platform, organizer.token);
     const buyer = await apiUser(platform, 'Dan', 'Declined');
-    const page = await newPage({ width: 390, height: 844 });
+    const page = await newPage(viewports.phone);
     await logIn(page, buyer);
-    await page.goto(`/events/${event.event_id}`);
-    await page.getByText('● Live').waitFor();
+    await openEvent(page, event.event_id);
     // The first view fits the whole map into the phone's width.
     await page.waitForFunction(`document.querySelector('canvas')?.dataset.seatsInView === '60'`);
     await pickSeats(page, ['B3']);
@@ -247,8 +205,7 @@ describe('the shop', () => {
     const buyer = await apiUser(platform, 'Bea', 'Best');
     const page = await newPage();
     await logIn(page, buyer);
-    await page.goto(`/events/${event.event_id}`);
-    await page.getByText('● Live').waitFor();
+    await openEvent(page, event.event_id);
     await page.getByLabel('Best available: number of seats').selectOption('3');
     await expectAccessible(page, 'event page with the best-available picker');
     await page.getByRole('button', { name: 'Hold the best seats together' }).click();
@@ -272,8 +229,7 @@ describe('the shop', () => {
     const buyer = await apiUser(platform, 'Sam', 'Secure');
     const page = await newPage();
     await logIn(page, buyer);
-    await page.goto(`/events/${event.event_id}`);
-    await page.getByText('● Live').waitFor();
+    await openEvent(page, event.event_id);
     await pickSeats(page, ['B4']);
     await page.getByRole('button', { name: 'Hold 1 seat' }).click();
     await page.getByRole('heading', { name: 'Checkout' }).waitFor();
@@ -292,8 +248,7 @@ describe('the shop', () => {
     const buyer = await apiUser(platform, 'Eve', 'Slow');
     const page = await newPage();
     await logIn(page, buyer);
-    await page.goto(`/events/${event.event_id}`);
-    await page.getByText('● Live').waitFor();
+    await openEvent(page, event.event_id);
     await pickSeats(page, ['A4']);
     await page.getByRole('button', { name: 'Hold 1 seat' }).click();
     await page.getByRole('timer', { name: 'Time left to pay' }).waitFor();
@@ -422,14 +377,9 @@ describe('the box office', () => {
 
     // A buyer elsewhere buys two seats.
     const buyer = await apiUser(platform, 'Sam', 'Spender');
-    const hold = await platform.api('POST', `/api/events/${eventId}/hold`, { token: buyer.token, body: { seat_numbers: ['A1', 'A2'] } });
-    assert.equal(hold.status, 201, hold.text);
+    const hold = await apiHold(platform, buyer.token, eventId, ['A1', 'A2']);
     await page.getByText('Held A1, A2').waitFor();
-    const booking = await platform.api('POST', '/api/booking', {
-      token: buyer.token,
-      body: { hold_id: hold.body.hold_id, payment_info: { payment_method: 'credit_card', amount: hold.body.total_price } },
-    });
-    assert.equal(booking.status, 202, booking.text);
+    await apiPay(platform, buyer.token, hold);
     await page.getByText(/Sold A1, A2 for €60\.00/).waitFor({ timeout: 30_000 });
     assert.equal(await page.getByTestId('sold').textContent(), '2');
     await page.getByText('€60.00').first().waitFor();
@@ -480,13 +430,7 @@ describe('the box office', () => {
     const organizer = await apiUser(platform, 'Cora', 'Canceller');
     const event = await apiEvent(platform, organizer.token);
     const buyer = await apiUser(platform, 'Rui', 'Refunded');
-    const hold = await platform.api('POST', `/api/events/${event.event_id}/hold`, { token: buyer.token, body: { seat_numbers: ['B3'] } });
-    assert.equal(hold.status, 201, hold.text);
-    const booked = await platform.api('POST', '/api/booking', {
-      token: buyer.token,
-      body: { hold_id: hold.body.hold_id, payment_info: { payment_method: 'credit_card', amount: hold.body.total_price } },
-    });
-    assert.equal(booked.status, 202, booked.text);
+    const bookingId = await apiPay(platform, buyer.token, await apiHold(platform, buyer.token, event.event_id, ['B3']));
 
     const page = await newPage();
     await logIn(page, organizer);
@@ -517,7 +461,7 @@ describe('the box office', () => {
     await screenshot(page, 'box-office-cancellation');
 
     assert.equal((await platform.api('GET', `/api/events/${event.event_id}`)).body.status, 'cancelled');
-    const mine = await platform.api('GET', `/api/booking/${booked.body.booking_id}`, { token: buyer.token });
+    const mine = await platform.api('GET', `/api/booking/${bookingId}`, { token: buyer.token });
     assert.equal(mine.body.payment_status, 'refunded', mine.text);
     // Back on the sales page the event says it is cancelled, with the way to its refunds.
     await page.getByRole('link', { name: 'Back to the sales' }).click();

@@ -1,66 +1,31 @@
 // The scanner page in a real browser (headless Chromium has no camera: manual entry), against
 // the real services through the web edge: a buyer's ticket is admitted once, then answered
 // "already used"; the box office's attendance counts it live.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import pg from 'pg';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { testInfra } from '@ticketing/testing';
-import { apiEvent, apiUser, launchBrowser, screenshotDir, seriousA11yViolations, startPlatform, type Platform } from './web/platform.ts';
+import {
+  apiEvent,
+  apiHold,
+  apiPay,
+  apiUser,
+  expectAccessible,
+  logIn,
+  screenshot,
+  useBrowserPlatform,
+  viewports,
+  waitForConfirmed,
+} from './web/platform.ts';
 
-let platform: Platform;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-before(
-  async () => {
-    platform = await startPlatform();
-    browser = await launchBrowser();
-  },
-  { timeout: 240_000 },
-);
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await platform?.close();
-});
-
-async function newPage(viewport: { width: number; height: number }): Promise<Page> {
-  const context = await browser.newContext({ viewport, baseURL: platform.url });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  return page;
-}
-
-async function logIn(page: Page, user: { email: string; password: string }): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
-}
+const { platform, newPage } = useBrowserPlatform();
 
 /** A buyer books `seat` through the API and waits for the confirmation; returns the booking id. */
 async function bookSeat(eventId: string, seat: string): Promise<string> {
   const buyer = await apiUser(platform, 'Tess', 'Ticket');
-  const hold = await platform.api('POST', `/api/events/${eventId}/hold`, { token: buyer.token, body: { seat_numbers: [seat] } });
-  assert.equal(hold.status, 201, hold.text);
-  const booking = await platform.api('POST', '/api/booking', {
-    token: buyer.token,
-    body: { hold_id: hold.body.hold_id, payment_info: { payment_method: 'credit_card', amount: hold.body.total_price } },
-  });
-  assert.equal(booking.status, 202, booking.text);
-  const id = booking.body.booking_id as string;
-  for (let i = 0; i < 200; i++) {
-    const status = await platform.api('GET', `/api/booking/${id}`, { token: buyer.token });
-    if (status.body.status === 'confirmed') return id;
-    assert.equal(status.body.status, 'processing', status.text);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the booking was not confirmed in time');
+  const id = await apiPay(platform, buyer.token, await apiHold(platform, buyer.token, eventId, [seat]));
+  await waitForConfirmed(platform, buyer.token, id);
+  return id;
 }
 
 /** The ticket's code as its QR code carries it (read where the booking service keeps it). */
@@ -83,7 +48,7 @@ describe('the scanner page', () => {
     const code = await ticketCode(await bookSeat(event.event_id, 'A3'));
 
     // The box office is open before the gate scans: its counters move live.
-    const office = await newPage({ width: 1200, height: 900 });
+    const office = await newPage();
     await logIn(office, organizer);
     await office.goto(`/box-office/events/${event.event_id}`);
     const attendance = office.getByRole('region', { name: 'Check-in' });
@@ -91,7 +56,7 @@ describe('the scanner page', () => {
     await attendance.getByTestId('admitted').getByText('0').waitFor();
     await attendance.getByTestId('tickets-sold').getByText('1').waitFor();
 
-    const phone = await newPage({ width: 390, height: 844 });
+    const phone = await newPage(viewports.phone);
     await logIn(phone, organizer);
     await phone.goto(`/box-office/events/${event.event_id}/scan`);
     await phone.getByRole('heading', { name: `Check-in: ${event.name}` }).waitFor();
@@ -107,8 +72,8 @@ describe('the scanner page', () => {
     await result.getByText('Valid: admit', { exact: true }).waitFor();
     await result.getByText('Seat A3', { exact: true }).waitFor();
     await phone.getByTestId('gate-admitted').getByText('1').waitFor();
-    assert.deepEqual(await seriousA11yViolations(phone), [], 'scanner page: accessibility violations');
-    await phone.screenshot({ path: path.join(screenshotDir, 'scanner-valid.png') });
+    await expectAccessible(phone, 'scanner page');
+    await screenshot(phone, 'scanner-valid');
 
     // The input is cleared and focused for the next ticket.
     assert.equal(await codeInput.inputValue(), '');
@@ -128,6 +93,6 @@ describe('the scanner page', () => {
       .getByRole('list', { name: 'Latest scans' })
       .getByText(/Gate North, seat A3: admitted/)
       .waitFor();
-    assert.deepEqual(await seriousA11yViolations(office), [], 'box office: accessibility violations');
+    await expectAccessible(office, 'box office');
   });
 });

@@ -1,47 +1,10 @@
 // The organizer pages in a real browser, against the real services through the web edge (the
 // style of web-browser.test.ts): an organization and its members, the event editor, publish.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { apiUser, launchBrowser, seriousA11yViolations, startPlatform, type Platform } from './web/platform.ts';
+import { apiUser, expectAccessible, logIn, useBrowserPlatform } from './web/platform.ts';
 
-let platform: Platform;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-before(
-  async () => {
-    platform = await startPlatform();
-    browser = await launchBrowser();
-  },
-  { timeout: 240_000 },
-);
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await platform?.close();
-});
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, baseURL: platform.url });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  return page;
-}
-
-async function logIn(page: Page, user: { email: string; password: string }): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
-}
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  assert.deepEqual(await seriousA11yViolations(page), [], `${what}: accessibility violations`);
-}
+const { platform, newPage } = useBrowserPlatform();
 
 describe('the organizer pages', () => {
   it('an owner creates an organization and invites a manager, who accepts, drafts an event, publishes and edits it; the owner removes them', async () => {

@@ -2,51 +2,14 @@
 // style of web-browser.test.ts): a buyer pays for seats, sees the tickets' QR codes appear on the
 // booking page once it is confirmed, and finds them again under "My tickets". The QR code drawn
 // in the page is read back (jsqr) and must be the ticket's signed code.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import jsQRModule from 'jsqr';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { apiEvent, apiUser, launchBrowser, screenshotDir, seriousA11yViolations, startPlatform, type Platform } from './web/platform.ts';
+import type { Page } from 'playwright-core';
+import { apiEvent, apiUser, expectAccessible, logIn, openEvent, pickSeats, screenshot, useBrowserPlatform } from './web/platform.ts';
 
 const jsQR = jsQRModule.default;
-let platform: Platform;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-before(
-  async () => {
-    platform = await startPlatform();
-    browser = await launchBrowser();
-  },
-  { timeout: 240_000 },
-);
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await platform?.close();
-});
-
-async function newPage(viewport = { width: 1200, height: 900 }): Promise<Page> {
-  const context = await browser.newContext({ viewport, baseURL: platform.url });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  return page;
-}
-
-async function logIn(page: Page, user: { email: string; password: string }): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
-}
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  assert.deepEqual(await seriousA11yViolations(page), [], `${what}: accessibility violations`);
-}
+const { platform, newPage } = useBrowserPlatform();
 
 /** What a scanner reads from a QR code on screen (found by its label): the SVG drawn on a canvas, its pixels decoded. */
 async function scan(page: Page, label: string): Promise<string | undefined> {
@@ -75,13 +38,8 @@ describe('my tickets', () => {
     const page = await newPage();
     await logIn(page, buyer);
 
-    await page.goto(`/events/${event.event_id}`);
-    await page.getByText('● Live').waitFor();
-    for (const seat of ['B1', 'B2']) {
-      await page.getByLabel('Pick a seat by number').fill(seat);
-      await page.getByRole('button', { name: 'Pick seat' }).click();
-      await page.getByRole('list', { name: 'Chosen seats' }).getByText(seat, { exact: false }).waitFor();
-    }
+    await openEvent(page, event.event_id);
+    await pickSeats(page, ['B1', 'B2']);
     await page.getByRole('button', { name: 'Hold 2 seats' }).click();
     await page.getByRole('heading', { name: 'Checkout' }).waitFor();
     await page.getByRole('radio', { name: /Test card/ }).check();
@@ -108,6 +66,6 @@ describe('my tickets', () => {
     await card.getByRole('img', { name: 'QR code of the ticket for seat B2' }).waitFor();
     assert.equal(await scan(page, 'QR code of the ticket for seat B2'), b2.code);
     await expectAccessible(page, 'my tickets');
-    await page.screenshot({ path: path.join(screenshotDir, 'my-tickets.png') });
+    await screenshot(page, 'my-tickets');
   });
 });

@@ -3,9 +3,16 @@
 // outbox relay and worker, and the web edge serving the built app. Its own Kafka topics, group
 // and Redis key prefix (one for all its services, which share token revocations) keep it apart
 // from other test files.
+//
+// A browser test file calls useBrowserPlatform() once at the top (it starts the platform and
+// Chromium before the file's tests and closes them after), opens one page per person with
+// newPage(), and drives the pages with the helpers below (logIn, pickSeats, expectAccessible,
+// screenshot) and the other side of the story with the api* helpers.
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createLogger, type App } from '@ticketing/http';
 import { apiClient, listen, testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
 import { buildUsersApp, createUsersDeps, loadUsersConfig } from '@ticketing/users-service';
@@ -209,8 +216,107 @@ export async function seriousA11yViolations(page: Page): Promise<string[]> {
 
 export const screenshotDir = path.resolve(import.meta.dirname, '../../docs/screenshots');
 
+/** Browser window sizes: a laptop (the default of newPage) and a phone held upright. */
+export const viewports = { desktop: { width: 1200, height: 900 }, phone: { width: 390, height: 844 } } as const;
+
+/** The running platform as a test sees it (the suite closes it, not the test). */
+export type TestPlatform = Omit<Platform, 'close'>;
+
+export interface BrowserSuite {
+  /** This file's platform; usable inside tests and hooks (it starts in the suite's `before`). */
+  platform: TestPlatform;
+  /**
+   * A page in a browser context of its own (one person: own storage, own session), with the
+   * platform as base URL and a 20 s default timeout. `page.context()` reaches the context (for
+   * `setOffline`, routes, permissions). Every context is closed after the file's tests.
+   * @defaultValue viewport: `viewports.desktop`
+   */
+  newPage(this: void, viewport?: { width: number; height: number }): Promise<Page>;
+}
+
+/**
+ * Starts the platform and Chromium before the calling file's tests and closes both after them.
+ * Call it once, at the top level of a browser test file.
+ */
+export function useBrowserPlatform(): BrowserSuite {
+  let started: Platform | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  before(
+    async () => {
+      started = await startPlatform();
+      browser = await launchBrowser();
+    },
+    { timeout: 240_000 },
+  );
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await started?.close();
+  });
+  const running = () => {
+    if (!started) throw new Error('the platform starts in before(): use it inside a test');
+    return started;
+  };
+  return {
+    platform: {
+      get url() {
+        return running().url;
+      },
+      get api() {
+        return running().api;
+      },
+      get smtp() {
+        return running().smtp;
+      },
+    },
+    async newPage(viewport = viewports.desktop) {
+      running();
+      const context = await browser!.newContext({ viewport, baseURL: started!.url });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.setDefaultTimeout(20_000);
+      return page;
+    },
+  };
+}
+
+/** Logs in through the login page and waits until the app shows the person logged in. */
+export async function logIn(page: Page, user: { email: string; password: string }): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email', { exact: true }).fill(user.email);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
+/** Opens an event's page and waits for its live seat stream. */
+export async function openEvent(page: Page, eventId: string): Promise<void> {
+  await page.goto(`/events/${eventId}`);
+  await page.getByText('● Live').waitFor();
+}
+
+/** Picks seats on the event page with the keyboard-friendly seat box. */
+export async function pickSeats(page: Page, seats: string[]): Promise<void> {
+  for (const seat of seats) {
+    await page.getByLabel('Pick a seat by number').fill(seat);
+    await page.getByRole('button', { name: 'Pick seat' }).click();
+    await page.getByRole('list', { name: 'Chosen seats' }).getByText(seat, { exact: false }).waitFor();
+  }
+}
+
+/** Fails with the list of serious and critical axe-core violations of the page, if any. */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  assert.deepEqual(await seriousA11yViolations(page), [], `${what}: accessibility violations`);
+}
+
+/** Saves the page as docs/screenshots/<name>.png (only for pages the docs show). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`) });
+}
+
 /** A registered user with a token, made through the API (for the other side of a story). */
-export async function apiUser(platform: Platform, first = 'Alex', last = 'Buyer') {
+export async function apiUser(platform: TestPlatform, first = 'Alex', last = 'Buyer') {
   const email = uniqueEmail(first.toLowerCase());
   const password = 'correct horse battery';
   const reg = await platform.api('POST', '/api/users/register', { body: { email, password, first_name: first, last_name: last } });
@@ -219,7 +325,7 @@ export async function apiUser(platform: Platform, first = 'Alex', last = 'Buyer'
   return { email, password, token: login.body.access_token as string, userId: login.body.user.user_id as string };
 }
 
-export async function apiEvent(platform: Platform, token: string, extra: Record<string, unknown> = {}) {
+export async function apiEvent(platform: TestPlatform, token: string, extra: Record<string, unknown> = {}) {
   const res = await platform.api('POST', '/api/events', {
     token,
     body: {
@@ -237,4 +343,32 @@ export async function apiEvent(platform: Platform, token: string, extra: Record<
   });
   if (res.status !== 201) throw new Error(`event: ${res.text}`);
   return res.body as { event_id: string; name: string };
+}
+
+/** Holds `seats` through the API. */
+export async function apiHold(platform: TestPlatform, token: string, eventId: string, seats: string[]) {
+  const hold = await platform.api('POST', `/api/events/${eventId}/hold`, { token, body: { seat_numbers: seats } });
+  assert.equal(hold.status, 201, hold.text);
+  return hold.body as { hold_id: string; total_price: number; seats: string[] };
+}
+
+/** Pays a hold with the simulated card through the API; returns the booking id (still processing). */
+export async function apiPay(platform: TestPlatform, token: string, hold: { hold_id: string; total_price: number }): Promise<string> {
+  const booking = await platform.api('POST', '/api/booking', {
+    token,
+    body: { hold_id: hold.hold_id, payment_info: { payment_method: 'credit_card', amount: hold.total_price } },
+  });
+  assert.equal(booking.status, 202, booking.text);
+  return booking.body.booking_id as string;
+}
+
+/** Waits (up to 20 s) until the booking is confirmed; fails on any other final status. */
+export async function waitForConfirmed(platform: TestPlatform, token: string, bookingId: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const status = await platform.api('GET', `/api/booking/${bookingId}`, { token });
+    if (status.body.status === 'confirmed') return;
+    assert.equal(status.body.status, 'processing', status.text);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the booking was not confirmed in time');
 }
