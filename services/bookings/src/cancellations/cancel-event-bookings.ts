@@ -50,13 +50,16 @@ function notificationFor(b: BookingToRefund, m: EventCancellation): Notification
  * the same refund, no money moves), and the mark is conditional on `confirmed`.
  */
 async function cancelBooking(deps: CancelEventBookingsDeps, m: EventCancellation, b: BookingToRefund): Promise<boolean> {
+  let refundedCents = 0;
   if (b.payment_id !== null) {
     try {
-      await retryTransient(() =>
+      const r = await retryTransient(() =>
         deps.gateway.refund({ paymentId: b.payment_id!, idempotencyKey: cancellationRefundKey(b.id), reason: 'event_cancelled' }),
       );
+      refundedCents = r.amountCents;
     } catch (err) {
-      // Refunded in full already under another key (e.g. in the provider's dashboard): nothing is owed.
+      // Refunded in full already under another key (e.g. in the provider's dashboard, or by the
+      // buyer's cancellation racing this one): nothing is owed.
       if (!(err instanceof PaymentGatewayError && err.code === 'already_refunded')) throw err;
     }
   }
@@ -69,6 +72,9 @@ async function cancelBooking(deps: CancelEventBookingsDeps, m: EventCancellation
       value: notificationFor(b, m),
     }),
   });
+  // Its buyer cancelled it between our read and our mark (docs/refunds.md): the refund above
+  // still gave back what was left, and the booking must say so.
+  if (done === undefined && refundedCents > 0) await deps.eventCancellations.recordRefundOfCancelled(b.id, refundedCents);
   return done !== undefined;
 }
 

@@ -130,9 +130,44 @@ export function createEventCancellationsRepository(db: Database) {
         return rows[0];
       }),
 
+    /**
+     * The event's refund of a booking that its buyer cancelled meanwhile (so the mark above did
+     * not take it): what it gave back is added to the booking (never above its total) and to the
+     * event's refunded amount by what it added, so a repeat adds nothing.
+     */
+    async recordRefundOfCancelled(bookingId: string, cents: number): Promise<void> {
+      await db.transaction(async (tx) => {
+        // Locked first: the buyer's cancellation may be recording its own refund on the same row.
+        const { rows } = await tx.query<{ event_id: string; total_cents: string; refunded_cents: string }>(
+          `SELECT event_id, total_cents::text, refunded_cents::text FROM bookings WHERE id = $1 AND status <> 'confirmed' FOR UPDATE`,
+          [bookingId],
+        );
+        const b = rows[0];
+        if (!b) return;
+        const added = Math.min(Number(b.total_cents), Number(b.refunded_cents) + cents) - Number(b.refunded_cents);
+        if (added <= 0) return;
+        await tx.query(
+          `UPDATE bookings SET refunded_cents = refunded_cents + $2,
+                  payment_status = CASE WHEN refunded_cents + $2 >= total_cents THEN 'refunded' ELSE payment_status END,
+                  version = version + 1, updated_at = now()
+            WHERE id = $1`,
+          [bookingId, added],
+        );
+        await tx.query(`UPDATE event_cancellations SET refunded_cents = refunded_cents + $2, updated_at = now() WHERE event_id = $1`, [
+          b.event_id,
+          added,
+        ]);
+      });
+    },
+
+    /**
+     * Done: no booking of the event is confirmed any more. A booking counted at the start that
+     * its buyer cancelled meanwhile was not this cancellation's to refund: the total becomes
+     * what was refunded, so a completed cancellation never reads "7 of 8".
+     */
     async complete(eventId: string): Promise<EventCancellationRow | undefined> {
       const { rows } = await db.query<EventCancellationRow>(
-        `UPDATE event_cancellations SET status = 'completed', completed_at = now(), updated_at = now()
+        `UPDATE event_cancellations SET status = 'completed', bookings_total = bookings_refunded, completed_at = now(), updated_at = now()
           WHERE event_id = $1 AND status = 'refunding'
          RETURNING ${COLUMNS}`,
         [eventId],
