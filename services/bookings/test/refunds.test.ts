@@ -68,6 +68,13 @@ async function outboxFor(bookingId: string, topic: string) {
   return rows.map((r) => r.value);
 }
 
+/** Revenue and refunds as the box office's sales summary says them, in cents. */
+async function moneyInReport(eventId: string, organizer: TestUser) {
+  const res = await svc.api('GET', `/api/events/${eventId}/sales`, { token: organizer.token });
+  assert.equal(res.status, 200, res.text);
+  return { revenue: res.body.revenue_cents as number, refunded: res.body.refunded_cents as number };
+}
+
 describe('the cancellation policy of an event', () => {
   it('is off by default, set and cleared by the organizer, and checked', async () => {
     const owner = newUser(config);
@@ -119,6 +126,8 @@ describe('POST /api/booking/:id/cancel', () => {
     assert.deepEqual(first.body.booking.cancelled_seats, ['A1']);
     assert.deepEqual(await seatStatus(event.event_id, ['A1', 'A2']), ['available', 'booked']);
     assert.deepEqual(await ticketStatus(bookingId), { A1: 'cancelled', A2: 'valid', A3: 'valid' });
+    // The box office's money: what was kept (the fee included) and what went back.
+    assert.deepEqual(await moneyInReport(event.event_id, buyer), { revenue: 14997 - 4499, refunded: 4499 });
 
     const rest = await svc.api('POST', `/api/booking/${bookingId}/cancel`, { token: buyer.token });
     assert.equal(rest.status, 200, rest.text);
@@ -128,6 +137,7 @@ describe('POST /api/booking/:id/cancel', () => {
     assert.equal(rest.body.booking.refunded_amount, 134.97);
     assert.deepEqual(await seatStatus(event.event_id, ['A1', 'A2', 'A3']), ['available', 'available', 'available']);
     assert.deepEqual(await ticketStatus(bookingId), { A1: 'cancelled', A2: 'cancelled', A3: 'cancelled' });
+    assert.deepEqual(await moneyInReport(event.event_id, buyer), { revenue: 500 + 1000, refunded: 13497 });
 
     assert.deepEqual(await refundsOf(paymentId), [
       { key: `cancel-seats:${bookingId}:A1`, cents: 4499 },
@@ -227,6 +237,7 @@ describe('POST /api/booking/:id/cancel', () => {
       [b.paymentId],
     );
     assert.deepEqual(rows[0], { amount_cents: '9998', refunded_cents: '9998' });
+    assert.deepEqual(await moneyInReport(b.event.event_id, organizer), { revenue: 0, refunded: 9998 });
   });
 });
 

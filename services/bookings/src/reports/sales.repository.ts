@@ -36,6 +36,8 @@ export interface StatusTotals {
   bookings: number;
   seats: number;
   cents: number;
+  /** Given back to the buyers: cancellations, refunds, a refund in full made elsewhere. */
+  refundedCents: number;
 }
 
 const COLUMNS = `id, status, payment_status, user_name, user_email, seats, total_cents, currency, created_at, confirmed_at, cancelled_at`;
@@ -70,13 +72,15 @@ export function createSalesRepository(db: Queryable) {
   return {
     /** Bookings, seats and money of an event by booking status. */
     async totals(eventId: string): Promise<StatusTotals[]> {
-      const { rows } = await db.query<{ status: ReportStatus; bookings: number; seats: number; cents: string }>(
+      // A payment refunded in full outside a cancellation (the provider's dashboard) has no refunded_cents: all of it went back.
+      const { rows } = await db.query<{ status: ReportStatus; bookings: number; seats: number; cents: string; refunded: string }>(
         `SELECT status, count(*)::int AS bookings, COALESCE(sum(cardinality(seats)), 0)::int AS seats,
-                COALESCE(sum(total_cents), 0)::bigint AS cents
+                COALESCE(sum(total_cents), 0)::bigint AS cents,
+                COALESCE(sum(CASE WHEN payment_status = 'refunded' THEN total_cents ELSE refunded_cents END), 0)::bigint AS refunded
            FROM bookings WHERE event_id = $1 GROUP BY status`,
         [eventId],
       );
-      return rows.map((r) => ({ ...r, cents: Number(r.cents) }));
+      return rows.map(({ refunded, ...r }) => ({ ...r, cents: Number(r.cents), refundedCents: Number(refunded) }));
     },
 
     /** One page of the filtered bookings, newest first, and how many match in all. */

@@ -34,8 +34,10 @@ export const SalesSummary = Type.Object({
     available: Type.Integer(),
     sold_value_cents: Cents('Sold seats at their section prices'),
   }),
-  revenue_cents: Cents('Money taken: the amounts of the confirmed bookings'),
-  refunded_cents: Cents('Money given back: the amounts of the cancelled (refunded) bookings'),
+  revenue_cents: Cents(
+    'Money kept: what the confirmed and cancelled bookings paid, less what was given back (a buyer’s cancellation fee stays)',
+  ),
+  refunded_cents: Cents('Money given back: buyer cancellations, organizer refunds and the event’s cancellation'),
   bookings: Type.Object(
     {
       processing: Type.Integer({ minimum: 0 }),

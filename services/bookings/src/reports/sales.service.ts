@@ -109,8 +109,11 @@ export function createSalesService(deps: SalesServiceDeps) {
       let refunded = 0;
       for (const t of totals) {
         byStatus[t.status] = t.bookings;
-        if (t.status === 'confirmed') revenue += t.cents;
-        if (t.status === 'cancelled') refunded += t.cents;
+        // Paid bookings: what was paid less what went back (a buyer's cancellation keeps its fee).
+        if (t.status === 'confirmed' || t.status === 'cancelled') {
+          revenue += t.cents - t.refundedCents;
+          refunded += t.refundedCents;
+        }
       }
       const sections = sales.sections.map((s) => ({
         name: s.name,

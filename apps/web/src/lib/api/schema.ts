@@ -8430,9 +8430,9 @@ export interface paths {
                                 /** @description Sold seats at their section prices, in minor units of the event's currency (cents) */
                                 sold_value_cents: number;
                             };
-                            /** @description Money taken: the amounts of the confirmed bookings, in minor units of the event's currency (cents) */
+                            /** @description Money kept: what the confirmed and cancelled bookings paid, less what was given back (a buyer’s cancellation fee stays), in minor units of the event's currency (cents) */
                             revenue_cents: number;
-                            /** @description Money given back: the amounts of the cancelled (refunded) bookings, in minor units of the event's currency (cents) */
+                            /** @description Money given back: buyer cancellations, organizer refunds and the event’s cancellation, in minor units of the event's currency (cents) */
                             refunded_cents: number;
                             /** @description How many bookings of the event have each status */
                             bookings: {
