@@ -1,6 +1,7 @@
 // The whole platform for the browser tests, in this process, on the real PostgreSQL, Redis and
 // Kafka (production adapters, like test/bad-input.test.ts): users, events, bookings with its
-// outbox relay and worker, and the web edge serving the built app. Its own Kafka topics, group
+// outbox relay and worker, notifications (API and worker: emails, webhooks to loopback allowed),
+// and the web edge serving the built app. Its own Kafka topics, group
 // and Redis key prefix (one for all its services, which share token revocations) keep it apart
 // from other test files.
 //
@@ -25,7 +26,12 @@ import {
   startOutboxRelay,
 } from '@ticketing/bookings-service';
 import { buildWebApp, ensureWebBuild, loadWebConfig } from '@ticketing/web-service';
-import { createNotificationsDeps, loadNotificationsConfig, startNotificationsWorker } from '@ticketing/notifications-service';
+import {
+  buildNotificationsApp,
+  createNotificationsDeps,
+  loadNotificationsConfig,
+  startNotificationsWorker,
+} from '@ticketing/notifications-service';
 import { startTestSmtpServer, type TestSmtpServer } from '@ticketing/mail/testing';
 
 export interface Platform {
@@ -66,31 +72,6 @@ export async function startPlatform(): Promise<Platform> {
     users.relay?.start();
     users.announcer.start();
 
-    // Account emails (verification, reset links) reach a test mailbox through the notification worker.
-    const smtp = await startTestSmtpServer();
-    closers.push(() => smtp.close());
-    const notifications = await createNotificationsDeps(
-      loadNotificationsConfig(
-        {
-          ...infra,
-          redis: { url: testInfra.redisUrl, keyPrefix: `${id}:` },
-          kafka: {
-            brokers: testInfra.kafkaBrokers,
-            topics: { notificationRequests: `${id}.notification-requests`, accountEmails: `${id}.account-emails` },
-          },
-          consumer: { groupId: `${id}-notifications`, retryBaseMs: 50, retryMaxMs: 300 },
-          smtp: { host: smtp.host, port: smtp.port },
-          reminders: { enabled: false },
-        },
-        {},
-      ),
-    );
-    const notificationsWorker = await startNotificationsWorker(notifications);
-    closers.push(async () => {
-      await notificationsWorker.close();
-      await notifications.close();
-    });
-
     const events = await createEventsDeps(
       loadEventsConfig(
         {
@@ -116,6 +97,50 @@ export async function startPlatform(): Promise<Platform> {
     events.waitlist.start();
     events.sweeper.start(); // expired holds are announced on the seat stream
     const eventsUrl = await serve(await buildEventsApp(events), () => events.close());
+
+    // Account emails (verification, reset links) reach a test mailbox through the notification worker.
+    const smtp = await startTestSmtpServer();
+    closers.push(() => smtp.close());
+    const notifications = await createNotificationsDeps(
+      loadNotificationsConfig(
+        {
+          ...infra,
+          redis: { url: testInfra.redisUrl, keyPrefix: `${id}:` },
+          events: { url: eventsUrl },
+          users: { url: usersUrl },
+          kafka: {
+            brokers: testInfra.kafkaBrokers,
+            topics: {
+              notificationRequests: `${id}.notification-requests`,
+              accountEmails: `${id}.account-emails`,
+              eventChanges: `${id}.event-changes`,
+              eventCancellations: `${id}.event-cancellations`,
+            },
+          },
+          consumer: { groupId: `${id}-notifications`, retryBaseMs: 50, retryMaxMs: 300 },
+          smtp: { host: smtp.host, port: smtp.port },
+          reminders: { enabled: false },
+          // Test configuration: the webhooks pages' test receiver listens on loopback over http.
+          webhooks: {
+            groupId: `${id}-webhooks`,
+            allowInsecureTargets: true,
+            pollIntervalMs: 100,
+            retryBaseMs: 200,
+            retryMaxMs: 1000,
+            timeoutMs: 5000,
+          },
+        },
+        {},
+      ),
+    );
+    const notificationsApp = await buildNotificationsApp(notifications);
+    const notificationsWorker = await startNotificationsWorker(notifications);
+    const notificationsUrl = await listen(notificationsApp);
+    closers.push(async () => {
+      await notificationsApp.close();
+      await notificationsWorker.close();
+      await notifications.close();
+    });
 
     const bookings = await createBookingsDeps(
       loadBookingsConfig(
@@ -161,7 +186,7 @@ export async function startPlatform(): Promise<Platform> {
       config: loadWebConfig(
         {
           log: { level: 'silent' },
-          upstreams: { users: usersUrl, events: eventsUrl, bookings: bookingsUrl, notifications: 'http://127.0.0.1:1' },
+          upstreams: { users: usersUrl, events: eventsUrl, bookings: bookingsUrl, notifications: notificationsUrl },
         },
         {},
       ),
