@@ -18,7 +18,7 @@ import {
 } from './routes/buyer.tsx';
 import { BoxOfficePage, CancellationPage, CreateEventPage, SalesPage, ScannerPage } from './routes/box-office.tsx';
 import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './routes/account.tsx';
-import { EventEditorPage, OrganizationPage, OrganizationsPage } from './routes/organizations.tsx';
+import { EventEditorPage, OrganizationPage, OrganizationsPage, WebhookEndpointPage, WebhooksPage } from './routes/organizations.tsx';
 
 type Route = [pattern: string, render: (p: Record<string, string>) => ReactNode, needsLogin?: boolean];
 
@@ -44,6 +44,12 @@ const ROUTES: Route[] = [
   ['/box-office/events/:id/scan', (p) => <ScannerPage id={p.id!} key={p.id} />, true],
   ['/organizations', () => <OrganizationsPage />, true],
   ['/organizations/:id', (p) => <OrganizationPage id={p.id!} key={p.id} />, true],
+  ['/organizations/:id/webhooks', (p) => <WebhooksPage id={p.id!} key={p.id} />, true],
+  [
+    '/organizations/:id/webhooks/:endpointId',
+    (p) => <WebhookEndpointPage id={p.id!} endpointId={p.endpointId!} key={p.endpointId} />,
+    true,
+  ],
   ['/organizations/:id/events/:eventId', (p) => <EventEditorPage organizationId={p.id!} eventId={p.eventId!} key={p.eventId} />, true],
 ];
 

@@ -1,6 +1,9 @@
 import { PageTitle } from '../../components/ui.tsx';
-import { Link } from '../../lib/router.tsx';
+import { Link, useLocation } from '../../lib/router.tsx';
 import { EventEditor, OrganizationsList, OrganizationView } from '../../features/organizations/organizations.tsx';
+import { webhooksPath } from '../../lib/organizer-access.ts';
+import { WebhookEndpoints } from '../../features/webhooks/endpoints.tsx';
+import { WebhookEndpointView } from '../../features/webhooks/endpoint-view.tsx';
 
 export function OrganizationsPage() {
   return (
@@ -32,6 +35,31 @@ export function EventEditorPage({ organizationId, eventId }: { organizationId: s
         <Link to={`/box-office/events/${eventId}`}>Sales</Link>
       </p>
       <EventEditor eventId={eventId} />
+    </>
+  );
+}
+
+export function WebhooksPage({ id }: { id: string }) {
+  const { search } = useLocation();
+  return (
+    <>
+      <PageTitle>Webhooks</PageTitle>
+      <p>
+        <Link to={`/organizations/${id}`}>Back to the organization</Link>
+      </p>
+      <WebhookEndpoints organizationId={id} deleted={new URLSearchParams(search).has('deleted')} />
+    </>
+  );
+}
+
+export function WebhookEndpointPage({ id, endpointId }: { id: string; endpointId: string }) {
+  return (
+    <>
+      <PageTitle>Webhook endpoint</PageTitle>
+      <p>
+        <Link to={webhooksPath(id)}>All webhook endpoints</Link>
+      </p>
+      <WebhookEndpointView organizationId={id} endpointId={endpointId} />
     </>
   );
 }

@@ -5,6 +5,7 @@ import { useAuth } from '../../lib/auth.tsx';
 import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
 import { formText } from '../../lib/form.ts';
 import { formatDate } from '../../lib/format.ts';
+import { canManageWebhooks, webhooksPath } from '../../lib/organizer-access.ts';
 import { Link } from '../../lib/router.tsx';
 import { ErrorMessage, Field, Notice, Spinner } from '../../components/ui.tsx';
 
@@ -108,6 +109,8 @@ export function OrganizationsList() {
             <th scope="col">Organization</th>
             <th scope="col">Your role</th>
             <th scope="col">Members</th>
+            {/* "Webhooks" alone: a link named after the organization would clash with its own link. */}
+            <th scope="col">Webhooks</th>
           </tr>
         </thead>
         <tbody>
@@ -116,6 +119,7 @@ export function OrganizationsList() {
               <td>{o.personal ? o.name : <Link to={`/organizations/${o.organization_id}`}>{o.name}</Link>}</td>
               <td>{o.role}</td>
               <td>{o.members}</td>
+              <td>{canManageWebhooks(o.role) ? <Link to={webhooksPath(o.organization_id)}>Webhooks</Link> : null}</td>
             </tr>
           ))}
         </tbody>
@@ -268,6 +272,14 @@ export function OrganizationView({ id }: { id: string }) {
             Send invitation
           </button>
         </form>
+      ) : null}
+      {canManageWebhooks(org.role) ? (
+        <>
+          <h3>Webhooks</h3>
+          <p>
+            <Link to={webhooksPath(id)}>Manage webhooks</Link>: tell your other systems about bookings, events and check-ins.
+          </p>
+        </>
       ) : null}
       <h3>Events</h3>
       {organizer ? (

@@ -1,0 +1,98 @@
+import { api } from '../../lib/api/client.ts';
+import type { paths } from '../../lib/api/schema.ts';
+import { describeError, NETWORK_ERROR, type ApiErrorBody } from '../../lib/errors.ts';
+import { webhooksPath } from '../../lib/organizer-access.ts';
+
+export type Endpoint = paths['/api/webhooks/endpoints/{id}']['get']['responses'][200]['content']['application/json'];
+export type EndpointWithSecret = paths['/api/webhooks/endpoints']['post']['responses'][201]['content']['application/json'];
+type DeliveryList = paths['/api/webhooks/endpoints/{id}/deliveries']['get']['responses'][200]['content']['application/json'];
+export type Delivery = DeliveryList['deliveries'][number];
+export type DeliveryPage = DeliveryList;
+export type DeliveryDetail = paths['/api/webhooks/deliveries/{id}']['get']['responses'][200]['content']['application/json'];
+export type EventType = paths['/api/webhooks/endpoints']['post']['requestBody']['content']['application/json']['event_types'][number];
+export type Organization = paths['/api/organizations']['get']['responses'][200]['content']['application/json']['organizations'][number];
+
+/** What each event type means to an organizer; a new type in the API fails the type check here. */
+export const EVENT_TYPES: Record<EventType, string> = {
+  'booking.confirmed': 'a booking is paid and confirmed',
+  'booking.failed': 'a booking fails (payment declined, hold expired)',
+  'booking.cancelled': 'a buyer cancels a booking or some seats',
+  'booking.refunded': 'a booking is refunded',
+  'event.published': 'an event is published',
+  'event.cancelled': 'an event is cancelled',
+  'ticket.checked_in': 'a ticket is admitted at the door',
+};
+
+export const endpointPath = (organizationId: string, endpointId: string) => `${webhooksPath(organizationId)}/${endpointId}`;
+
+/** Why an URL was refused (`details.reason` of webhook_url_not_allowed). */
+const URL_REFUSALS: Record<string, string> = {
+  not_a_url: 'That is not a web address.',
+  scheme_not_allowed: 'The address must start with https://.',
+  credentials_in_url: 'The address must not contain a user name or password.',
+  private_address: 'The address must reach the public internet: private, loopback and link-local addresses are refused.',
+  unresolvable: 'That host name does not resolve: check the spelling.',
+};
+
+/** An API error of these pages as a sentence (the shared table, plus what is particular to webhooks). */
+export function webhookErrorText(body: unknown, status: number): string {
+  const b = (body ?? {}) as ApiErrorBody;
+  if (b.error === 'webhook_url_not_allowed') {
+    const reason = typeof b.details?.reason === 'string' ? b.details.reason : '';
+    return URL_REFUSALS[reason] ?? 'The address must start with https:// and reach a public address.';
+  }
+  if (b.error === 'forbidden') return 'Only the owners and managers of an organization manage its webhooks.';
+  return describeError(body, status);
+}
+
+/** An API call that answers its data, or throws an Error whose message is a sentence for a person. */
+export async function call<T>(request: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  let answer: { data?: T; error?: unknown; response: Response };
+  try {
+    answer = await request;
+  } catch {
+    throw new Error(NETWORK_ERROR);
+  }
+  if (answer.data !== undefined) return answer.data;
+  if (answer.response.ok) return undefined as T; // 204
+  throw new Error(webhookErrorText(answer.error, answer.response.status));
+}
+
+export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : NETWORK_ERROR);
+
+/** The organization (from the caller's list: the personal one has no page of its own), or undefined. */
+export async function findOrganization(id: string): Promise<Organization | undefined> {
+  const { organizations } = await call(api.GET('/api/organizations'));
+  return organizations.find((o) => o.organization_id === id.toLowerCase());
+}
+
+export const listEndpoints = (organizationId: string) =>
+  call(api.GET('/api/webhooks/endpoints', { params: { query: { organization_id: organizationId } } })).then((r) => r.endpoints);
+
+export const createEndpoint = (body: { organization_id: string; url: string; event_types: EventType[]; description?: string }) =>
+  call(api.POST('/api/webhooks/endpoints', { body }));
+
+export const getEndpoint = (id: string) => call(api.GET('/api/webhooks/endpoints/{id}', { params: { path: { id } } }));
+
+export const setEndpointEnabled = (id: string, enabled: boolean) =>
+  call(api.PATCH('/api/webhooks/endpoints/{id}', { params: { path: { id } }, body: { enabled } }));
+
+export const deleteEndpoint = (id: string) => call(api.DELETE('/api/webhooks/endpoints/{id}', { params: { path: { id } } }));
+
+/** The API wants a JSON body here, `{}` for the default overlap (24 h). */
+export const rotateSecret = (id: string, overlapSeconds?: number) =>
+  call(
+    api.POST('/api/webhooks/endpoints/{id}/rotate-secret', {
+      params: { path: { id } },
+      body: overlapSeconds === undefined ? {} : { overlap_seconds: overlapSeconds },
+    }),
+  );
+
+export const sendTestEvent = (id: string) => call(api.POST('/api/webhooks/endpoints/{id}/test', { params: { path: { id } } }));
+
+export const listDeliveries = (id: string, offset: number, limit: number) =>
+  call(api.GET('/api/webhooks/endpoints/{id}/deliveries', { params: { path: { id }, query: { limit, offset } } }));
+
+export const getDelivery = (id: string) => call(api.GET('/api/webhooks/deliveries/{id}', { params: { path: { id } } }));
+
+export const replayDelivery = (id: string) => call(api.POST('/api/webhooks/deliveries/{id}/replay', { params: { path: { id } } }));

@@ -1,0 +1,173 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { formText } from '../../lib/form.ts';
+import { canManageWebhooks } from '../../lib/organizer-access.ts';
+import { Link } from '../../lib/router.tsx';
+import { ErrorMessage, Field, Notice, Spinner } from '../../components/ui.tsx';
+import {
+  createEndpoint,
+  endpointPath,
+  EVENT_TYPES,
+  findOrganization,
+  listEndpoints,
+  messageOf,
+  type Endpoint,
+  type EndpointWithSecret,
+  type EventType,
+  type Organization,
+} from './api.ts';
+import { SecretPanel } from './secret-panel.tsx';
+
+const URL_SHAPE = /^https?:\/\/\S+$/i;
+
+/** "Enabled", or why and since when it is not. */
+export function endpointState(e: Pick<Endpoint, 'enabled' | 'disabled_reason'>): string {
+  if (e.enabled) return 'Enabled';
+  return e.disabled_reason ? `Disabled: ${e.disabled_reason}` : 'Disabled';
+}
+
+/**
+ * Loads the organization and says whether the caller may manage its webhooks; renders the
+ * refusal itself. Staff and viewers never reach the API's 403.
+ */
+export function useWebhookOrganization(organizationId: string) {
+  const [org, setOrg] = useState<Organization | null | undefined>(undefined);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    let live = true;
+    findOrganization(organizationId).then(
+      (found) => live && setOrg(found ?? null),
+      (err: unknown) => live && setError(messageOf(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [organizationId]);
+  let refusal: string | null = null;
+  if (error) refusal = error;
+  else if (org === null) refusal = 'This organization does not exist, or you are not a member of it.';
+  else if (org && !canManageWebhooks(org.role))
+    refusal = `Only the owners and managers of ${org.name} manage its webhooks; your role is ${org.role}.`;
+  return { org, refusal };
+}
+
+/** The organization's endpoints, and the form that adds one (its secret is shown once). */
+export function WebhookEndpoints({ organizationId, deleted }: { organizationId: string; deleted: boolean }) {
+  const { org, refusal } = useWebhookOrganization(organizationId);
+  const [endpoints, setEndpoints] = useState<Endpoint[] | null>(null);
+  const [error, setError] = useState('');
+  const [formError, setFormError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [created, setCreated] = useState<EndpointWithSecret | null>(null);
+  const manageable = !!org && !refusal;
+
+  const load = useCallback(async () => {
+    try {
+      setEndpoints(await listEndpoints(organizationId));
+      setError('');
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  }, [organizationId]);
+  useEffect(() => {
+    if (manageable) void load();
+  }, [manageable, load]);
+
+  async function create(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const f = new FormData(form);
+    const url = formText(f, 'url').trim();
+    const eventTypes = f.getAll('event_types').filter((t): t is EventType => typeof t === 'string' && t in EVENT_TYPES);
+    setFormError('');
+    if (!URL_SHAPE.test(url)) return setFormError('Enter the address of your receiver, starting with https://.');
+    if (eventTypes.length === 0) return setFormError('Choose at least one event type.');
+    setBusy(true);
+    try {
+      const description = formText(f, 'description').trim();
+      const endpoint = await createEndpoint({
+        organization_id: organizationId,
+        url,
+        event_types: eventTypes,
+        ...(description ? { description } : {}),
+      });
+      form.reset();
+      setCreated(endpoint);
+      await load();
+    } catch (err) {
+      setFormError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (refusal) return <ErrorMessage>{refusal}</ErrorMessage>;
+  if (!org) return <Spinner label="Loading the organization…" />;
+  return (
+    <>
+      <p>
+        {org.name} is told about what happens (bookings, events, check-ins) by signed HTTPS requests to the addresses below. Each delivery
+        is retried for up to 24 hours until your receiver answers 2xx.
+      </p>
+      {deleted ? <Notice>The endpoint was deleted.</Notice> : null}
+      {created ? <SecretPanel title={`Signing secret for ${created.url}`} secret={created.secret} onDone={() => setCreated(null)} /> : null}
+      <h2>Endpoints</h2>
+      <ErrorMessage>{error}</ErrorMessage>
+      {!endpoints ? (
+        error ? null : (
+          <Spinner label="Loading the endpoints…" />
+        )
+      ) : endpoints.length === 0 ? (
+        <p>No endpoints yet.</p>
+      ) : (
+        <table className="table">
+          <caption className="sr-only">Webhook endpoints</caption>
+          <thead>
+            <tr>
+              <th scope="col">Address</th>
+              <th scope="col">Event types</th>
+              <th scope="col">State</th>
+              <th scope="col">Failures in a row</th>
+            </tr>
+          </thead>
+          <tbody>
+            {endpoints.map((e) => (
+              <tr key={e.endpoint_id}>
+                <td data-label="Address" className="wrap">
+                  <Link to={endpointPath(organizationId, e.endpoint_id)}>{e.url}</Link>
+                  {e.description ? <div className="muted">{e.description}</div> : null}
+                </td>
+                <td data-label="Event types">{e.event_types.join(', ')}</td>
+                <td data-label="State">{endpointState(e)}</td>
+                <td data-label="Failures in a row">{e.consecutive_failures}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2 id="new-endpoint-heading">Add an endpoint</h2>
+      <form className="form" onSubmit={(e) => void create(e)} aria-labelledby="new-endpoint-heading" noValidate>
+        <Field label="Address (URL)" hint="https:// and reachable from the internet, e.g. https://example.com/ticketing-hooks">
+          <input name="url" type="url" inputMode="url" autoComplete="off" spellCheck={false} required maxLength={2000} />
+        </Field>
+        <Field label="Description (optional)">
+          <input name="description" maxLength={500} />
+        </Field>
+        <fieldset>
+          <legend>Event types to send</legend>
+          {(Object.entries(EVENT_TYPES) as [EventType, string][]).map(([type, meaning]) => (
+            <label key={type} className="radio">
+              <input type="checkbox" name="event_types" value={type} />
+              <span>
+                <code>{type}</code>: {meaning}
+              </span>
+            </label>
+          ))}
+        </fieldset>
+        <ErrorMessage>{formError}</ErrorMessage>
+        <button type="submit" className="primary" disabled={busy}>
+          Add endpoint
+        </button>
+      </form>
+    </>
+  );
+}
