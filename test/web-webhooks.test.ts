@@ -4,51 +4,24 @@
 // see it delivered in the log with the receiver's response code, replay it, rotate the secret,
 // see a real sale arrive as booking.confirmed, disable and delete the endpoint; staff members do
 // not get the pages.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { verifyWebhookSignature } from '@ticketing/auth';
-import { apiEvent, apiUser, launchBrowser, screenshotDir, seriousA11yViolations, startPlatform, type Platform } from './web/platform.ts';
+import {
+  apiEvent,
+  apiHold,
+  apiPay,
+  apiUser,
+  expectAccessible,
+  logIn,
+  screenshot,
+  useBrowserPlatform,
+  viewports,
+  waitForConfirmed,
+} from './web/platform.ts';
 import { startReceiver } from './support/webhooks.ts';
 
-let platform: Platform;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-before(
-  async () => {
-    platform = await startPlatform();
-    browser = await launchBrowser();
-  },
-  { timeout: 240_000 },
-);
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await platform?.close();
-});
-
-async function newPage(viewport = { width: 1200, height: 900 }): Promise<Page> {
-  const context = await browser.newContext({ viewport, baseURL: platform.url });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  return page;
-}
-
-async function logIn(page: Page, user: { email: string; password: string }): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
-}
-
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  assert.deepEqual(await seriousA11yViolations(page), [], `${what}: accessibility violations`);
-}
+const { platform, newPage } = useBrowserPlatform();
 
 async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
   const started = Date.now();
@@ -80,23 +53,12 @@ async function organizationWithStaff() {
 
 /** A buyer books a seat of a new event of the organization, and waits for the confirmation. */
 async function bookSeat(owner: { token: string }, organizationId: string): Promise<void> {
+  // A token made after the organization was (a token names its organizations).
   const token = (await platform.api('POST', '/api/users/token', { token: owner.token })).body.access_token as string;
   const event = await apiEvent(platform, token, { organization_id: organizationId });
   const buyer = await apiUser(platform, 'Bea', 'Buyer');
-  const hold = await platform.api('POST', `/api/events/${event.event_id}/hold`, { token: buyer.token, body: { seat_numbers: ['A1'] } });
-  assert.equal(hold.status, 201, hold.text);
-  const booking = await platform.api('POST', '/api/booking', {
-    token: buyer.token,
-    body: { hold_id: hold.body.hold_id, payment_info: { payment_method: 'credit_card', amount: hold.body.total_price } },
-  });
-  assert.equal(booking.status, 202, booking.text);
-  for (let i = 0; i < 200; i++) {
-    const status = await platform.api('GET', `/api/booking/${booking.body.booking_id}`, { token: buyer.token });
-    if (status.body.status === 'confirmed') return;
-    assert.equal(status.body.status, 'processing', status.text);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the booking was not confirmed in time');
+  const bookingId = await apiPay(platform, buyer.token, await apiHold(platform, buyer.token, event.event_id, ['A1']));
+  await waitForConfirmed(platform, buyer.token, bookingId);
 }
 
 describe('the webhooks pages', () => {
@@ -170,7 +132,7 @@ describe('the webhooks pages', () => {
       const attempts = delivery.getByRole('list', { name: `Attempts of ${eventId}` });
       await attempts.getByText(/^Attempt 2, .*: 201, \d+ ms, delivered$/).waitFor();
       await attempts.getByText(/^Attempt 1, .*: 201, \d+ ms, delivered$/).waitFor();
-      await page.screenshot({ path: path.join(screenshotDir, 'webhooks-delivery-log.png'), fullPage: true });
+      await screenshot(page, 'webhooks-delivery-log');
 
       // Rotate with the default overlap: the next delivery is signed with both secrets.
       await page.getByRole('button', { name: 'Rotate secret…' }).click();
@@ -205,7 +167,7 @@ describe('the webhooks pages', () => {
       assert.equal(verifyWebhookSignature(sale.headers['ticketing-signature'] as string, sale.body, newSecret).ok, true);
 
       // At phone width the page and its log fit the screen.
-      const phone = await newPage({ width: 390, height: 844 });
+      const phone = await newPage(viewports.phone);
       await logIn(phone, owner);
       await phone.goto(page.url());
       await phone.getByTestId(`delivery-${eventId}`).getByText('Delivered', { exact: true }).waitFor();
