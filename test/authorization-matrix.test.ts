@@ -212,13 +212,14 @@ const rows: Row[] = [
         body: { gate: 'Matrix', scans: [{ scan_id: randomUUID(), code: 'not-a-ticket', scanned_at: new Date().toISOString() }] },
       }),
   },
+  // Counters: the gates (staff) and those who read sales (viewers) alike.
   {
-    action: 'checkin.scan',
+    action: 'checkin.read',
     route: 'GET /api/events/{id}/check-ins',
     call: async (t) => bookings('GET', `/api/events/${await draftEvent()}/check-ins`, { token: t }),
   },
   {
-    action: 'checkin.scan',
+    action: 'checkin.read',
     route: 'GET /api/events/{id}/check-ins/stream',
     call: async (t) => {
       const url = `${platform.service('bookings').baseUrl}/api/events/${await draftEvent()}/check-ins/stream`;
@@ -286,11 +287,11 @@ describe('authorization matrix: every role × every organizer action, over HTTP'
     assert.equal(cells, rows.length * SUBJECTS.length);
   });
 
-  it('a staff token may scan tickets and see events, and nothing else', async () => {
+  it('a staff token may scan tickets, read the counters and see events, and nothing else', async () => {
     const staffActions = (Object.keys(ORGANIZER_ACTIONS) as OrganizerAction[]).filter((a) =>
       (ORGANIZER_ACTIONS[a] as readonly string[]).includes('staff'),
     );
-    assert.deepEqual(staffActions.sort(), ['checkin.scan', 'event.view', 'organization.view']);
+    assert.deepEqual(staffActions.sort(), ['checkin.read', 'checkin.scan', 'event.view', 'organization.view']);
     // Every organizer route of the matrix outside those is refused to staff (the matrix above
     // checks each cell); this names the refused ones so a new route cannot slip through.
     const refused = rows.filter((r) => !staffActions.includes(r.action));
@@ -298,6 +299,23 @@ describe('authorization matrix: every role × every organizer action, over HTTP'
     for (const row of refused) {
       const res = await row.call(tokens.staff);
       assert.equal(res.status, 403, `${row.route} as staff: ${res.status} ${res.text.slice(0, 120)}`);
+    }
+  });
+
+  it('a viewer reads sales and attendance, and every scanning route answers them 403', async () => {
+    const viewerActions = (Object.keys(ORGANIZER_ACTIONS) as OrganizerAction[]).filter((a) =>
+      (ORGANIZER_ACTIONS[a] as readonly string[]).includes('viewer'),
+    );
+    assert.deepEqual(viewerActions.sort(), ['checkin.read', 'event.view', 'organization.view', 'sales.read']);
+    const reads = rows.filter((r) => r.action === 'checkin.read');
+    assert.equal(reads.length, 2, 'the counters and their stream');
+    for (const row of reads) {
+      const res = await row.call(tokens.viewer);
+      assert.equal(res.status, 200, `${row.route} as viewer: ${res.status} ${res.text.slice(0, 120)}`);
+    }
+    for (const row of rows.filter((r) => r.action === 'checkin.scan')) {
+      const res = await row.call(tokens.viewer);
+      assert.equal(res.status, 403, `${row.route} as viewer: ${res.status} ${res.text.slice(0, 120)}`);
     }
   });
 

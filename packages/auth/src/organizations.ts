@@ -30,6 +30,8 @@ export const ORGANIZER_ACTIONS = {
   'booking.refund': ['owner', 'manager'],
   /** Scan tickets at the door. */
   'checkin.scan': ['owner', 'manager', 'staff'],
+  /** Check-in counters per gate and live attendance (read only): the gates and those who read sales. */
+  'checkin.read': ['owner', 'manager', 'staff', 'viewer'],
   /** The audit log of organizer actions. */
   'audit.read': ['owner', 'manager'],
   /** Outgoing webhook endpoints of the organization. */

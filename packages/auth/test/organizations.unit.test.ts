@@ -45,11 +45,18 @@ describe('decideOrganizerAccess', () => {
     assert.equal(decideOrganizerAccess(subject(undefined, 'admin'), 'event.publish', org), 'allowed');
   });
 
-  it('staff may only check in (and view)', () => {
+  it('staff may only check in (and view, counters included)', () => {
     const allowed = Object.keys(ORGANIZER_ACTIONS).filter(
       (a) => decideOrganizerAccess(subject('staff'), a as keyof typeof ORGANIZER_ACTIONS, org) === 'allowed',
     );
-    assert.deepEqual(allowed.sort(), ['checkin.scan', 'event.view', 'organization.view']);
+    assert.deepEqual(allowed.sort(), ['checkin.read', 'checkin.scan', 'event.view', 'organization.view']);
+  });
+
+  it('viewers read sales and attendance, and cannot scan', () => {
+    const allowed = Object.keys(ORGANIZER_ACTIONS).filter(
+      (a) => decideOrganizerAccess(subject('viewer'), a as keyof typeof ORGANIZER_ACTIONS, org) === 'allowed',
+    );
+    assert.deepEqual(allowed.sort(), ['checkin.read', 'event.view', 'organization.view', 'sales.read']);
   });
 });
 

@@ -247,6 +247,38 @@ describe('check-in: POST /api/events/{id}/check-ins', () => {
     assert.equal((await scan(eventId, t!.code, 'N')).body.result, 'valid');
   });
 
+  it('shows the counters to viewers (read only) and staff, and tells each whether they may scan', async () => {
+    const eventId = await newEvent();
+    const [t] = await seedTickets(eventId, ['R1', 'R2']);
+    assert.equal((await scan(eventId, t!.code, 'South')).body.result, 'valid');
+    const viewer = token({ [orgId]: 'viewer' });
+    const seen = await bookings.api('GET', `/api/events/${eventId}/check-ins`, { token: viewer.token });
+    assert.equal(seen.status, 200, seen.text);
+    assert.equal(seen.body.can_scan, false);
+    assert.deepEqual([seen.body.admitted, seen.body.tickets_sold], [1, 2]);
+    assert.deepEqual(seen.body.gates, [{ gate: 'South', admitted: 1, scans: 1, refused: 0 }]);
+    const asStaff = await bookings.api('GET', `/api/events/${eventId}/check-ins`, { token: staff.token });
+    assert.equal(asStaff.body.can_scan, true);
+    const outsider = token({ [randomUUID()]: 'viewer' });
+    assert.equal((await bookings.api('GET', `/api/events/${eventId}/check-ins`, { token: outsider.token })).status, 404);
+
+    // The viewer's live stream opens too; the upload route stays closed to them.
+    const stream = openStream(`${bookings.baseUrl}/api/events/${eventId}/check-ins/stream?access_token=${viewer.token}`);
+    try {
+      await stream.opened;
+      assert.equal(stream.status, 200);
+      const first = await waitFor(() => stream.events.find((e) => e.event === 'attendance'), 'the first counters');
+      assert.equal(JSON.parse(first.data).admitted, 1);
+    } finally {
+      stream.close();
+    }
+    const upload = await bookings.api('POST', `/api/events/${eventId}/check-ins/batch`, {
+      token: viewer.token,
+      body: { gate: 'South', scans: [{ scan_id: randomUUID(), code: t!.code, scanned_at: new Date().toISOString() }] },
+    });
+    assert.equal(upload.status, 403, upload.text);
+  });
+
   it('refuses bad input with a 400 naming the field, and unknown events with a 404', async () => {
     const eventId = await newEvent();
     const cases: [string, unknown, string][] = [

@@ -133,17 +133,26 @@ export const batchSchema = {
   response: { 200: BatchAnswer, ...errorResponses(400, 401, 403, 404) },
 };
 
+// Only the read answers it: the stream's messages are shared by every caller of the event.
+export const AttendanceForCaller = Type.Composite([
+  Attendance,
+  Type.Object({
+    can_scan: Type.Boolean({ description: 'Whether the caller may scan this event’s tickets (`checkin.scan`): viewers read only' }),
+  }),
+]);
+export type AttendanceForCaller = Static<typeof AttendanceForCaller>;
+
 export const attendanceSchema = {
   tags: ['check-in'],
-  summary: 'Admitted tickets per gate and live attendance (admitted / tickets sold)',
+  summary: 'Admitted tickets per gate and live attendance (admitted / tickets sold; `checkin.read`: owner, manager, staff, viewer)',
   security,
   params,
-  response: { 200: Attendance, ...errorResponses(401, 403, 404) },
+  response: { 200: AttendanceForCaller, ...errorResponses(401, 403, 404) },
 };
 
 export const attendanceStreamSchema = {
   tags: ['check-in'],
-  summary: 'Server-sent events: the attendance counters on connect and after every scan',
+  summary: 'Server-sent events: the attendance counters on connect and after every scan (`checkin.read`)',
   description:
     'Events `attendance` (the counters, as GET /api/events/{id}/check-ins, plus `recent`: the scans since the last event). Browsers may pass the token as `?access_token=`.',
   security,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OutboxRow, OutboxSignal } from '@ticketing/bus';
-import type { UserClaims } from '@ticketing/auth';
+import { decideOrganizerAccess, type UserClaims } from '@ticketing/auth';
 import { ticketCheckIns, type InternalEventOwner, type TicketCheckedIn } from '@ticketing/contracts';
 import { invalidRequest } from '@ticketing/http';
 import type { TicketVerifier, VerifiedTicket } from '@ticketing/tickets';
@@ -8,7 +8,7 @@ import type { CallContext } from '../clients/events-client.ts';
 import type { EventAccess } from '../organizer/event-access.ts';
 import { readAttendance, type AttendancePublisher, type RecentScan } from './attendance.ts';
 import type { CheckInsRepository, ScanLogRow, ScanSource, TicketState } from './check-ins.repository.ts';
-import type { Attendance, BatchBody, ScanAnswer, ScanBody } from './check-ins.schemas.ts';
+import type { AttendanceForCaller, BatchBody, ScanAnswer, ScanBody } from './check-ins.schemas.ts';
 
 export interface CheckInsServiceDeps {
   repository: CheckInsRepository;
@@ -206,14 +206,16 @@ export function createCheckInsService(deps: CheckInsServiceDeps) {
       return { results };
     },
 
-    async attendance(user: UserClaims, eventId: string, ctx?: CallContext): Promise<Attendance> {
-      const owner = await deps.eventAccess.authorize(user, 'checkin.scan', eventId, ctx);
-      return readAttendance(deps.repository, owner.event_id);
+    /** The counters, for the gates and for those who read the event's sales (viewers too). */
+    async attendance(user: UserClaims, eventId: string, ctx?: CallContext): Promise<AttendanceForCaller> {
+      const owner = await deps.eventAccess.authorize(user, 'checkin.read', eventId, ctx);
+      const canScan = decideOrganizerAccess(user, 'checkin.scan', owner.organization_id) === 'allowed';
+      return { ...(await readAttendance(deps.repository, owner.event_id)), can_scan: canScan };
     },
 
     /** Authorizes a stream of the event's attendance; returns the event's id. */
     async authorizeStream(user: UserClaims, eventId: string, ctx?: CallContext): Promise<string> {
-      return (await deps.eventAccess.authorize(user, 'checkin.scan', eventId, ctx)).event_id;
+      return (await deps.eventAccess.authorize(user, 'checkin.read', eventId, ctx)).event_id;
     },
 
     readAttendance: (eventId: string) => readAttendance(deps.repository, eventId),

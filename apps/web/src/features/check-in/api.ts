@@ -6,7 +6,7 @@ import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
 import { useEventSource } from '../../lib/use-event-source.ts';
 
 export type ScanAnswer = paths['/api/events/{id}/check-ins']['post']['responses'][200]['content']['application/json'];
-export type Attendance = paths['/api/events/{id}/check-ins']['get']['responses'][200]['content']['application/json'];
+export type Attendance = Omit<paths['/api/events/{id}/check-ins']['get']['responses'][200]['content']['application/json'], 'can_scan'>;
 export type BatchAnswer = paths['/api/events/{id}/check-ins/batch']['post']['responses'][200]['content']['application/json'];
 
 export interface RecentScan {
@@ -28,12 +28,14 @@ export async function sendScan(eventId: string, code: string, gate: string): Pro
 
 /**
  * The event's check-in counters, kept live from the attendance stream (counters on connect and
- * after scans). `allowed` is false when the caller may not scan this event's tickets: the panel
- * then shows nothing.
+ * after scans). `allowed` is false when the caller may not read them (the panel then shows
+ * nothing); `canScan` whether the caller may also scan (viewers only watch).
  */
 export function useAttendance(eventId: string, onScans?: (recent: RecentScan[]) => void) {
   const [attendance, setAttendance] = useState<Attendance | null>(null);
   const [allowed, setAllowed] = useState<boolean | null>(null);
+  // Viewers read the counters but may not scan.
+  const [canScan, setCanScan] = useState<boolean | null>(null);
   const [error, setError] = useState('');
   const [live, setLive] = useState(false);
 
@@ -49,9 +51,13 @@ export function useAttendance(eventId: string, onScans?: (recent: RecentScan[]) 
         if (!current) return;
         if (data) {
           setAllowed(true);
-          apply(data);
-        } else if (response.status === 403 || response.status === 404) setAllowed(false);
-        else setError(describeError(err, response.status));
+          setCanScan(data.can_scan);
+          const { can_scan: _, ...counters } = data;
+          apply(counters);
+        } else if (response.status === 403 || response.status === 404) {
+          setAllowed(false);
+          setCanScan(false);
+        } else setError(describeError(err, response.status));
       },
       () => current && setError(NETWORK_ERROR),
     );
@@ -72,5 +78,5 @@ export function useAttendance(eventId: string, onScans?: (recent: RecentScan[]) 
     },
     () => setLive(true),
   );
-  return { attendance, allowed, error, live };
+  return { attendance, allowed, canScan, error, live };
 }

@@ -21,7 +21,7 @@ export function AttendancePanel({ eventId }: { eventId: string }) {
   const onScans = useCallback((recent: RecentScan[]) => {
     setActivity((a) => [...recent.map((r) => ({ ...r, key: Math.random() })).reverse(), ...a].slice(0, 20));
   }, []);
-  const { attendance, allowed, error, live } = useAttendance(eventId, onScans);
+  const { attendance, allowed, canScan, error, live } = useAttendance(eventId, onScans);
 
   if (allowed === false) return null;
   if (!attendance) return <ErrorMessage>{error}</ErrorMessage>;
@@ -29,11 +29,13 @@ export function AttendancePanel({ eventId }: { eventId: string }) {
   return (
     <section aria-label="Check-in">
       <h2>Check-in</h2>
-      <p>
-        <Link to={`/box-office/events/${eventId}/scan`} className="button">
-          Open the scanner
-        </Link>
-      </p>
+      {canScan ? (
+        <p>
+          <Link to={`/box-office/events/${eventId}/scan`} className="button">
+            Open the scanner
+          </Link>
+        </p>
+      ) : null}
       <dl className="stats" aria-label="Attendance" aria-live="polite">
         <div>
           <dt>Admitted</dt>

@@ -126,7 +126,7 @@ export function Scanner({ eventId }: { eventId: string }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const codeInput = useRef<HTMLInputElement>(null);
-  const { attendance, allowed } = useAttendance(eventId);
+  const { attendance, canScan } = useAttendance(eventId);
 
   useEffect(() => {
     if (gate.trim()) localStorage.setItem(GATE_KEY, gate.trim());
@@ -160,7 +160,7 @@ export function Scanner({ eventId }: { eventId: string }) {
     input.focus();
   }
 
-  if (allowed === false) return <ErrorMessage>You may not check tickets in for this event.</ErrorMessage>;
+  if (canScan === false) return <ErrorMessage>You may not check tickets in for this event.</ErrorMessage>;
   const here = attendance?.gates.find((g) => g.gate === gate.trim());
   return (
     <section className="scanner" aria-label="Scanner">

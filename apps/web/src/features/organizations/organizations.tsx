@@ -20,7 +20,7 @@ const ROLES: { role: Role; label: string }[] = [
   { role: 'owner', label: 'Owner: everything, members included' },
   { role: 'manager', label: 'Manager: events and sales' },
   { role: 'staff', label: 'Staff: check-in only' },
-  { role: 'viewer', label: 'Viewer: sales, read-only' },
+  { role: 'viewer', label: 'Viewer: sales and attendance, read-only' },
 ];
 
 /** After joining or creating an organization, a fresh token carries it (POST /api/users/token). */

@@ -8864,7 +8864,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Admitted tickets per gate and live attendance (admitted / tickets sold) */
+        /** Admitted tickets per gate and live attendance (admitted / tickets sold; `checkin.read`: owner, manager, staff, viewer) */
         get: {
             parameters: {
                 query?: never;
@@ -8900,6 +8900,8 @@ export interface paths {
                             }[];
                             /** @description Version of these counters (microseconds since 1970, as text): a newer one replaces an older one */
                             as_of: string;
+                            /** @description Whether the caller may scan this event’s tickets (`checkin.scan`): viewers read only */
+                            can_scan: boolean;
                         };
                     };
                 };
@@ -9417,7 +9419,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Server-sent events: the attendance counters on connect and after every scan
+         * Server-sent events: the attendance counters on connect and after every scan (`checkin.read`)
          * @description Events `attendance` (the counters, as GET /api/events/{id}/check-ins, plus `recent`: the scans since the last event). Browsers may pass the token as `?access_token=`.
          */
         get: {
