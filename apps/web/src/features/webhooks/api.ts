@@ -1,7 +1,8 @@
 import { api } from '../../lib/api/client.ts';
 import type { paths } from '../../lib/api/schema.ts';
-import { describeError, NETWORK_ERROR, type ApiErrorBody } from '../../lib/errors.ts';
+import { NETWORK_ERROR } from '../../lib/errors.ts';
 import { webhooksPath } from '../../lib/organizer-access.ts';
+import { webhookErrorText } from './errors.ts';
 
 export type Endpoint = paths['/api/webhooks/endpoints/{id}']['get']['responses'][200]['content']['application/json'];
 export type EndpointWithSecret = paths['/api/webhooks/endpoints']['post']['responses'][201]['content']['application/json'];
@@ -24,26 +25,6 @@ export const EVENT_TYPES: Record<EventType, string> = {
 };
 
 export const endpointPath = (organizationId: string, endpointId: string) => `${webhooksPath(organizationId)}/${endpointId}`;
-
-/** Why an URL was refused (`details.reason` of webhook_url_not_allowed). */
-const URL_REFUSALS: Record<string, string> = {
-  not_a_url: 'That is not a web address.',
-  scheme_not_allowed: 'The address must start with https://.',
-  credentials_in_url: 'The address must not contain a user name or password.',
-  private_address: 'The address must reach the public internet: private, loopback and link-local addresses are refused.',
-  unresolvable: 'That host name does not resolve: check the spelling.',
-};
-
-/** An API error of these pages as a sentence (the shared table, plus what is particular to webhooks). */
-export function webhookErrorText(body: unknown, status: number): string {
-  const b = (body ?? {}) as ApiErrorBody;
-  if (b.error === 'webhook_url_not_allowed') {
-    const reason = typeof b.details?.reason === 'string' ? b.details.reason : '';
-    return URL_REFUSALS[reason] ?? 'The address must start with https:// and reach a public address.';
-  }
-  if (b.error === 'forbidden') return 'Only the owners and managers of an organization manage its webhooks.';
-  return describeError(body, status);
-}
 
 /** An API call that answers its data, or throws an Error whose message is a sentence for a person. */
 export async function call<T>(request: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
