@@ -1,9 +1,9 @@
 // The webhooks pages in a real browser, against the real services through the web edge (the
 // notification service's API and its dispatcher included) and a real HTTP receiver on loopback
-// (allowed by the test configuration): add an endpoint, copy its secret, send a test event and
-// see it delivered in the log with the receiver's response code, replay it, rotate the secret,
-// see a real sale arrive as booking.confirmed, disable and delete the endpoint; staff members do
-// not get the pages.
+// (allowed by the test configuration): add an endpoint, copy its secret, send a test event and see
+// it delivered in the log with the receiver's response code, replay it, rotate the secret, edit the
+// event types, see a real sale arrive as booking.confirmed, disable and delete the endpoint; staff
+// members do not get the pages.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { verifyWebhookSignature } from '@ticketing/auth';
@@ -62,7 +62,7 @@ async function bookSeat(owner: { token: string }, organizationId: string): Promi
 }
 
 describe('the webhooks pages', () => {
-  it('an owner adds an endpoint, sees a test event delivered with its response code, replays it, rotates the secret, sees a sale arrive, disables and deletes the endpoint', async () => {
+  it('an owner adds an endpoint, sees a test event delivered with its response code, replays it, rotates the secret, edits the event types, sees a sale arrive, disables and deletes the endpoint', async () => {
     const { owner, staff, id: orgId, name: orgName } = await organizationWithStaff();
     const receiver = await startReceiver(() => 201);
     const testEvents = () => receiver.received.filter((r) => (JSON.parse(r.body) as { type: string }).type === 'webhook.test');
@@ -153,6 +153,19 @@ describe('the webhooks pages', () => {
       assert.equal(verifyWebhookSignature(header, third.body, newSecret).ok, true);
       const thirdId = (JSON.parse(third.body) as { id: string }).id;
       await page.getByTestId(`delivery-${thirdId}`).getByText('Delivered', { exact: true }).waitFor();
+
+      // Edit the event types; a cleared address is said in a sentence, not sent.
+      await page.getByRole('button', { name: 'Edit…' }).click();
+      const edit = page.getByRole('form', { name: 'Edit the endpoint' });
+      await edit.getByRole('checkbox', { name: /^event\.published/ }).uncheck();
+      await edit.getByRole('checkbox', { name: /^booking\.refunded/ }).check();
+      await edit.getByLabel('Address (URL)').fill('');
+      await edit.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByRole('alert').getByText('Enter the address of your receiver, starting with https://.').waitFor();
+      await edit.getByLabel('Address (URL)').fill(receiver.url);
+      await edit.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByText('Changes saved.').waitFor();
+      await page.getByRole('definition').getByText('booking.confirmed, booking.refunded', { exact: true }).waitFor();
 
       // A real sale of the organization's event arrives as booking.confirmed (bookings worker → Kafka → webhook consumer).
       await bookSeat(owner, orgId);

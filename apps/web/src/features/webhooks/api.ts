@@ -55,6 +55,9 @@ export const createEndpoint = (body: { organization_id: string; url: string; eve
 
 export const getEndpoint = (id: string) => call(api.GET('/api/webhooks/endpoints/{id}', { params: { path: { id } } }));
 
+export const updateEndpoint = (id: string, body: { url: string; description: string; event_types: EventType[] }) =>
+  call(api.PATCH('/api/webhooks/endpoints/{id}', { params: { path: { id } }, body }));
+
 export const setEndpointEnabled = (id: string, enabled: boolean) =>
   call(api.PATCH('/api/webhooks/endpoints/{id}', { params: { path: { id } }, body: { enabled } }));
 

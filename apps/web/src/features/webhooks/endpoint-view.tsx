@@ -11,10 +11,12 @@ import {
   rotateSecret,
   sendTestEvent,
   setEndpointEnabled,
+  updateEndpoint,
   type Endpoint,
   type EndpointWithSecret,
 } from './api.ts';
 import { DeliveryLog } from './delivery-log.tsx';
+import { EndpointFields, readEndpointFields } from './endpoint-fields.tsx';
 import { endpointState, useWebhookOrganization } from './endpoints.tsx';
 import { SecretPanel } from './secret-panel.tsx';
 
@@ -25,7 +27,7 @@ const OVERLAPS: { seconds: number | undefined; label: string }[] = [
   { seconds: 0, label: 'No overlap: the current secret stops at once' },
 ];
 
-type Dialog = 'none' | 'rotate' | 'delete';
+type Dialog = 'none' | 'edit' | 'rotate' | 'delete';
 
 /** One endpoint: its settings and actions (test event, enable/disable, rotate, delete) and its delivery log. */
 export function WebhookEndpointView({ organizationId, endpointId }: { organizationId: string; endpointId: string }) {
@@ -82,6 +84,20 @@ export function WebhookEndpointView({ organizationId, endpointId }: { organizati
       );
       setSent((n) => n + 1);
     });
+
+  function save(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const values = readEndpointFields(e.currentTarget);
+    if (typeof values === 'string') {
+      setNotice('');
+      return setError(values);
+    }
+    void act(async () => {
+      setEndpoint(await updateEndpoint(endpointId, values));
+      setNotice('Changes saved.');
+      setDialog('none');
+    });
+  }
 
   function rotate(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -159,6 +175,9 @@ export function WebhookEndpointView({ organizationId, endpointId }: { organizati
             Enable endpoint
           </button>
         )}
+        <button type="button" disabled={busy} aria-expanded={dialog === 'edit'} onClick={() => setDialog('edit')}>
+          Edit…
+        </button>
         <button type="button" disabled={busy} aria-expanded={dialog === 'rotate'} onClick={() => setDialog('rotate')}>
           Rotate secret…
         </button>
@@ -166,6 +185,19 @@ export function WebhookEndpointView({ organizationId, endpointId }: { organizati
           Delete endpoint…
         </button>
       </div>
+      {dialog === 'edit' ? (
+        <form className="form panel" onSubmit={save} aria-label="Edit the endpoint" noValidate>
+          <EndpointFields endpoint={endpoint} />
+          <div className="actions">
+            <button type="submit" className="primary" disabled={busy}>
+              Save changes
+            </button>
+            <button type="button" onClick={() => setDialog('none')}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : null}
       {dialog === 'rotate' ? (
         <form className="form panel" onSubmit={rotate} aria-label="Rotate the signing secret">
           <p>

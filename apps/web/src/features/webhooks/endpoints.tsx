@@ -1,23 +1,19 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { formText } from '../../lib/form.ts';
 import { canManageWebhooks } from '../../lib/organizer-access.ts';
 import { Link } from '../../lib/router.tsx';
-import { ErrorMessage, Field, Notice, Spinner } from '../../components/ui.tsx';
+import { ErrorMessage, Notice, Spinner } from '../../components/ui.tsx';
 import {
   createEndpoint,
   endpointPath,
-  EVENT_TYPES,
   findOrganization,
   listEndpoints,
   messageOf,
   type Endpoint,
   type EndpointWithSecret,
-  type EventType,
   type Organization,
 } from './api.ts';
+import { EndpointFields, readEndpointFields } from './endpoint-fields.tsx';
 import { SecretPanel } from './secret-panel.tsx';
-
-const URL_SHAPE = /^https?:\/\/\S+$/i;
 
 /** "Enabled", or why and since when it is not. */
 export function endpointState(e: Pick<Endpoint, 'enabled' | 'disabled_reason'>): string {
@@ -75,21 +71,13 @@ export function WebhookEndpoints({ organizationId, deleted }: { organizationId: 
   async function create(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = e.currentTarget;
-    const f = new FormData(form);
-    const url = formText(f, 'url').trim();
-    const eventTypes = f.getAll('event_types').filter((t): t is EventType => typeof t === 'string' && t in EVENT_TYPES);
+    const values = readEndpointFields(form);
     setFormError('');
-    if (!URL_SHAPE.test(url)) return setFormError('Enter the address of your receiver, starting with https://.');
-    if (eventTypes.length === 0) return setFormError('Choose at least one event type.');
+    if (typeof values === 'string') return setFormError(values);
     setBusy(true);
     try {
-      const description = formText(f, 'description').trim();
-      const endpoint = await createEndpoint({
-        organization_id: organizationId,
-        url,
-        event_types: eventTypes,
-        ...(description ? { description } : {}),
-      });
+      const { description, ...rest } = values;
+      const endpoint = await createEndpoint({ organization_id: organizationId, ...rest, ...(description ? { description } : {}) });
       form.reset();
       setCreated(endpoint);
       await load();
@@ -146,23 +134,7 @@ export function WebhookEndpoints({ organizationId, deleted }: { organizationId: 
       )}
       <h2 id="new-endpoint-heading">Add an endpoint</h2>
       <form className="form" onSubmit={(e) => void create(e)} aria-labelledby="new-endpoint-heading" noValidate>
-        <Field label="Address (URL)" hint="https:// and reachable from the internet, e.g. https://example.com/ticketing-hooks">
-          <input name="url" type="url" inputMode="url" autoComplete="off" spellCheck={false} required maxLength={2000} />
-        </Field>
-        <Field label="Description (optional)">
-          <input name="description" maxLength={500} />
-        </Field>
-        <fieldset>
-          <legend>Event types to send</legend>
-          {(Object.entries(EVENT_TYPES) as [EventType, string][]).map(([type, meaning]) => (
-            <label key={type} className="radio">
-              <input type="checkbox" name="event_types" value={type} />
-              <span>
-                <code>{type}</code>: {meaning}
-              </span>
-            </label>
-          ))}
-        </fieldset>
+        <EndpointFields />
         <ErrorMessage>{formError}</ErrorMessage>
         <button type="submit" className="primary" disabled={busy}>
           Add endpoint
