@@ -194,6 +194,69 @@ for (const profile of PROFILES) {
       assert.equal((await server.api('POST', url, { token: other.token, body: { seat_numbers: ['B1'] } })).status, 201);
     });
 
+    it('answers a retried hold with the same Idempotency-Key with the same hold, after its admission token was spent', async () => {
+      const { event } = await eventWithRoom(new Date().toISOString());
+      const url = `/api/events/${event.event_id}/hold`;
+      const buyer = server.user();
+      assert.equal((await server.api('POST', `/api/events/${event.event_id}/queue`, { token: buyer.token })).status, 201);
+      const { admission_token: token } = await admitted(event.event_id, buyer.token);
+      const headers = { 'admission-token': token, 'idempotency-key': 'retry-1' };
+      const first = await server.api('POST', url, { token: buyer.token, body: { quantity: 2 }, headers });
+      assert.equal(first.status, 201, first.text);
+      // The answer was lost: the buyer sends the same request again, with the spent token.
+      const retry = await server.api('POST', url, { token: buyer.token, body: { quantity: 2 }, headers });
+      assert.equal(retry.status, 201, retry.text);
+      assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+      assert.deepEqual(retry.body, first.body);
+      // The same key with another body, and another key: the token stays spent.
+      assertError(await server.api('POST', url, { token: buyer.token, body: { quantity: 3 }, headers }), 422, 'idempotency_key_mismatch');
+      assertError(
+        await server.api('POST', url, {
+          token: buyer.token,
+          body: { quantity: 2 },
+          headers: { 'admission-token': token, 'idempotency-key': 'retry-2' },
+        }),
+        409,
+        'admission_token_used',
+      );
+      assertError(
+        await server.api('POST', url, { token: buyer.token, body: { quantity: 2 }, headers: { 'admission-token': token } }),
+        409,
+        'admission_token_used',
+      );
+
+      // Duplicates sent at once by another admitted buyer: one hold, the others get it again or wait (409).
+      const second = server.user();
+      assert.equal((await server.api('POST', `/api/events/${event.event_id}/queue`, { token: second.token })).status, 201);
+      const { admission_token: token2 } = await admitted(event.event_id, second.token);
+      const burst = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          server.api('POST', url, {
+            token: second.token,
+            body: { quantity: 1 },
+            headers: { 'admission-token': token2, 'idempotency-key': 'burst' },
+          }),
+        ),
+      );
+      const won = burst.filter((r) => r.status === 201);
+      assert.ok(won.length >= 1, burst.map((r) => r.text).join('\n'));
+      assert.equal(new Set(won.map((r) => r.body.hold_id)).size, 1);
+      for (const r of burst.filter((x) => x.status !== 201)) {
+        assert.equal(r.status, 409, r.text);
+        assert.ok(['admission_token_used', 'idempotency_key_in_use'].includes(r.body.error), r.text);
+      }
+
+      // The database agrees: one hold per buyer.
+      const { rows } = await server.sql.query<{ user_id: string; n: number }>(
+        'SELECT user_id, count(*)::int AS n FROM holds WHERE event_id = $1 GROUP BY user_id ORDER BY user_id',
+        [event.event_id],
+      );
+      assert.deepEqual(
+        rows,
+        [buyer.userId, second.userId].sort().map((user_id) => ({ user_id, n: 1 })),
+      );
+    });
+
     it('gives one place per account, however many tabs join at once', async () => {
       const { event, organizer } = await eventWithRoom(hourFromNow());
       const buyer = server.user();

@@ -14,7 +14,7 @@ import type { EventRow } from '../events/events.repository.ts';
 export interface HoldSeatsDeps {
   events: Pick<EventsService, 'getEventRow'>;
   seats: Pick<SeatsService, 'alternatives'>;
-  holdsRepository: Pick<HoldsRepository, 'earliestLiveExpiry' | 'salesState'>;
+  holdsRepository: Pick<HoldsRepository, 'earliestLiveExpiry' | 'salesState' | 'findByIdempotencyKey'>;
   /** Runs the deciding statement: alone, or batched with concurrent requests (group commit). */
   decide: (input: HoldSeatsInput) => Promise<HoldSeatsOutcome>;
   changes: SeatChanges;
@@ -47,7 +47,31 @@ export function holdRequestHash(eventId: string, req: HoldRequest): string {
 
 /** POST /api/events/{id}/hold: the whole story of taking seats. */
 export function createHoldSeats(deps: HoldSeatsDeps) {
-  return async function holdSeats(
+  /**
+   * The hold an earlier request with this Idempotency-Key made, answered again without
+   * deciding anything (undefined: the key made no hold). For a retry whose admission token
+   * that earlier request spent: the same hold, as the deciding statement would answer it.
+   */
+  async function replay(
+    user: UserClaims,
+    eventId: string,
+    req: HoldRequest,
+    idempotencyKey: string,
+  ): Promise<(HoldCreatedView & { replayed: boolean }) | undefined> {
+    const prev = await deps.holdsRepository.findByIdempotencyKey(user.user_id, idempotencyKey);
+    if (!prev) return undefined;
+    if (prev.request_hash !== holdRequestHash(eventId, req)) throw errors.idempotencyKeyMismatch();
+    return {
+      hold_id: prev.id,
+      event_id: prev.event_id,
+      held_seats: prev.seat_labels,
+      expires_at: prev.expires_at.toISOString(),
+      total_price: amountOfDecimal(prev.total_price),
+      replayed: true,
+    };
+  }
+
+  async function holdSeats(
     user: UserClaims,
     eventId: string,
     req: HoldRequest,
@@ -95,7 +119,7 @@ export function createHoldSeats(deps: HoldSeatsDeps) {
 
     const outcome = await deps.decide({ ...base, eventId: event.id, seatNos });
     return answer(user, event, base.holdId, outcome, seatNos, seatNos.length);
-  };
+  }
 
   async function answer(
     user: UserClaims,
@@ -155,6 +179,8 @@ export function createHoldSeats(deps: HoldSeatsDeps) {
         throw errors.eventNotFound();
     }
   }
+
+  return Object.assign(holdSeats, { replay });
 }
 
 /**

@@ -248,6 +248,29 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
       hints.forget(eventId);
     },
 
+    /** The hold a buyer's Idempotency-Key made (any status), with the fingerprint of the body it was made for. */
+    async findByIdempotencyKey(
+      userId: string,
+      key: string,
+    ): Promise<
+      | { id: string; event_id: string; request_hash: string | null; seat_labels: string[]; expires_at: Date; total_price: string }
+      | undefined
+    > {
+      const { rows } = await db.query<{
+        id: string;
+        event_id: string;
+        request_hash: string | null;
+        seat_labels: string[];
+        expires_at: Date;
+        total_price: string;
+      }>(
+        `SELECT id, event_id, request_hash, seat_labels, expires_at, total_price::text AS total_price
+           FROM holds WHERE user_id = $1 AND idempotency_key = $2`,
+        [userId, key],
+      );
+      return rows[0];
+    },
+
     async findById(id: string, tx: Queryable = db): Promise<HoldRow | undefined> {
       const { rows } = await tx.query<HoldRow>(`SELECT ${HOLD_COLUMNS} FROM holds h JOIN events e ON e.id = h.event_id WHERE h.id = $1`, [
         id,
