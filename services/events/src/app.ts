@@ -9,6 +9,13 @@ import { registerSeatRoutes } from './seats/seats.routes.ts';
 import { registerWaitingRoomRoutes } from './waiting-room/waiting-room.routes.ts';
 import { registerWaitlistRoutes } from './waitlist/waitlist.routes.ts';
 
+/** The requests admitted buyers make: a hold, and their booking's lock and confirm. */
+const CAPACITY_ROUTES: ReadonlySet<string> = new Set([
+  '/api/events/:id/hold',
+  '/internal/holds/:holdId/lock',
+  '/internal/holds/:holdId/confirm',
+]);
+
 /** Builds the event service's HTTP app; never listens (server.ts does, tests listen on port 0). */
 export async function buildEventsApp(deps: EventsDeps): Promise<App> {
   const app = await createHttpApp({
@@ -23,6 +30,10 @@ export async function buildEventsApp(deps: EventsDeps): Promise<App> {
       postgres: { check: () => deps.db.ping(), required: true },
       redis: { check: () => deps.cache.ping(), required: false },
     },
+  });
+  // Adaptive waiting rooms follow how long the work of admitted buyers takes here.
+  app.addHook('onResponse', async (request, reply) => {
+    if (CAPACITY_ROUTES.has(request.routeOptions.url ?? '')) deps.capacity.observe(reply.elapsedTime);
   });
   const auth = { ...deps.config.jwt, revocations: deps.revocations };
   registerEventRoutes(app, { events: deps.eventsService, manage: deps.manageEvents, auth });

@@ -85,6 +85,15 @@ export const EventsConfigSchema = Type.Object({
       settingsCacheMs: Type.Integer({ default: 2000, minimum: 0, maximum: 60000 }),
       /** The queue's data stays this long after the last join. @defaultValue 172800 */
       retentionSeconds: Type.Integer({ default: 172800, minimum: 60 }),
+      /**
+       * Rooms in `adaptive` admission slow down while holds, hold locks and confirms take longer
+       * than this here (90th percentile), or the event loop lags more. @defaultValue 500
+       */
+      targetLatencyMs: Type.Integer({ default: 500, minimum: 1, maximum: 60000 }),
+      /** How often an adaptive room's rate is adjusted to the latency measured meanwhile. @defaultValue 1000 */
+      adaptiveIntervalMs: Type.Integer({ default: 1000, minimum: 10, maximum: 60000 }),
+      /** An adaptive room never admits slower than this (nor faster than its organizer's rate). @defaultValue 60 */
+      adaptiveFloorPerMinute: Type.Integer({ default: 60, minimum: 1, maximum: 1_000_000 }),
     },
     { default: {} },
   ),
@@ -151,6 +160,9 @@ export function loadEventsConfig(overrides?: DeepPartial<EventsConfig>, env: Nod
       EVENTS_WAITING_ROOM_ADMIT_INTERVAL_MS: 'waitingRoom.admitIntervalMs',
       EVENTS_WAITING_ROOM_STREAM_INTERVAL_MS: 'waitingRoom.streamIntervalMs',
       EVENTS_WAITING_ROOM_MAX_BATCH: 'waitingRoom.maxBatch',
+      EVENTS_WAITING_ROOM_TARGET_LATENCY_MS: 'waitingRoom.targetLatencyMs',
+      EVENTS_WAITING_ROOM_ADAPTIVE_INTERVAL_MS: 'waitingRoom.adaptiveIntervalMs',
+      EVENTS_WAITING_ROOM_ADAPTIVE_FLOOR_PER_MINUTE: 'waitingRoom.adaptiveFloorPerMinute',
       EVENTS_WAITLIST_MAX_QUANTITY: 'waitlist.maxQuantity',
       EVENTS_WAITLIST_OFFER_TTL_SECONDS: 'waitlist.offerTtlSeconds',
       EVENTS_WAITLIST_INTERVAL_MS: 'waitlist.intervalMs',

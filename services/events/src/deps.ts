@@ -32,6 +32,7 @@ import { createSeatsRepository } from './seats/seats.repository.ts';
 import { createSeatsService, type SeatsService } from './seats/seats.service.ts';
 import { trackDatabase } from './tracked-database.ts';
 import { createAdmissionTokens } from './waiting-room/admission-tokens.ts';
+import { createCapacityMeter, type CapacityMeter } from './waiting-room/capacity.ts';
 import { createMemoryQueueStore, type QueueStore } from './waiting-room/queue-store.ts';
 import { createQueueStreams, type QueueStreams } from './waiting-room/queue-stream.ts';
 import { createRedisQueueStore } from './waiting-room/redis-queue-store.ts';
@@ -79,6 +80,8 @@ export interface EventsDeps {
   sweeper: HoldSweeper;
   /** The waiting room's queue: Redis scripts when the cache is Redis, else in memory (embedded). */
   queueStore: QueueStore;
+  /** The latency of the work admitted buyers cause here (holds, locks, confirms): adaptive rooms follow it. */
+  capacity: CapacityMeter;
   waitingRoom: WaitingRoomService;
   queueStreams: QueueStreams;
   /** Admits the next buyers of every open room; the entry points start it. */
@@ -104,7 +107,7 @@ export interface EventsDeps {
  */
 export async function createEventsDeps(
   config: Readonly<EventsConfig>,
-  given: { db?: Database; cache?: Cache; bus?: MessageBus; logger?: Logger } = {},
+  given: { db?: Database; cache?: Cache; bus?: MessageBus; logger?: Logger; capacity?: CapacityMeter } = {},
 ): Promise<EventsDeps> {
   const logger = given.logger ?? createLogger('events', config.log.level);
   const rawDb =
@@ -225,6 +228,7 @@ export async function createEventsDeps(
   });
   const queueStore = cache.runScript ? createRedisQueueStore(cache) : createMemoryQueueStore();
   const waitingRoomRepository = createWaitingRoomRepository(db);
+  const capacity = given.capacity ?? createCapacityMeter();
   const waitingRoom = createWaitingRoomService({
     repository: waitingRoomRepository,
     store: queueStore,
@@ -235,6 +239,12 @@ export async function createEventsDeps(
     settingsCacheMs: config.waitingRoom.settingsCacheMs,
     maxBatch: config.waitingRoom.maxBatch,
     retentionSeconds: config.waitingRoom.retentionSeconds,
+    capacity,
+    adaptive: {
+      targetMs: config.waitingRoom.targetLatencyMs,
+      floorPerMinute: config.waitingRoom.adaptiveFloorPerMinute,
+      intervalMs: config.waitingRoom.adaptiveIntervalMs,
+    },
   });
   registerWaitingRoomMetrics(metrics.registry, async () => {
     const rooms = await waitingRoomRepository.findAdmitting();
@@ -321,6 +331,7 @@ export async function createEventsDeps(
     hub,
     sweeper,
     queueStore,
+    capacity,
     waitingRoom,
     queueStreams,
     admissions,
@@ -334,6 +345,7 @@ export async function createEventsDeps(
       await waitlistStreams.stop();
       await admissions.stop();
       await queueStreams.stop();
+      if (!given.capacity) capacity.close();
       // Requests whose client went away may still be running: let them finish first.
       await tracked.drain(5000);
       await changes.close();

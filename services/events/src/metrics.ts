@@ -44,6 +44,7 @@ export interface WaitingQueue {
   eventId: string;
   waiting: number;
   admittedLastMinute: number;
+  ratePerMinute: number | undefined;
 }
 
 /** The waiting rooms now admitting: buyers waiting and admitted in the last minute, per event (read at scrape time). */
@@ -74,6 +75,16 @@ export function registerWaitingRoomMetrics(registry: Registry, queues: () => Pro
     async collect() {
       this.reset();
       for (const q of await read()) this.set({ event_id: q.eventId }, q.admittedLastMinute);
+    },
+  });
+  new Gauge({
+    name: 'waiting_room_admit_rate_per_minute',
+    help: 'The rate each event’s waiting room admits at now (adaptive rooms: below the organizer’s ceiling while the platform is slow)',
+    labelNames: ['event_id'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const q of await read()) if (q.ratePerMinute !== undefined) this.set({ event_id: q.eventId }, q.ratePerMinute);
     },
   });
 }

@@ -8,6 +8,7 @@ import { createPgliteDatabase, type Database } from '@ticketing/db';
 import type { MessageBus } from '@ticketing/bus';
 import { apiClient, listen, readSse, testInfra, uniqueId, type ApiRequest } from '@ticketing/testing';
 import { buildEventsApp, createEventsDeps, loadEventsConfig, type EventsConfig } from '../src/index.ts';
+import type { CapacityMeter } from '../src/waiting-room/capacity.ts';
 
 export type EventsServer = Awaited<ReturnType<typeof startEvents>>;
 export type Profile = 'production' | 'embedded';
@@ -20,7 +21,7 @@ export const PROFILES: readonly Profile[] = ['production', 'embedded'];
  */
 export async function startEvents(
   overrides: DeepPartial<EventsConfig> = {},
-  given: { cache?: Cache; bus?: MessageBus } = {},
+  given: { cache?: Cache; bus?: MessageBus; capacity?: CapacityMeter } = {},
   profile: Profile = 'production',
 ) {
   const config = loadEventsConfig(

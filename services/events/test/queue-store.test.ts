@@ -86,7 +86,7 @@ for (const [name, make] of adapters) {
       // A minute without a pass saves up at most one second's worth.
       assert.equal((await store.admit(event, { ...rate, now: T + 61_500 })).length, 10);
       const stats = await store.stats(event, T + 61_500);
-      assert.deepEqual(stats, { waiting: 25, admittedTotal: 25, admittedLastMinute: 10 + 0 + 0 });
+      assert.deepEqual(stats, { waiting: 25, admittedTotal: 25, admittedLastMinute: 10 + 0 + 0, ratePerMinute: 600 });
     });
 
     it('drops a waiting buyer absent for longer than the grace period when their turn comes, and keeps one who came back', async () => {

@@ -37,6 +37,8 @@ export interface QueueStats {
   waiting: number;
   admittedTotal: number;
   admittedLastMinute: number;
+  /** The rate the last admission pass admitted at (per minute); undefined before the first. */
+  ratePerMinute: number | undefined;
 }
 
 export type ConsumeOutcome = 'ok' | 'used' | 'unknown';
@@ -73,6 +75,7 @@ interface MemoryQueue {
   admitted: number;
   allowance: number;
   last: number | undefined;
+  rate: number | undefined;
   admittedTimes: number[];
 }
 
@@ -82,7 +85,7 @@ export function createMemoryQueueStore(): QueueStore {
   const queueOf = (eventId: string): MemoryQueue => {
     let q = queues.get(eventId);
     if (!q) {
-      q = { entries: new Map(), waiting: [], seq: 0, admitted: 0, allowance: 0, last: undefined, admittedTimes: [] };
+      q = { entries: new Map(), waiting: [], seq: 0, admitted: 0, allowance: 0, last: undefined, rate: undefined, admittedTimes: [] };
       queues.set(eventId, q);
     }
     return q;
@@ -162,6 +165,7 @@ export function createMemoryQueueStore(): QueueStore {
       }
       q.allowance = allowance;
       q.last = input.now;
+      q.rate = input.perMinute;
       while (q.admittedTimes.length > 0 && q.admittedTimes[0]! <= input.now - 60_000) q.admittedTimes.shift();
       return out;
     },
@@ -182,6 +186,7 @@ export function createMemoryQueueStore(): QueueStore {
         waiting: q.waiting.length,
         admittedTotal: q.admitted,
         admittedLastMinute: q.admittedTimes.filter((t) => t > now - 60_000).length,
+        ratePerMinute: q.rate,
       };
     },
   };

@@ -10,7 +10,8 @@ import type { QueuePlace, QueueStore } from './queue-store.ts';
  *   adm    hash        user → "admittedAt|admissionNo"
  *   used   hash        user → 1 once the admission was used for a hold
  *   log    sorted set  admission number → admission time (the last minute, for the organizer)
- *   meta   hash        seq (arrivals after T), admitted (count), allowance and last (token bucket)
+ *   meta   hash        seq (arrivals after T), admitted (count), allowance and last (token bucket),
+ *                       rate (per minute, of the last pass)
  */
 
 const KEYS = ['q', 'ent', 'seen', 'adm', 'used', 'log', 'meta'] as const;
@@ -102,7 +103,7 @@ while n > 0 and scans > 0 do
     end
   end
 end
-redis.call('HSET', meta, 'allowance', allowance, 'last', now)
+redis.call('HSET', meta, 'allowance', allowance, 'last', now, 'rate', rate)
 redis.call('ZREMRANGEBYSCORE', log, '-inf', now - 60000)
 return admitted
 `;
@@ -121,7 +122,7 @@ return 1
 
 // ARGV: now
 const STATS = `${PRELUDE}
-return {redis.call('ZCARD', q), tonumber(redis.call('HGET', meta, 'admitted') or '0'), redis.call('ZCOUNT', log, '(' .. (tonumber(ARGV[1]) - 60000), '+inf')}
+return {redis.call('ZCARD', q), tonumber(redis.call('HGET', meta, 'admitted') or '0'), redis.call('ZCOUNT', log, '(' .. (tonumber(ARGV[1]) - 60000), '+inf'), redis.call('HGET', meta, 'rate') or ''}
 `;
 
 type Raw = (string | number)[];
@@ -166,8 +167,13 @@ export function createRedisQueueStore(cache: Cache): QueueStore {
       await run(UNCONSUME, keysOf(eventId), [userId, entryId]);
     },
     async stats(eventId, now) {
-      const [waiting, admittedTotal, admittedLastMinute] = (await run(STATS, keysOf(eventId), [now])) as number[];
-      return { waiting: Number(waiting), admittedTotal: Number(admittedTotal), admittedLastMinute: Number(admittedLastMinute) };
+      const [waiting, admittedTotal, admittedLastMinute, rate] = (await run(STATS, keysOf(eventId), [now])) as (number | string)[];
+      return {
+        waiting: Number(waiting),
+        admittedTotal: Number(admittedTotal),
+        admittedLastMinute: Number(admittedLastMinute),
+        ratePerMinute: rate === '' || rate === undefined ? undefined : Number(rate),
+      };
     },
   };
 }

@@ -5,6 +5,12 @@ const EventParams = Type.Object({ id: IdParam });
 const user = { security: [{ bearerAuth: [] }] };
 const Nullable = <T extends ReturnType<typeof Type.String> | ReturnType<typeof Type.Integer>>(t: T) => Type.Union([t, Type.Null()]);
 
+const Admission = Type.Union([Type.Literal('fixed'), Type.Literal('adaptive')], {
+  description:
+    '`fixed` (default): admit_per_minute buyers a minute; `adaptive`: the rate follows the platform’s measured capacity ' +
+    '(slower while holds and bookings’ locks take longer than the target), never above admit_per_minute',
+});
+
 export const WaitingRoomBody = Type.Object(
   {
     enabled: Type.Boolean({ description: 'Switch the room on (hold then requires an admission token) or off' }),
@@ -13,7 +19,12 @@ export const WaitingRoomBody = Type.Object(
       maxLength: 64,
       description: 'The on-sale time T: earlier arrivals enter at T in random order',
     }),
-    admit_per_minute: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Buyers admitted per minute' }),
+    admit_per_minute: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      description: 'Buyers admitted per minute (with `admission: adaptive`, the most: the ceiling)',
+    }),
+    admission: Type.Optional(Admission),
     token_ttl_seconds: Type.Optional(
       Type.Integer({ minimum: 30, maximum: 3600, description: 'How long an admission token is valid (default 600)' }),
     ),
@@ -30,6 +41,7 @@ export const WaitingRoomView = Type.Object({
   enabled: Type.Boolean(),
   opens_at: Nullable(Type.String({ format: 'date-time' })),
   admit_per_minute: Nullable(Type.Integer()),
+  admission: Type.Union([Admission, Type.Null()]),
   token_ttl_seconds: Nullable(Type.Integer()),
   grace_seconds: Nullable(Type.Integer()),
 });
@@ -55,6 +67,10 @@ export const WaitingRoomStatsView = Type.Object({
   enabled: Type.Boolean(),
   opens_at: Nullable(Type.String({ format: 'date-time' })),
   admit_per_minute: Nullable(Type.Integer()),
+  admission: Type.Union([Admission, Type.Null()]),
+  admit_rate_per_minute: Nullable(
+    Type.Integer({ minimum: 0, description: 'The rate the room admits at now (adaptive: below the ceiling while the platform is slow)' }),
+  ),
   waiting: Type.Integer({ minimum: 0 }),
   admitted_total: Type.Integer({ minimum: 0 }),
   admitted_last_minute: Type.Integer({ minimum: 0 }),

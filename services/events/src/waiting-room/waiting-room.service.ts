@@ -5,6 +5,7 @@ import { errors, type EventsError } from '../errors.ts';
 import type { EventAccess } from '../events/event-access.ts';
 import type { EventsService } from '../events/events.service.ts';
 import type { AdmissionTokens } from './admission-tokens.ts';
+import { initialAdmitRate, nextAdmitRate, type AdaptiveRateOptions, type CapacityMeter } from './capacity.ts';
 import type { QueuePlace, QueueStore } from './queue-store.ts';
 import type { WaitingRoomRepository, WaitingRoomRow } from './waiting-room.repository.ts';
 import type { QueueStatusView, WaitingRoomBody, WaitingRoomStatsView, WaitingRoomView } from './waiting-room.schemas.ts';
@@ -23,6 +24,10 @@ export interface WaitingRoomServiceDeps {
   maxBatch: number;
   /** The queue's data is kept this long after the last join. */
   retentionSeconds: number;
+  /** What adaptive rooms follow: this process's latency for the work admitted buyers cause. */
+  capacity: Pick<CapacityMeter, 'take'>;
+  /** Adaptive rooms: the target latency, the lowest rate, and how often the rate is adjusted. */
+  adaptive: AdaptiveRateOptions & { intervalMs: number };
   now?: () => number;
 }
 
@@ -42,6 +47,16 @@ export function createWaitingRoomService(deps: WaitingRoomServiceDeps) {
   // Admissions used while the store was unreachable (jti → who and until when): a token still
   // works once per process, and the store learns of them when it is back.
   const usedLocally = new Map<string, { eventId: string; userId: string; until: number }>();
+  // The rate of each adaptive room in this process (instances share the store's token bucket,
+  // each refilling it at the rate it measured: together they admit at about their average).
+  const rates = new Map<string, number>();
+  let adjustedAt = 0;
+
+  /** The rate a room admits at now, per minute: its organizer's, or the adaptive one. */
+  function rateOf(room: WaitingRoomRow): number {
+    if (room.admission !== 'adaptive') return room.admit_per_minute;
+    return Math.min(room.admit_per_minute, rates.get(room.event_id) ?? initialAdmitRate(room.admit_per_minute, deps.adaptive));
+  }
 
   async function reportUsedLocally(): Promise<void> {
     for (const [jti, u] of usedLocally) {
@@ -84,7 +99,7 @@ export function createWaitingRoomService(deps: WaitingRoomServiceDeps) {
         ...base,
         status: 'waiting',
         position: place.position,
-        estimated_wait_seconds: Math.ceil(untilOpen + (place.position * 60) / room.admit_per_minute),
+        estimated_wait_seconds: Math.ceil(untilOpen + (place.position * 60) / rateOf(room)),
         admission_number: null,
         admission_token: null,
         token_expires_at: null,
@@ -116,6 +131,7 @@ export function createWaitingRoomService(deps: WaitingRoomServiceDeps) {
       enabled: row?.enabled ?? false,
       opens_at: row?.opens_at.toISOString() ?? null,
       admit_per_minute: row?.admit_per_minute ?? null,
+      admission: row?.admission ?? null,
       token_ttl_seconds: row?.token_ttl_seconds ?? null,
       grace_seconds: row?.grace_seconds ?? null,
     };
@@ -137,6 +153,7 @@ export function createWaitingRoomService(deps: WaitingRoomServiceDeps) {
         enabled: body.enabled,
         opens_at: opensAt,
         admit_per_minute: body.admit_per_minute,
+        admission: body.admission ?? 'fixed',
         token_ttl_seconds: body.token_ttl_seconds ?? DEFAULT_TOKEN_TTL_SECONDS,
         grace_seconds: body.grace_seconds ?? DEFAULT_GRACE_SECONDS,
         updated_by: user.user_id,
@@ -184,16 +201,35 @@ export function createWaitingRoomService(deps: WaitingRoomServiceDeps) {
       return out;
     },
 
-    /** One admission pass over every room that admits now; returns how many were admitted. */
+    /**
+     * One admission pass over every room that admits now; returns how many were admitted.
+     * Adaptive rooms get their rate adjusted first, once per `adaptive.intervalMs`, to the
+     * latency measured since the last adjustment.
+     */
     async admitDue(): Promise<number> {
       let admitted = 0;
       if (usedLocally.size > 0) await reportUsedLocally();
-      for (const room of await repository.findAdmitting()) {
+      const rooms = await repository.findAdmitting();
+      for (const id of rates.keys()) if (!rooms.some((r) => r.event_id === id && r.admission === 'adaptive')) rates.delete(id);
+      const adaptive = rooms.filter((r) => r.admission === 'adaptive');
+      const sample = adaptive.length > 0 && now() - adjustedAt >= deps.adaptive.intervalMs ? deps.capacity.take() : undefined;
+      if (sample) adjustedAt = now();
+      for (const room of rooms) {
         settings.set(room.event_id, { row: room, readAt: now() });
+        let perMinute = room.admit_per_minute;
+        if (room.admission === 'adaptive') {
+          perMinute = rateOf(room);
+          if (sample) {
+            // Raised only while buyers wait: an empty queue says nothing about what more would cost.
+            const { waiting } = await store.stats(room.event_id, now());
+            perMinute = nextAdmitRate(perMinute, { ceiling: room.admit_per_minute, sample, waiting: waiting > 0 }, deps.adaptive);
+          }
+          rates.set(room.event_id, perMinute);
+        }
         const users = await store.admit(room.event_id, {
           now: now(),
           opensAt: room.opens_at.getTime(),
-          perMinute: room.admit_per_minute,
+          perMinute,
           graceMs: room.grace_seconds * 1000,
           maxBatch: deps.maxBatch,
         });
@@ -211,6 +247,8 @@ export function createWaitingRoomService(deps: WaitingRoomServiceDeps) {
         enabled: room?.enabled ?? false,
         opens_at: room?.opens_at.toISOString() ?? null,
         admit_per_minute: room?.admit_per_minute ?? null,
+        admission: room?.admission ?? null,
+        admit_rate_per_minute: room?.enabled ? Math.round(queueStats.ratePerMinute ?? rateOf(room)) : null,
         waiting: queueStats.waiting,
         admitted_total: queueStats.admittedTotal,
         admitted_last_minute: queueStats.admittedLastMinute,

@@ -41,6 +41,7 @@ export function WaitingRoomPanel({ eventId }: { eventId: string }) {
           enabled: form.get('enabled') === 'on',
           opens_at: new Date(form.get('opens_at') as string).toISOString(),
           admit_per_minute: Number(form.get('admit_per_minute')),
+          admission: form.get('admission') === 'adaptive' ? 'adaptive' : 'fixed',
         },
       });
       if (data) reload();
@@ -63,6 +64,10 @@ export function WaitingRoomPanel({ eventId }: { eventId: string }) {
             <dd data-testid="queue-waiting">{stats.waiting.toLocaleString('en')}</dd>
           </div>
           <div>
+            <dt>Admitting now, per minute</dt>
+            <dd data-testid="queue-admit-rate">{stats.admit_rate_per_minute?.toLocaleString('en') ?? '–'}</dd>
+          </div>
+          <div>
             <dt>Admitted in the last minute</dt>
             <dd data-testid="queue-admitted-per-minute">{stats.admitted_last_minute.toLocaleString('en')}</dd>
           </div>
@@ -83,7 +88,13 @@ export function WaitingRoomPanel({ eventId }: { eventId: string }) {
         <Field label="Sales open at">
           <input name="opens_at" type="datetime-local" defaultValue={localInput(room.opens_at)} required />
         </Field>
-        <Field label="Buyers admitted per minute">
+        <Field label="Admission">
+          <select name="admission" defaultValue={room.admission ?? 'fixed'}>
+            <option value="fixed">At the rate I set</option>
+            <option value="adaptive">As fast as the platform keeps up, at most my rate</option>
+          </select>
+        </Field>
+        <Field label="Buyers admitted per minute (at most)">
           <input name="admit_per_minute" type="number" min={1} max={1000000} defaultValue={room.admit_per_minute ?? 600} required />
         </Field>
         <button type="submit" disabled={busy}>

@@ -5590,6 +5590,7 @@ export interface paths {
                             enabled: boolean;
                             opens_at: string | null;
                             admit_per_minute: number | null;
+                            admission: ("fixed" | "adaptive") | null;
                             token_ttl_seconds: number | null;
                             grace_seconds: number | null;
                         };
@@ -5677,8 +5678,10 @@ export interface paths {
                          * @description The on-sale time T: earlier arrivals enter at T in random order
                          */
                         opens_at: string;
-                        /** @description Buyers admitted per minute */
+                        /** @description Buyers admitted per minute (with `admission: adaptive`, the most: the ceiling) */
                         admit_per_minute: number;
+                        /** @description `fixed` (default): admit_per_minute buyers a minute; `adaptive`: the rate follows the platform’s measured capacity (slower while holds and bookings’ locks take longer than the target), never above admit_per_minute */
+                        admission?: "fixed" | "adaptive";
                         /** @description How long an admission token is valid (default 600) */
                         token_ttl_seconds?: number;
                         /** @description A waiting buyer who left keeps the place this long (default 120) */
@@ -5699,6 +5702,7 @@ export interface paths {
                             enabled: boolean;
                             opens_at: string | null;
                             admit_per_minute: number | null;
+                            admission: ("fixed" | "adaptive") | null;
                             token_ttl_seconds: number | null;
                             grace_seconds: number | null;
                         };
@@ -6287,6 +6291,8 @@ export interface paths {
                             enabled: boolean;
                             opens_at: string | null;
                             admit_per_minute: number | null;
+                            admission: ("fixed" | "adaptive") | null;
+                            admit_rate_per_minute: number | null;
                             waiting: number;
                             admitted_total: number;
                             admitted_last_minute: number;
