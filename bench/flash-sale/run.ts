@@ -2,6 +2,7 @@
 //
 //   node bench/flash-sale/run.ts [--buyers 20000] [--seats 10000] [--arrival-seconds 10]
 //        [--latency 2000] [--admit-per-minute 60000] [--concurrency 2000] [--mode both|on|off]
+//        [--admission fixed|adaptive] [--target-latency-ms 500] [--cpu-prof <dir>]
 //
 // One event of --seats seats goes on sale at T, the middle of an arrival window of
 // --arrival-seconds in which --buyers simulated buyers arrive (uniformly). The event service, the
@@ -13,11 +14,15 @@
 // best-available seats (`quantity`) with the admission token, then books them. Room off: buyers
 // who arrive before T hold at T (everyone reloads at the on-sale), later ones on arrival.
 //
+// --admission adaptive: the room's rate follows the event service's measured latency, with
+// --admit-per-minute as its ceiling (the organizer's option `admission: adaptive`). --cpu-prof
+// writes a V8 CPU profile of the event process per sale into <dir> (events-room-on|off.cpuprofile).
+//
 // Reported per mode: time from T to the last seat confirmed, p50/p99 of each step, oversold
 // seats (SQL, must be 0), fairness (after T: buyers admitted before someone whose join had
 // finished before theirs started; must be 0), 5xx answers (must be 0), CPU per sold seat
 // (services + PostgreSQL + Redis + Kafka), and the machine's load.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -40,6 +45,9 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '2000' },
     mode: { type: 'string', default: 'both' },
     'presale-share': { type: 'string', default: '0.5' },
+    admission: { type: 'string', default: 'fixed' },
+    'target-latency-ms': { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const BUYERS = Number(args.buyers);
@@ -52,8 +60,8 @@ const jwt = { secret: DEV_JWT_SECRET, internalSecret: DEV_INTERNAL_SECRET, issue
 const children: ChildProcess[] = [];
 let stopping = false;
 
-function start(name: string, file: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [file], {
+function start(name: string, file: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, file], {
     cwd: root,
     env: {
       ...process.env,
@@ -254,12 +262,21 @@ async function sale(room: boolean) {
   const bookingsPort = await freePort();
   const prefix = `flash-${run}-${room ? 'on' : 'off'}`;
   const common = { REDIS_KEY_PREFIX: `${prefix}:`, DATABASE_POOL_SIZE: '40' };
-  const eventsProc = start('events', 'services/events/src/server.ts', {
-    ...common,
-    EVENTS_PORT: String(eventsPort),
-    EVENTS_KAFKA_ENABLED: 'false',
-    EVENTS_MAX_SEATS_PER_HOLD: '10',
-  });
+  const profile = args['cpu-prof']
+    ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`, `--cpu-prof-name=events-room-${room ? 'on' : 'off'}.cpuprofile`]
+    : [];
+  const eventsProc = start(
+    'events',
+    'services/events/src/server.ts',
+    {
+      ...common,
+      EVENTS_PORT: String(eventsPort),
+      EVENTS_KAFKA_ENABLED: 'false',
+      EVENTS_MAX_SEATS_PER_HOLD: '10',
+      ...(args['target-latency-ms'] ? { EVENTS_WAITING_ROOM_TARGET_LATENCY_MS: args['target-latency-ms'] } : {}),
+    },
+    profile,
+  );
   const bookingsEnv = {
     ...common,
     BOOKING_REQUESTS_TOPIC: `${prefix}.booking-requests`,
@@ -296,6 +313,7 @@ async function sale(room: boolean) {
       enabled: true,
       opens_at: new Date(T).toISOString(),
       admit_per_minute: Number(args['admit-per-minute']),
+      admission: args.admission,
       token_ttl_seconds: 600,
       grace_seconds: 60,
     });
@@ -321,6 +339,21 @@ async function sale(room: boolean) {
         soldOut = true;
         soldOutSignal.abort();
       }
+    }
+  })();
+
+  // The rate the room admits at, every second (adaptive: it follows the event service's latency).
+  const rates: number[] = [];
+  const rateSampler = (async () => {
+    while (room && !soldOut) {
+      const stats = await call<{ admit_rate_per_minute: number | null }>(
+        'GET',
+        eventsPort,
+        `/api/events/${eventId}/waiting-room/stats`,
+        owner,
+      );
+      if (Date.now() >= T && typeof stats.body?.admit_rate_per_minute === 'number') rates.push(stats.body.admit_rate_per_minute);
+      await sleep(1000);
     }
   })();
 
@@ -405,6 +438,7 @@ async function sale(room: boolean) {
   soldOut = true;
   soldOutSignal.abort();
   await watcher;
+  await rateSampler;
   const cpu = procs.map((p, i) => cpuMs(p.pid) - cpu0[i]!);
   const infraCpu = cpuOfMatching(/^(postgres|redis-server|java)$/) - infra0;
 
@@ -453,6 +487,9 @@ async function sale(room: boolean) {
     five_xx: fiveXx,
     fairness_out_of_order_after_T: room ? `${outOfOrder}/${afterT}` : 'n/a',
     admitted: room ? buyers.filter((x) => x.admissionNo !== undefined).length : 'n/a',
+    admit_rate_per_minute: room
+      ? { admission: args.admission, ...summary(rates), min: Math.min(...rates), max: Math.max(...rates) }
+      : 'n/a',
     steps_ms: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, summary(v)])),
     cpu_ms_per_sold_seat: {
       events: Math.round((cpu[0]! / Math.max(1, soldSeats)) * 100) / 100,
@@ -481,6 +518,7 @@ const { rows: size } = await (async () => {
 })();
 console.log(
   JSON.stringify({
+    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim(),
     cpu: os.cpus()[0]?.model,
     cores: os.cpus().length,
     load: os.loadavg().map((x) => Math.round(x * 10) / 10),
