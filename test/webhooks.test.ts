@@ -1,13 +1,14 @@
 // Outgoing webhooks for organizers (docs/webhooks.md) over real HTTP, PostgreSQL and Kafka: the
 // endpoints API, signed deliveries of booking outcomes read from Kafka, retries until a flaky
 // receiver takes them, disabling an endpoint that keeps failing (its owners emailed through the
-// test SMTP server), the delivery log, test events and replays.
+// test SMTP server), the delivery log, test events and replays; and a real booking's check-in,
+// cancellation and refund made through the booking service reaching a receiver.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createKafkaBus, type MessageBus } from '@ticketing/bus';
 import { verifyWebhookSignature } from '@ticketing/auth';
-import { notificationRequests } from '@ticketing/contracts';
+import { compile, notificationRequests, WEBHOOK_DATA_SCHEMAS } from '@ticketing/contracts';
 import { testInfra, uniqueId, uniqueEmail } from '@ticketing/testing';
 import { startReceiver, startWebhookPlatform, type WebhookPlatform } from './support/webhooks.ts';
 
@@ -45,7 +46,7 @@ describe('outgoing webhooks', () => {
   let producer: MessageBus;
 
   before(async () => {
-    platform = await startWebhookPlatform({ webhooks: { disableAfterFailures: 4 } });
+    platform = await startWebhookPlatform({ webhooks: { disableAfterFailures: 4 } }, { bookings: true });
     producer = createKafkaBus({ brokers: testInfra.kafkaBrokers.split(','), clientId: uniqueId('webhooks-test') });
   });
   after(async () => {
@@ -59,6 +60,20 @@ describe('outgoing webhooks', () => {
       .publish([
         notificationRequests.message({ topic: platform.topic, key: value.booking_data.booking_id, value, messageId: randomUUID() }),
       ]);
+  }
+
+  /**
+   * The endpoint's delivery rows by status, once none is pending: the receiver has its answer a
+   * moment before the dispatcher records it.
+   */
+  async function finalDeliveries(endpointId: string, n: number) {
+    return waitFor(async () => {
+      const { rows } = await platform.deps.db.query<{ status: string; n: number }>(
+        `SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY status ORDER BY status`,
+        [endpointId],
+      );
+      return rows.some((r) => r.status === 'pending') || rows.reduce((sum, r) => sum + r.n, 0) < n ? undefined : rows;
+    }, 'the delivery rows final');
   }
 
   async function endpoint(token: string, organizationId: string, url: string, eventTypes = ['booking.confirmed']) {
@@ -133,11 +148,7 @@ describe('outgoing webhooks', () => {
       }
       assert.equal(receiver.received.filter((r) => r.status >= 300).length, 3);
 
-      const { rows } = await platform.deps.db.query<{ status: string; n: number }>(
-        `SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY status`,
-        [endpointId],
-      );
-      assert.deepEqual(rows, [{ status: 'delivered', n: 5 }]);
+      assert.deepEqual(await finalDeliveries(endpointId, 5), [{ status: 'delivered', n: 5 }]);
       const log = await platform.api('GET', `/api/webhooks/endpoints/${endpointId}/deliveries`, { token: owner.token });
       assert.equal(log.status, 200);
       assert.equal(log.body.pagination.total, 5);
@@ -205,6 +216,91 @@ describe('outgoing webhooks', () => {
       await waitFor(() => (receiver.received.filter((r) => r.status === 204).length === 2 ? true : undefined), 'the replay');
       const [first, second] = receiver.received.filter((r) => r.status === 204);
       assert.equal(second!.body, first!.body);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('announces a real check-in, a buyer’s cancellation and an organizer’s refund, signed, with the contracts’ data', async () => {
+    const owner = await platform.organizer();
+    const buyer = await platform.organizer('Bea');
+    const bookingsApi = platform.bookingsApi!;
+    const { event_id: eventId } = await platform.event(owner.token, {
+      cancellation_policy: { hours_before_start: 24, fee_percent: 10 },
+    });
+    const receiver = await startReceiver(() => 200);
+    try {
+      // booking.confirmed is not asked for: only the three types below may arrive.
+      const { endpoint_id: endpointId, secret } = await endpoint(owner.token, owner.userId, receiver.url, [
+        'booking.cancelled',
+        'booking.refunded',
+        'ticket.checked_in',
+      ]);
+
+      async function book(seats: string[]) {
+        const hold = await platform.eventsApi('POST', `/api/events/${eventId}/hold`, { token: buyer.token, body: { seat_numbers: seats } });
+        assert.equal(hold.status, 201, hold.text);
+        const res = await bookingsApi('POST', '/api/booking', {
+          token: buyer.token,
+          body: { hold_id: hold.body.hold_id, payment_info: { payment_method: 'credit_card', amount: hold.body.total_price } },
+        });
+        assert.equal(res.status, 202, res.text);
+        const bookingId = res.body.booking_id as string;
+        // Tickets are issued with the confirmation.
+        const tickets = await waitFor(async () => {
+          const t = await bookingsApi('GET', `/api/bookings/${bookingId}/tickets`, { token: buyer.token });
+          return t.status === 200 && t.body.tickets.length === seats.length
+            ? (t.body.tickets as { ticket_id: string; seat: string; code: string }[])
+            : undefined;
+        }, `booking ${bookingId} confirmed with its tickets`);
+        return { bookingId, tickets };
+      }
+
+      const first = await book(['A1', 'A2', 'A3']);
+      const second = await book(['B1', 'B2']);
+      const scan = await bookingsApi('POST', `/api/events/${eventId}/check-ins`, {
+        token: owner.token,
+        body: { code: first.tickets.find((t) => t.seat === 'A1')!.code, gate: 'North' },
+      });
+      assert.equal(scan.status, 200, scan.text);
+      assert.equal(scan.body.result, 'valid');
+      const cancel = await bookingsApi('POST', `/api/booking/${first.bookingId}/cancel`, { token: buyer.token, body: { seats: ['A2'] } });
+      assert.equal(cancel.status, 200, cancel.text);
+      const refund = await bookingsApi('POST', `/api/booking/${second.bookingId}/refund`, { token: owner.token });
+      assert.equal(refund.status, 200, refund.text);
+
+      const delivered = await waitFor(() => {
+        const byId = receiver.succeeded();
+        return byId.size === 3 ? byId : undefined;
+      }, 'three delivered events');
+      const bodies = [...delivered.values()].map((copies) => JSON.parse(copies[0]!));
+      for (const b of bodies) {
+        assert.equal(b.organization_id, owner.userId);
+        const data = compile(WEBHOOK_DATA_SCHEMAS[b.type as keyof typeof WEBHOOK_DATA_SCHEMAS]);
+        assert.deepEqual(data.problems(b.data), [], `${b.type} data follows its contract`);
+      }
+      const byType = new Map(bodies.map((b) => [b.type as string, b]));
+      assert.deepEqual([...byType.keys()].sort(), ['booking.cancelled', 'booking.refunded', 'ticket.checked_in']);
+      const { ticket_id: ticketId, checked_in_at: checkedInAt, ...checkIn } = byType.get('ticket.checked_in').data;
+      assert.deepEqual(checkIn, { event_id: eventId, booking_id: first.bookingId, seat: 'A1', gate: 'North', source: 'online' });
+      assert.equal(ticketId, first.tickets.find((t) => t.seat === 'A1')!.ticket_id);
+      assert.equal(checkedInAt, scan.body.admission.at);
+      const cancelled = byType.get('booking.cancelled').data;
+      assert.deepEqual(
+        [cancelled.booking_id, cancelled.event_id, cancelled.seats, cancelled.remaining_seats, cancelled.booking_status],
+        [first.bookingId, eventId, ['A2'], ['A1', 'A3'], 'confirmed'],
+      );
+      assert.deepEqual([cancelled.refund_amount, cancelled.fee_amount], [22.5, 2.5]);
+      const refunded = byType.get('booking.refunded').data;
+      assert.deepEqual(
+        [refunded.booking_id, refunded.seats, refunded.remaining_seats, refunded.booking_status, refunded.refund_amount],
+        [second.bookingId, ['B1', 'B2'], [], 'cancelled', 50],
+      );
+      for (const r of receiver.received) {
+        assert.equal(verifyWebhookSignature(r.headers['ticketing-signature'] as string, r.body, secret).ok, true);
+        assert.equal(r.headers['ticketing-event-type'], JSON.parse(r.body).type);
+      }
+      assert.deepEqual(await finalDeliveries(endpointId, 3), [{ status: 'delivered', n: 3 }]);
     } finally {
       await receiver.close();
     }

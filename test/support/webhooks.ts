@@ -4,6 +4,14 @@ import type { DeepPartial } from '@ticketing/config';
 import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
 import { apiClient, listen, testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
 import { buildUsersApp, createUsersDeps, loadUsersConfig } from '@ticketing/users-service';
+import {
+  buildBookingsApp,
+  createBookingsDeps,
+  loadBookingsConfig,
+  startBookingsWorker,
+  startOutboxRelay,
+  type BookingsDeps,
+} from '@ticketing/bookings-service';
 import { startTestSmtpServer, type TestSmtpServer } from '@ticketing/mail/testing';
 import {
   buildNotificationsApp,
@@ -73,9 +81,14 @@ export async function startReceiver(answer: (n: number, body: string) => number 
 /**
  * Users (organizers, owners' emails), events (an event's organization) and the notification
  * service with its worker (consumer + webhook dispatcher), in this process on the real
- * PostgreSQL, Redis and Kafka, each run with its own topics and groups.
+ * PostgreSQL, Redis and Kafka, each run with its own topics and groups. With `bookings`, the
+ * booking service too (API, worker on the simulated gateway, outbox relay), publishing to the
+ * topics the webhooks read: real bookings, cancellations, refunds and check-ins.
  */
-export async function startWebhookPlatform(overrides: DeepPartial<NotificationsConfig> = {}, opts: { worker?: boolean } = {}) {
+export async function startWebhookPlatform(
+  overrides: DeepPartial<NotificationsConfig> = {},
+  opts: { worker?: boolean; bookings?: boolean } = {},
+) {
   const id = uniqueId('webhooks');
   const closers: (() => Promise<void>)[] = [];
   const log = { level: 'silent' as const };
@@ -111,6 +124,58 @@ export async function startWebhookPlatform(overrides: DeepPartial<NotificationsC
       await events.close();
     });
     const topic = `${id}.notification-requests`;
+    const topics = {
+      notificationRequests: topic,
+      accountEmails: `${id}.account-emails`,
+      eventChanges: `${id}.event-changes`,
+      eventCancellations: `${id}.event-cancellations`,
+      bookingCancellations: `${id}.booking-cancellations`,
+      ticketCheckIns: `${id}.ticket-check-ins`,
+    };
+    let bookings: { deps: BookingsDeps; url: string } | undefined;
+    if (opts.bookings) {
+      const bookingsDeps = await createBookingsDeps(
+        loadBookingsConfig(
+          {
+            log,
+            database: { url: testInfra.databaseUrl },
+            redis,
+            events: { url: eventsUrl },
+            kafka: {
+              brokers: testInfra.kafkaBrokers,
+              clientId: id,
+              topics: {
+                bookingRequests: `${id}.booking-requests`,
+                notificationRequests: topic,
+                ticketCheckIns: topics.ticketCheckIns,
+                eventCancellations: topics.eventCancellations,
+                eventChanges: topics.eventChanges,
+                bookingCancellations: topics.bookingCancellations,
+              },
+              workerGroup: `${id}-booking-workers`,
+              cancellationGroup: `${id}-cancellation-workers`,
+              rescheduleGroup: `${id}-reschedule-notifiers`,
+            },
+            payments: { latencyMs: 20 },
+            worker: { retryBaseMs: 50, retryMaxMs: 400 },
+            outbox: { intervalMs: 100, maxBackoffMs: 500 },
+            reconciler: { enabled: false },
+          },
+          {},
+        ),
+      );
+      const bookingsApp = await buildBookingsApp(bookingsDeps);
+      const relay = startOutboxRelay(bookingsDeps);
+      const bookingWorker = await startBookingsWorker(bookingsDeps);
+      const url = await listen(bookingsApp);
+      bookings = { deps: bookingsDeps, url };
+      closers.push(async () => {
+        await bookingsApp.close();
+        await bookingWorker.close();
+        await relay.close();
+        await bookingsDeps.close();
+      });
+    }
     const config = loadNotificationsConfig(
       merge<DeepPartial<NotificationsConfig>>(
         {
@@ -121,12 +186,7 @@ export async function startWebhookPlatform(overrides: DeepPartial<NotificationsC
           users: { url: usersUrl },
           kafka: {
             brokers: testInfra.kafkaBrokers,
-            topics: {
-              notificationRequests: topic,
-              accountEmails: `${id}.account-emails`,
-              eventChanges: `${id}.event-changes`,
-              eventCancellations: `${id}.event-cancellations`,
-            },
+            topics,
           },
           consumer: { groupId: `${id}-notifications`, retryBaseMs: 50, retryMaxMs: 300 },
           smtp: { host: smtp.host, port: smtp.port },
@@ -167,7 +227,7 @@ export async function startWebhookPlatform(overrides: DeepPartial<NotificationsC
       return { email, token: login.body.access_token as string, userId: login.body.user.user_id as string };
     }
 
-    async function event(token: string) {
+    async function event(token: string, patch: Record<string, unknown> = {}) {
       const res = await eventsApi('POST', '/api/events', {
         token,
         body: {
@@ -180,6 +240,7 @@ export async function startWebhookPlatform(overrides: DeepPartial<NotificationsC
           total_seats: 10,
           seats_per_row: 5,
           price_per_seat: 25,
+          ...patch,
         },
       });
       if (res.status !== 201) throw new Error(`event: ${res.text}`);
@@ -190,6 +251,13 @@ export async function startWebhookPlatform(overrides: DeepPartial<NotificationsC
       id,
       smtp,
       topic,
+      topics,
+      /** The booking service (with `bookings`). */
+      bookings,
+      bookingsApi: bookings ? apiClient(bookings.url) : undefined,
+      eventsApi,
+      eventsUrl,
+      usersUrl,
       config,
       deps,
       notificationsUrl,

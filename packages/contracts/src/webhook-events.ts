@@ -31,7 +31,7 @@ export const WebhookBookingData = Type.Object({
   currency: Type.Optional(CurrencyCode()),
   buyer_name: Type.String(),
   buyer_email: Type.String(),
-  /** booking.failed: why (e.g. payment_declined); booking.cancelled / refunded: the reason given. */
+  /** booking.failed: why (e.g. payment_declined). */
   reason: Type.Optional(Type.String()),
 });
 export type WebhookBookingData = Static<typeof WebhookBookingData>;
@@ -49,6 +49,42 @@ export const WebhookEventCancelledData = Type.Object({
   reason: Type.String(),
 });
 
+/**
+ * booking.cancelled (the buyer cancelled the booking or some of its seats under the event's
+ * policy) and booking.refunded (the organizer refunded the booking): one event per cancellation,
+ * so a booking cancelled seat by seat sends one per step. Made from `booking-cancellations`.
+ */
+export const WebhookBookingCancellationData = Type.Object({
+  booking_id: Uuid(),
+  event_id: Uuid(),
+  /** This cancellation (a booking cancelled in steps has several). */
+  cancellation_id: Uuid(),
+  /** The seats given back by this cancellation. */
+  seats: Type.Array(Type.String()),
+  /** The booking's seats still valid afterwards (empty: the whole booking is cancelled). */
+  remaining_seats: Type.Array(Type.String()),
+  booking_status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelled')]),
+  refund_amount: Money({ description: 'Given back by this cancellation, in the currency’s major unit' }),
+  fee_amount: Money({ description: 'Kept under the event’s cancellation policy (0 for an organizer’s refund)' }),
+  currency: CurrencyCode(),
+  /** When the bookings service recorded the cancellation. */
+  cancelled_at: DateTime(),
+});
+export type WebhookBookingCancellationData = Static<typeof WebhookBookingCancellationData>;
+
+/** ticket.checked_in: a ticket admitted at the door, once per ticket. Made from `ticket-check-ins`. */
+export const WebhookTicketCheckedInData = Type.Object({
+  ticket_id: Uuid(),
+  event_id: Uuid(),
+  booking_id: Uuid(),
+  seat: Type.String(),
+  gate: Type.String(),
+  /** When the gate scanned it (the gate's clock for a scan recorded offline and uploaded later). */
+  checked_in_at: DateTime(),
+  source: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
+});
+export type WebhookTicketCheckedInData = Static<typeof WebhookTicketCheckedInData>;
+
 export const WebhookTestData = Type.Object({
   endpoint_id: Uuid(),
   message: Type.String(),
@@ -65,3 +101,15 @@ export const WebhookEnvelope = Type.Object({
   data: Type.Record(Type.String(), Type.Unknown()),
 });
 export type WebhookEnvelope = Static<typeof WebhookEnvelope>;
+
+/** The `data` schema of each type (docs/webhooks.md "Event types"). */
+export const WEBHOOK_DATA_SCHEMAS = {
+  'booking.confirmed': WebhookBookingData,
+  'booking.failed': WebhookBookingData,
+  'booking.cancelled': WebhookBookingCancellationData,
+  'booking.refunded': WebhookBookingCancellationData,
+  'event.published': WebhookEventPublishedData,
+  'event.cancelled': WebhookEventCancelledData,
+  'ticket.checked_in': WebhookTicketCheckedInData,
+  [WEBHOOK_TEST_EVENT_TYPE]: WebhookTestData,
+} as const;

@@ -40,6 +40,10 @@ export const NotificationsConfigSchema = Type.Object({
           eventChanges: Type.String({ default: 'event-changes', minLength: 1 }),
           /** Event cancellations, for outgoing webhooks. @defaultValue event-cancellations */
           eventCancellations: Type.String({ default: 'event-cancellations', minLength: 1 }),
+          /** Buyer cancellations and organizer refunds of bookings, for outgoing webhooks. @defaultValue booking-cancellations */
+          bookingCancellations: Type.String({ default: 'booking-cancellations', minLength: 1 }),
+          /** Tickets admitted at the door, for outgoing webhooks. @defaultValue ticket-check-ins */
+          ticketCheckIns: Type.String({ default: 'ticket-check-ins', minLength: 1 }),
         },
         { default: {} },
       ),
@@ -252,6 +256,8 @@ export function loadNotificationsConfig(
       NOTIFICATIONS_RUN_WORKER: 'worker.enabled',
       EVENT_CHANGES_TOPIC: 'kafka.topics.eventChanges',
       EVENT_CANCELLATIONS_TOPIC: 'kafka.topics.eventCancellations',
+      BOOKING_CANCELLATIONS_TOPIC: 'kafka.topics.bookingCancellations',
+      TICKET_CHECK_INS_TOPIC: 'kafka.topics.ticketCheckIns',
       EVENTS_URL: 'events.url',
       USERS_URL: 'users.url',
       WEBHOOKS_ENABLED: 'webhooks.enabled',
@@ -260,6 +266,7 @@ export function loadNotificationsConfig(
       WEBHOOKS_CONCURRENCY: 'webhooks.concurrency',
       WEBHOOKS_POLL_INTERVAL_MS: 'webhooks.pollIntervalMs',
       WEBHOOKS_TIMEOUT_MS: 'webhooks.timeoutMs',
+      WEBHOOKS_LEASE_MS: 'webhooks.leaseMs',
       WEBHOOKS_RETRY_BASE_MS: 'webhooks.retryBaseMs',
       WEBHOOKS_RETRY_MAX_MS: 'webhooks.retryMaxMs',
       WEBHOOKS_MAX_AGE_MS: 'webhooks.maxAgeMs',

@@ -7,7 +7,7 @@ import {
   createWaitlistOfferHandler,
 } from './notification-consumer.ts';
 import { createReminderScheduler, type ReminderScheduler } from './reminders.scheduler.ts';
-import { createWebhookHandler } from '../webhooks/webhook-consumer.ts';
+import { createWebhookHandler, webhookTopicList, type WebhookTopics } from '../webhooks/webhook-consumer.ts';
 
 export interface NotificationsWorker {
   /** The reminder scheduler of this worker (undefined when reminders are disabled). */
@@ -39,8 +39,16 @@ export async function startNotificationsWorker(deps: NotificationsWorkerDeps): P
   const topic = config.kafka.topics.notificationRequests;
   const accountTopic = config.kafka.topics.accountEmails;
   const waitlistTopic = config.kafka.topics.waitlistOffers;
-  const { eventChanges, eventCancellations } = config.kafka.topics;
-  const webhookTopics = config.webhooks.enabled ? [eventChanges, eventCancellations] : [];
+  const { eventChanges, eventCancellations, bookingCancellations, ticketCheckIns } = config.kafka.topics;
+  const webhookSources: WebhookTopics = {
+    notificationRequests: topic,
+    eventChanges,
+    eventCancellations,
+    bookingCancellations,
+    ticketCheckIns,
+  };
+  // notification-requests is ensured with the emails' topics.
+  const webhookTopics = config.webhooks.enabled ? webhookTopicList(webhookSources).filter((t) => t !== topic) : [];
   await deps.bus.ensureTopics([topic, accountTopic, waitlistTopic, ...webhookTopics].flatMap((t) => [t, t + DEAD_LETTER_SUFFIX]));
 
   const consumerOptions = {
@@ -79,13 +87,13 @@ export async function startNotificationsWorker(deps: NotificationsWorkerDeps): P
   const webhookSubscription = config.webhooks.enabled
     ? await deps.bus.consume({
         groupId: config.webhooks.groupId,
-        topics: [topic, ...webhookTopics],
+        topics: webhookTopicList(webhookSources),
         concurrency: config.consumer.concurrency,
         maxAttempts: config.consumer.maxAttempts,
         retryBaseMs: config.consumer.retryBaseMs,
         retryMaxMs: config.consumer.retryMaxMs,
         handler: createWebhookHandler({
-          topics: { notificationRequests: topic, eventChanges, eventCancellations },
+          topics: webhookSources,
           directory: deps.directory,
           intake: deps.webhookIntake,
           logger,

@@ -1,11 +1,15 @@
 import type { IncomingMessage } from '@ticketing/bus';
 import {
+  bookingCancellations,
   eventCancellations,
   eventChanges,
   MalformedMessageError,
   notificationRequests,
+  ticketCheckIns,
   type NotificationRequest,
+  type WebhookBookingCancellationData,
   type WebhookBookingData,
+  type WebhookTicketCheckedInData,
 } from '@ticketing/contracts';
 import type { Logger } from '@ticketing/http';
 import type { Directory } from './directory.client.ts';
@@ -15,6 +19,13 @@ export interface WebhookTopics {
   notificationRequests: string;
   eventChanges: string;
   eventCancellations: string;
+  bookingCancellations: string;
+  ticketCheckIns: string;
+}
+
+/** The topics of a webhook topic set, to subscribe to. */
+export function webhookTopicList(t: WebhookTopics): string[] {
+  return [t.notificationRequests, t.eventChanges, t.eventCancellations, t.bookingCancellations, t.ticketCheckIns];
 }
 
 const BOOKING_TYPES: Partial<Record<NotificationRequest['type'], string>> = {
@@ -84,6 +95,38 @@ export function createWebhookMapper(deps: { topics: WebhookTopics; directory: Di
         occurredAt: c.cancelled_at,
         data: { event_id: c.event_id, cancelled_at: c.cancelled_at, reason: c.reason },
       };
+    }
+    if (message.topic === topics.bookingCancellations) {
+      // Carries its event's organization (written by the bookings service with the refund): no lookup.
+      const c = bookingCancellations.decode(message);
+      const data: WebhookBookingCancellationData = {
+        booking_id: c.booking_id,
+        event_id: c.event_id,
+        cancellation_id: c.cancellation_id,
+        seats: c.seats,
+        remaining_seats: c.remaining_seats,
+        booking_status: c.status,
+        refund_amount: c.refund_amount,
+        fee_amount: c.fee_amount,
+        currency: c.currency,
+        cancelled_at: c.timestamp,
+      };
+      // One event per cancellation: a booking cancelled seat by seat announces each step.
+      return { type: c.type, key: c.cancellation_id, organizationId: c.organization_id, occurredAt: c.timestamp, data };
+    }
+    if (message.topic === topics.ticketCheckIns) {
+      const c = ticketCheckIns.decode(message);
+      const data: WebhookTicketCheckedInData = {
+        ticket_id: c.ticket_id,
+        event_id: c.event_id,
+        booking_id: c.booking_id,
+        seat: c.seat,
+        gate: c.gate,
+        checked_in_at: c.checked_in_at,
+        source: c.source,
+      };
+      // The bookings service sends one message per ticket (its first admission): the ticket is the key.
+      return { type: 'ticket.checked_in', key: c.ticket_id, organizationId: c.organization_id, occurredAt: c.checked_in_at, data };
     }
     return undefined;
   };
