@@ -63,8 +63,15 @@ const users = await createUsersDeps(usersConfig, {
 });
 
 const eventsConfig = loadEventsConfig({ ...embedded, http: { port: ports.events, host } }, secrets.env);
-// No bus for the event service here: nothing consumes its seat-events topic in this profile.
-const events = await createEventsDeps(eventsConfig, { db: await database('events'), cache, logger: logger.child({ service: 'events' }) });
+// The event service publishes on the same bus: its event changes and cancellations feed the
+// bookings worker (refunds of a cancelled event) and outgoing webhooks, its waiting-list offers the
+// emails. Its seat events have no consumer here; the bus's retention deletes them after a day.
+const events = await createEventsDeps(eventsConfig, {
+  db: await database('events'),
+  cache,
+  bus,
+  logger: logger.child({ service: 'events' }),
+});
 
 const bookingsConfig = loadBookingsConfig(
   {
@@ -152,6 +159,7 @@ onShutdown(logger, async () => {
   await bookingWorker.close();
   await relay.close();
   await users.relay?.close();
+  await events.relay?.close();
   await notificationWorker.close();
   await bus.close();
   await Promise.all([users.close(), events.close(), bookings.close(), notifications.close()]);

@@ -8,7 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { testInfra } from '@ticketing/testing';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verifyWebhookSignature } from '@ticketing/auth';
+import { apiClient, testInfra } from '@ticketing/testing';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -87,7 +91,94 @@ function runScript(script: string, ports: number[]): Promise<{ code: number; out
   });
 }
 
-function describeProfile(name: string, ports: number[], launch: (running: Running) => Promise<void>) {
+/**
+ * The embedded profile's event service publishes on the in-process bus (src/main.ts): an
+ * organization's endpoint gets `event.published` and `event.cancelled`, signed, and the bookings
+ * worker sees the cancellation (its progress is readable).
+ */
+function eventWebhooks(ports: number[]) {
+  const [users, events, bookings, notifications] = ports.map((p) => apiClient(`http://127.0.0.1:${p}`));
+  it('sends event.published and event.cancelled webhooks, and the bookings worker hears of the cancellation', async () => {
+    const received: { body: string; signature: string }[] = [];
+    const receiver = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['ticketing-signature']) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const email = `hooks.${randomUUID()}@example.test`;
+      const password = 'correct horse battery';
+      const reg = await users!('POST', '/api/users/register', { body: { email, password, first_name: 'Hook', last_name: 'Owner' } });
+      assert.equal(reg.status, 201, reg.text);
+      const login = await users!('POST', '/api/users/login', { body: { email, password } });
+      const token = login.body.access_token as string;
+      const orgId = login.body.user.user_id as string;
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+      const created = await notifications!('POST', '/api/webhooks/endpoints', {
+        token,
+        body: { organization_id: orgId, url, event_types: ['event.published', 'event.cancelled'] },
+      });
+      assert.equal(created.status, 201, created.text);
+      const newEvent = async (status: 'draft' | 'published') => {
+        const res = await events!('POST', '/api/events', {
+          token,
+          body: {
+            name: `Embedded Hooks (${status})`,
+            venue: 'Hall',
+            city: 'Lyon',
+            category: 'concert',
+            event_date: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+            total_seats: 4,
+            seats_per_row: 4,
+            price_per_seat: 10,
+            status,
+          },
+        });
+        assert.equal(res.status, 201, res.text);
+        return res.body.event_id as string;
+      };
+      // A draft published later, and an event created published: both announced once.
+      const eventId = await newEvent('draft');
+      assert.equal((await events!('POST', `/api/events/${eventId}/publish`, { token })).status, 200);
+      const createdPublished = await newEvent('published');
+      assert.equal((await events!('POST', `/api/events/${eventId}/cancel`, { token, body: { reason: 'Flooded hall' } })).status, 202);
+
+      const deadline = Date.now() + 60_000;
+      while (received.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      const bodies = received.map((r) => JSON.parse(r.body));
+      // Two topics, sent concurrently: compared in a fixed order.
+      const seen = bodies.map((b) => `${b.type} ${b.data.event_id} ${b.organization_id}`).sort();
+      assert.deepEqual(
+        seen,
+        [
+          `event.cancelled ${eventId} ${orgId}`,
+          `event.published ${createdPublished} ${orgId}`,
+          `event.published ${eventId} ${orgId}`,
+        ].sort(),
+      );
+      assert.equal(bodies.find((b) => b.type === 'event.cancelled').data.reason, 'Flooded hall');
+      for (const r of received) assert.equal(verifyWebhookSignature(r.signature, r.body, created.body.secret).ok, true);
+
+      // The cancellation also reached the bookings worker (nothing to refund here).
+      let progress;
+      while (Date.now() < deadline) {
+        progress = await bookings!('GET', `/api/events/${eventId}/cancellation`, { token });
+        if (progress.status === 200 && progress.body.status === 'completed') break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(progress?.body.status, 'completed', progress?.text);
+    } finally {
+      receiver.closeAllConnections();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+}
+
+function describeProfile(name: string, ports: number[], launch: (running: Running) => Promise<void>, more?: (ports: number[]) => void) {
   describe(`end-to-end walks (${name})`, () => {
     const running: Running = { children: [], logs: [], dirs: [] };
     before(
@@ -114,22 +205,30 @@ function describeProfile(name: string, ports: number[], launch: (running: Runnin
         assert.match(output, /\d+ passed, 0 failed/);
       });
     }
+    more?.(ports);
   });
 }
 
 const embeddedPorts = [18081, 18082, 18083, 18084];
-describeProfile('embedded: npm start', embeddedPorts, async (running) => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'ticketing-e2e-'));
-  running.dirs.push(dataDir);
-  start(running, 'platform', 'src/main.ts', {
-    DATA_DIR: dataDir,
-    USERS_PORT: '18081',
-    EVENTS_PORT: '18082',
-    BOOKINGS_PORT: '18083',
-    NOTIFICATIONS_PORT: '18084',
-    WEB_PORT: '18080',
-  });
-});
+describeProfile(
+  'embedded: npm start',
+  embeddedPorts,
+  async (running) => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ticketing-e2e-'));
+    running.dirs.push(dataDir);
+    start(running, 'platform', 'src/main.ts', {
+      DATA_DIR: dataDir,
+      USERS_PORT: '18081',
+      EVENTS_PORT: '18082',
+      BOOKINGS_PORT: '18083',
+      NOTIFICATIONS_PORT: '18084',
+      WEB_PORT: '18080',
+      // The webhook receiver of eventWebhooks listens on 127.0.0.1 over http (test setting).
+      WEBHOOKS_ALLOW_INSECURE_TARGETS: 'true',
+    });
+  },
+  eventWebhooks,
+);
 
 const distributedPorts = [28081, 28082, 28083, 28084];
 describeProfile('distributed: PostgreSQL, Redis, Kafka, SMTP', distributedPorts, async (running) => {

@@ -76,10 +76,13 @@ export function createManageEvents(deps: ManageEventsDeps) {
   }
 
   return {
-    /** Records the creation in the audit log (called in the creating transaction). */
+    /**
+     * Records the creation in the audit log (called in the creating transaction). An event created
+     * published (the default) is announced like a draft that gets published: `event.published`.
+     */
     recordCreated(user: UserClaims) {
-      return (row: EventRow, tx: Queryable) =>
-        audit.record(
+      return async (row: EventRow, tx: Queryable) => {
+        await audit.record(
           {
             organizationId: row.organization_id,
             eventId: row.id,
@@ -89,6 +92,8 @@ export function createManageEvents(deps: ManageEventsDeps) {
           },
           tx,
         );
+        if (row.status === 'published') await announce(tx, 'event.published', user, row, null, ['status']);
+      };
     },
 
     async updateEvent(user: UserClaims, id: string, body: UpdateEventBody): Promise<EventView> {
