@@ -1,6 +1,7 @@
 // The scanner page in a real browser (headless Chromium has no camera: manual entry), against
 // the real services through the web edge: a buyer's ticket is admitted once, then answered
-// "already used"; the box office's attendance counts it live.
+// "already used"; the box office's attendance counts it live. Offline (context.setOffline), the
+// page decides on the device, queues the admissions and uploads them when the network is back.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -30,15 +31,9 @@ async function bookSeat(eventId: string, seat: string): Promise<string> {
 
 /** The ticket's code as its QR code carries it (read where the booking service keeps it). */
 async function ticketCode(bookingId: string): Promise<string> {
-  const client = new pg.Client({ connectionString: testInfra.databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ code: string }>('SELECT code FROM bookings.tickets WHERE booking_id = $1', [bookingId]);
-    assert.equal(rows.length, 1);
-    return rows[0]!.code;
-  } finally {
-    await client.end();
-  }
+  const rows = await query<{ code: string }>('SELECT code FROM bookings.tickets WHERE booking_id = $1', [bookingId]);
+  assert.equal(rows.length, 1);
+  return rows[0]!.code;
 }
 
 describe('the scanner page', () => {
@@ -96,3 +91,108 @@ describe('the scanner page', () => {
     await expectAccessible(office, 'box office');
   });
 });
+
+describe('the scanner page offline', () => {
+  it('a gate that loses the network checks tickets on the device, queues them, and uploads them when it is back', async () => {
+    const organizer = await apiUser(platform, 'Olga', 'Offline');
+    const event = await apiEvent(platform, organizer.token);
+    const first = await ticketCode(await bookSeat(event.event_id, 'A1'));
+    const second = await ticketCode(await bookSeat(event.event_id, 'A2'));
+
+    const phone = await newPage(viewports.phone);
+    await logIn(phone, organizer);
+    await phone.goto(`/box-office/events/${event.event_id}/scan`);
+    const connection = phone.getByRole('status', { name: 'Connection' });
+    // Online, the page fetched the ticket keys: it can decide without the network.
+    await connection.getByText('Ready to check tickets offline if the network goes.').waitFor();
+    await phone.getByRole('textbox', { name: 'Gate' }).fill('North');
+    const codeInput = phone.getByRole('textbox', { name: 'Ticket code' });
+    const result = phone.getByRole('status', { name: 'Scan result' });
+    const scan = async (code: string) => {
+      await codeInput.fill(code);
+      await codeInput.press('Enter');
+    };
+
+    await phone.context().setOffline(true);
+    await connection.getByText('Offline — 0 scans waiting', { exact: true }).waitFor();
+    await scan(first);
+    await result.getByText('Valid: admit', { exact: true }).waitFor();
+    await result.getByText('Seat A1', { exact: true }).waitFor();
+    await result.getByText('Checked on this device (offline)').waitFor();
+    await connection.getByText('Offline — 1 scan waiting', { exact: true }).waitFor();
+
+    // The same code again at this gate is refused on the device; an altered one fails its signature.
+    await scan(first);
+    await result.getByText('Already used', { exact: true }).waitFor();
+    await result.getByText(/Admitted at gate North at/).waitFor();
+    const flipped = first.at(-10) === 'A' ? 'B' : 'A';
+    await scan(`${first.slice(0, -10)}${flipped}${first.slice(-9)}`);
+    await result.getByText('Invalid ticket', { exact: true }).waitFor();
+    await connection.getByText('Offline — 1 scan waiting', { exact: true }).waitFor();
+
+    // Meanwhile another gate, online, lets the second ticket in; this gate cannot know and admits it too.
+    const south = await platform.api('POST', `/api/events/${event.event_id}/check-ins`, {
+      token: organizer.token,
+      body: { code: second, gate: 'South' },
+    });
+    assert.equal(south.body.result, 'valid', south.text);
+    await scan(second);
+    await result.getByText('Seat A2', { exact: true }).waitFor();
+    await result.getByText('Valid: admit', { exact: true }).waitFor();
+    await connection.getByText('Offline — 2 scans waiting', { exact: true }).waitFor();
+    await expectAccessible(phone, 'offline scanner');
+    assert.equal((await checkIns(event.event_id)).length, 1, 'nothing of the offline gate reached the server yet');
+
+    // Back online: the queue is uploaded and the reconciled answers shown.
+    await phone.context().setOffline(false);
+    const uploaded = phone.getByRole('region', { name: 'Uploaded scans' });
+    await uploaded.getByText('2 scans uploaded: 1 admitted, 1 not.').waitFor();
+    await uploaded.getByText(/^Seat A2: already used — admitted at gate South at .+ before this gate let it in\.$/).waitFor();
+    await connection.getByText('Online', { exact: true }).waitFor();
+    await expectAccessible(phone, 'uploaded scans');
+    await uploaded.scrollIntoViewIfNeeded();
+    await screenshot(phone, 'scanner-offline-upload');
+
+    // In SQL: A1's admission is the offline scan at North, A2's the online one at South; the
+    // upload's two scans are in the scan log once each.
+    assert.deepEqual(await checkIns(event.event_id), [
+      { seat: 'A1', gate: 'North', source: 'offline' },
+      { seat: 'A2', gate: 'South', source: 'online' },
+    ]);
+    const log = await query<{ result: string; source: string }>(
+      `SELECT result, source FROM bookings.check_in_scans WHERE event_id = $1 AND gate = 'North' ORDER BY scanned_at`,
+      [event.event_id],
+    );
+    assert.deepEqual(log, [
+      { result: 'valid', source: 'offline' },
+      { result: 'already_used', source: 'offline' },
+    ]);
+    const left = await phone.evaluate((id) => localStorage.getItem(`ticketing.checkin.pending.${id}`), event.event_id);
+    assert.deepEqual(JSON.parse(left ?? '[]'), [], 'no scan left waiting on the device');
+
+    // Online again, the server answers: the ticket was used.
+    await scan(second);
+    await result.getByText('Already used', { exact: true }).waitFor();
+    await result.getByText(/Admitted at gate South at/).waitFor();
+    assert.equal(await result.getByText('Checked on this device (offline)').count(), 0);
+  });
+});
+
+async function query<T extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> {
+  const client = new pg.Client({ connectionString: testInfra.databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The event's admitted tickets, as the booking service stored them. */
+function checkIns(eventId: string) {
+  return query<{ seat: string; gate: string; source: string }>(
+    `SELECT seat, checked_in_gate AS gate, checked_in_source AS source
+       FROM bookings.tickets WHERE event_id = $1 AND checked_in_at IS NOT NULL ORDER BY seat`,
+    [eventId],
+  );
+}

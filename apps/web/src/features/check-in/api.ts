@@ -8,6 +8,8 @@ import { useEventSource } from '../../lib/use-event-source.ts';
 export type ScanAnswer = paths['/api/events/{id}/check-ins']['post']['responses'][200]['content']['application/json'];
 export type Attendance = Omit<paths['/api/events/{id}/check-ins']['get']['responses'][200]['content']['application/json'], 'can_scan'>;
 export type BatchAnswer = paths['/api/events/{id}/check-ins/batch']['post']['responses'][200]['content']['application/json'];
+export type BatchResult = BatchAnswer['results'][number];
+type TicketKeys = paths['/api/tickets/keys']['get']['responses'][200]['content']['application/json'];
 
 export interface RecentScan {
   gate: string;
@@ -24,6 +26,37 @@ export async function sendScan(eventId: string, code: string, gate: string): Pro
   });
   if (data) return data;
   throw new Error(describeError(error, response.status));
+}
+
+/** The public keys that verify ticket codes, for checking them while offline. */
+export async function fetchTicketKeys(): Promise<TicketKeys['keys']> {
+  const { data, error, response } = await api.GET('/api/tickets/keys');
+  if (data) return data.keys;
+  throw new Error(describeError(error, response.status));
+}
+
+/** Uploads scans an offline gate made (at most 500); answers one result per scan, in order. */
+export async function uploadScans(
+  eventId: string,
+  gate: string,
+  scans: { scan_id: string; code: string; scanned_at: string }[],
+): Promise<BatchResult[]> {
+  const { data, error, response } = await api.POST('/api/events/{id}/check-ins/batch', {
+    params: { path: { id: eventId } },
+    body: { gate, scans },
+  });
+  if (data) return data.results;
+  throw new UploadRefused(describeError(error, response.status), response.status);
+}
+
+/** The server answered the upload with a refusal (not a network failure). */
+export class UploadRefused extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { ErrorMessage, Field } from '../../components/ui.tsx';
 import { NETWORK_ERROR } from '../../lib/errors.ts';
-import { sendScan, useAttendance, type ScanAnswer } from './api.ts';
+import { sendScan, useAttendance, type BatchResult, type ScanAnswer } from './api.ts';
+import { useOfflineGate, type GateAnswer, type UploadReport } from './use-offline-gate.ts';
 
 // The Barcode Detection API is not in TypeScript's DOM library yet (Chromium on Android and
 // macOS, Safari behind a flag): the little of it used here.
@@ -35,10 +36,11 @@ function timeOf(iso: string): string {
 }
 
 /** The big answer a gate reads from a distance. */
-function ScanResult({ answer }: { answer: ScanAnswer }) {
+function ScanResult({ answer }: { answer: GateAnswer }) {
   return (
     <div className={`scan-result scan-${answer.result}`} data-result={answer.result}>
       <p className="scan-headline">{HEADLINES[answer.result]}</p>
+      {answer.offline ? <p className="scan-offline">Checked on this device (offline)</p> : null}
       {answer.ticket ? <p className="scan-seat">Seat {answer.ticket.seat}</p> : null}
       {answer.result === 'already_used' && answer.admission ? (
         <p>
@@ -47,6 +49,74 @@ function ScanResult({ answer }: { answer: ScanAnswer }) {
       ) : null}
       <p>{answer.message}</p>
     </div>
+  );
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/** The network state of the gate, and the scans waiting for it. */
+function Connection({ gate }: { gate: ReturnType<typeof useOfflineGate> }) {
+  const { online, pending, uploading, canVerify } = gate;
+  let text: string;
+  if (!online) text = `Offline — ${plural(pending, 'scan')} waiting`;
+  else if (uploading) text = `Online — uploading ${plural(pending, 'offline scan')}…`;
+  else if (pending > 0) text = `Online — ${plural(pending, 'scan')} waiting for upload`;
+  else text = 'Online';
+  return (
+    <div className={`gate-connection${online ? '' : ' gate-offline'}`} role="status" aria-label="Connection">
+      <p className="gate-connection-state">{text}</p>
+      {!online ? (
+        <p>
+          {canVerify
+            ? 'Tickets are checked on this device and uploaded when the network is back. A ticket used at another gate meanwhile shows up then.'
+            : 'This device cannot check tickets offline: it has not fetched the ticket keys yet.'}
+        </p>
+      ) : canVerify ? (
+        <p className="muted">Ready to check tickets offline if the network goes.</p>
+      ) : null}
+    </div>
+  );
+}
+
+/** One uploaded scan that needs a person's attention, as a sentence. */
+function reconciled(r: BatchResult & { gate: string }): string {
+  const seat = r.ticket ? `Seat ${r.ticket.seat}` : 'A code';
+  switch (r.result) {
+    case 'valid':
+      return r.replaced
+        ? `${seat}: admitted here first; the entry at gate ${r.replaced.gate} at ${timeOf(r.replaced.at)} was a second use.`
+        : `${seat}: admitted at gate ${r.gate}.`;
+    case 'already_used':
+      return `${seat}: already used — admitted at gate ${r.admission?.gate ?? '?'} at ${r.admission ? timeOf(r.admission.at) : '?'} before this gate let it in.`;
+    case 'cancelled':
+      return `${seat}: the ticket was cancelled before the upload, and this gate let it in.`;
+    case 'wrong_event':
+      return `${seat}: a ticket for another event.`;
+    case 'invalid':
+      return `${seat}: not a valid ticket.`;
+  }
+}
+
+/** The answers the server gave to the offline scans: what counts, and which entries were not right. */
+function UploadResults({ report }: { report: UploadReport }) {
+  const admitted = report.results.filter((r) => r.result === 'valid').length;
+  const attention = report.results.filter((r) => r.result !== 'valid' || r.replaced);
+  return (
+    <section className="upload-report" aria-label="Uploaded scans">
+      <h2>Offline scans uploaded</h2>
+      <p>
+        {plural(report.results.length, 'scan')} uploaded: {admitted} admitted, {report.results.length - admitted} not.
+      </p>
+      {attention.length > 0 ? (
+        <ul>
+          {attention.slice(0, 100).map((r) => (
+            <li key={r.scan_id} data-result={r.result}>
+              {reconciled(r)}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </section>
   );
 }
 
@@ -122,11 +192,13 @@ function Camera({ onCode }: { onCode: (code: string) => void }) {
 /** The scanner of one event's gate: camera where the browser reads QR codes, manual entry always. */
 export function Scanner({ eventId }: { eventId: string }) {
   const [gate, setGate] = useState(() => localStorage.getItem(GATE_KEY) ?? 'Main');
-  const [answer, setAnswer] = useState<ScanAnswer | null>(null);
+  const [answer, setAnswer] = useState<GateAnswer | null>(null);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const codeInput = useRef<HTMLInputElement>(null);
   const { attendance, canScan } = useAttendance(eventId);
+  const offline = useOfflineGate(eventId);
+  const { online, scanHere, learn } = offline;
 
   useEffect(() => {
     if (gate.trim()) localStorage.setItem(GATE_KEY, gate.trim());
@@ -140,15 +212,30 @@ export function Scanner({ eventId }: { eventId: string }) {
       setBusy(true);
       setError('');
       try {
-        setAnswer(await sendScan(eventId, code.trim(), g));
+        if (!online) setAnswer(await scanHere(code.trim(), g));
+        else {
+          const verdict = await sendScan(eventId, code.trim(), g);
+          learn(verdict);
+          setAnswer(verdict);
+        }
       } catch (err) {
-        setAnswer(null);
-        setError(err instanceof TypeError ? NETWORK_ERROR : (err as Error).message);
+        if (err instanceof TypeError) {
+          // The server is out of reach though the browser says online: decide here, upload later.
+          try {
+            setAnswer(await scanHere(code.trim(), g));
+          } catch {
+            setAnswer(null);
+            setError(NETWORK_ERROR);
+          }
+        } else {
+          setAnswer(null);
+          setError((err as Error).message);
+        }
       } finally {
         setBusy(false);
       }
     },
-    [eventId, gate],
+    [eventId, gate, online, scanHere, learn],
   );
 
   async function submit(e: FormEvent<HTMLFormElement>) {
@@ -164,6 +251,7 @@ export function Scanner({ eventId }: { eventId: string }) {
   const here = attendance?.gates.find((g) => g.gate === gate.trim());
   return (
     <section className="scanner" aria-label="Scanner">
+      <Connection gate={offline} />
       <Field label="Gate" hint="The door or scanner you are at; it is remembered on this device.">
         <input name="gate" value={gate} maxLength={64} onChange={(e) => setGate(e.target.value)} required />
       </Field>
@@ -180,6 +268,8 @@ export function Scanner({ eventId }: { eventId: string }) {
       <div role="status" aria-live="assertive" aria-atomic="true" aria-label="Scan result">
         {answer ? <ScanResult answer={answer} /> : <p className="muted">Scan a ticket or type its code.</p>}
       </div>
+      <ErrorMessage>{offline.uploadError}</ErrorMessage>
+      {offline.report ? <UploadResults report={offline.report} /> : null}
       {attendance ? (
         <dl className="stats" aria-label="Attendance">
           <div>
