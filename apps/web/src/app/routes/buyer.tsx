@@ -120,13 +120,13 @@ export function CheckoutPage({ holdId }: { holdId: string }) {
 }
 
 export function BookingPage({ id }: { id: string }) {
-  // The confirmation issues the tickets: they are loaded again when the status changes.
-  const [status, setStatus] = useState('');
+  // The confirmation issues the tickets, a cancellation invalidates some: they are loaded again on each.
+  const [version, setVersion] = useState('');
   return (
     <>
       <PageTitle>Your booking</PageTitle>
-      <BookingStatus bookingId={id} onStatus={setStatus} />
-      <BookingTickets bookingId={id} version={status} />
+      <BookingStatus bookingId={id} onStatus={(status, cancelled) => setVersion(`${status}:${cancelled}`)} />
+      <BookingTickets bookingId={id} version={version} />
       <p>
         <Link to="/bookings">All my bookings</Link> · <Link to="/tickets">All my tickets</Link>
       </p>

@@ -5,7 +5,7 @@ import { getToken } from '../../lib/auth-token.ts';
 import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
 import { formatDate, formatMoney } from '../../lib/format.ts';
 import { useEventSource } from '../../lib/use-event-source.ts';
-import { ErrorMessage, Spinner } from '../../components/ui.tsx';
+import { ErrorMessage, Notice, Spinner } from '../../components/ui.tsx';
 import { CancelBooking } from './cancel-booking.tsx';
 import { PaymentActionPanel } from './payment-action.tsx';
 
@@ -21,12 +21,19 @@ const TEXT: Record<string, string> = {
 
 const isFinal = (status: string) => status === 'confirmed' || status === 'failed' || status === 'cancelled';
 
-/** A booking's status, followed live from the booking stream until it is final; `onStatus` hears every change (the page shows the tickets once confirmed). */
-export function BookingStatus({ bookingId, onStatus }: { bookingId: string; onStatus?: (status: string) => void }) {
+/**
+ * A booking's status, followed live from the booking stream until it is final; `onStatus` hears
+ * every change, and each cancellation of seats (the page shows the tickets once confirmed, and
+ * reloads them when seats are cancelled).
+ */
+export function BookingStatus({ bookingId, onStatus }: { bookingId: string; onStatus?: (status: string, cancelledSeats: number) => void }) {
   const [booking, setBooking] = useState<Booking | null>(null);
   const [status, setStatus] = useState<string>('processing');
   const [error, setError] = useState('');
-  useEffect(() => onStatus?.(status), [status]);
+  // The buyer's last cancellation, said in a sentence: kept when the whole booking is cancelled and the panel goes.
+  const [cancelled, setCancelled] = useState('');
+  const cancelledSeats = booking?.cancelled_seats.length ?? 0;
+  useEffect(() => onStatus?.(status, cancelledSeats), [status, cancelledSeats]);
 
   // Answers can arrive out of order (the first read may come back after the stream's final
   // status and the read it triggered): an older answer never replaces a newer one, and a final
@@ -76,6 +83,7 @@ export function BookingStatus({ bookingId, onStatus }: { bookingId: string; onSt
       </p>
       {status === 'payment_action_required' && booking.payment_action ? <PaymentActionPanel action={booking.payment_action} /> : null}
       {status === 'failed' && booking.error_message ? <p className="error">{sentence(booking.error_message)}</p> : null}
+      {cancelled ? <Notice>{cancelled}</Notice> : null}
       <dl className="facts">
         <dt>Event</dt>
         <dd>{booking.event.name}</dd>
@@ -104,7 +112,15 @@ export function BookingStatus({ bookingId, onStatus }: { bookingId: string; onSt
           <code>{booking.booking_id}</code>
         </dd>
       </dl>
-      {booking.status === 'confirmed' ? <CancelBooking booking={booking} onCancelled={() => void load()} /> : null}
+      {booking.status === 'confirmed' ? (
+        <CancelBooking
+          booking={booking}
+          onCancelled={(summary) => {
+            setCancelled(summary);
+            void load();
+          }}
+        />
+      ) : null}
     </section>
   );
 }

@@ -3,7 +3,7 @@ import { api } from '../../lib/api/client.ts';
 import type { paths } from '../../lib/api/schema.ts';
 import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
 import { formatDate, formatMoney } from '../../lib/format.ts';
-import { ErrorMessage, Notice } from '../../components/ui.tsx';
+import { ErrorMessage } from '../../components/ui.tsx';
 
 type Booking = paths['/api/booking/{id}']['get']['responses'][200]['content']['application/json'];
 type Quote = paths['/api/booking/{id}/cancellation-quote']['get']['responses'][200]['content']['application/json'];
@@ -13,14 +13,13 @@ type Quote = paths['/api/booking/{id}/cancellation-quote']['get']['responses'][2
  * event's policy, the fee and the refund (from the server's quote), and confirms. The server
  * decides again when it cancels; its answer is shown as it is.
  */
-export function CancelBooking({ booking, onCancelled }: { booking: Booking; onCancelled: () => void }) {
+export function CancelBooking({ booking, onCancelled }: { booking: Booking; onCancelled: (summary: string) => void }) {
   const open = booking.seats.filter((s) => !booking.cancelled_seats.includes(s));
   const [chosen, setChosen] = useState<string[]>(open);
   const [quote, setQuote] = useState<Quote | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
-  const [done, setDone] = useState('');
   // After a partial cancellation the booking comes back with fewer seats: all of those are chosen again.
   useEffect(() => setChosen(open), [open.join(',')]);
 
@@ -64,13 +63,13 @@ export function CancelBooking({ booking, onCancelled }: { booking: Booking; onCa
       });
       if (data) {
         const refunded = data.refunded_amount ?? data.refund_amount;
-        setDone(
+        setConfirming(false);
+        // The booking page shows it (this panel goes when the whole booking is cancelled).
+        onCancelled(
           data.status === 'completed'
             ? `Cancelled ${data.seats.join(', ')}. ${formatMoney(refunded, booking.currency)} is refunded to your payment method.`
             : `Cancelled ${data.seats.join(', ')}. Your refund of ${formatMoney(data.refund_amount, booking.currency)} is on its way.`,
         );
-        setConfirming(false);
-        onCancelled();
       } else setError(describeError(err, response.status));
     } catch {
       setError(NETWORK_ERROR);
@@ -83,7 +82,6 @@ export function CancelBooking({ booking, onCancelled }: { booking: Booking; onCa
   return (
     <section className="cancel-booking" aria-label="Cancel seats">
       <h2>Cancel seats</h2>
-      {done ? <Notice>{done}</Notice> : null}
       {open.length > 0 ? (
         <>
           <fieldset className="seat-choice">
