@@ -27,3 +27,31 @@ export function saveSession(s: Session | null): void {
 export function getToken(): string | null {
   return loadSession()?.token ?? null;
 }
+
+export type OrganizerRole = 'owner' | 'manager' | 'staff' | 'viewer';
+
+/**
+ * The caller's role in an organization, read from the token's claims (`orgs`; a personal
+ * organization has the user's own id; an admin may do everything). Only to decide what the
+ * page offers: the server decides again on every call.
+ */
+export function organizerRole(token: string | undefined, organizationId: string): OrganizerRole | 'admin' | undefined {
+  try {
+    const part = token?.split('.')[1];
+    if (!part) return undefined;
+    const claims = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as {
+      sub?: string;
+      role?: string;
+      orgs?: Record<string, OrganizerRole>;
+    };
+    if (claims.role === 'admin') return 'admin';
+    const id = organizationId.toLowerCase();
+    if (claims.sub?.toLowerCase() === id) return 'owner';
+    return claims.orgs?.[id];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Owners and managers (and admins) edit events and refund bookings (`event.edit`, `booking.refund`). */
+export const organizes = (role: ReturnType<typeof organizerRole>): boolean => role === 'owner' || role === 'manager' || role === 'admin';

@@ -37,6 +37,7 @@ const FRIENDLY: Record<string, string> = {
   seats_already_cancelled: 'Some of these seats were already cancelled. Please reload the page.',
   event_cancelled: 'This event was cancelled: your booking is refunded in full.',
   already_refunded: 'This booking was already refunded.',
+  forbidden: 'Your role does not allow this. An owner of the organization can change your role.',
   amount_mismatch: 'The amount to pay changed. Please reload the page.',
   organization_not_found: 'This organization does not exist, or you are not a member of it.',
   webhook_endpoint_not_found: 'This webhook endpoint does not exist (any more).',

@@ -3,10 +3,13 @@ import { Link, navigate, useLocation } from '../../lib/router.tsx';
 import { PageTitle } from '../../components/ui.tsx';
 import { CreateEventForm, MyEvents, SalesView } from '../../features/box-office/box-office.tsx';
 import { CancelEventPanel, CancellationProgress } from '../../features/box-office/cancel-event.tsx';
+import { EventPolicies, WaitlistOfferTime } from '../../features/box-office/event-policies.tsx';
+import { RefundBooking } from '../../features/box-office/refund-booking.tsx';
 import { WaitingRoomPanel } from '../../features/queue/queue-stats.tsx';
 import { AttendancePanel } from '../../features/check-in/attendance.tsx';
 import { Scanner } from '../../features/check-in/scanner.tsx';
 import { useEvent } from '../../features/events/api.ts';
+import { organizerRole, organizes } from '../../lib/auth-token.ts';
 import { preloadSeatMap } from '../../lib/preload.ts';
 import { useEffect } from 'react';
 
@@ -42,13 +45,22 @@ export function CreateEventPage() {
 
 export function SalesPage({ id }: { id: string }) {
   const { event } = useEvent(id);
+  const { session } = useAuth();
   useEffect(() => preloadSeatMap(id), [id]);
+  // Owners and managers refund bookings and set the policies; viewers see the sales only.
+  const manages = event ? organizes(organizerRole(session?.token, event.organization_id)) : false;
   return (
     <>
       <PageTitle>{event ? `Sales: ${event.name}` : 'Sales'}</PageTitle>
-      <SalesView eventId={id} />
+      <SalesView eventId={id} bookingAction={manages ? (b) => <RefundBooking booking={b} /> : undefined} />
       <AttendancePanel eventId={id} />
       <WaitingRoomPanel eventId={id} />
+      {event && manages ? (
+        <>
+          <EventPolicies event={event} />
+          <WaitlistOfferTime event={event} />
+        </>
+      ) : null}
       {event ? <CancelEventPanel eventId={id} eventName={event.name} cancelled={event.status === 'cancelled'} /> : null}
     </>
   );

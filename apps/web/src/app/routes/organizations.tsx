@@ -4,6 +4,8 @@ import { EventEditor, OrganizationsList, OrganizationView } from '../../features
 import { webhooksPath } from '../../lib/organizer-access.ts';
 import { WebhookEndpoints } from '../../features/webhooks/endpoints.tsx';
 import { WebhookEndpointView } from '../../features/webhooks/endpoint-view.tsx';
+import { EventPolicies, WaitlistOfferTime } from '../../features/box-office/event-policies.tsx';
+import { useEvent } from '../../features/events/api.ts';
 
 export function OrganizationsPage() {
   return (
@@ -27,6 +29,7 @@ export function OrganizationPage({ id }: { id: string }) {
 }
 
 export function EventEditorPage({ organizationId, eventId }: { organizationId: string; eventId: string }) {
+  const { event } = useEvent(eventId);
   return (
     <>
       <PageTitle>Edit event</PageTitle>
@@ -35,6 +38,12 @@ export function EventEditorPage({ organizationId, eventId }: { organizationId: s
         <Link to={`/box-office/events/${eventId}`}>Sales</Link>
       </p>
       <EventEditor eventId={eventId} />
+      {event ? (
+        <>
+          <EventPolicies event={event} />
+          <WaitlistOfferTime event={event} />
+        </>
+      ) : null}
     </>
   );
 }
