@@ -1,5 +1,7 @@
 // The access token lives in localStorage so a reload keeps the buyer logged in; it is sent as
 // a Bearer header (never a cookie), so no CSRF exposure.
+import type { OrganizationRole } from './organizer-access.ts';
+
 const KEY = 'ticketing.session';
 
 export interface Session {
@@ -28,21 +30,19 @@ export function getToken(): string | null {
   return loadSession()?.token ?? null;
 }
 
-export type OrganizerRole = 'owner' | 'manager' | 'staff' | 'viewer';
-
 /**
  * The caller's role in an organization, read from the token's claims (`orgs`; a personal
  * organization has the user's own id; an admin may do everything). Only to decide what the
  * page offers: the server decides again on every call.
  */
-export function organizerRole(token: string | undefined, organizationId: string): OrganizerRole | 'admin' | undefined {
+export function organizationRoleOf(token: string | undefined, organizationId: string): OrganizationRole | 'admin' | undefined {
   try {
     const part = token?.split('.')[1];
     if (!part) return undefined;
     const claims = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as {
       sub?: string;
       role?: string;
-      orgs?: Record<string, OrganizerRole>;
+      orgs?: Record<string, OrganizationRole>;
     };
     if (claims.role === 'admin') return 'admin';
     const id = organizationId.toLowerCase();
@@ -52,6 +52,3 @@ export function organizerRole(token: string | undefined, organizationId: string)
     return undefined;
   }
 }
-
-/** Owners and managers (and admins) edit events and refund bookings (`event.edit`, `booking.refund`). */
-export const organizes = (role: ReturnType<typeof organizerRole>): boolean => role === 'owner' || role === 'manager' || role === 'admin';

@@ -9,7 +9,8 @@ import { WaitingRoomPanel } from '../../features/queue/queue-stats.tsx';
 import { AttendancePanel } from '../../features/check-in/attendance.tsx';
 import { Scanner } from '../../features/check-in/scanner.tsx';
 import { useEvent } from '../../features/events/api.ts';
-import { organizerRole, organizes } from '../../lib/auth-token.ts';
+import { organizationRoleOf } from '../../lib/auth-token.ts';
+import { canManageSales } from '../../lib/organizer-access.ts';
 import { preloadSeatMap } from '../../lib/preload.ts';
 import { useEffect } from 'react';
 
@@ -48,7 +49,7 @@ export function SalesPage({ id }: { id: string }) {
   const { session } = useAuth();
   useEffect(() => preloadSeatMap(id), [id]);
   // Owners and managers refund bookings and set the policies; viewers see the sales only.
-  const manages = event ? organizes(organizerRole(session?.token, event.organization_id)) : false;
+  const manages = event ? canManageSales(organizationRoleOf(session?.token, event.organization_id)) : false;
   return (
     <>
       <PageTitle>{event ? `Sales: ${event.name}` : 'Sales'}</PageTitle>
