@@ -217,6 +217,8 @@ describe('the webhooks pages', () => {
       // Delete, after a confirmation.
       await page.getByRole('link', { name: receiver.url }).click();
       await page.getByRole('button', { name: 'Delete endpoint…' }).click();
+      // The keyboard is in the confirmation, on the safe answer.
+      assert.equal(await page.evaluate<string>('document.activeElement.textContent'), 'Keep the endpoint');
       await page
         .getByRole('group', { name: 'Confirm the deletion' })
         .getByText(/This cannot be undone/)

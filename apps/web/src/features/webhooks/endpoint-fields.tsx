@@ -11,7 +11,8 @@ export interface EndpointFieldValues {
 }
 
 /** The address, description and event types of an endpoint (adding one, or editing it). */
-export function EndpointFields({ endpoint }: { endpoint?: Endpoint }) {
+/** `autoFocus`: the address takes the focus (a form that just opened). */
+export function EndpointFields({ endpoint, autoFocus = false }: { endpoint?: Endpoint; autoFocus?: boolean }) {
   return (
     <>
       <Field label="Address (URL)" hint="https:// and reachable from the internet, e.g. https://example.com/ticketing-hooks">
@@ -24,6 +25,7 @@ export function EndpointFields({ endpoint }: { endpoint?: Endpoint }) {
           required
           maxLength={2000}
           defaultValue={endpoint?.url}
+          autoFocus={autoFocus}
         />
       </Field>
       <Field label="Description (optional)">

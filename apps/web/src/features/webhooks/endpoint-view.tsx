@@ -187,7 +187,7 @@ export function WebhookEndpointView({ organizationId, endpointId }: { organizati
       </div>
       {dialog === 'edit' ? (
         <form className="form panel" onSubmit={save} aria-label="Edit the endpoint" noValidate>
-          <EndpointFields endpoint={endpoint} />
+          <EndpointFields endpoint={endpoint} autoFocus />
           <div className="actions">
             <button type="submit" className="primary" disabled={busy}>
               Save changes
@@ -205,7 +205,7 @@ export function WebhookEndpointView({ organizationId, endpointId }: { organizati
             keep signing for a while: during that overlap each delivery carries two signatures, one per secret.
           </p>
           <Field label="The current secret keeps signing for">
-            <select name="overlap" defaultValue="">
+            <select name="overlap" defaultValue="" autoFocus>
               {OVERLAPS.map((o) => (
                 <option key={o.label} value={o.seconds === undefined ? '' : String(o.seconds)}>
                   {o.label}
@@ -233,7 +233,8 @@ export function WebhookEndpointView({ organizationId, endpointId }: { organizati
             <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>
               Yes, delete the endpoint
             </button>
-            <button type="button" onClick={() => setDialog('none')}>
+            {/* The safe answer has the focus: the keyboard reaches the panel that just opened. */}
+            <button type="button" onClick={() => setDialog('none')} autoFocus>
               Keep the endpoint
             </button>
           </div>
