@@ -77,6 +77,11 @@ export const EventsConfigSchema = Type.Object({
       admitIntervalMs: Type.Integer({ default: 250, minimum: 0, maximum: 60000 }),
       /** How often open queue streams get their places. @defaultValue 1000 */
       streamIntervalMs: Type.Integer({ default: 1000, minimum: 50, maximum: 60000 }),
+      /**
+       * A waiting buyer's stream shows a new place (position, estimate) at most this often; an
+       * admission is shown at the next look-up. @defaultValue 5000
+       */
+      streamRefreshMs: Type.Integer({ default: 5000, minimum: 0, maximum: 600000 }),
       /** How often the organizer's queue view is pushed. @defaultValue 1000 */
       statsIntervalMs: Type.Integer({ default: 1000, minimum: 100, maximum: 60000 }),
       /** Most buyers one room admits in one pass. @defaultValue 1000 */
@@ -159,6 +164,7 @@ export function loadEventsConfig(overrides?: DeepPartial<EventsConfig>, env: Nod
       EVENTS_GROUP_COMMIT_MAX_IN_FLIGHT: 'groupCommit.maxInFlight',
       EVENTS_WAITING_ROOM_ADMIT_INTERVAL_MS: 'waitingRoom.admitIntervalMs',
       EVENTS_WAITING_ROOM_STREAM_INTERVAL_MS: 'waitingRoom.streamIntervalMs',
+      EVENTS_WAITING_ROOM_STREAM_REFRESH_MS: 'waitingRoom.streamRefreshMs',
       EVENTS_WAITING_ROOM_MAX_BATCH: 'waitingRoom.maxBatch',
       EVENTS_WAITING_ROOM_TARGET_LATENCY_MS: 'waitingRoom.targetLatencyMs',
       EVENTS_WAITING_ROOM_ADAPTIVE_INTERVAL_MS: 'waitingRoom.adaptiveIntervalMs',

@@ -239,6 +239,7 @@ export async function createEventsDeps(
     settingsCacheMs: config.waitingRoom.settingsCacheMs,
     maxBatch: config.waitingRoom.maxBatch,
     retentionSeconds: config.waitingRoom.retentionSeconds,
+    streamRefreshMs: config.waitingRoom.streamRefreshMs,
     capacity,
     adaptive: {
       targetMs: config.waitingRoom.targetLatencyMs,

@@ -303,6 +303,29 @@ for (const profile of PROFILES) {
       assert.equal(stats.body.held_seats, 1);
     });
 
+    it('shows a waiting buyer a new place at most every few seconds, and the admission at once', async () => {
+      const { event, organizer } = await eventWithRoom(hourFromNow());
+      const buyer = server.user();
+      await server.api('POST', `/api/events/${event.event_id}/queue`, { token: buyer.token });
+      const stream = await openStream(`${server.baseUrl}/api/events/${event.event_id}/queue/stream?access_token=${buyer.token}`);
+      try {
+        const first = await stream.next((f) => f.event === 'place');
+        assert.equal(first.data.status, 'waiting');
+        await sleep(300); // a few look-ups (every 100 ms here): the stream has been shown its place
+        const shown = stream.frames.filter((f) => f.event === 'place').length;
+        for (let i = 0; i < 3; i++) await server.api('POST', `/api/events/${event.event_id}/queue`, { token: server.user().token });
+        // The count waiting and the estimate changed, but within streamRefreshMs (5 s) nothing is sent…
+        await sleep(1500);
+        assert.equal(stream.frames.filter((f) => f.event === 'place').length, shown, JSON.stringify(stream.frames));
+        // …while the admission goes out at the next look-up.
+        await openNow(event.event_id, organizer.token);
+        const admittedFrame = await stream.next((f) => f.event === 'place' && f.data.status === 'admitted', 5000);
+        assert.equal(typeof admittedFrame.data.admission_token, 'string');
+      } finally {
+        await stream.close();
+      }
+    });
+
     it('lets only the organizer run the room, and answers clearly where there is none', async () => {
       const { event, organizer } = await eventWithRoom(hourFromNow());
       const stranger = server.user();

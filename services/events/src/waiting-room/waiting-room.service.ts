@@ -24,6 +24,8 @@ export interface WaitingRoomServiceDeps {
   maxBatch: number;
   /** The queue's data is kept this long after the last join. */
   retentionSeconds: number;
+  /** A waiting buyer's stream shows a new place at most this often (status changes at once). */
+  streamRefreshMs: number;
   /** What adaptive rooms follow: this process's latency for the work admitted buyers cause. */
   capacity: Pick<CapacityMeter, 'take'>;
   /** Adaptive rooms: the target latency, the lowest rate, and how often the rate is adjusted. */
@@ -50,6 +52,8 @@ export function createWaitingRoomService(deps: WaitingRoomServiceDeps) {
   // The rate of each adaptive room in this process (instances share the store's token bucket,
   // each refilling it at the rate it measured: together they admit at about their average).
   const rates = new Map<string, number>();
+  // The place each stream watcher was last shown, and when (per event, rebuilt on every pass).
+  const shown = new Map<string, Map<string, { view: QueueStatusView; at: number }>>();
   let adjustedAt = 0;
 
   /** The rate a room admits at now, per minute: its organizer's, or the adaptive one. */
@@ -188,16 +192,35 @@ export function createWaitingRoomService(deps: WaitingRoomServiceDeps) {
       return placeView(user.user_id, room, place);
     },
 
-    /** The places of the buyers watching the queue through one process (the stream). */
+    /**
+     * The places of the buyers watching the queue through one process (the stream). A waiting
+     * buyer's place is shown anew at most every `streamRefreshMs`: in a moving queue every place
+     * changes every second, and a frame to every open stream every second was the event
+     * process's largest cost during an on-sale (its socket writes). An admission, or any other
+     * change of status, is shown at once.
+     */
     async placesOf(eventId: string, userIds: readonly string[]): Promise<Map<string, QueueStatusView | undefined>> {
       const room = await roomOf(eventId);
       const out = new Map<string, QueueStatusView | undefined>();
       if (!room) return out;
       const places = await store.places(eventId, userIds, now());
+      const before = shown.get(eventId);
+      const after = new Map<string, { view: QueueStatusView; at: number }>();
       userIds.forEach((u, i) => {
         const p = places[i];
-        out.set(u, p ? placeView(u, room, p) : undefined);
+        const view = p ? placeView(u, room, p) : undefined;
+        const last = before?.get(u);
+        if (view && last && view.status === 'waiting' && last.view.status === 'waiting' && now() - last.at < deps.streamRefreshMs) {
+          out.set(u, last.view);
+          after.set(u, last);
+          return;
+        }
+        out.set(u, view);
+        if (view) after.set(u, { view, at: now() });
       });
+      // Only the buyers watching now are remembered.
+      if (after.size > 0) shown.set(eventId, after);
+      else shown.delete(eventId);
       return out;
     },
 
