@@ -196,3 +196,43 @@ function checkIns(eventId: string) {
     [eventId],
   );
 }
+
+describe('the check-in counters for a viewer', () => {
+  it('a viewer of the organization sees the attendance in the box office, without the scanner', async () => {
+    const owner = await apiUser(platform, 'Owen', 'Owner');
+    const org = await platform.api('POST', '/api/organizations', { token: owner.token, body: { name: 'Door Org' } });
+    assert.equal(org.status, 201, org.text);
+    const orgId = org.body.organization_id as string;
+    // A fresh token carries the new organization (the event service decides from it).
+    const ownerToken = (await platform.api('POST', '/api/users/token', { token: owner.token })).body.access_token as string;
+    const viewer = await apiUser(platform, 'Vera', 'Viewer');
+    const invitation = await platform.api('POST', `/api/organizations/${orgId}/invitations`, {
+      token: ownerToken,
+      body: { email: viewer.email, role: 'viewer' },
+    });
+    assert.equal(invitation.status, 201, invitation.text);
+    const accepted = await platform.api('POST', `/api/invitations/${invitation.body.invitation_id}/accept`, { token: viewer.token });
+    assert.equal(accepted.status, 200, accepted.text);
+    const event = await apiEvent(platform, ownerToken, { organization_id: orgId });
+    const code = await ticketCode(await bookSeat(event.event_id, 'B2'));
+    const scanned = await platform.api('POST', `/api/events/${event.event_id}/check-ins`, {
+      token: ownerToken,
+      body: { code, gate: 'East' },
+    });
+    assert.equal(scanned.body.result, 'valid', scanned.text);
+
+    // Logging in gives the viewer a token with the membership.
+    const page = await newPage();
+    await logIn(page, viewer);
+    await page.goto(`/box-office/events/${event.event_id}`);
+    const attendance = page.getByRole('region', { name: 'Check-in' });
+    await attendance.getByTestId('admitted').getByText('1').waitFor();
+    await attendance.getByRole('row', { name: 'East 1 1 0' }).waitFor();
+    assert.equal(await attendance.getByRole('link', { name: 'Open the scanner' }).count(), 0);
+    await expectAccessible(page, 'box office as a viewer');
+
+    await page.goto(`/box-office/events/${event.event_id}/scan`);
+    await page.getByText('You may not check tickets in for this event.').waitFor();
+    assert.equal(await page.getByRole('textbox', { name: 'Ticket code' }).count(), 0);
+  });
+});
