@@ -32,7 +32,7 @@ const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 // Self time per node: each sample's time delta goes to the node it landed in.
 const selfUs = new Map<number, number>();
 profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-const totalUs = profile.endTime - profile.startTime;
+const totalUs = profile.timeDeltas.reduce((a, b) => a + b, 0);
 
 function place(url: string, name: string): string {
   if (name === '(garbage collector)' || name === '(idle)' || name === '(program)') return name;
@@ -63,9 +63,17 @@ const busyUs = totalUs - (places.get('(idle)') ?? 0);
 const row = (us: number) => `${(us / 1000).toFixed(0).padStart(8)} ms ${((100 * us) / busyUs).toFixed(1).padStart(5)} %`;
 console.log(`${file}: ${(totalUs / 1e6).toFixed(1)} s profiled, ${(busyUs / 1e6).toFixed(1)} s busy (percentages of busy)`);
 console.log('\nBy where the code lives (self time):');
-for (const [p, us] of [...places].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${row(us)}  ${p}`);
+for (const [p, us] of [...places]
+  .filter(([k]) => k !== '(idle)')
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 20))
+  console.log(`${row(us)}  ${p}`);
 console.log(`\nTop ${values.top} functions (self time):`);
-for (const [f, us] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) console.log(`${row(us)}  ${f}`);
+for (const [f, us] of [...fns]
+  .filter(([k]) => !k.startsWith('(idle)'))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, Number(values.top)))
+  console.log(`${row(us)}  ${f}`);
 
 // Inclusive time of this repository's functions (a function on the stack twice counts once).
 const keyOf = (n: ProfileNode) => {
