@@ -133,6 +133,8 @@ describe('the webhooks pages', () => {
       await attempts.getByText(/^Attempt 2, .*: 201, \d+ ms, delivered$/).waitFor();
       await attempts.getByText(/^Attempt 1, .*: 201, \d+ ms, delivered$/).waitFor();
       await screenshot(page, 'webhooks-delivery-log');
+      await delivery.getByText('Body sent').click();
+      assert.equal(await delivery.locator('pre').textContent(), first.body);
 
       // Rotate with the default overlap: the next delivery is signed with both secrets.
       await page.getByRole('button', { name: 'Rotate secret…' }).click();

@@ -34,16 +34,22 @@ function Attempts({ deliveryId }: { deliveryId: string }) {
   }, [deliveryId]);
   if (error) return <ErrorMessage>{error}</ErrorMessage>;
   if (!detail) return <Spinner label="Loading the attempts…" />;
-  if (detail.attempts_log.length === 0) return <p className="muted">Not attempted yet.</p>;
   return (
-    <ul className="attempts" aria-label={`Attempts of ${detail.event_id}`}>
-      {detail.attempts_log.map((a) => (
-        <li key={a.attempt}>
-          Attempt {a.attempt}, {formatDate(a.started_at)}: {a.status_code ?? 'no answer'}
-          {a.error ? ` (${a.error})` : ''}, {a.latency_ms} ms{a.succeeded ? ', delivered' : ''}
-        </li>
-      ))}
-    </ul>
+    <>
+      {detail.attempts_log.length === 0 ? <p className="muted">Not attempted yet.</p> : null}
+      <ul className="attempts" aria-label={`Attempts of ${detail.event_id}`}>
+        {detail.attempts_log.map((a) => (
+          <li key={a.attempt}>
+            Attempt {a.attempt}, {formatDate(a.started_at)}: {a.status_code ?? 'no answer'}
+            {a.error ? ` (${a.error})` : ''}, {a.latency_ms} ms{a.succeeded ? ', delivered' : ''}
+          </li>
+        ))}
+      </ul>
+      <details>
+        <summary>Body sent</summary>
+        <pre className="body-sent">{detail.body}</pre>
+      </details>
+    </>
   );
 }
 
