@@ -4,6 +4,7 @@ import type { paths } from '../../lib/api/schema.ts';
 import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
 import { formatDate, formatMoney } from '../../lib/format.ts';
 import { ErrorMessage } from '../../components/ui.tsx';
+import { cancellationSummary } from './cancellation-summary.ts';
 
 type Booking = paths['/api/booking/{id}']['get']['responses'][200]['content']['application/json'];
 type Quote = paths['/api/booking/{id}/cancellation-quote']['get']['responses'][200]['content']['application/json'];
@@ -62,14 +63,9 @@ export function CancelBooking({ booking, onCancelled }: { booking: Booking; onCa
         body: { seats: chosen },
       });
       if (data) {
-        const refunded = data.refunded_amount ?? data.refund_amount;
         setConfirming(false);
         // The booking page shows it (this panel goes when the whole booking is cancelled).
-        onCancelled(
-          data.status === 'completed'
-            ? `Cancelled ${data.seats.join(', ')}. ${formatMoney(refunded, booking.currency)} is refunded to your payment method.`
-            : `Cancelled ${data.seats.join(', ')}. Your refund of ${formatMoney(data.refund_amount, booking.currency)} is on its way.`,
-        );
+        onCancelled(cancellationSummary(data, booking.currency));
       } else setError(describeError(err, response.status));
     } catch {
       setError(NETWORK_ERROR);
