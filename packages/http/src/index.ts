@@ -7,6 +7,7 @@ export * from './operator-metrics.ts';
 export * from './probe-server.ts';
 export * from './schemas.ts';
 export * from './sse.ts';
+export * from './sse-poller.ts';
 export * from './validation.ts';
 export * from './csv.ts';
 export * from './ssrf-guard.ts';

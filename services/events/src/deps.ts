@@ -289,7 +289,7 @@ export async function createEventsDeps(
     logger: logger.child({ component: 'waitlist' }),
     intervalMs: config.waitlist.intervalMs,
     defaultTtlSeconds: config.waitlist.offerTtlSeconds,
-    onEntriesChanged: (eventId) => waitlistStreams.changed(eventId),
+    onEntriesChanged: (eventId) => waitlistStreams.wake(eventId),
   });
   const relay =
     bus && config.outbox.enabled

@@ -49,7 +49,7 @@ export function registerWaitingRoomRoutes(app: App, deps: WaitingRoomRoutesDeps)
       first.event_id,
       user.user_id,
       {
-        place(view) {
+        view(view) {
           sse.send('place', view, ++n);
           if (view.status !== 'waiting') sse.close();
         },
@@ -57,7 +57,7 @@ export function registerWaitingRoomRoutes(app: App, deps: WaitingRoomRoutesDeps)
           sse.send('gone', { event_id: first.event_id, message: 'You left the queue for too long: join again' }, ++n);
           sse.close();
         },
-        paused() {
+        unavailable() {
           sse.send('paused', { event_id: first.event_id, message: 'The queue is paused for a moment; your place is kept' }, ++n);
         },
       },

@@ -40,7 +40,7 @@ export function registerWaitlistRoutes(app: App, deps: WaitlistRoutesDeps): void
       const first = await waitlist.myEntries(user, request.params.id);
       const sse = createSseStream(request, reply, { retryMs: 2000, heartbeatMs: deps.heartbeatMs });
       let n = 0;
-      const detach = streams.attach(first.event_id, user.user_id, (view) => sse.send('entries', view, ++n), first);
+      const detach = streams.attach(first.event_id, user.user_id, { view: (view) => sse.send('entries', view, ++n) }, first);
       sse.onClose(detach);
       return sse.open();
     },
