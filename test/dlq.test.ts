@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafkaBus, createLocalBus, type IncomingMessage, type MessageBus, type Subscription } from '@ticketing/bus';
 import { createPgliteDatabase } from '@ticketing/db';
 import { UnrecoverableError } from '@ticketing/errors';
-import { testInfra, uniqueId } from '@ticketing/testing';
+import { testInfra, uniqueId, waitFor } from '@ticketing/testing';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -26,16 +26,6 @@ function dlq(args: string[], env: Record<string, string> = {}): Promise<{ code: 
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('exit', (code) => resolve({ code: code ?? 1, out, err }));
   });
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 /** A consumer that dead-letters everything while `failing`, and records what it handled after. */

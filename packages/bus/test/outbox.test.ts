@@ -1,9 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createPostgresDatabase, type Database } from '@ticketing/db';
-import { testInfra, uniqueId } from '@ticketing/testing';
+import { testInfra, uniqueId, waitFor } from '@ticketing/testing';
 import {
   createKafkaBus,
   createOutboxRelay,
@@ -27,16 +26,6 @@ before(async () => {
   await db.query(OUTBOX_TABLE_SQL);
   bus = createKafkaBus({ brokers: testInfra.kafkaBrokers.split(','), clientId: uniqueId('outbox-test') });
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 function startRelay(opts: Omit<OutboxRelayOptions, 'db'>) {
   const relay = createOutboxRelay({ db, ...opts });

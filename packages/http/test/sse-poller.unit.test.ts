@@ -1,17 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '@ticketing/testing';
 import pino from 'pino';
 import { createSsePoller, type SsePollWatcher } from '../src/sse-poller.ts';
 
-/** Polls until `condition` holds (no fixed sleeps that a slow machine breaks). */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (condition()) return;
-    await sleep(5);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+const until = (condition: () => boolean, what: string) => waitFor(condition, what, 5_000, 5);
 
 /** A watcher that writes down what it was told, as the SSE route would send it. */
 function recorder(): SsePollWatcher<{ n: number }> & { seen: string[] } {

@@ -1,19 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '@ticketing/testing';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { closeSseStreamsOnShutdown, createSseStream, type SseStream } from '../src/sse.ts';
 
-/** Polls until `condition` holds (no fixed sleeps that a slow machine breaks). */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (condition()) return;
-    await sleep(5);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+const until = (condition: () => boolean, what: string) => waitFor(condition, what, 5_000, 5);
 
 /** Reads a stream's text as it arrives. */
 function collect(body: ReadableStream<Uint8Array>) {

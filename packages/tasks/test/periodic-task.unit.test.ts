@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '@ticketing/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPeriodicTask } from '../src/periodic-task.ts';
 
@@ -10,14 +11,8 @@ function gate() {
   return { opened, open };
 }
 
-/** Polls until `condition` holds (small real timers: no fixed sleeps that a slow machine breaks). */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (condition()) return;
-    await sleep(2);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+// Small real timers, polled often: no fixed sleeps that a slow machine breaks.
+const until = (condition: () => boolean, what: string) => waitFor(condition, what, 5_000, 2);
 
 const never = () => assert.fail('no error expected');
 

@@ -18,6 +18,26 @@ export function uniqueEmail(prefix = 'user'): string {
   return `${prefix}.${randomUUID()}@example.test`;
 }
 
+/**
+ * Polls `probe` until it returns something other than undefined or false, and returns that;
+ * fails naming `what` after `timeoutMs`. For outcomes that happen in the background, instead of
+ * fixed sleeps that a loaded machine breaks.
+ */
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+  intervalMs = 50,
+): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
 /** Listens on an ephemeral port and returns its base URL: tests talk real HTTP. */
 export async function listen(
   app: FastifyInstance | { listen: FastifyInstance['listen']; server: FastifyInstance['server'] },

@@ -1,5 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { issueUserToken, type Role } from '@ticketing/auth';
 import type { DeepPartial } from '@ticketing/config';
 import { apiClient, listen, readSse, testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
@@ -113,16 +114,8 @@ export function newUser(config: Readonly<BookingsConfig>, role: Role = 'user', n
   return { userId, email, token };
 }
 
-/** Polls until `probe` returns a value (not undefined); for waiting on asynchronous outcomes. */
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+// This service's tests import it from here, with the other helpers.
+export { waitFor } from '@ticketing/testing';
 
 export interface SseEvent {
   id?: string;
@@ -169,4 +162,70 @@ export function openStream(url: string, headers: Record<string, string> = {}) {
     },
     close: () => controller.abort(),
   };
+}
+
+const WORKER = fileURLToPath(new URL('../src/worker.ts', import.meta.url));
+const workers = new Set<ChildProcess>();
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** What it wrote to stdout and stderr so far. */
+  output(): string;
+}
+
+/**
+ * The bookings worker as a child process (`node src/worker.ts`), so a test can kill it for real:
+ * on `config`'s database, Redis, events service, secrets, and this test file's own topics and
+ * consumer groups. `entry` runs another entry point (a fixture around the worker). killWorkers()
+ * ends the ones still running.
+ */
+export function spawnWorker(
+  config: Readonly<BookingsConfig>,
+  opts: { paymentLatencyMs: number; env?: NodeJS.ProcessEnv; entry?: string },
+): WorkerProcess {
+  const { kafka } = config;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: config.database.url,
+    REDIS_URL: config.redis.url,
+    REDIS_KEY_PREFIX: config.redis.keyPrefix,
+    KAFKA_BROKERS: kafka.brokers,
+    KAFKA_PARTITIONS: String(kafka.partitions),
+    BOOKING_REQUESTS_TOPIC: kafka.topics.bookingRequests,
+    NOTIFICATION_REQUESTS_TOPIC: kafka.topics.notificationRequests,
+    EVENT_CANCELLATIONS_TOPIC: kafka.topics.eventCancellations,
+    EVENT_CHANGES_TOPIC: kafka.topics.eventChanges,
+    TICKET_CHECK_INS_TOPIC: kafka.topics.ticketCheckIns,
+    BOOKING_CANCELLATIONS_TOPIC: kafka.topics.bookingCancellations,
+    BOOKING_WORKERS_GROUP: kafka.workerGroup,
+    CANCELLATION_WORKERS_GROUP: kafka.cancellationGroup,
+    RESCHEDULE_WORKERS_GROUP: kafka.rescheduleGroup,
+    EVENTS_URL: config.events.url,
+    JWT_SECRET: config.jwt.secret,
+    INTERNAL_JWT_SECRET: config.jwt.internalSecret,
+    JWT_ISSUER: config.jwt.issuer,
+    PAYMENT_LATENCY_MS: String(opts.paymentLatencyMs),
+    WORKER_RETRY_BASE_MS: '100',
+    RECONCILER_ENABLED: 'false',
+    ...opts.env,
+  };
+  const child = spawn(process.execPath, [opts.entry ?? WORKER], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  workers.add(child);
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      workers.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  return { child, exited, output: () => output };
+}
+
+/** Kills (SIGKILL) every worker spawnWorker started that is still running: for `after`. */
+export function killWorkers(): void {
+  for (const child of workers) child.kill('SIGKILL');
 }
