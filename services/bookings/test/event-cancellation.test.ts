@@ -1,23 +1,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { BookingsConfig } from '../src/index.ts';
 import { createEvent, startEvents, type StartedEvents } from './events-helpers.ts';
-import { bookingsConfig, newUser, startBookings, waitFor, type StartedBookings } from './helpers.ts';
+import { bookingsConfig, killWorkers, newUser, spawnWorker, startBookings, waitFor, type StartedBookings } from './helpers.ts';
 
 // The cancellation of an event with 1,000 confirmed bookings, through the real path: the event
 // service's outbox → Kafka → the bookings worker (a child process, killed for real midway and
 // started again) → the simulated gateway's refunds table and the notification outbox.
 
-const WORKER = fileURLToPath(new URL('../src/worker.ts', import.meta.url));
 const BOOKINGS = 1000;
 
 let events: StartedEvents;
 let config: Readonly<BookingsConfig>;
 let api: StartedBookings;
-const children = new Set<ChildProcess>();
 
 before(async () => {
   const jwt = bookingsConfig().jwt;
@@ -34,46 +30,10 @@ before(async () => {
   api = await startBookings(config, { worker: false });
 });
 after(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  killWorkers();
   await api?.close();
   await events?.close();
 });
-
-function startWorker(paymentLatencyMs: number) {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: config.database.url,
-    REDIS_URL: config.redis.url,
-    REDIS_KEY_PREFIX: config.redis.keyPrefix,
-    KAFKA_BROKERS: config.kafka.brokers,
-    KAFKA_PARTITIONS: String(config.kafka.partitions),
-    BOOKING_REQUESTS_TOPIC: config.kafka.topics.bookingRequests,
-    NOTIFICATION_REQUESTS_TOPIC: config.kafka.topics.notificationRequests,
-    EVENT_CANCELLATIONS_TOPIC: config.kafka.topics.eventCancellations,
-    BOOKING_WORKERS_GROUP: config.kafka.workerGroup,
-    CANCELLATION_WORKERS_GROUP: config.kafka.cancellationGroup,
-    EVENTS_URL: config.events.url,
-    JWT_SECRET: config.jwt.secret,
-    INTERNAL_JWT_SECRET: config.jwt.internalSecret,
-    JWT_ISSUER: config.jwt.issuer,
-    PAYMENT_LATENCY_MS: String(paymentLatencyMs),
-    WORKER_RETRY_BASE_MS: '100',
-    RECONCILER_ENABLED: 'false',
-  };
-  const child = spawn(process.execPath, [WORKER], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.on('exit', (_code, signal) => {
-      children.delete(child);
-      resolve(signal);
-    }),
-  );
-  return { child, exited, output: () => output };
-}
 
 /** 1,000 confirmed, paid bookings of one event by 1,000 buyers, and their charges, in two statements. */
 async function seedConfirmedBookings(eventId: string, eventName: string) {
@@ -115,7 +75,7 @@ describe('POST /api/events/{id}/cancel with 1,000 confirmed bookings', () => {
     const refused = await events.api('POST', `/api/events/${event.event_id}/cancel`, { token: stranger.token, body: {} });
     assert.equal(refused.status, 404, refused.text);
     assert.equal(refused.body.error, 'event_not_found');
-    const first = startWorker(60);
+    const first = spawnWorker(config, { paymentLatencyMs: 60 });
     const res = await events.api('POST', `/api/events/${event.event_id}/cancel`, {
       token: owner.token,
       body: { reason: 'The venue flooded' },
@@ -131,7 +91,7 @@ describe('POST /api/events/{id}/cancel with 1,000 confirmed bookings', () => {
 
     await waitFor(async () => ((await refunded(event.event_id)) >= 150 ? true : undefined), 'refunds to start', 60_000);
     first.child.kill('SIGKILL');
-    assert.equal(await first.exited, 'SIGKILL');
+    assert.equal((await first.exited).signal, 'SIGKILL');
     const midway = await refunded(event.event_id);
     assert.ok(midway < BOOKINGS, `killed midway (${midway} refunded)`);
     const progress = await api.api('GET', `/api/events/${event.event_id}/cancellation`, { token: owner.token });
@@ -144,7 +104,7 @@ describe('POST /api/events/{id}/cancel with 1,000 confirmed bookings', () => {
       'only the organization sees the progress',
     );
 
-    const second = startWorker(0);
+    const second = spawnWorker(config, { paymentLatencyMs: 0 });
     const done = await waitFor(
       async () => {
         const p = await api.api('GET', `/api/events/${event.event_id}/cancellation`, { token: owner.token });

@@ -1,22 +1,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { BookingsConfig } from '../src/index.ts';
 import { assertInvariants, chargesFor, createEvent, holdSeats, startEvents, waitForFinal, type StartedEvents } from './events-helpers.ts';
-import { bookingsConfig, newUser, startBookings, waitFor, type StartedBookings } from './helpers.ts';
+import { bookingsConfig, killWorkers, newUser, spawnWorker, startBookings, waitFor, type StartedBookings } from './helpers.ts';
 
 // The worker runs as a child process (`node services/bookings/src/worker.ts`), so it can be
 // killed for real: SIGKILL in the middle of a payment, SIGTERM for a graceful drain.
 
-const WORKER = fileURLToPath(new URL('../src/worker.ts', import.meta.url));
 const WORKER_WHEN_TOLD = fileURLToPath(new URL('./fixtures/worker-when-told.ts', import.meta.url));
 
 let events: StartedEvents;
 let config: Readonly<BookingsConfig>;
 let api: StartedBookings;
-const children = new Set<ChildProcess>();
 
 before(async () => {
   events = await startEvents(bookingsConfig().jwt);
@@ -24,45 +21,10 @@ before(async () => {
   api = await startBookings(config, { worker: false });
 });
 after(async () => {
-  for (const child of children) child.kill('SIGKILL');
+  killWorkers();
   await api.close();
   await events.close();
 });
-
-function startWorker(paymentLatencyMs: number, extraEnv: NodeJS.ProcessEnv = {}, entry = WORKER) {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: config.database.url,
-    REDIS_URL: config.redis.url,
-    REDIS_KEY_PREFIX: config.redis.keyPrefix,
-    KAFKA_BROKERS: config.kafka.brokers,
-    KAFKA_PARTITIONS: String(config.kafka.partitions),
-    BOOKING_REQUESTS_TOPIC: config.kafka.topics.bookingRequests,
-    NOTIFICATION_REQUESTS_TOPIC: config.kafka.topics.notificationRequests,
-    BOOKING_WORKERS_GROUP: config.kafka.workerGroup,
-    EVENTS_URL: config.events.url,
-    JWT_SECRET: config.jwt.secret,
-    INTERNAL_JWT_SECRET: config.jwt.internalSecret,
-    JWT_ISSUER: config.jwt.issuer,
-    PAYMENT_LATENCY_MS: String(paymentLatencyMs),
-    WORKER_RETRY_BASE_MS: '100',
-    RECONCILER_ENABLED: 'false',
-    ...extraEnv,
-  };
-  const child = spawn(process.execPath, [entry], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  children.add(child);
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  return { child, exited, output: () => output };
-}
 
 async function submit() {
   const user = newUser(config);
@@ -82,7 +44,7 @@ describe('a worker killed in the middle of a payment', () => {
   it('ends every booking exactly once, with one charge, after a new worker takes over', { timeout: 120_000 }, async () => {
     // Half of the latency passes before the gateway records the charge, half after: the kill
     // below lands after the card was charged but before the worker heard back.
-    const first = startWorker(6000);
+    const first = spawnWorker(config, { paymentLatencyMs: 6000 });
     const a = await submit();
     await waitFor(async () => ((await paymentStatus(a.bookingId)) === 'processing' ? true : undefined), 'payment A to start', 60_000);
     const b = await submit();
@@ -96,7 +58,7 @@ describe('a worker killed in the middle of a payment', () => {
     assert.equal(rowA.payment_status, 'processing', 'killed while the charge was in flight');
     assert.equal((await api.deps.bookingsRepository.findById(b.bookingId))!.status, 'processing');
 
-    const second = startWorker(200);
+    const second = spawnWorker(config, { paymentLatencyMs: 200 });
     try {
       for (const { bookingId, hold } of [a, b]) {
         const row = await waitForFinal(api.deps, bookingId, 90_000);
@@ -125,7 +87,7 @@ describe('a worker killed in the middle of a payment', () => {
 
 describe('a worker asked to stop (SIGTERM)', () => {
   it('finishes the payment in flight, stores its outcome, and exits cleanly', { timeout: 120_000 }, async () => {
-    const worker = startWorker(3000);
+    const worker = spawnWorker(config, { paymentLatencyMs: 3000 });
     const { bookingId } = await submit();
     await waitFor(async () => ((await paymentStatus(bookingId)) === 'processing' ? true : undefined), 'the payment to start', 60_000);
     worker.child.kill('SIGTERM');
@@ -144,8 +106,8 @@ describe('a worker killed under load and restarted at once (static group members
     // replacement is booted ahead (Node, config, migrations: seconds on a loaded machine, and
     // not Kafka's to shorten) and joins when told, right after the kill.
     const worker = { KAFKA_INSTANCE_ID: `${config.kafka.workerGroup}-w1` };
-    const first = startWorker(50, worker);
-    const second = startWorker(50, worker, WORKER_WHEN_TOLD);
+    const first = spawnWorker(config, { paymentLatencyMs: 50, env: worker });
+    const second = spawnWorker(config, { paymentLatencyMs: 50, env: worker, entry: WORKER_WHEN_TOLD });
     const submitted: { hold: { hold_id: string }; bookingId: string }[] = [];
     let loading = true;
     const load = (async () => {
