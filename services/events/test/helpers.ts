@@ -180,3 +180,27 @@ export async function openStream(url: string, headers: Record<string, string> = 
     },
   };
 }
+
+/** No seat in two live holds, and every live hold owns exactly its seats (SQL, after the fact). */
+export async function assertHoldsConsistent(server: EventsServer, eventId: string) {
+  const doubles = await server.sql.query(
+    `SELECT seat_no, count(*)::int AS holds FROM holds, unnest(seat_nos) AS seat_no
+      WHERE event_id = $1 AND status IN ('active', 'locked') AND expires_at > now()
+      GROUP BY seat_no HAVING count(*) > 1`,
+    [eventId],
+  );
+  assert.deepEqual(doubles.rows, []);
+  const mismatched = await server.sql.query(
+    `SELECT h.id FROM holds h
+      WHERE h.event_id = $1 AND h.status = 'active'
+        AND (SELECT count(*) FROM seats s WHERE s.event_id = h.event_id AND s.hold_id = h.id AND s.status = 'held') <> h.seat_count`,
+    [eventId],
+  );
+  assert.deepEqual(mismatched.rows, []);
+  const orphans = await server.sql.query(
+    `SELECT s.seat_no FROM seats s WHERE s.event_id = $1 AND s.status = 'held'
+        AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.id = s.hold_id AND s.seat_no = ANY (h.seat_nos))`,
+    [eventId],
+  );
+  assert.deepEqual(orphans.rows, []);
+}

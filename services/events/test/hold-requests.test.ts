@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { assertError, createEvent, PROFILES, startEvents, type EventsServer } from './helpers.ts';
+import { assertError, assertHoldsConsistent, createEvent, PROFILES, startEvents, type EventsServer } from './helpers.ts';
 
 /** Raw POST, so that tests can send headers and read the answer's headers. */
 async function hold(server: EventsServer, eventId: string, token: string, body: unknown, key?: string) {
@@ -26,30 +26,6 @@ function assertAdjacent(labels: string[]) {
     nos.every((n, i) => i === 0 || n === nos[i - 1]! + 1),
     `adjacent: ${labels.join(',')}`,
   );
-}
-
-/** No seat in two live holds, and every live hold owns exactly its seats (SQL, after the fact). */
-async function assertConsistent(server: EventsServer, eventId: string) {
-  const doubles = await server.sql.query(
-    `SELECT seat_no, count(*)::int AS holds FROM holds, unnest(seat_nos) AS seat_no
-      WHERE event_id = $1 AND status IN ('active', 'locked') AND expires_at > now()
-      GROUP BY seat_no HAVING count(*) > 1`,
-    [eventId],
-  );
-  assert.deepEqual(doubles.rows, []);
-  const mismatched = await server.sql.query(
-    `SELECT h.id FROM holds h
-      WHERE h.event_id = $1 AND h.status = 'active'
-        AND (SELECT count(*) FROM seats s WHERE s.event_id = h.event_id AND s.hold_id = h.id AND s.status = 'held') <> h.seat_count`,
-    [eventId],
-  );
-  assert.deepEqual(mismatched.rows, []);
-  const orphans = await server.sql.query(
-    `SELECT s.seat_no FROM seats s WHERE s.event_id = $1 AND s.status = 'held'
-        AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.id = s.hold_id AND s.seat_no = ANY (h.seat_nos))`,
-    [eventId],
-  );
-  assert.deepEqual(orphans.rows, []);
 }
 
 for (const profile of PROFILES) {
@@ -131,7 +107,7 @@ for (const profile of PROFILES) {
           assert.ok(answers.every((a) => a.status === 201 || (a.status === 409 && a.body.error === 'idempotency_key_in_use')));
           const { rows } = await server.sql.query(`SELECT id FROM holds WHERE user_id = $1 AND idempotency_key = $2`, [buyer.userId, key]);
           assert.equal(rows.length, 1);
-          await assertConsistent(server, eventId);
+          await assertHoldsConsistent(server, eventId);
         });
       }
     });
@@ -146,7 +122,7 @@ for (const profile of PROFILES) {
         assertAdjacent(res.body.held_seats);
         assert.deepEqual(res.body.held_seats, ['A4', 'A5', 'A6', 'A7']);
         assert.equal(res.body.total_price, 199.96);
-        await assertConsistent(server, eventId);
+        await assertHoldsConsistent(server, eventId);
       });
 
       it('leaves no single seat stranded where it can, and only where it cannot', async () => {
@@ -204,7 +180,7 @@ for (const profile of PROFILES) {
         const again = await hold(server, eventId, server.user().token, { quantity: 3 });
         assert.equal(again.status, 201, JSON.stringify(again.body));
         assert.deepEqual([...again.body.held_seats].sort(), [...inRowA.seats].sort());
-        await assertConsistent(server, eventId);
+        await assertHoldsConsistent(server, eventId);
       });
 
       it('never leaves a single seat stranded while filling an event with groups of 2–4', async () => {
@@ -225,7 +201,7 @@ for (const profile of PROFILES) {
           [eventId],
         );
         assert.deepEqual(rows, []);
-        await assertConsistent(server, eventId);
+        await assertHoldsConsistent(server, eventId);
       });
 
       it('refuses bad requests with 400', async () => {
@@ -277,7 +253,7 @@ for (const profile of PROFILES) {
           );
           assert.deepEqual(rows.map((r) => r.label).sort(), [...a.body.held_seats].sort());
         }
-        await assertConsistent(server, eventId);
+        await assertHoldsConsistent(server, eventId);
       });
     }
   });

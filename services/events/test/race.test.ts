@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createEvent, startEvents, type EventsServer } from './helpers.ts';
+import { assertHoldsConsistent, createEvent, startEvents, type EventsServer } from './helpers.ts';
 
 /** A deterministic pseudo-random sequence (mulberry32), so a failure can be replayed. */
 function random(seed: number) {
@@ -48,14 +48,8 @@ async function assertNoDoubleHolds(server: EventsServer, eventId: string, attemp
   const winners = attempts.filter((a) => a.status === 201);
   assert.ok(winners.length > 0, String(statuses));
 
-  // No seat is in two live holds.
-  const doubles = await server.sql.query(
-    `SELECT seat_no, count(*)::int AS holds FROM holds, unnest(seat_nos) AS seat_no
-      WHERE event_id = $1 AND status IN ('active', 'locked') AND expires_at > now()
-      GROUP BY seat_no HAVING count(*) > 1`,
-    [eventId],
-  );
-  assert.deepEqual(doubles.rows, []);
+  // No seat is in two live holds; every live hold owns exactly its seats.
+  await assertHoldsConsistent(server, eventId);
 
   // Exactly the winners have holds, and each winner owns every seat it asked for.
   const holds = await server.sql.query<{ id: string; user_id: string; seat_labels: string[] }>(
