@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { issueUserToken, type Role } from '@ticketing/auth';
@@ -168,7 +168,7 @@ const WORKER = fileURLToPath(new URL('../src/worker.ts', import.meta.url));
 const workers = new Set<ChildProcess>();
 
 export interface WorkerProcess {
-  child: ChildProcess;
+  child: ChildProcessWithoutNullStreams;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** What it wrote to stdout and stderr so far. */
   output(): string;
