@@ -86,11 +86,11 @@ export function SectionSalesTable({ model, currency }: { model: SeatModel; curre
         {rows.map((r) => (
           <tr key={r.section.name}>
             <th scope="row">{r.section.name}</th>
-            <td>{formatMoney(r.section.price, currency)}</td>
-            <td>{r.sold.toLocaleString('en')}</td>
-            <td>{r.held.toLocaleString('en')}</td>
-            <td>{r.available.toLocaleString('en')}</td>
-            <td>{formatMoney((r.sold * Math.round(r.section.price * 100)) / 100, currency)}</td>
+            <td data-label="Price">{formatMoney(r.section.price, currency)}</td>
+            <td data-label="Sold">{r.sold.toLocaleString('en')}</td>
+            <td data-label="Held">{r.held.toLocaleString('en')}</td>
+            <td data-label="Available">{r.available.toLocaleString('en')}</td>
+            <td data-label="Sold value">{formatMoney((r.sold * Math.round(r.section.price * 100)) / 100, currency)}</td>
           </tr>
         ))}
       </tbody>
@@ -242,18 +242,18 @@ export function BookingsTable({
             <tbody>
               {list.bookings.map((b) => (
                 <tr key={b.booking_id}>
-                  <td>{b.buyer_name}</td>
-                  <td>{b.buyer_email}</td>
-                  <td>
+                  <td data-label="Buyer">{b.buyer_name}</td>
+                  <td data-label="Email">{b.buyer_email}</td>
+                  <td data-label="Seats">
                     {b.seats.join(', ')}
                     {b.sections.length > 0 ? <span className="muted"> ({b.sections.join(', ')})</span> : null}
                   </td>
-                  <td>{formatMoney(b.amount_cents / 100, b.currency)}</td>
-                  <td>{STATUS_LABELS[b.status]}</td>
-                  <td>
+                  <td data-label="Amount">{formatMoney(b.amount_cents / 100, b.currency)}</td>
+                  <td data-label="Status">{STATUS_LABELS[b.status]}</td>
+                  <td data-label="Booked">
                     <time dateTime={b.booked_at}>{new Date(b.booked_at).toLocaleString('en')}</time>
                   </td>
-                  {rowAction ? <td>{rowAction(b)}</td> : null}
+                  {rowAction ? <td data-label="Actions">{rowAction(b)}</td> : null}
                 </tr>
               ))}
             </tbody>

@@ -105,15 +105,20 @@ function EntryCard({
     );
   }
   return (
-    <li aria-label={`Waiting list entry: ${what}`}>
+    // The entry is the live region (it stays while its content changes): an offer that arrives is
+    // announced; the countdown inside is a timer, which is not.
+    <li aria-label={`Waiting list entry: ${what}`} aria-live="polite">
       {offer && left > 0 ? (
-        <section aria-label="Your offer" aria-live="polite">
+        <section aria-label="Your offer">
           <p>
             <strong>Seats came back for you:</strong> {offer.seats.join(', ')} ({formatMoney(offer.total_price, offer.currency)}).
           </p>
           <p>
-            They are held for you for <strong data-testid="offer-countdown">{formatCountdown(left)}</strong>; after that they go to the next
-            person on the list.
+            They are held for you for{' '}
+            <strong role="timer" aria-live="off" data-testid="offer-countdown">
+              {formatCountdown(left)}
+            </strong>
+            ; after that they go to the next person on the list.
           </p>
           <button type="button" className="primary" onClick={() => onCheckout(offer.hold_id)}>
             Continue to checkout
