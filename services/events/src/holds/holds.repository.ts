@@ -389,12 +389,16 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
       return rows.length === 0 ? undefined : new Map(rows.map((r) => [r.label, r.price]));
     },
 
-    async updateHold(tx: Queryable, id: string, change: { status: HoldStatus; expiresAt?: Date; bookingId?: string }): Promise<void> {
-      await tx.query(
-        `UPDATE holds SET status = $2, expires_at = COALESCE($3, expires_at), booking_id = COALESCE($4, booking_id), updated_at = now()
-          WHERE id = $1`,
+    /** Changes the hold and answers it as changed: the re-read in the same round trip (RETURNING). */
+    async updateHold(tx: Queryable, id: string, change: { status: HoldStatus; expiresAt?: Date; bookingId?: string }): Promise<HoldRow> {
+      const { rows } = await tx.query<HoldRow>(
+        `UPDATE holds h SET status = $2, expires_at = COALESCE($3, h.expires_at), booking_id = COALESCE($4, h.booking_id), updated_at = now()
+           FROM events e
+          WHERE h.id = $1 AND e.id = h.event_id
+          RETURNING ${HOLD_COLUMNS}`,
         [id, change.status, change.expiresAt ?? null, change.bookingId ?? null],
       );
+      return rows[0]!;
     },
 
     /** Writes the outbox row announcing a seat change; call it in the transaction of the change. */

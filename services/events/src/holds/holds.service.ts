@@ -89,9 +89,8 @@ export function createHoldsService(opts: HoldsServiceOptions) {
 
   async function free(tx: Queryable, hold: HoldRow, bookingId?: string): Promise<{ result: HoldRow; change: SeatChange }> {
     await repository.freeSeats(tx, hold);
-    await repository.updateHold(tx, hold.id, { status: 'released' });
     return {
-      result: await reread(tx, hold.id),
+      result: await repository.updateHold(tx, hold.id, { status: 'released' }),
       change: {
         change: 'released',
         eventId: hold.event_id,
@@ -146,8 +145,7 @@ export function createHoldsService(opts: HoldsServiceOptions) {
         const moved = await repository.retimeSeats(tx, h, expiresAt);
         // A live hold owns all its seats; fewer means it expired while this request waited.
         if (moved !== h.seat_count) throw expired();
-        await repository.updateHold(tx, h.id, { status: 'locked', expiresAt, bookingId: body.booking_id.toLowerCase() });
-        return { result: await reread(tx, h.id) };
+        return { result: await repository.updateHold(tx, h.id, { status: 'locked', expiresAt, bookingId: body.booking_id.toLowerCase() }) };
       });
       return toInternalHold(hold);
     },
@@ -173,9 +171,8 @@ export function createHoldsService(opts: HoldsServiceOptions) {
             details: { seats: h.seat_labels },
           });
         }
-        await repository.updateHold(tx, h.id, { status: 'confirmed' });
         return {
-          result: await reread(tx, h.id),
+          result: await repository.updateHold(tx, h.id, { status: 'confirmed' }),
           change: { change: 'booked', eventId: h.event_id, holdId: h.id, userId: h.user_id, bookingId, seats: h.seat_labels },
         };
       });
