@@ -7,12 +7,13 @@ import { createMemoryCache } from '@ticketing/cache';
 import { createLocalBus } from '@ticketing/bus';
 import { createPgliteDatabase, type Database } from '@ticketing/db';
 import { withPersistedSecrets } from '@ticketing/config';
-import { createLogger, onShutdown, type App } from '@ticketing/http';
+import { createLogger, drainAndClose, onShutdown, type App } from '@ticketing/http';
 import { buildUsersApp, createUsersDeps, loadUsersConfig } from '@ticketing/users-service';
 import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
 import {
   buildBookingsApp,
   createBookingsDeps,
+  drainTimeoutMs,
   loadBookingsConfig,
   startBookingsWorker,
   startOutboxRelay,
@@ -124,6 +125,31 @@ const webConfig = loadWebConfig({
 });
 if (webConfig.staticDir === '') await ensureWebBuild((line) => logger.info(line));
 apps.push(['web', await buildWebApp({ config: webConfig, logger: logger.child({ service: 'web' }) }), ports.web]);
+// The drain is in place before anything listens or consumes: a SIGTERM during start-up drains
+// what has started so far instead of killing a payment in flight.
+const running: {
+  relay?: ReturnType<typeof startOutboxRelay>;
+  bookingWorker?: ReturnType<typeof startBookingsWorker>;
+  notificationWorker?: ReturnType<typeof startNotificationsWorker>;
+} = {};
+onShutdown(
+  logger,
+  async () => {
+    // Every port drains at once, as each service does on its own (a request the edge forwards to a
+    // service that is already draining gets that service's 503 + Retry-After, which it passes on).
+    await Promise.all(apps.map(([, app]) => drainAndClose(app)));
+    await (await running.bookingWorker)?.close();
+    await running.relay?.close();
+    await users.relay?.close();
+    await events.relay?.close();
+    await (await running.notificationWorker)?.close();
+    await bus.close();
+    await Promise.all([users.close(), events.close(), bookings.close(), notifications.close()]);
+    await Promise.all(databases.map((db) => db.close()));
+  },
+  // The HTTP drain (keep-alive + 1 s at most) comes first, then the booking worker's.
+  10_000 + drainTimeoutMs(bookingsConfig),
+);
 for (const [, app, port] of apps) await app.listen({ host, port });
 
 events.sweeper.start();
@@ -132,9 +158,11 @@ events.waitlist.start();
 events.relay?.start();
 users.relay?.start();
 users.announcer.start();
-const relay = startOutboxRelay(bookings);
-const bookingWorker = await startBookingsWorker(bookings);
-const notificationWorker = await startNotificationsWorker(notifications);
+running.relay = startOutboxRelay(bookings);
+running.bookingWorker = startBookingsWorker(bookings);
+await running.bookingWorker;
+running.notificationWorker = startNotificationsWorker(notifications);
+await running.notificationWorker;
 
 logger.info({ ms: Date.now() - started }, 'platform ready');
 const lines = [
@@ -153,15 +181,3 @@ const lines = [
   '',
 ];
 process.stdout.write(lines.join('\n'));
-
-onShutdown(logger, async () => {
-  await Promise.all(apps.map(([, app]) => app.close()));
-  await bookingWorker.close();
-  await relay.close();
-  await users.relay?.close();
-  await events.relay?.close();
-  await notificationWorker.close();
-  await bus.close();
-  await Promise.all([users.close(), events.close(), bookings.close(), notifications.close()]);
-  await Promise.all(databases.map((db) => db.close()));
-});

@@ -41,7 +41,9 @@ export function receivedMessage(
  * (value `{raw, error}`, headers saying where it came from and why), then the consumer's
  * onDeadLetter hook. Both are retried until they succeed or the consumer stops, since giving up
  * on them would leave a gap that blocks every later commit of the partition. Resolves once the
- * message may be committed; rejects (leaving it uncommitted) only while stopping.
+ * message may be committed; rejects (leaving it uncommitted) only while stopping. `stopped`
+ * aborts when the consumer stops: it cuts backoffs short and reaches the handler as
+ * `message.stopping`.
  */
 export async function handleOrDeadLetter(
   message: ReceivedMessage,
@@ -49,8 +51,9 @@ export async function handleOrDeadLetter(
   publisher: Publisher,
   isStopping: () => boolean,
   logger?: { warn: (obj: object, msg: string) => void },
+  stopped?: AbortSignal,
 ): Promise<void> {
-  const outcome = await handleWithRetry(message, options, isStopping);
+  const outcome = await handleWithRetry(message, options, isStopping, stopped);
   if (outcome.kind === 'done') return;
   // Whatever was thrown: an Error keeps its stack for onDeadLetter and the log.
   const error = outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
@@ -74,7 +77,16 @@ export async function handleOrDeadLetter(
         },
       ]),
     isStopping,
+    undefined,
+    undefined,
+    stopped,
   );
   logger?.warn({ topic: message.topic, offset: message.offset, message_id: message.messageId, err: error }, 'message dead-lettered');
-  await untilDone(async () => options.onDeadLetter?.({ ...message, attempt: options.maxAttempts ?? 5 }, error), isStopping);
+  await untilDone(
+    async () => options.onDeadLetter?.({ ...message, attempt: options.maxAttempts ?? 5 }, error),
+    isStopping,
+    undefined,
+    undefined,
+    stopped,
+  );
 }

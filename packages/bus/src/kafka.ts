@@ -239,6 +239,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
     async consume(opts: ConsumeOptions) {
       const inFlight = createLimiter(opts.concurrency ?? 8);
       let stopping = false;
+      const stopped = new AbortController();
       let wake: (() => void) | undefined;
 
       const open = async () => {
@@ -282,7 +283,9 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
           msg.partition,
           String(msg.offset),
         );
-        await traceConsume('kafka', message, opts.groupId, () => handleOrDeadLetter(message, opts, publisher, () => stopping, log));
+        await traceConsume('kafka', message, opts.groupId, () =>
+          handleOrDeadLetter(message, opts, publisher, () => stopping, log, stopped.signal),
+        );
       };
 
       // Offset commits run per partition in order, in the background: the handler's slot is free
@@ -394,6 +397,7 @@ export function createKafkaBus(options: KafkaBusOptions): MessageBus {
         async close() {
           if (stopping) return;
           stopping = true;
+          stopped.abort();
           subscriptions.delete(subscription);
           wake?.();
           current.stream.pause();

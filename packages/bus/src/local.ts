@@ -108,6 +108,7 @@ export async function createLocalBus(
     async consume(options: ConsumeOptions): Promise<Subscription> {
       const inFlight = createLimiter(options.concurrency ?? 8);
       let stopping = false;
+      const stopped = new AbortController();
       const positions = new Map<string, bigint>();
       for (const topic of options.topics) {
         const { rows } = await db.query<{ last_id: string }>('SELECT last_id FROM bus_offsets WHERE group_id = $1 AND topic = $2', [
@@ -140,7 +141,7 @@ export async function createLocalBus(
           row.id,
         );
         return traceConsume('ticketing_local', message, options.groupId, () =>
-          handleOrDeadLetter(message, options, publisher, () => stopping, opts.logger),
+          handleOrDeadLetter(message, options, publisher, () => stopping, opts.logger, stopped.signal),
         );
       };
 
@@ -189,6 +190,7 @@ export async function createLocalBus(
         async close() {
           if (stopping) return;
           stopping = true;
+          stopped.abort();
           signal?.();
           wake.off('published', onPublish);
           subscriptions.delete(subscription);

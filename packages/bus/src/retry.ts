@@ -3,7 +3,22 @@ import type { ConsumeOptions, IncomingMessage } from './types.ts';
 
 export type Outcome = { kind: 'done' } | { kind: 'dead'; error: unknown };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Waits out a backoff, or less once `stopped` aborts: a consumer that stops must not sit out a
+ * ten-second backoff before it can drain (the message it was for stays uncommitted).
+ */
+function backoff(ms: number, stopped: AbortSignal | undefined): Promise<void> {
+  if (stopped?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stopped?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stopped?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /**
  * Runs the handler with retries and exponential backoff. An UnrecoverableError goes to the dead
@@ -16,6 +31,7 @@ export async function handleWithRetry(
   message: Omit<IncomingMessage, 'attempt'>,
   options: ConsumeOptions,
   isStopping: () => boolean,
+  stopped?: AbortSignal,
 ): Promise<Outcome> {
   const maxAttempts = options.maxAttempts ?? 5;
   const base = options.retryBaseMs ?? 200;
@@ -23,14 +39,17 @@ export async function handleWithRetry(
   let counted = 0;
   for (let attempt = 1; ; attempt++) {
     try {
-      await options.handler({ ...message, attempt });
+      await options.handler({ ...message, attempt, ...(stopped ? { stopping: stopped } : {}) });
       return { kind: 'done' };
     } catch (error) {
       if (error instanceof UnrecoverableError) return { kind: 'dead', error };
+      // While stopping, a failure (a handler that gave up at a safe point, too) is left to the
+      // next consumer, never dead-lettered: the message stays uncommitted.
+      if (isStopping()) throw error;
       if (!findDependencyUnavailable(error)) counted++;
       if (counted >= maxAttempts) return { kind: 'dead', error };
+      await backoff(Math.min(max, base * 2 ** Math.min(attempt - 1, 20)), stopped);
       if (isStopping()) throw error;
-      await sleep(Math.min(max, base * 2 ** Math.min(attempt - 1, 20)));
     }
   }
 }
@@ -59,17 +78,24 @@ export class PartitionTracker {
 
 /**
  * Runs `fn` until it succeeds, backing off, or until the consumer stops (then the last error is
- * thrown and the message stays uncommitted, to be redelivered). Used for the dead-letter step:
+ * thrown and the message stays uncommitted, to be redelivered; `stopped` cuts a backoff short). Used for the dead-letter step:
  * giving up on it would leave a gap that blocks every later commit of the partition.
  */
-export async function untilDone(fn: () => Promise<void>, isStopping: () => boolean, baseMs = 200, maxMs = 5_000): Promise<void> {
+export async function untilDone(
+  fn: () => Promise<void>,
+  isStopping: () => boolean,
+  baseMs = 200,
+  maxMs = 5_000,
+  stopped?: AbortSignal,
+): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await fn();
       return;
     } catch (error) {
       if (isStopping()) throw error;
-      await sleep(Math.min(maxMs, baseMs * 2 ** (attempt - 1)));
+      await backoff(Math.min(maxMs, baseMs * 2 ** (attempt - 1)), stopped);
+      if (isStopping()) throw error;
     }
   }
 }

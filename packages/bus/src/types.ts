@@ -20,6 +20,12 @@ export interface IncomingMessage {
   offset: string;
   /** How many times this process has tried this message (1 on first delivery). */
   attempt: number;
+  /**
+   * Aborted once the consumer stops. A long handler may give up at a safe point and throw: the
+   * message stays uncommitted and goes to the partition's next consumer (a drain then waits for
+   * the step in progress, not for the whole of the work).
+   */
+  stopping?: AbortSignal;
 }
 
 export interface Publisher {

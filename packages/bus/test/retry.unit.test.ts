@@ -83,4 +83,51 @@ describe('handleWithRetry', () => {
       DependencyUnavailableError,
     );
   });
+
+  it(
+    'cuts a backoff short when the consumer stops: the message is left to the next consumer, not dead-lettered',
+    { timeout: 30_000 },
+    async () => {
+      const stopped = new AbortController();
+      let seen: AbortSignal | undefined;
+      let calls = 0;
+      const handling = handleWithRetry(
+        message,
+        {
+          ...options(async (m) => {
+            calls++;
+            seen = m.stopping;
+            throw new TransientError('gateway busy');
+          }),
+          // A backoff far longer than the test's timeout: only the stop ends it.
+          retryBaseMs: 600_000,
+          retryMaxMs: 600_000,
+          maxAttempts: 1_000,
+        },
+        () => stopped.signal.aborted,
+        stopped.signal,
+      );
+      await new Promise((r) => setTimeout(r, 20));
+      stopped.abort();
+      await assert.rejects(handling, TransientError);
+      assert.equal(calls, 1);
+      assert.equal(seen, stopped.signal, 'the handler sees the stop signal');
+    },
+  );
+
+  it('leaves a message that fails while the consumer stops uncommitted, even at its last attempt', async () => {
+    await assert.rejects(
+      handleWithRetry(
+        message,
+        {
+          ...options(async () => {
+            throw new TransientError('the worker is stopping');
+          }),
+          maxAttempts: 1,
+        },
+        () => true,
+      ),
+      TransientError,
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+import { PassThrough, type Readable } from 'node:stream';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -309,6 +310,39 @@ export async function drainAndClose(app: App): Promise<void> {
     });
   }
   await app.close();
+}
+
+/**
+ * Sends `body`, a long response relayed from another server (an event stream a proxy passes
+ * on), and ends it cleanly when the app drains, as drainAndClose ends the app's own SSE streams:
+ * the client sees the stream end, not a reset, and reconnects (elsewhere) with Last-Event-ID.
+ * The relayed source is dropped then, which closes its connection to the other server.
+ */
+export function sendUntilDrained(reply: FastifyReply, body: Readable): FastifyReply {
+  const app = reply.server;
+  const out = new PassThrough();
+  const registry = app.sseStreams;
+  const failed = (err: Error) => out.destroy(err);
+  const entry = {
+    close() {
+      registry?.delete(entry);
+      // Dropped on purpose: what the source says now must not cut short what was sent.
+      body.off('error', failed).on('error', () => undefined);
+      body.unpipe(out);
+      body.destroy();
+      out.end();
+    },
+  };
+  body.on('error', failed);
+  body.pipe(out);
+  registry?.add(entry);
+  reply.raw.once('close', () => {
+    registry?.delete(entry);
+    body.destroy();
+  });
+  // Its request was in flight when the drain began: it ends at once, and its client reconnects elsewhere.
+  if (app.draining) entry.close();
+  return reply.send(out);
 }
 
 /** Seconds a client is asked to wait before sending a request again to a draining process. */

@@ -33,8 +33,11 @@ export interface SseStream {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Open SSE streams, ended when the server closes (they never end by themselves). */
-    sseStreams?: Set<SseStream>;
+    /**
+     * Open SSE streams (and event streams relayed from another server, see sendUntilDrained),
+     * ended when the server drains or closes: they never end by themselves.
+     */
+    sseStreams?: Set<{ close(): void }>;
   }
 }
 
@@ -66,7 +69,7 @@ function addHeartbeat(ms: number, beat: () => void): () => void {
 
 /** Lets apps built without createApp end their streams on close too. */
 export function closeSseStreamsOnShutdown(app: FastifyInstance): void {
-  app.decorate('sseStreams', new Set<SseStream>());
+  app.decorate('sseStreams', new Set<{ close(): void }>());
   app.addHook('preClose', async () => {
     for (const stream of [...(app.sseStreams ?? [])]) stream.close();
   });
@@ -128,6 +131,9 @@ export function createSseStream(request: FastifyRequest, reply: FastifyReply, op
           body.destroy();
           finish();
         });
+        // Opened after the drain began (its request was in flight): the drain has already ended
+        // the others, so this one ends after its opening too, and its client reconnects elsewhere.
+        if (request.server.draining) stream.close();
       }
       return reply
         .header('content-type', 'text/event-stream; charset=utf-8')

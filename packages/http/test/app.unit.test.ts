@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { Type } from '@sinclair/typebox';
 import type { InjectOptions } from 'fastify';
 import { DomainError } from '@ticketing/errors';
-import { createHttpApp, createLogger, drainAndClose } from '../src/index.ts';
+import { PassThrough } from 'node:stream';
+import { createHttpApp, createLogger, createSseStream, drainAndClose, sendUntilDrained } from '../src/index.ts';
 
 async function build() {
   const app = await createHttpApp({
@@ -167,6 +168,66 @@ describe('createHttpApp error handling', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  it('drainAndClose ends relayed event streams and its own cleanly, also one opened while it drains', async () => {
+    // A long keep-alive: a stream left open would hold the drain for all of it (31 s).
+    const app = await createHttpApp({ service: 'probe', logger: createLogger('probe', 'silent'), keepAliveTimeoutMs: 30_000 });
+    const sources: PassThrough[] = [];
+    // A stream relayed from another server (what the edge's proxy passes on): it never ends by itself.
+    app.get('/relayed', (_request, reply) => {
+      const source = new PassThrough();
+      sources.push(source);
+      source.write('retry: 1000\n\nid: 1\nevent: seats\ndata: {}\n\n');
+      return sendUntilDrained(reply, source);
+    });
+    let opening: () => void = () => undefined;
+    let openLate!: () => void;
+    const late = new Promise<void>((resolve) => (openLate = resolve));
+    app.get('/own', async (request, reply) => {
+      const sse = createSseStream(request, reply, { retryMs: 1000, heartbeatMs: 0 });
+      if (request.url.endsWith('late')) {
+        opening();
+        await late;
+      }
+      sse.send('snapshot', {}, 1);
+      return sse.open();
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as net.AddressInfo;
+    /** Reads a stream to its end: its text, or the error that cut it. */
+    const read = (path: string, started: () => void = () => undefined) =>
+      new Promise<string>((resolve) => {
+        http
+          .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => {
+              body += d.toString();
+              started();
+            });
+            res.on('end', () => resolve(body));
+            res.on('error', (err) => resolve(`cut: ${err.message}`));
+          })
+          .on('error', (err) => resolve(`failed: ${err.message}`));
+      });
+    let relayedStarted!: () => void;
+    const relayedOpen = new Promise<void>((r) => (relayedStarted = r));
+    let ownStarted!: () => void;
+    const ownOpen = new Promise<void>((r) => (ownStarted = r));
+    const relayed = read('/relayed', relayedStarted);
+    const own = read('/own', ownStarted);
+    const lateOpened = new Promise<void>((r) => (opening = r));
+    const lateOne = read('/own?late');
+    await Promise.all([relayedOpen, ownOpen, lateOpened]);
+    const drainStarted = Date.now();
+    const draining = drainAndClose(app);
+    openLate();
+    assert.equal(await relayed, 'retry: 1000\n\nid: 1\nevent: seats\ndata: {}\n\n', 'what was relayed, then a clean end');
+    assert.match(await own, /event: snapshot/);
+    assert.match(await lateOne, /event: snapshot/, 'opened during the drain: its opening, then a clean end');
+    assert.ok(sources[0]!.destroyed, 'the relayed source is dropped');
+    await draining;
+    assert.ok(Date.now() - drainStarted < 20_000, 'no stream held the drain to its keep-alive grace');
   });
 
   it('answers JSON 405 with Allow for a known path', async () => {

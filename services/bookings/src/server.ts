@@ -1,7 +1,7 @@
 import { redact, withPersistedSecrets } from '@ticketing/config';
 import { drainAndClose, onShutdown } from '@ticketing/http';
 import { buildBookingsApp } from './app.ts';
-import { startBookingsWorker } from './bookings/booking-worker.ts';
+import { drainTimeoutMs, startBookingsWorker } from './bookings/booking-worker.ts';
 import { loadBookingsConfig } from './config.ts';
 import { createBookingsDeps } from './deps.ts';
 import { startOutboxRelay } from './outbox/start-outbox-relay.ts';
@@ -18,9 +18,14 @@ const app = await buildBookingsApp(deps);
 const relay = config.outbox.enabled ? startOutboxRelay(deps) : undefined;
 const worker = config.worker.enabled ? await startBookingsWorker(deps) : undefined;
 await app.listen({ host: config.http.host, port: config.http.port });
-onShutdown(deps.logger, async () => {
-  await drainAndClose(app);
-  await worker?.close();
-  await relay?.close();
-  await deps.close();
-});
+onShutdown(
+  deps.logger,
+  async () => {
+    await drainAndClose(app);
+    await worker?.close();
+    await relay?.close();
+    await deps.close();
+  },
+  // The HTTP drain (keep-alive + 1 s at most) comes first, then the worker pool's.
+  worker ? 10_000 + drainTimeoutMs(config) : undefined,
+);

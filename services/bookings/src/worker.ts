@@ -1,6 +1,6 @@
 import { redact, withPersistedSecrets } from '@ticketing/config';
 import { onShutdown, startProbeServer } from '@ticketing/http';
-import { startBookingsWorker } from './bookings/booking-worker.ts';
+import { drainTimeoutMs, startBookingsWorker } from './bookings/booking-worker.ts';
 import { loadBookingsConfig } from './config.ts';
 import { createBookingsDeps } from './deps.ts';
 import { startOutboxRelay } from './outbox/start-outbox-relay.ts';
@@ -41,6 +41,6 @@ onShutdown(
     await probes.close();
     await deps.close();
   },
-  Math.max(15_000, config.payments.latencyMs * 4 + 5_000),
+  drainTimeoutMs(config),
 );
 await worker;

@@ -26,13 +26,13 @@ after(async () => {
   await events.close();
 });
 
-async function submit() {
+async function submit(method = 'credit_card') {
   const user = newUser(config);
   const event = await createEvent(events, user);
   const hold = await holdSeats(events, user, event.event_id, ['A1', 'A2']);
   const res = await api.api('POST', '/api/booking', {
     token: user.token,
-    body: { hold_id: hold.hold_id, payment_info: { payment_method: 'credit_card', amount: hold.total_price } },
+    body: { hold_id: hold.hold_id, payment_info: { payment_method: method, amount: hold.total_price } },
   });
   assert.equal(res.status, 202, res.text);
   return { hold, bookingId: res.body.booking_id as string };
@@ -96,6 +96,44 @@ describe('a worker asked to stop (SIGTERM)', () => {
     const row = (await api.deps.bookingsRepository.findById(bookingId))!;
     assert.equal(row.status, 'confirmed');
     assert.deepEqual(await chargesFor(api.deps, bookingId), { captured: 1, total: 1, refunded: 0 });
+  });
+});
+
+describe('a worker asked to stop while a booking waits out a long retry backoff', () => {
+  it('exits 0 within its drain timeout, and the next worker ends every booking exactly once', { timeout: 180_000 }, async (t) => {
+    // A backoff far longer than the drain timeout (24 s here): the drain must not sit it out.
+    const retry = { WORKER_RETRY_BASE_MS: '90000', WORKER_RETRY_MAX_MS: '90000' };
+    const worker = spawnWorker(config, { paymentLatencyMs: 300, env: retry });
+    // The gateway fails the first charge of this one transiently: the bus backs off 90 s.
+    const waiting = await submit('transient_failure_1');
+    await waitFor(() => (worker.output().includes('booking attempt failed') ? true : undefined), 'the first charge to fail', 60_000);
+    const others = await Promise.all([submit(), submit(), submit()]);
+    await waitFor(async () => ((await paymentStatus(others[0].bookingId)) !== 'pending' ? true : undefined), 'a payment to start', 60_000);
+    const stoppedAt = Date.now();
+    worker.child.kill('SIGTERM');
+    const exit = await worker.exited;
+    t.diagnostic(`drained in ${Date.now() - stoppedAt} ms`);
+    assert.equal(exit.code, 0, worker.output());
+    assert.equal((await api.deps.bookingsRepository.findById(waiting.bookingId))!.status, 'processing', 'left to the next worker');
+
+    const next = spawnWorker(config, { paymentLatencyMs: 100 });
+    try {
+      const all = [waiting, ...others];
+      for (const { bookingId } of all) {
+        assert.equal((await waitForFinal(api.deps, bookingId, 90_000)).status, 'confirmed', next.output());
+        assert.deepEqual(await chargesFor(api.deps, bookingId), { captured: 1, total: 1, refunded: 0 });
+      }
+      assert.deepEqual(
+        await assertInvariants(
+          api.deps,
+          all.map((b) => b.hold.hold_id),
+        ),
+        { bookingsPerHoldOverOne: 0, capturesPerBookingOverOne: 0, notFinal: 0, confirmedWithoutPayment: 0, failedKeepingMoney: 0 },
+      );
+    } finally {
+      next.child.kill('SIGTERM');
+      await next.exited;
+    }
   });
 });
 

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import proxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
 import fastifyStatic from '@fastify/static';
-import { createHttpApp, type App, type Logger } from '@ticketing/http';
+import { createHttpApp, sendUntilDrained, type App, type Logger } from '@ticketing/http';
 import type { WebConfig } from './config.ts';
 import { defaultStaticDir } from './build.ts';
 import { createSeatStreamRelay } from './seat-stream-relay.ts';
@@ -145,9 +145,18 @@ export async function buildWebApp(deps: WebDeps): Promise<App> {
   const replyOptions = (upstream: Upstream): ReplyOptions => ({
     onError: upstreamError(upstream),
     // The services' request id follows the request, so one id is in the edge's and the service's logs.
-    rewriteRequestHeaders: (request, headers) => ({ ...headers, 'x-request-id': request.id }),
+    // `Expect: 100-continue` (curl sends it with larger bodies) is met here: the edge has read the
+    // whole body before forwarding it, and undici refuses to send the header on.
+    rewriteRequestHeaders: (request, { expect: _met, ...headers }) => ({ ...headers, 'x-request-id': request.id }),
     // Never retry by itself: a 503 from a service (e.g. load shedding) goes to the client as is.
     retryDelay: () => null,
+    // An event stream never ends by itself: a drain (SIGTERM) ends it cleanly, so the browser
+    // reconnects to another instance; every other answer is sent whole.
+    onResponse: (_request, reply, res) => {
+      const type = reply.getHeader('content-type');
+      if (typeof type === 'string' && type.startsWith('text/event-stream')) sendUntilDrained(reply as unknown as FastifyReply, res.stream);
+      else void reply.send(res.stream);
+    },
   });
 
   const undici = {

@@ -86,13 +86,16 @@ export async function startBookingsWorker(deps: BookingsWorkerDeps): Promise<Run
       const bookingId = bookingRequests.decode(message).booking_id.toLowerCase();
       if (message.attempt > 1) metrics.messages.inc({ outcome: 'retried' });
       try {
-        await processBooking(processing, bookingId, { requestId: message.messageId });
+        await processBooking(processing, bookingId, { requestId: message.messageId, stopping: message.stopping });
         metrics.messages.inc({ outcome: 'processed' });
       } catch (err) {
-        log.warn(
-          { booking_id: bookingId, attempt: message.attempt, err, transient: err instanceof TransientError },
-          'booking attempt failed',
-        );
+        if (message.stopping?.aborted) log.info({ booking_id: bookingId }, 'booking left to its next delivery: the worker is stopping');
+        else {
+          log.warn(
+            { booking_id: bookingId, attempt: message.attempt, err, transient: err instanceof TransientError },
+            'booking attempt failed',
+          );
+        }
         throw err;
       }
     },
@@ -137,6 +140,21 @@ export async function startBookingsWorker(deps: BookingsWorkerDeps): Promise<Run
   };
 }
 
+/**
+ * How long a worker's drain may take before the process gives up and exits 1 (onShutdown's
+ * timeout; the pod's terminationGracePeriodSeconds must be longer). A drain waits only for the
+ * bookings whose payment has started (processBooking leaves the others to the next consumer):
+ * one gateway call at its worst (the simulated latency, or Stripe's timeout times its tries),
+ * a refund after it when the seats are gone, the event service's confirmation (three tries of
+ * its timeout), and a few seconds to commit offsets and leave the group.
+ */
+export function drainTimeoutMs(config: Pick<BookingsConfig, 'payments' | 'events'>): number {
+  const { payments } = config;
+  const gatewayCallMs =
+    payments.provider === 'stripe' ? payments.stripe.timeoutMs * (payments.stripe.maxNetworkRetries + 1) : payments.latencyMs;
+  return Math.max(15_000, 2 * gatewayCallMs + 3 * config.events.timeoutMs + 5_000);
+}
+
 export interface ReconcilerDeps {
   config: Pick<BookingsConfig, 'reconciler'>;
   logger: Logger;
@@ -158,6 +176,7 @@ export function startReconciler(deps: ReconcilerDeps): RunningWorker {
   const settings = deps.config.reconciler;
   const log = deps.logger.child({ component: 'reconciler' });
   let stopping = false;
+  const stopped = new AbortController();
   const settling = new Map<string, Promise<void>>();
   const MAX_SETTLING = 100;
 
@@ -179,6 +198,7 @@ export function startReconciler(deps: ReconcilerDeps): RunningWorker {
       () => stopping,
       settings.retryBaseMs,
       settings.retryMaxMs,
+      stopped.signal,
     )
       .catch(() => undefined)
       .finally(() => settling.delete(id));
@@ -206,6 +226,7 @@ export function startReconciler(deps: ReconcilerDeps): RunningWorker {
   return {
     async close() {
       stopping = true;
+      stopped.abort();
       await task.stop();
       await Promise.allSettled([...settling.values()]);
     },

@@ -52,13 +52,29 @@ async function refundInFull(gateway: PaymentGateway, paymentId: string, bookingI
 }
 const declinedReason = (why: string | undefined) => `Payment declined: ${why ?? 'declined'}`;
 
+export interface ProcessContext extends CallContext {
+  /** Aborted when the worker stops (its drain): a booking whose payment has not started is left here. */
+  stopping?: AbortSignal | undefined;
+}
+
+/**
+ * A worker that is stopping leaves a booking whose payment has not started: the message stays
+ * uncommitted, and the partition's next consumer carries on from what is stored (every step is
+ * idempotent). A payment already started is seen through to the booking's outcome, so a drain
+ * waits for one payment and one confirmation, never for a queue of bookings behind them.
+ */
+function leaveIfStopping(ctx: ProcessContext, bookingId: string): void {
+  if (ctx.stopping?.aborted) throw new TransientError(`the worker is stopping: booking ${bookingId} is left to its next delivery`);
+}
+
 /**
  * Processes one booking to its final state. Safe to run any number of times, concurrently too:
  * the charge uses the booking id as idempotency key (one charge whatever happens), hold calls
  * are idempotent for this booking id, and the outcome is stored once (conditional update).
  * Throws TransientError when a dependency could not answer, so the bus retries later.
  */
-export async function processBooking(deps: ProcessBookingDeps, bookingId: string, ctx: CallContext = {}): Promise<void> {
+export async function processBooking(deps: ProcessBookingDeps, bookingId: string, ctx: ProcessContext = {}): Promise<void> {
+  leaveIfStopping(ctx, bookingId);
   // The first delivery (the usual case) marks the payment as started in the same statement that reads the booking.
   let booking = await deps.bookingsRepository.markPaymentProcessing(bookingId);
   if (booking) {
@@ -71,6 +87,7 @@ export async function processBooking(deps: ProcessBookingDeps, bookingId: string
 
   let paymentId = booking.payment_id;
   if (booking.payment_status !== 'captured' || paymentId === null) {
+    leaveIfStopping(ctx, bookingId);
     const result = await deps.gateway.charge({
       idempotencyKey: booking.id,
       amountCents: Number(booking.total_cents),
