@@ -50,6 +50,56 @@ async function submitFor(user: TestUser, seats: string[], method = 'credit_card'
   return { event, hold, bookingId: res.body.booking_id as string, body: res.body };
 }
 
+/** A counter's value in a Prometheus text exposition (0 when the series is absent). */
+async function counter(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const res = await fetch(`${baseUrl}/metrics`);
+  assert.equal(res.status, 200);
+  const text = await res.text();
+  assert.match(text, new RegExp(`^# TYPE ${name} counter$`, 'm'), `${name} is exposed`);
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const match = new RegExp(`^${name}(?:\\{(.*)\\})? (\\S+)$`).exec(line);
+    if (!match) continue;
+    const found = Object.fromEntries([...(match[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) total += Number(match[2]);
+  }
+  return total;
+}
+
+// First in this file: no other booking of this process is in flight while it counts.
+describe('the hold → booking → confirmed funnel on /metrics', () => {
+  it('counts a hold, its booking and its outcome, confirmed or failed, on the services’ /metrics', async () => {
+    const funnel = async () => ({
+      held: await counter(events.baseUrl, 'seat_hold_outcomes_total', { outcome: 'held' }),
+      submitted: await counter(svc.baseUrl, 'bookings_submitted_total'),
+      confirmed: await counter(svc.baseUrl, 'bookings_finished_total', { status: 'confirmed' }),
+      failed: await counter(svc.baseUrl, 'bookings_finished_total', { status: 'failed' }),
+    });
+    const before = await funnel();
+    const user = newUser(config);
+    const paid = await submitFor(user, ['F1']);
+    const declined = await submitFor(user, ['F2'], 'card_declined');
+    assert.equal((await waitForFinal(svc.deps, paid.bookingId)).status, 'confirmed');
+    assert.equal((await waitForFinal(svc.deps, declined.bookingId)).status, 'failed');
+    // A retried submit of the same hold is the same booking: not counted again.
+    const again = await svc.api('POST', '/api/booking', {
+      token: user.token,
+      body: { hold_id: paid.hold.hold_id, payment_info: { payment_method: 'credit_card', amount: paid.hold.total_price } },
+    });
+    assert.ok(again.status < 300, again.text);
+    const after = await funnel();
+    assert.deepEqual(
+      {
+        held: after.held - before.held,
+        submitted: after.submitted - before.submitted,
+        confirmed: after.confirmed - before.confirmed,
+        failed: after.failed - before.failed,
+      },
+      { held: 2, submitted: 2, confirmed: 1, failed: 1 },
+    );
+  });
+});
+
 describe('a booking from submit to confirmation', () => {
   it('accepts the booking, charges once, confirms the seats, streams status then complete, and notifies', async () => {
     const bookingTap = await tap(config.kafka.topics.bookingRequests);
