@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRedisCache } from '@ticketing/cache';
-import { testInfra, uniqueId } from '@ticketing/testing';
+import { readSse, testInfra, uniqueId } from '@ticketing/testing';
 import { assertError, createEvent, expireAndSweep, openStream, startEvents, type EventsServer, type SseFrame } from './helpers.ts';
 
 const seatsFrame = (change: string) => (f: SseFrame) => f.event === 'seats' && f.data?.change === change;
@@ -102,6 +102,104 @@ describe('GET /api/events/:id/seats/stream', () => {
       }
     } finally {
       await other.close();
+    }
+  });
+
+  it('lets a client that reconnects (Last-Event-ID) miss no change: it reads the map again on the snapshot', async () => {
+    const owner = server.user();
+    const buyer = server.user();
+    const event = await createEvent(server.api, owner.token);
+    const path = `/api/events/${event.event_id}`;
+    // A buyer of their own for each hold (a buyer may hold only a few times per event).
+    const hold = async (seats: string[], by = server.user()) => {
+      const res = await server.api('POST', `${path}/hold`, { token: by.token, body: { seat_numbers: seats } });
+      assert.equal(res.status, 201, res.text);
+      return res.body.hold_id as string;
+    };
+    const truth = async () => {
+      const res = await server.api('GET', `${path}/seats`);
+      const rows = res.body.rows as { seats: { seat_number: string; status: string }[] }[];
+      return new Map(rows.flatMap((r) => r.seats.map((x) => [x.seat_number, x.status] as const)));
+    };
+
+    // The web app's client (apps/web/src/lib/seats/use-live-seats.ts): on every snapshot it reads
+    // the map again, and applies over it the changes that arrived on this connection meanwhile.
+    const map = new Map<string, string>();
+    let pending: { seats: string[]; status: string }[] | null = null;
+    let lastId: string | undefined;
+    let firstFrames: string[] = [];
+    const loads: Promise<void>[] = [];
+    const load = async () => {
+      pending = [];
+      const fresh = await truth();
+      for (const c of pending) for (const seat of c.seats) fresh.set(seat, c.status);
+      pending = null;
+      map.clear();
+      for (const [seat, status] of fresh) map.set(seat, status);
+    };
+    const connect = async () => {
+      const controller = new AbortController();
+      const res = await fetch(`${server.baseUrl}${path}/seats/stream`, {
+        signal: controller.signal,
+        headers: lastId ? { 'last-event-id': lastId } : {},
+      });
+      assert.equal(res.status, 200);
+      firstFrames = [];
+      const reading = readSse(res.body!, (block) => {
+        if (block.event) firstFrames.push(block.event);
+        if (block.id) lastId = block.id;
+        if (block.event === 'snapshot') loads.push(load());
+        if (block.event === 'seats') {
+          const change = JSON.parse(block.data!) as { seats: string[]; status: string };
+          pending?.push(change);
+          for (const seat of change.seats) map.set(seat, change.status);
+        }
+      });
+      return async () => {
+        controller.abort();
+        await reading;
+      };
+    };
+    const until = async (what: string, pred: () => boolean | Promise<boolean>) => {
+      const deadline = Date.now() + 10_000;
+      while (!(await pred())) {
+        assert.ok(Date.now() < deadline, `${what}: ${JSON.stringify([...map].filter(([, s]) => s !== 'available'))}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const sameAsTruth = async () => {
+      await Promise.all(loads);
+      const now = await truth();
+      return now.size === map.size && [...now].every(([seat, status]) => map.get(seat) === status);
+    };
+
+    let disconnect = await connect();
+    const first = await hold(['A1'], buyer);
+    await until('A1 held on the live map', () => map.get('A1') === 'held');
+    await disconnect();
+    assert.ok(lastId, 'the client saw event ids');
+
+    // Changes the client is not connected for.
+    await hold(['B1', 'B2']);
+    await server.api('DELETE', `/api/events/holds/${first}`, { token: buyer.token });
+    const internal = { token: server.internalToken };
+    const bookingId = crypto.randomUUID();
+    const booked = await hold(['C1'], buyer);
+    await server.api('POST', `/internal/holds/${booked}/lock`, { ...internal, body: { user_id: buyer.userId, booking_id: bookingId } });
+    await server.api('POST', `/internal/holds/${booked}/confirm`, { ...internal, body: { booking_id: bookingId } });
+
+    // Reconnect with Last-Event-ID, while more changes are made (some land while the map loads).
+    disconnect = await connect();
+    await Promise.all([hold(['D1']), hold(['D2']), hold(['D3'])]);
+    try {
+      await until('the live map equals the seat map', sameAsTruth);
+      assert.equal(firstFrames[0], 'snapshot', 'no replay: every connection starts with a snapshot');
+      assert.deepEqual(
+        ['A1', 'B1', 'C1', 'D1', 'D3'].map((seat) => map.get(seat)),
+        ['available', 'held', 'booked', 'held', 'held'],
+      );
+    } finally {
+      await disconnect();
     }
   });
 
