@@ -3,13 +3,21 @@
 //   2. helm template with each, as an install and as an upgrade;
 //   3. every rendered object validated against the Kubernetes schemas, offline
 //      (scripts/lib/k8s-validate.ts), plus the chart's own promises (probes, an HPA and a PDB per
-//      Deployment, the migration hook, the ingress routes of the web edge).
+//      Deployment, the migration hook, the ingress routes of the web edge, every setting whose
+//      default is a loopback address set for the pods that read it, no ConfigMap key that no
+//      process reads).
 // Exits 1 and names every problem when anything fails. Helm is installed by scripts/helm.sh.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parseAllDocuments } from 'yaml';
-import { routes as edgeRoutes } from '@ticketing/web-service';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { commonEnv, ticketsEnv } from '@ticketing/config';
+import { bookingsEnv, loadBookingsConfig } from '@ticketing/bookings-service';
+import { eventsEnv, loadEventsConfig } from '@ticketing/events-service';
+import { loadNotificationsConfig, notificationsEnv } from '@ticketing/notifications-service';
+import { loadUsersConfig, usersEnv } from '@ticketing/users-service';
+import { routes as edgeRoutes, loadWebConfig, webEnv } from '@ticketing/web-service';
 import { describeObject, validateObjects } from './lib/k8s-validate.ts';
 
 const run = promisify(execFile);
@@ -88,8 +96,117 @@ export function chartProblems(objects: K8sObject[], valueSet: string): string[] 
   return problems;
 }
 
+/** What the pods read: per component, the variables whose default is a loopback address (wrong in a cluster). */
+export interface Settings {
+  /** Component → variables it reads whose default points at this machine (a URL, host or broker list). */
+  loopbackDefaults: Record<string, string[]>;
+  /** Every variable some process reads (a ConfigMap key outside it is a typo or a leftover). */
+  known: Set<string>;
+  /** Variables that come from the Secret (or existingSecret), not the ConfigMap. */
+  secretKeys: Set<string>;
+}
+
+const LOOPBACK = /(^|[/@,])(127\.0\.0\.1|localhost|\[::1\])([:/,]|$)/;
+
+/** The variables each component reads, and their defaults, from the services' own config loaders. */
+export function readSettings(): Settings {
+  const services: Record<string, [Record<string, string>, () => unknown]> = {
+    users: [usersEnv, () => loadUsersConfig(undefined, {})],
+    events: [eventsEnv, () => loadEventsConfig(undefined, {})],
+    bookings: [bookingsEnv, () => loadBookingsConfig(undefined, {})],
+    notifications: [notificationsEnv, () => loadNotificationsConfig(undefined, {})],
+    web: [webEnv, () => loadWebConfig(undefined, {})],
+  };
+  const componentService: Record<string, string> = {
+    users: 'users',
+    events: 'events',
+    bookings: 'bookings',
+    'bookings-worker': 'bookings',
+    notifications: 'notifications',
+    'notifications-worker': 'notifications',
+    web: 'web',
+  };
+  const known = new Set<string>([...Object.keys(commonEnv), ...Object.keys(ticketsEnv), 'NODE_ENV', 'SECRETS_FILE']);
+  const loopbackByService: Record<string, string[]> = {};
+  for (const [service, [env, load]] of Object.entries(services)) {
+    const defaults = load();
+    loopbackByService[service] = [];
+    for (const [name, configPath] of Object.entries({ ...commonEnv, ...env })) {
+      known.add(name);
+      const value = configPath
+        .replace(/\[\]$/, '')
+        .split('.')
+        .reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], defaults);
+      if (typeof value === 'string' && LOOPBACK.test(value)) loopbackByService[service].push(name);
+    }
+  }
+  const values = parseYaml(readFileSync(path.join(CHART, 'values.yaml'), 'utf8')) as { secrets: Record<string, unknown> };
+  return {
+    loopbackDefaults: Object.fromEntries(Object.entries(componentService).map(([c, s]) => [c, loopbackByService[s] ?? []])),
+    known,
+    secretKeys: new Set(Object.keys(values.secrets)),
+  };
+}
+
+/** Settings another one makes unused. */
+const UNUSED_WHEN: Record<string, (env: Map<string, string>) => boolean> = {
+  // Sentinel and Cluster are reached through REDIS_SENTINELS / REDIS_CLUSTER_NODES.
+  REDIS_URL: (env) => ['sentinel', 'cluster'].includes(env.get('REDIS_MODE') ?? ''),
+};
+
+type Container = {
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  env?: { name: string; value?: string }[];
+};
+
+/** Settings the pods need: every loopback default overridden, and no ConfigMap key nobody reads. */
+export function settingProblems(objects: K8sObject[], settings: Settings): string[] {
+  const problems: string[] = [];
+  const data = (kind: string, name: string) => {
+    const o = (objects as (K8sObject & { data?: Record<string, string> })[]).find((x) => x.kind === kind && x.metadata.name === name);
+    if (!o) return undefined;
+    const entries = Object.entries(o.data ?? {});
+    return new Map(kind === 'Secret' ? entries.map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]) : entries);
+  };
+  for (const configMap of objects.filter((o) => o.kind === 'ConfigMap')) {
+    const keys = Object.keys((configMap as { data?: Record<string, string> }).data ?? {});
+    // Only the settings ConfigMap (the one the pods take as environment variables) holds variables.
+    if (!keys.some((k) => /^[A-Z][A-Z0-9_]*$/.test(k))) continue;
+    for (const key of keys) {
+      if (!settings.known.has(key) && !key.startsWith('OTEL_'))
+        problems.push(`ConfigMap ${configMap.metadata.name}: ${key} is read by no process`);
+    }
+  }
+  for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+    const component = d.metadata.labels?.['app.kubernetes.io/component'] ?? '';
+    const containers = (d.spec?.template as { spec: { containers: Container[] } }).spec.containers;
+    for (const c of containers) {
+      const env = new Map<string, string>();
+      let externalSecret = false;
+      for (const from of c.envFrom ?? []) {
+        const source = from.configMapRef ? data('ConfigMap', from.configMapRef.name) : data('Secret', from.secretRef!.name);
+        if (!source && from.secretRef) externalSecret = true;
+        for (const [k, v] of source ?? []) env.set(k, v);
+      }
+      for (const e of c.env ?? []) if (e.value !== undefined) env.set(e.name, e.value);
+      for (const name of settings.loopbackDefaults[component] ?? []) {
+        if (UNUSED_WHEN[name]?.(env)) continue;
+        const value = env.get(name);
+        if (value === undefined) {
+          if (!(externalSecret && settings.secretKeys.has(name)))
+            problems.push(`${d.metadata.name}: ${name} is not set (its default points at the pod itself)`);
+        } else if (LOOPBACK.test(value)) {
+          problems.push(`${d.metadata.name}: ${name} is ${value}, a loopback address`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
 async function main(): Promise<void> {
   const failures: string[] = [];
+  const settings = readSettings();
   for (const [name, values] of Object.entries(VALUE_SETS)) {
     try {
       await helm(['lint', '--strict', '--kube-version', KUBE_VERSION, CHART, ...values]);
@@ -126,7 +243,7 @@ async function main(): Promise<void> {
       const objects = docs.map((d) => d.toJS() as unknown).filter((o): o is K8sObject => o !== null && o !== undefined);
       const invalid = await validateObjects(objects);
       for (const i of invalid) failures.push(`${label}: ${i.object} is invalid:\n  ${i.problems.join('\n  ')}`);
-      for (const p of chartProblems(objects, name)) failures.push(`${label}: ${p}`);
+      for (const p of [...chartProblems(objects, name), ...settingProblems(objects, settings)]) failures.push(`${label}: ${p}`);
       console.log(`helm template (${label}): ${objects.length} objects, ${invalid.length} invalid`);
     }
   }

@@ -3,7 +3,7 @@
 // hook) are checked. CI renders the real chart with Helm and runs the same checks on it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chartProblems } from '../scripts/check-helm.ts';
+import { chartProblems, readSettings, settingProblems } from '../scripts/check-helm.ts';
 import { validateObject, validateObjects } from '../scripts/lib/k8s-validate.ts';
 
 const labels = { 'app.kubernetes.io/component': 'users' };
@@ -102,5 +102,42 @@ describe('the chart promises', () => {
     assert.match(problems, /Ingress: no route for \/api\/booking \(the web edge sends it to bookings\)/);
     assert.match(problems, /Ingress: \/api\/extra is not a route of the web edge/);
     assert.doesNotMatch(problems, /no route for \/api\/events \(|no route for \/ \(/);
+  });
+
+  it('finds the settings whose default points at the pod itself, from the services’ own config', () => {
+    const settings = readSettings();
+    assert.ok(settings.loopbackDefaults.users!.includes('WEB_PUBLIC_URL'));
+    assert.ok(settings.loopbackDefaults.notifications!.includes('WEBHOOKS_MANAGE_URL'));
+    assert.ok(settings.loopbackDefaults['bookings-worker']!.includes('EVENTS_URL'));
+    assert.ok(settings.loopbackDefaults.web!.includes('USERS_URL'));
+    assert.ok(!settings.loopbackDefaults.web!.includes('DATABASE_URL'), 'the edge has no database');
+    assert.ok(settings.known.has('KAFKA_PARTITIONS') && settings.secretKeys.has('DATABASE_URL'));
+  });
+
+  it('names a loopback default left in place, a loopback value and a ConfigMap key no process reads', () => {
+    const settings = {
+      loopbackDefaults: { users: ['WEB_PUBLIC_URL', 'REDIS_URL', 'DATABASE_URL'] },
+      known: new Set(['WEB_PUBLIC_URL', 'REDIS_URL', 'DATABASE_URL', 'LOG_LEVEL']),
+      secretKeys: new Set(['DATABASE_URL']),
+    };
+    const d = deployment();
+    Object.assign(d.spec.template.spec.containers[0]!, {
+      envFrom: [{ configMapRef: { name: 'tickets' } }, { secretRef: { name: 'managed-elsewhere' } }],
+      env: [{ name: 'REDIS_URL', value: 'redis://localhost:6379' }],
+    });
+    const configMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'tickets' },
+      data: { LOG_LEVEL: 'info', WEB_PUBLIC_ULR: 'x' },
+    };
+    const problems = settingProblems([d, configMap] as never, settings).join('\n');
+    assert.match(problems, /tickets-users: WEB_PUBLIC_URL is not set/);
+    assert.match(problems, /tickets-users: REDIS_URL is redis:\/\/localhost:6379, a loopback address/);
+    assert.match(problems, /ConfigMap tickets: WEB_PUBLIC_ULR is read by no process/);
+    assert.doesNotMatch(problems, /DATABASE_URL/, 'a secret kept outside the chart counts as set');
+    configMap.data = { LOG_LEVEL: 'info', WEB_PUBLIC_URL: 'https://tickets.example.com', REDIS_MODE: 'sentinel' } as never;
+    settings.known.add('REDIS_MODE');
+    assert.deepEqual(settingProblems([d, configMap] as never, settings), []);
   });
 });

@@ -1,5 +1,5 @@
 export { buildBookingsApp } from './app.ts';
-export { loadBookingsConfig, type BookingsConfig } from './config.ts';
+export { bookingsEnv, loadBookingsConfig, type BookingsConfig } from './config.ts';
 export { createBookingsDeps, type BookingsDeps, BOOKINGS_MIGRATIONS, type GivenAdapters } from './deps.ts';
 export { drainTimeoutMs, startBookingsWorker, startReconciler, type RunningWorker } from './bookings/booking-worker.ts';
 export { startOutboxRelay } from './outbox/start-outbox-relay.ts';

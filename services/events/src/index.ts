@@ -1,4 +1,4 @@
 export { buildEventsApp } from './app.ts';
-export { loadEventsConfig, type EventsConfig } from './config.ts';
+export { eventsEnv, loadEventsConfig, type EventsConfig } from './config.ts';
 export { createEventsDeps, EVENTS_MIGRATIONS, type EventsDeps } from './deps.ts';
 export { HOLD_SEATS_SQL } from './holds/holds.repository.ts';

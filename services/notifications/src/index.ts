@@ -1,5 +1,5 @@
 export { buildNotificationsApp } from './app.ts';
-export { loadNotificationsConfig, type NotificationsConfig } from './config.ts';
+export { notificationsEnv, loadNotificationsConfig, type NotificationsConfig } from './config.ts';
 export { createNotificationsDeps, NOTIFICATIONS_MIGRATIONS, type NotificationsAdapters, type NotificationsDeps } from './deps.ts';
 export { startNotificationsWorker, type NotificationsWorker } from './notifications/notifications.worker.ts';
 export {

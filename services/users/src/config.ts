@@ -80,6 +80,28 @@ export const UsersConfigSchema = Type.Object({
 
 export type UsersConfig = Static<typeof UsersConfigSchema>;
 
+/** The environment variables this service reads besides the common ones (commonEnv), by config path. */
+export const usersEnv = {
+  USERS_PORT: 'http.port',
+  USERS_KAFKA_ENABLED: 'kafka.enabled',
+  USERS_ACCOUNT_EMAILS_TOPIC: 'kafka.accountEmailsTopic',
+  USERS_OUTBOX_ENABLED: 'outbox.enabled',
+  USERS_OUTBOX_INTERVAL_MS: 'outbox.intervalMs',
+  WEB_PUBLIC_URL: 'publicUrl',
+  BCRYPT_ROUNDS: 'bcryptRounds',
+  INVITATION_TTL_SECONDS: 'invitationTtlSeconds',
+  ADMIN_EMAILS: 'adminEmails[]',
+  VERIFICATION_LINK_TTL_SECONDS: 'accountLinks.verificationTtlSeconds',
+  RESET_LINK_TTL_SECONDS: 'accountLinks.resetTtlSeconds',
+  EMAIL_RATE_LIMIT_PER_EMAIL: 'emailRateLimit.perEmail',
+  EMAIL_RATE_LIMIT_PER_IP: 'emailRateLimit.perIp',
+  EMAIL_RATE_LIMIT_WINDOW_SECONDS: 'emailRateLimit.windowSeconds',
+  REVOCATION_RESYNC_MS: 'revocationResyncMs',
+  LOGIN_RATE_LIMIT_PER_EMAIL: 'loginRateLimit.perEmail',
+  LOGIN_RATE_LIMIT_PER_IP: 'loginRateLimit.perIp',
+  LOGIN_RATE_LIMIT_WINDOW_SECONDS: 'loginRateLimit.windowSeconds',
+} as const;
+
 export function loadUsersConfig(overrides?: DeepPartial<UsersConfig>, env: NodeJS.ProcessEnv = process.env): Readonly<UsersConfig> {
   const config = loadServiceConfig({
     service: 'users',
@@ -87,26 +109,7 @@ export function loadUsersConfig(overrides?: DeepPartial<UsersConfig>, env: NodeJ
     defaultFile: new URL('../config.yaml', import.meta.url),
     env,
     overrides,
-    envMap: {
-      USERS_PORT: 'http.port',
-      USERS_KAFKA_ENABLED: 'kafka.enabled',
-      USERS_ACCOUNT_EMAILS_TOPIC: 'kafka.accountEmailsTopic',
-      USERS_OUTBOX_ENABLED: 'outbox.enabled',
-      USERS_OUTBOX_INTERVAL_MS: 'outbox.intervalMs',
-      WEB_PUBLIC_URL: 'publicUrl',
-      BCRYPT_ROUNDS: 'bcryptRounds',
-      INVITATION_TTL_SECONDS: 'invitationTtlSeconds',
-      ADMIN_EMAILS: 'adminEmails[]',
-      VERIFICATION_LINK_TTL_SECONDS: 'accountLinks.verificationTtlSeconds',
-      RESET_LINK_TTL_SECONDS: 'accountLinks.resetTtlSeconds',
-      EMAIL_RATE_LIMIT_PER_EMAIL: 'emailRateLimit.perEmail',
-      EMAIL_RATE_LIMIT_PER_IP: 'emailRateLimit.perIp',
-      EMAIL_RATE_LIMIT_WINDOW_SECONDS: 'emailRateLimit.windowSeconds',
-      REVOCATION_RESYNC_MS: 'revocationResyncMs',
-      LOGIN_RATE_LIMIT_PER_EMAIL: 'loginRateLimit.perEmail',
-      LOGIN_RATE_LIMIT_PER_IP: 'loginRateLimit.perIp',
-      LOGIN_RATE_LIMIT_WINDOW_SECONDS: 'loginRateLimit.windowSeconds',
-    },
+    envMap: usersEnv,
   });
   return config;
 }

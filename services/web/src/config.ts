@@ -34,6 +34,20 @@ export const WebConfigSchema = Type.Object({
 
 export type WebConfig = Static<typeof WebConfigSchema>;
 
+/** The environment variables this service reads besides the common ones (commonEnv), by config path. */
+export const webEnv = {
+  WEB_PORT: 'http.port',
+  WEB_STATIC_DIR: 'staticDir',
+  USERS_URL: 'upstreams.users',
+  EVENTS_URL: 'upstreams.events',
+  BOOKINGS_URL: 'upstreams.bookings',
+  NOTIFICATIONS_URL: 'upstreams.notifications',
+  WEB_PROXY_CONNECT_TIMEOUT_MS: 'proxy.connectTimeoutMs',
+  WEB_PROXY_HEADERS_TIMEOUT_MS: 'proxy.headersTimeoutMs',
+  WEB_SEAT_STREAM_FANOUT: 'seatStream.fanout',
+  WEB_SEAT_STREAM_HEARTBEAT_MS: 'seatStream.heartbeatMs',
+} as const;
+
 export function loadWebConfig(overrides?: DeepPartial<WebConfig>, env: NodeJS.ProcessEnv = process.env): Readonly<WebConfig> {
   return loadServiceConfig({
     service: 'web',
@@ -41,17 +55,6 @@ export function loadWebConfig(overrides?: DeepPartial<WebConfig>, env: NodeJS.Pr
     defaultFile: new URL('../config.yaml', import.meta.url),
     env,
     overrides,
-    envMap: {
-      WEB_PORT: 'http.port',
-      WEB_STATIC_DIR: 'staticDir',
-      USERS_URL: 'upstreams.users',
-      EVENTS_URL: 'upstreams.events',
-      BOOKINGS_URL: 'upstreams.bookings',
-      NOTIFICATIONS_URL: 'upstreams.notifications',
-      WEB_PROXY_CONNECT_TIMEOUT_MS: 'proxy.connectTimeoutMs',
-      WEB_PROXY_HEADERS_TIMEOUT_MS: 'proxy.headersTimeoutMs',
-      WEB_SEAT_STREAM_FANOUT: 'seatStream.fanout',
-      WEB_SEAT_STREAM_HEARTBEAT_MS: 'seatStream.heartbeatMs',
-    },
+    envMap: webEnv,
   });
 }

@@ -39,3 +39,12 @@ app.kubernetes.io/component: {{ .name }}
 {{- define "ticketing.instances" -}}
 {{- if .component.autoscaling.enabled -}}{{ .component.autoscaling.maxReplicas }}{{- else -}}{{ .component.replicas }}{{- end -}}
 {{- end -}}
+
+{{/* The web app's public address: publicUrl, else the ingress host (https when it has TLS). */}}
+{{- define "ticketing.publicUrl" -}}
+{{- if .Values.publicUrl -}}
+{{- .Values.publicUrl | trimSuffix "/" -}}
+{{- else -}}
+{{- printf "%s://%s" (ternary "https" "http" (not (empty .Values.ingress.tls))) .Values.ingress.host -}}
+{{- end -}}
+{{- end -}}
