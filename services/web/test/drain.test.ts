@@ -175,30 +175,31 @@ function request(
 }
 
 /**
- * Requests sent over and over (a steady load) until the edge stops accepting connections. A
- * client does what a 503 asks: it waits Retry-After before the next request (which then goes to
- * another instance). Reconnecting at once instead could race the closing of the listening socket:
- * a connection still in the kernel's accept queue then is reset before the edge ever reads it
- * (in a cluster the pod's preStop pause keeps new connections away by then).
+ * A client of a steady load: requests one after another on its own kept-alive connection until
+ * the edge answers 503 + Retry-After (the client sends the request again to another instance, as
+ * a balancer does) or refuses the connection (gone: another instance). Reconnecting to this one
+ * instead could race the closing of its listening socket: a connection still in the kernel's
+ * accept queue then is reset before the edge ever reads it (in a cluster the pod's preStop pause
+ * keeps new connections away by then).
  */
 async function load(url: string, tally: Map<string, number>): Promise<void> {
   const count = (key: string) => tally.set(key, (tally.get(key) ?? 0) + 1);
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      await res.arrayBuffer();
-      const retryAfter = res.headers.get('retry-after');
-      if (res.status === 200) count('200');
-      else if (res.status === 503 && retryAfter) {
-        count('503 + Retry-After');
-        await new Promise((r) => setTimeout(r, Number(retryAfter) * 1000));
-      } else count(`failed: ${res.status}`);
-    } catch (err) {
-      const code = ((err as { cause?: { code?: string } }).cause ?? {}).code ?? String(err);
-      // Refused: this instance is gone; a client (or balancer) sends it to another one.
-      if (code === 'ECONNREFUSED') return;
-      count(`failed: ${code}`);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    for (;;) {
+      try {
+        const res = await request(url, { agent });
+        if (res.status === 200) count('200');
+        else if (res.status === 503 && res.retryAfter) return void count('503 + Retry-After');
+        else count(`failed: ${res.status}`);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? String(err);
+        if (code === 'ECONNREFUSED') return;
+        count(`failed: ${code}`);
+      }
     }
+  } finally {
+    agent.destroy();
   }
 }
 
