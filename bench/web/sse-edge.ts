@@ -9,6 +9,10 @@
 // latency is its arrival time minus the change's `at` (stamped by the event service when it
 // published the change; same machine, same clock). Reports p50/p90/p99/max per path and how
 // much the edge adds. Needs PostgreSQL and Redis (bash scripts/infra.sh up); not in npm test.
+//
+// BENCH_CPU_PROF=<dir>: both servers write a CPU profile there (web.cpuprofile, events.cpuprofile),
+// and the bench prints the delivery window on the profiles' clock, for
+// `node bench/web/profile-top.ts <file> <from> <to>` (the top functions while changes are delivered).
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -41,7 +45,10 @@ const fanout = values.fanout !== 'false';
 const root = path.resolve(import.meta.dirname, '../..');
 
 function start(name: string, file: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [file], {
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
+  const child = spawn(process.execPath, [...prof, file], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -186,6 +193,8 @@ try {
   // CPU used by each server while the changes are delivered: unlike latency, this hardly depends
   // on what else the machine is doing, so it shows what the edge costs per delivered event.
   const cpuBefore = { edge: cpuMs(web.pid), events: cpuMs(events.pid) };
+  // Monotonic microseconds, the clock of V8's CPU profiles (on Linux, the same in every process).
+  const windowFrom = process.hrtime.bigint() / 1000n;
   for (const seat of seats) {
     const res = await api('POST', `/api/events/${eventId}/hold`, { token: token(), body: { seat_numbers: [seat] } });
     if (res.status !== 201) throw new Error(`hold ${seat}: ${res.status} ${res.text}`);
@@ -195,6 +204,7 @@ try {
   while (all.some((c) => c.latencies.length < changes) && Date.now() < deadline) await sleep(200);
 
   const cpuAfter = { edge: cpuMs(web.pid), events: cpuMs(events.pid) };
+  if (process.env.BENCH_CPU_PROF) console.log(`delivery window on the profiles' clock: ${windowFrom} ${process.hrtime.bigint() / 1000n}`);
 
   const report: Record<string, { received: number; expected: number; p50: number; p90: number; p99: number; max: number }> = {};
   for (const via of ['direct', 'edge'] as const) {

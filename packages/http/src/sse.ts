@@ -21,8 +21,11 @@ export interface SseStream {
   send(event: string, data: unknown, id: string | number): void;
   /** Sends a comment line (clients ignore it). */
   comment(text: string): void;
-  /** Sends a block already in text/event-stream form, ending in a blank line (e.g. relayed as received). */
-  sendBlock(raw: string): void;
+  /**
+   * Sends a block already in text/event-stream form, ending in a blank line (e.g. relayed as
+   * received); encoded once with encodeSseBlock when the same block goes to many streams.
+   */
+  sendBlock(raw: string | EncodedSseBlock): void;
   /** Starts the response (200, text/event-stream); what was written before is sent first. Returns the reply for the handler to return. */
   open(): FastifyReply;
   /** Ends the stream. */
@@ -42,6 +45,25 @@ declare module 'fastify' {
 }
 
 const DEFAULT_MAX_BUFFERED = 256 * 1024;
+
+/** A text/event-stream block encoded once, to be written to many streams (a fan-out) as it is. */
+export interface EncodedSseBlock {
+  /** The block's UTF-8 bytes. */
+  readonly bytes: Buffer;
+  /** The same bytes framed as one chunk of a chunked HTTP/1.1 body: `<size in hex>\r\n<bytes>\r\n`. */
+  readonly chunk: Buffer;
+}
+
+/** Encodes a block (or several, concatenated) once: writing it then costs each stream no string work or framing. */
+export function encodeSseBlock(raw: string): EncodedSseBlock {
+  const size = Buffer.byteLength(raw);
+  const head = `${size.toString(16)}\r\n`;
+  const chunk = Buffer.allocUnsafe(head.length + size + 2);
+  chunk.write(head, 0, 'latin1');
+  chunk.write(raw, head.length, 'utf8');
+  chunk.write('\r\n', head.length + size, 'latin1');
+  return { bytes: chunk.subarray(head.length, head.length + size), chunk };
+}
 
 // One timer per heartbeat interval for every stream of the process, not one per stream.
 const tickers = new Map<number, { timer: NodeJS.Timeout; beats: Set<() => void> }>();
@@ -82,7 +104,9 @@ export function closeSseStreamsOnShutdown(app: FastifyInstance): void {
  * return `open()` from the handler once the request is known to be valid.
  */
 export function createSseStream(request: FastifyRequest, reply: FastifyReply, opts: SseOptions): SseStream {
+  // Holds what is written before the response starts; Fastify sends it after the headers.
   const body = new PassThrough();
+  const res = reply.raw;
   const maxBuffered = opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
   const header = request.headers['last-event-id'];
   const lastEventId = (Array.isArray(header) ? header[0] : header)?.trim() || undefined;
@@ -90,12 +114,30 @@ export function createSseStream(request: FastifyRequest, reply: FastifyReply, op
   const listeners: (() => void)[] = [];
   let closed = false;
   let ended = false;
+  let opened = false;
+  // True once the headers and everything written before went out: from then on a write goes to
+  // the response itself, not through the PassThrough and the pipe (a fan-out writes one block
+  // to thousands of streams in one turn, and every step per write shows in the last one's delay).
+  let direct = false;
   let stopHeartbeat: (() => void) | undefined;
 
-  const write = (chunk: string) => {
+  const write = (block: string | EncodedSseBlock) => {
     if (closed) return;
-    body.write(chunk);
-    if (body.writableLength > maxBuffered) stream.close();
+    direct ||= opened && res.headersSent && body.readableLength === 0;
+    if (!direct) {
+      body.write(typeof block === 'string' ? block : block.bytes);
+      if (body.writableLength > maxBuffered) stream.close();
+      return;
+    }
+    // A chunked response (HTTP/1.1) whose socket is its own (not queued behind a pipelined
+    // response): the chunk, framed here (or once for all streams), goes straight to the socket in
+    // one write. Node would frame every write anew, and cork, uncork and writev four pieces per
+    // write. res.end() still writes the last chunk.
+    const socket = res.socket;
+    if (socket && res.chunkedEncoding)
+      socket.write(typeof block === 'string' ? `${Buffer.byteLength(block).toString(16)}\r\n${block}\r\n` : block.chunk);
+    else res.write(typeof block === 'string' ? block : block.bytes);
+    if (res.writableLength > maxBuffered) stream.close();
   };
 
   function finish(): void {
@@ -122,12 +164,13 @@ export function createSseStream(request: FastifyRequest, reply: FastifyReply, op
       write(raw);
     },
     open() {
+      opened = true;
       if (!closed) {
         registry?.add(stream);
-        const comment = `: ${opts.heartbeatComment ?? 'heartbeat'}\n\n`;
+        const comment = encodeSseBlock(`: ${opts.heartbeatComment ?? 'heartbeat'}\n\n`);
         if (opts.heartbeatMs > 0) stopHeartbeat = addHeartbeat(opts.heartbeatMs, () => write(comment));
         body.on('close', finish);
-        reply.raw.on('close', () => {
+        res.on('close', () => {
           body.destroy();
           finish();
         });
@@ -144,6 +187,7 @@ export function createSseStream(request: FastifyRequest, reply: FastifyReply, op
     close() {
       if (closed) return;
       closed = true;
+      // Through the pipe, after what it still holds: Fastify ends the response with it.
       body.end();
       finish();
     },

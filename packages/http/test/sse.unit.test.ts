@@ -5,7 +5,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { closeSseStreamsOnShutdown, createSseStream, type SseStream } from '../src/sse.ts';
+import { closeSseStreamsOnShutdown, createSseStream, encodeSseBlock, type SseStream } from '../src/sse.ts';
 
 const until = (condition: () => boolean, what: string) => waitFor(condition, what, 5_000, 5);
 
@@ -22,6 +22,21 @@ function collect(body: ReadableStream<Uint8Array>) {
     state.ended = true;
   })();
   return { state, done };
+}
+
+/** The body of a chunked HTTP/1.1 response, checked chunk by chunk (sizes in bytes) up to the last chunk. */
+function dechunk(bytes: Buffer): string {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = bytes.indexOf('\r\n', at);
+    assert.ok(eol > at, `a chunk size at byte ${at}`);
+    const size = parseInt(bytes.subarray(at, eol).toString('latin1'), 16);
+    if (size === 0) return Buffer.concat(parts).toString();
+    parts.push(bytes.subarray(eol + 2, eol + 2 + size));
+    assert.equal(bytes.subarray(eol + 2 + size, eol + 4 + size).toString(), '\r\n', 'each chunk ends with CRLF');
+    at = eol + 4 + size;
+  }
 }
 
 describe('createSseStream', () => {
@@ -130,5 +145,65 @@ describe('createSseStream', () => {
     await done;
     assert.equal(state.ended, true);
     assert.equal(opened.at(-1)!.closed, true);
+  });
+});
+
+describe('a block encoded once (encodeSseBlock), written to many streams', () => {
+  let app: FastifyInstance;
+  let port = 0;
+  const opened: SseStream[] = [];
+
+  before(async () => {
+    app = Fastify();
+    closeSseStreamsOnShutdown(app);
+    app.get('/stream', async (request, reply) => {
+      const sse = createSseStream(request, reply, { retryMs: 1500, heartbeatMs: 0 });
+      opened.push(sse);
+      sse.send('hello', {}, 1);
+      return sse.open();
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    port = (app.server.address() as AddressInfo).port;
+  });
+  after(async () => app.close());
+
+  /** A client on a raw socket, to see the response's framing as sent. */
+  async function rawClient(version: string) {
+    const count = opened.length;
+    const socket = net.connect(port, '127.0.0.1');
+    socket.write(`GET /stream HTTP/${version}\r\nhost: test\r\n\r\n`);
+    const state = { bytes: Buffer.alloc(0), ended: false };
+    socket.on('data', (d: Buffer) => (state.bytes = Buffer.concat([state.bytes, d])));
+    socket.on('close', () => (state.ended = true));
+    await until(() => opened.length > count, 'the stream');
+    return { socket, state, sse: opened.at(-1)! };
+  }
+
+  it('reaches each stream intact, as chunks on HTTP/1.1 and as the body itself on HTTP/1.0', async () => {
+    // Multi-byte text: a chunk's size counts bytes, not characters.
+    const first = encodeSseBlock('event: seats\ndata: {"seats":["Å1"]}\n\n');
+    const next = encodeSseBlock('event: seats\ndata: {"n":"∞"}\n\nevent: seats\ndata: {"n":3}\n\n');
+    const clients = [await rawClient('1.1'), await rawClient('1.0'), await rawClient('1.1')];
+    for (const { sse } of clients) sse.sendBlock(first);
+    await until(() => clients.every((c) => c.state.bytes.includes('Å1')), 'the first block');
+    for (const { sse } of clients) {
+      sse.sendBlock(next);
+      sse.close();
+    }
+    await until(() => clients.every((c) => c.state.ended || c.state.bytes.includes('\r\n0\r\n\r\n')), 'the end of each response');
+    const expected = `retry: 1500\n\nid: 1\nevent: hello\ndata: {}\n\n${first.bytes.toString()}${next.bytes.toString()}`;
+    for (const [i, { socket, state }] of clients.entries()) {
+      const headEnd = state.bytes.indexOf('\r\n\r\n');
+      const head = state.bytes.subarray(0, headEnd).toString();
+      const body = state.bytes.subarray(headEnd + 4);
+      if (i === 1) {
+        assert.doesNotMatch(head, /transfer-encoding/i);
+        assert.equal(body.toString(), expected);
+      } else {
+        assert.match(head, /transfer-encoding: chunked/i);
+        assert.equal(dechunk(body), expected);
+      }
+      socket.destroy();
+    }
   });
 });

@@ -14,7 +14,7 @@
 // and the changes that arrive on the shared stream meanwhile are kept and sent after it, so none
 // is missed.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createSseParser, createSseStream, type Logger, type SseStream } from '@ticketing/http';
+import { createSseParser, createSseStream, encodeSseBlock, type EncodedSseBlock, type Logger, type SseStream } from '@ticketing/http';
 
 export interface SeatStreamRelayOptions {
   /** The event service's base URL. */
@@ -33,7 +33,7 @@ type Opening = { ok: true; snapshot: string } | { ok: false; status: number; con
 interface Client {
   sse: SseStream | undefined;
   /** Changes that arrived before the browser's own opening was sent; undefined once live. */
-  pending: string[] | undefined;
+  pending: EncodedSseBlock[] | undefined;
   /** More changes waited than maxPending: the browser is sent its opening, then cut off to reconnect. */
   overflowed: boolean;
 }
@@ -64,18 +64,27 @@ function unavailable(retryAfter = '5'): Opening {
 
 /**
  * Reads a seat stream's opening: the blocks up to its snapshot (or the service's note that the
- * snapshot is unavailable). `onChange` gets every `seats` block, those of the opening included.
+ * snapshot is unavailable). `onChanges` gets the `seats` blocks, those of the opening included:
+ * those that arrived together (one read from the socket) as one text, written to a browser in
+ * one write.
  */
-async function readOpening(res: Response, onOpened: (snapshot: string) => void, onChange: (raw: string) => void): Promise<void> {
+async function readOpening(res: Response, onOpened: (snapshot: string) => void, onChanges: (raw: string) => void): Promise<void> {
   let opened = false;
+  let changes = '';
   const parser = createSseParser((block) => {
-    if (block.event === 'seats') onChange(block.raw);
+    if (block.event === 'seats') changes += block.raw;
     else if (!opened && (block.event === 'snapshot' || block.comment === 'snapshot unavailable')) {
       opened = true;
       onOpened(block.raw);
     }
   });
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.push(chunk);
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    parser.push(chunk);
+    if (changes === '') continue;
+    const raw = changes;
+    changes = '';
+    onChanges(raw);
+  }
 }
 
 /** Anything but a 200 event stream is the service's answer to pass on as it is (an error, mostly). */
@@ -102,14 +111,14 @@ export function createSeatStreamRelay(opts: SeatStreamRelayOptions) {
   const topics = new Map<string, Topic>();
   const maxPending = opts.maxPending ?? 10_000;
 
-  function deliver(client: Client, raw: string): void {
+  function deliver(client: Client, block: EncodedSseBlock): void {
     if (client.pending) {
-      client.pending.push(raw);
+      client.pending.push(block);
       if (client.pending.length > maxPending) {
         client.overflowed = true;
         client.pending = [];
       }
-    } else client.sse?.sendBlock(raw);
+    } else client.sse?.sendBlock(block);
   }
 
   function closeTopic(key: string, topic: Topic): void {
@@ -144,7 +153,9 @@ export function createSeatStreamRelay(opts: SeatStreamRelayOptions) {
             settle({ ok: true, snapshot });
           },
           (raw) => {
-            for (const client of topic.clients) deliver(client, raw);
+            // Encoded once for all of the event's browsers: each write is then the socket's alone.
+            const block = encodeSseBlock(raw);
+            for (const client of topic.clients) deliver(client, block);
           },
         );
         opts.logger.info({ path }, 'seat stream relay: the event service ended the shared stream');
@@ -226,7 +237,7 @@ export function createSeatStreamRelay(opts: SeatStreamRelayOptions) {
       client.sse = sse;
       sse.onClose(detach);
       sse.sendBlock(opening.snapshot);
-      for (const raw of client.pending ?? []) sse.sendBlock(raw);
+      for (const block of client.pending ?? []) sse.sendBlock(block);
       client.pending = undefined;
       // The shared stream ended meanwhile, or too much waited: the opening, then a reconnect.
       if (gone || topic.closed || client.overflowed) sse.close();
