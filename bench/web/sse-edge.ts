@@ -109,12 +109,17 @@ interface Client {
 function openClient(via: 'edge' | 'direct', eventId: string, onSnapshot: () => void): Client {
   const port = via === 'edge' ? webPort : eventsPort;
   const c: Client = { via, latencies: [], req: undefined as unknown as http.ClientRequest };
+  let answered = false;
+  const retry = () => {
+    failures[via]++;
+    setTimeout(() => Object.assign(c, openClient(via, eventId, onSnapshot), { latencies: c.latencies }), 500);
+  };
   c.req = http.get({ host: '127.0.0.1', port, path: `/api/events/${eventId}/seats/stream`, agent: false }, (res) => {
+    answered = true;
     if (res.statusCode !== 200) {
       // e.g. a 503 when the machine is too loaded to connect in time: count it and try again
-      failures[via]++;
       res.resume();
-      setTimeout(() => Object.assign(c, openClient(via, eventId, onSnapshot), { latencies: c.latencies }), 500);
+      retry();
       return;
     }
     res.setEncoding('utf8');
@@ -135,7 +140,10 @@ function openClient(via: 'edge' | 'direct', eventId: string, onSnapshot: () => v
     });
   });
   c.req.on('error', (err) => {
-    if (!stopping) console.error(`${via} client error: ${err.message}`);
+    if (stopping) return;
+    // Reset before any answer (a full accept queue on a loaded machine): try again, like a refusal.
+    if (!answered) retry();
+    else console.error(`${via} client error: ${err.message}`);
   });
   return c;
 }
