@@ -31,6 +31,7 @@ import {
   type NotificationsDeps,
 } from '../../services/notifications/src/index.ts';
 import { envelopeOf, webhookEventId } from '../../services/notifications/src/webhooks/webhook-intake.ts';
+import { ticketCheckedInEvent } from '../../services/notifications/src/webhooks/webhook-consumer.ts';
 
 const { values } = parseArgs({
   options: {
@@ -106,24 +107,9 @@ function checkIn(ticketId: string) {
   };
 }
 
-/** What the intake makes of a check-in (webhook-consumer.ts), for the dispatch-only phase. */
+/** What the intake makes of a check-in (the consumer's own mapping), for the dispatch-only phase. */
 function webhookEvent(ticketId: string) {
-  const c = checkIn(ticketId);
-  return {
-    type: 'ticket.checked_in',
-    key: ticketId,
-    organizationId,
-    occurredAt: c.checked_in_at,
-    data: {
-      ticket_id: c.ticket_id,
-      event_id: c.event_id,
-      booking_id: c.booking_id,
-      seat: c.seat,
-      gate: c.gate,
-      checked_in_at: c.checked_in_at,
-      source: c.source,
-    },
-  };
+  return ticketCheckedInEvent(checkIn(ticketId));
 }
 
 async function waitUntil(done: () => boolean | Promise<boolean>) {

@@ -7,6 +7,7 @@ import {
   notificationRequests,
   ticketCheckIns,
   type NotificationRequest,
+  type TicketCheckedIn,
   type WebhookBookingCancellationData,
   type WebhookBookingData,
   type WebhookTicketCheckedInData,
@@ -48,6 +49,21 @@ function bookingData(n: NotificationRequest, eventId: string): WebhookBookingDat
     buyer_email: n.recipient_email,
     ...(b.reason ? { reason: b.reason } : {}),
   };
+}
+
+/** The webhook event of a ticket's admission (bench/webhooks sends the same). */
+export function ticketCheckedInEvent(c: TicketCheckedIn): WebhookEventInput {
+  const data: WebhookTicketCheckedInData = {
+    ticket_id: c.ticket_id,
+    event_id: c.event_id,
+    booking_id: c.booking_id,
+    seat: c.seat,
+    gate: c.gate,
+    checked_in_at: c.checked_in_at,
+    source: c.source,
+  };
+  // The bookings service sends one message per ticket (its first admission): the ticket is the key.
+  return { type: 'ticket.checked_in', key: c.ticket_id, organizationId: c.organization_id, occurredAt: c.checked_in_at, data };
 }
 
 /**
@@ -114,20 +130,7 @@ export function createWebhookMapper(deps: { topics: WebhookTopics; directory: Di
       // One event per cancellation: a booking cancelled seat by seat announces each step.
       return { type: c.type, key: c.cancellation_id, organizationId: c.organization_id, occurredAt: c.timestamp, data };
     }
-    if (message.topic === topics.ticketCheckIns) {
-      const c = ticketCheckIns.decode(message);
-      const data: WebhookTicketCheckedInData = {
-        ticket_id: c.ticket_id,
-        event_id: c.event_id,
-        booking_id: c.booking_id,
-        seat: c.seat,
-        gate: c.gate,
-        checked_in_at: c.checked_in_at,
-        source: c.source,
-      };
-      // The bookings service sends one message per ticket (its first admission): the ticket is the key.
-      return { type: 'ticket.checked_in', key: c.ticket_id, organizationId: c.organization_id, occurredAt: c.checked_in_at, data };
-    }
+    if (message.topic === topics.ticketCheckIns) return ticketCheckedInEvent(ticketCheckIns.decode(message));
     return undefined;
   };
 }

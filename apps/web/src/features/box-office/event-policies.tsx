@@ -16,34 +16,26 @@ export function describePolicy(policy: Policy | null): string {
   return `Buyers may cancel ${until}, ${fee}.`;
 }
 
+type EventPatch = NonNullable<paths['/api/events/{id}']['patch']['requestBody']>['content']['application/json'];
+
 /**
- * The organizer's settings for after the sale (PATCH /api/events/{id}, docs/refunds.md): whether
- * buyers may cancel, until how many hours before the start and for what fee. Saved on their own,
- * so the event's other details are not sent again.
+ * One setting of an event saved on its own (PATCH /api/events/{id}), so the event's other
+ * details are not sent again: the event as saved, busy, the error or the notice to show.
  */
-export function EventPolicies({ event, onSaved }: { event: EventItem; onSaved?: (event: EventItem) => void }) {
+function useEventSetting(event: EventItem, saved: (event: EventItem) => string, onSaved?: (event: EventItem) => void) {
   const [current, setCurrent] = useState(event);
-  const [allowed, setAllowed] = useState(event.cancellation_policy !== null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
-  const policy = current.cancellation_policy;
-
-  async function save(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    const num = (k: string) => Number(formText(f, k));
+  async function patch(body: EventPatch) {
     setError('');
     setNotice('');
     setBusy(true);
     try {
-      const body = {
-        cancellation_policy: allowed ? { hours_before_start: num('hours_before_start'), fee_percent: num('fee_percent') } : null,
-      };
       const { data, error: err, response } = await api.PATCH('/api/events/{id}', { params: { path: { id: current.event_id } }, body });
       if (data) {
         setCurrent(data);
-        setNotice(`Saved. ${describePolicy(data.cancellation_policy)}`);
+        setNotice(`Saved. ${saved(data)}`);
         onSaved?.(data);
       } else setError(describeError(err, response.status));
     } catch {
@@ -51,6 +43,27 @@ export function EventPolicies({ event, onSaved }: { event: EventItem; onSaved?: 
     } finally {
       setBusy(false);
     }
+  }
+  return { current, busy, error, notice, patch };
+}
+
+/**
+ * The organizer's settings for after the sale (PATCH /api/events/{id}, docs/refunds.md): whether
+ * buyers may cancel, until how many hours before the start and for what fee. Saved on their own,
+ * so the event's other details are not sent again.
+ */
+export function EventPolicies({ event, onSaved }: { event: EventItem; onSaved?: (event: EventItem) => void }) {
+  const [allowed, setAllowed] = useState(event.cancellation_policy !== null);
+  const { current, busy, error, notice, patch } = useEventSetting(event, (e) => describePolicy(e.cancellation_policy), onSaved);
+  const policy = current.cancellation_policy;
+
+  async function save(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const num = (k: string) => Number(formText(f, k));
+    await patch({
+      cancellation_policy: allowed ? { hours_before_start: num('hours_before_start'), fee_percent: num('fee_percent') } : null,
+    });
   }
 
   return (
@@ -103,30 +116,13 @@ export function describeOfferTime(seconds: number | null): string {
  * An edit applies to the next offer.
  */
 export function WaitlistOfferTime({ event }: { event: EventItem }) {
-  const [current, setCurrent] = useState(event);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
-  const [notice, setNotice] = useState('');
+  const { current, busy, error, notice, patch } = useEventSetting(event, (e) => describeOfferTime(e.waitlist_offer_ttl_seconds));
   const seconds = current.waitlist_offer_ttl_seconds;
 
   async function save(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const minutes = formText(new FormData(e.currentTarget), 'offer_minutes').trim();
-    setError('');
-    setNotice('');
-    setBusy(true);
-    try {
-      const body = { waitlist_offer_ttl_seconds: minutes === '' ? null : Math.round(Number(minutes) * 60) };
-      const { data, error: err, response } = await api.PATCH('/api/events/{id}', { params: { path: { id: current.event_id } }, body });
-      if (data) {
-        setCurrent(data);
-        setNotice(`Saved. ${describeOfferTime(data.waitlist_offer_ttl_seconds)}`);
-      } else setError(describeError(err, response.status));
-    } catch {
-      setError(NETWORK_ERROR);
-    } finally {
-      setBusy(false);
-    }
+    await patch({ waitlist_offer_ttl_seconds: minutes === '' ? null : Math.round(Number(minutes) * 60) });
   }
 
   return (
