@@ -178,7 +178,71 @@ function eventWebhooks(ports: number[]) {
   });
 }
 
-function describeProfile(name: string, ports: number[], launch: (running: Running) => Promise<void>, more?: (ports: number[]) => void) {
+/**
+ * `npm start` drains on SIGTERM like each service does (packages/http drainAndClose): a seat map
+ * open through the edge ends cleanly (the browser reconnects elsewhere), new requests on an open
+ * connection get 503 + Retry-After or find the port closed, and the process exits 0. Runs last:
+ * it stops the platform.
+ */
+function drainsOnSigterm(ports: number[], running: Running) {
+  const [users, events] = ports.map((p) => apiClient(`http://127.0.0.1:${p}`));
+  it('drains on SIGTERM: an open seat stream ends, later requests get 503 or a closed port, the process exits 0', async () => {
+    const email = `drain.${randomUUID()}@example.test`;
+    const password = 'correct horse battery';
+    assert.equal(
+      (await users!('POST', '/api/users/register', { body: { email, password, first_name: 'Dr', last_name: 'Ain' } })).status,
+      201,
+    );
+    const token = (await users!('POST', '/api/users/login', { body: { email, password } })).body.access_token as string;
+    const created = await events!('POST', '/api/events', {
+      token,
+      body: {
+        name: 'Drain',
+        venue: 'Hall',
+        city: 'Lyon',
+        category: 'concert',
+        event_date: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+        total_seats: 4,
+        seats_per_row: 4,
+        price_per_seat: 10,
+      },
+    });
+    assert.equal(created.status, 201, created.text);
+    const stream = await fetch(`http://127.0.0.1:${EMBEDDED_WEB_PORT}/api/events/${created.body.event_id}/seats/stream`);
+    assert.equal(stream.status, 200);
+    const reader = stream.body!.getReader();
+    let text = '';
+    while (!text.includes('snapshot')) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, `the stream ended before its snapshot: ${text}`);
+      text += Buffer.from(value).toString('utf8');
+    }
+    const platform = running.children[0]!;
+    const exited = new Promise<number | null>((resolve) => platform.once('exit', (code) => resolve(code)));
+    platform.kill('SIGTERM');
+    // The stream ends (not reset) while the process drains.
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+    }
+    const later = await fetch(`http://127.0.0.1:${EMBEDDED_WEB_PORT}/api/events`).then(
+      (res) => ({ status: res.status, retryAfter: res.headers.get('retry-after') }),
+      () => ({ status: 'closed' as const, retryAfter: null }),
+    );
+    if (later.status !== 'closed') {
+      assert.equal(later.status, 503, JSON.stringify(later));
+      assert.ok(later.retryAfter, 'a 503 while draining says when to retry');
+    }
+    assert.equal(await exited, 0, running.logs.join('').slice(-4000));
+  });
+}
+
+function describeProfile(
+  name: string,
+  ports: number[],
+  launch: (running: Running) => Promise<void>,
+  more?: (ports: number[], running: Running) => void,
+) {
   describe(`end-to-end walks (${name})`, () => {
     const running: Running = { children: [], logs: [], dirs: [] };
     before(
@@ -205,11 +269,12 @@ function describeProfile(name: string, ports: number[], launch: (running: Runnin
         assert.match(output, /\d+ passed, 0 failed/);
       });
     }
-    more?.(ports);
+    more?.(ports, running);
   });
 }
 
 const embeddedPorts = [18081, 18082, 18083, 18084];
+const EMBEDDED_WEB_PORT = 18080;
 describeProfile(
   'embedded: npm start',
   embeddedPorts,
@@ -222,12 +287,15 @@ describeProfile(
       EVENTS_PORT: '18082',
       BOOKINGS_PORT: '18083',
       NOTIFICATIONS_PORT: '18084',
-      WEB_PORT: '18080',
+      WEB_PORT: String(EMBEDDED_WEB_PORT),
       // The webhook receiver of eventWebhooks listens on 127.0.0.1 over http (test setting).
       WEBHOOKS_ALLOW_INSECURE_TARGETS: 'true',
     });
   },
-  eventWebhooks,
+  (ports, running) => {
+    eventWebhooks(ports);
+    drainsOnSigterm(ports, running);
+  },
 );
 
 const distributedPorts = [28081, 28082, 28083, 28084];
