@@ -123,12 +123,15 @@ export const ticketKeys = {
 };
 
 /**
- * One event's offline state in this browser: the scans waiting for upload, and the tickets this
- * device let in (online or offline), so that a code shown twice is refused while offline too.
+ * One event's offline state in this browser: the scans waiting for upload, the tickets this
+ * device let in (online or offline), so that a code shown twice is refused while offline too,
+ * and the uploaded scans the server refused (`Refused`: the answer as the page keeps it), until
+ * the staff discard them.
  */
-export function offlineStore(eventId: string) {
+export function offlineStore<Refused extends { scan_id: string }>(eventId: string) {
   const pendingKey = `ticketing.checkin.pending.${eventId}`;
   const admittedKey = `ticketing.checkin.admitted.${eventId}`;
+  const refusedKey = `ticketing.checkin.refused.${eventId}`;
   return {
     pending: (): PendingScan[] => readJson<PendingScan[]>(pendingKey, []),
     addPending(scan: PendingScan): void {
@@ -146,6 +149,18 @@ export function offlineStore(eventId: string) {
       const all = readJson<Record<string, { gate: string; at: string }>>(admittedKey, {});
       all[ticketId] = { gate, at };
       localStorage.setItem(admittedKey, JSON.stringify(all));
+    },
+    refused: (): Refused[] => readJson<Refused[]>(refusedKey, []),
+    /** Keeps refused answers; a re-uploaded scan's answer replaces the one kept for it. */
+    addRefused(scans: readonly Refused[]): void {
+      if (scans.length === 0) return;
+      const fresh = new Set(scans.map((s) => s.scan_id));
+      localStorage.setItem(refusedKey, JSON.stringify([...this.refused().filter((s) => !fresh.has(s.scan_id)), ...scans]));
+    },
+    /** Forgets refused scans the staff have dealt with (the server's scan log keeps them). */
+    discardRefused(scanIds: readonly string[]): void {
+      const gone = new Set(scanIds);
+      localStorage.setItem(refusedKey, JSON.stringify(this.refused().filter((s) => !gone.has(s.scan_id))));
     },
   };
 }

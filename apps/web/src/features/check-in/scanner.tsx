@@ -2,7 +2,8 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { ErrorMessage, Field } from '../../components/ui.tsx';
 import { NETWORK_ERROR } from '../../lib/errors.ts';
 import { sendScan, useAttendance, type BatchResult, type ScanAnswer } from './api.ts';
-import { useOfflineGate, type GateAnswer, type UploadReport } from './use-offline-gate.ts';
+import { useOfflineGate, type GateAnswer, type RefusedScan, type UploadReport } from './use-offline-gate.ts';
+import { useOfflineShell } from './use-offline-shell.ts';
 
 // The Barcode Detection API is not in TypeScript's DOM library yet (Chromium on Android and
 // macOS, Safari behind a flag): the little of it used here.
@@ -55,7 +56,7 @@ function ScanResult({ answer }: { answer: GateAnswer }) {
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 /** The network state of the gate, and the scans waiting for it. */
-function Connection({ gate }: { gate: ReturnType<typeof useOfflineGate> }) {
+function Connection({ gate, shellSaved }: { gate: ReturnType<typeof useOfflineGate>; shellSaved: boolean }) {
   const { online, pending, uploading, canVerify } = gate;
   let text: string;
   if (!online) text = `Offline — ${plural(pending, 'scan')} waiting`;
@@ -74,6 +75,7 @@ function Connection({ gate }: { gate: ReturnType<typeof useOfflineGate> }) {
       ) : canVerify ? (
         <p className="muted">Ready to check tickets offline if the network goes.</p>
       ) : null}
+      {shellSaved ? <p className="muted">This page is saved on this device: it opens again without the network.</p> : null}
     </div>
   );
 }
@@ -97,10 +99,11 @@ function reconciled(r: BatchResult & { gate: string }): string {
   }
 }
 
-/** The answers the server gave to the offline scans: what counts, and which entries were not right. */
+/** The answers the server gave to the offline scans: what counts, and the admissions that took over another entry. */
 function UploadResults({ report }: { report: UploadReport }) {
   const admitted = report.results.filter((r) => r.result === 'valid').length;
-  const attention = report.results.filter((r) => r.result !== 'valid' || r.replaced);
+  // The refused ones are listed under "Refused offline scans", until discarded.
+  const attention = report.results.filter((r) => r.result === 'valid' && r.replaced);
   return (
     <section className="upload-report" aria-label="Uploaded scans">
       <h2>Offline scans uploaded</h2>
@@ -116,6 +119,90 @@ function UploadResults({ report }: { report: UploadReport }) {
           ))}
         </ul>
       ) : null}
+    </section>
+  );
+}
+
+/**
+ * The uploaded scans the server refused, each with why, until the staff discard them (one, or
+ * all at once). Keyboard: after a discard the focus moves to the next scan's button, or to the
+ * heading once none is left, and the live line says what happened.
+ */
+function RefusedScans({ scans, onDiscard }: { scans: readonly RefusedScan[]; onDiscard: (scanIds: readonly string[]) => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  const list = useRef<HTMLUListElement>(null);
+  const focusAt = useRef<number | null>(null);
+  const [said, setSaid] = useState('');
+
+  useEffect(() => {
+    const at = focusAt.current;
+    if (at === null) return;
+    focusAt.current = null;
+    const buttons = list.current?.querySelectorAll<HTMLButtonElement>('button[data-discard]') ?? [];
+    (buttons[Math.min(at, buttons.length - 1)] ?? heading.current)?.focus();
+  }, [scans]);
+
+  if (scans.length === 0 && !said) return null;
+  const discard = (scanIds: string[], at: number) => {
+    focusAt.current = at;
+    onDiscard(scanIds);
+    setSaid(scanIds.length === 1 ? 'Discarded 1 refused scan.' : `Discarded ${scanIds.length} refused scans.`);
+  };
+  return (
+    <section className="refused-scans" aria-labelledby="refused-scans-heading">
+      <h2 id="refused-scans-heading" ref={heading} tabIndex={-1}>
+        Refused offline scans
+      </h2>
+      {scans.length > 0 ? (
+        <>
+          <p>
+            {scans.length === 1
+              ? 'The server did not accept this scan, which this device let in while offline. Look into it, then discard it'
+              : `The server did not accept these ${scans.length} scans, which this device let in while offline. Look into each one, then discard it`}
+            : that clears it from this device only (the server keeps its own record).
+          </p>
+          <ul className="plain-list" ref={list}>
+            {scans.map((s, i) => {
+              const what = s.ticket ? `seat ${s.ticket.seat}` : 'a code';
+              return (
+                <li key={s.scan_id} data-result={s.result}>
+                  <p className="refused-reason">{reconciled(s)}</p>
+                  <p className="muted">
+                    Scanned at gate {s.gate}
+                    {s.scanned_at ? ` at ${timeOf(s.scanned_at)}` : ''}.
+                  </p>
+                  <button
+                    type="button"
+                    data-discard
+                    onClick={() => discard([s.scan_id], i)}
+                    aria-label={`Discard the refused scan of ${what}`}
+                  >
+                    Discard
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+          {scans.length > 1 ? (
+            <button
+              type="button"
+              onClick={() =>
+                discard(
+                  scans.map((s) => s.scan_id),
+                  0,
+                )
+              }
+            >
+              Discard all {scans.length} refused scans
+            </button>
+          ) : null}
+        </>
+      ) : (
+        <p>None left to look at.</p>
+      )}
+      <p className="muted" role="status">
+        {said}
+      </p>
     </section>
   );
 }
@@ -199,6 +286,7 @@ export function Scanner({ eventId }: { eventId: string }) {
   const { attendance, canScan } = useAttendance(eventId);
   const offline = useOfflineGate(eventId);
   const { online, scanHere, learn } = offline;
+  const shellSaved = useOfflineShell();
 
   useEffect(() => {
     if (gate.trim()) localStorage.setItem(GATE_KEY, gate.trim());
@@ -251,7 +339,7 @@ export function Scanner({ eventId }: { eventId: string }) {
   const here = attendance?.gates.find((g) => g.gate === gate.trim());
   return (
     <section className="scanner" aria-label="Scanner">
-      <Connection gate={offline} />
+      <Connection gate={offline} shellSaved={shellSaved} />
       <Field label="Gate" hint="The door or scanner you are at; it is remembered on this device.">
         <input name="gate" value={gate} maxLength={64} onChange={(e) => setGate(e.target.value)} required />
       </Field>
@@ -270,6 +358,7 @@ export function Scanner({ eventId }: { eventId: string }) {
       </div>
       <ErrorMessage>{offline.uploadError}</ErrorMessage>
       {offline.report ? <UploadResults report={offline.report} /> : null}
+      <RefusedScans scans={offline.refused} onDiscard={offline.discardRefused} />
       {attendance ? (
         <dl className="stats" aria-label="Attendance">
           <div>

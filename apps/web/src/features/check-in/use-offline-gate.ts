@@ -6,6 +6,12 @@ import { createOfflineVerifier, offlineStore, ticketKeys, type PendingScan } fro
 /** An answer the gate shows: from the server, or decided on this device while offline. */
 export type GateAnswer = ScanAnswer & { offline?: boolean };
 
+/**
+ * A queued scan the server did not accept at upload (`already_used`, `cancelled`, ...), with its
+ * answer: kept on the device until the staff have looked at it and discard it.
+ */
+export type RefusedScan = BatchResult & { gate: string; scanned_at: string };
+
 /** What the last upload of offline scans came back with. */
 export interface UploadReport {
   results: (BatchResult & { gate: string })[];
@@ -38,9 +44,10 @@ function useOnline(): boolean {
  */
 export function useOfflineGate(eventId: string) {
   const online = useOnline();
-  const store = useMemo(() => offlineStore(eventId), [eventId]);
+  const store = useMemo(() => offlineStore<RefusedScan>(eventId), [eventId]);
   const [keys, setKeys] = useState(() => ticketKeys.load());
   const [pending, setPending] = useState(() => store.pending().length);
+  const [refused, setRefused] = useState(() => store.refused());
   const [report, setReport] = useState<UploadReport | null>(null);
   const [uploadError, setUploadError] = useState('');
   const [uploading, setUploading] = useState(false);
@@ -94,6 +101,12 @@ export function useOfflineGate(eventId: string) {
             gate,
             chunk.map(({ scan_id, code, scanned_at }) => ({ scan_id, code, scanned_at })),
           );
+          // Kept before the scans leave the queue: a reload in between uploads them again, and
+          // the same answers replace these.
+          const scannedAt = new Map(chunk.map((s) => [s.scan_id, s.scanned_at]));
+          store.addRefused(
+            answers.filter((a) => a.result !== 'valid').map((a) => ({ ...a, gate, scanned_at: scannedAt.get(a.scan_id) ?? '' })),
+          );
           // Answered: these scans are the server's now (a re-upload would be answered the same).
           store.removePending(chunk.map((s) => s.scan_id));
           for (const a of answers) {
@@ -110,8 +123,18 @@ export function useOfflineGate(eventId: string) {
       busy.current = false;
       setUploading(false);
       setPending(store.pending().length);
+      setRefused(store.refused());
     }
   }, [eventId, store, learn]);
+
+  /** Forgets refused scans on this device; queued and accepted scans are not touched. */
+  const discardRefused = useCallback(
+    (scanIds: readonly string[]) => {
+      store.discardRefused(scanIds);
+      setRefused(store.refused());
+    },
+    [store],
+  );
 
   useEffect(() => {
     if (!online) return;
@@ -178,5 +201,17 @@ export function useOfflineGate(eventId: string) {
     [eventId, keys, store, verifier, secure],
   );
 
-  return { online, pending, uploading, report, uploadError, canVerify: secure && keys.length > 0, scanHere, learn, upload };
+  return {
+    online,
+    pending,
+    uploading,
+    report,
+    uploadError,
+    refused,
+    discardRefused,
+    canVerify: secure && keys.length > 0,
+    scanHere,
+    learn,
+    upload,
+  };
 }
