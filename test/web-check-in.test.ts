@@ -143,11 +143,12 @@ describe('the scanner page offline', () => {
     await expectAccessible(phone, 'offline scanner');
     assert.equal((await checkIns(event.event_id)).length, 1, 'nothing of the offline gate reached the server yet');
 
-    // Back online: the queue is uploaded and the reconciled answers shown.
+    // Back online: the queue is uploaded and the reconciled answers shown; the refused one stays listed.
     await phone.context().setOffline(false);
     const uploaded = phone.getByRole('region', { name: 'Uploaded scans' });
     await uploaded.getByText('2 scans uploaded: 1 admitted, 1 not.').waitFor();
-    await uploaded.getByText(/^Seat A2: already used — admitted at gate South at .+ before this gate let it in\.$/).waitFor();
+    const refused = phone.getByRole('region', { name: 'Refused offline scans' });
+    await refused.getByText(/^Seat A2: already used — admitted at gate South at .+ before this gate let it in\.$/).waitFor();
     await connection.getByText('Online', { exact: true }).waitFor();
     await expectAccessible(phone, 'uploaded scans');
     await uploaded.scrollIntoViewIfNeeded();
@@ -175,6 +176,138 @@ describe('the scanner page offline', () => {
     await result.getByText('Already used', { exact: true }).waitFor();
     await result.getByText(/Admitted at gate South at/).waitFor();
     assert.equal(await result.getByText('Checked on this device (offline)').count(), 0);
+  });
+});
+
+describe('the scanner page without the network', () => {
+  it('a door phone that opened the scanner once reopens it offline, keeps scanning, syncs, and discards the scans the server refused', async () => {
+    const organizer = await apiUser(platform, 'Dora', 'Door');
+    const event = await apiEvent(platform, organizer.token);
+    const a1 = await ticketCode(await bookSeat(event.event_id, 'A1'));
+    const a2 = await ticketCode(await bookSeat(event.event_id, 'A2'));
+    const a3 = await ticketCode(await bookSeat(event.event_id, 'A3'));
+    const scanPage = `/box-office/events/${event.event_id}/scan`;
+
+    const phone = await newPage(viewports.phone);
+    const context = phone.context();
+    await logIn(phone, organizer);
+    // The cache of an older build on this device: the worker of this build deletes it.
+    await phone.evaluate(`caches.open('ticketing-scanner-olderbuild0000').then(() => undefined)`);
+    await phone.goto(scanPage);
+    const connection = phone.getByRole('status', { name: 'Connection' });
+    await connection.getByText('Ready to check tickets offline if the network goes.').waitFor();
+    await connection.getByText('This page is saved on this device: it opens again without the network.').waitFor();
+    const scannerCaches = async () => (await phone.evaluate<string[]>('caches.keys()')).filter((k) => k.startsWith('ticketing-scanner-'));
+    for (let i = 0; i < 100 && (await scannerCaches()).length !== 1; i++) await new Promise((r) => setTimeout(r, 100));
+    const [cacheName, ...others] = await scannerCaches();
+    assert.deepEqual(others, [], 'one cache, of this build');
+    assert.notEqual(cacheName, 'ticketing-scanner-olderbuild0000');
+    await phone.getByRole('textbox', { name: 'Gate' }).fill('North');
+
+    // Online, API answers come from the network, never from the worker.
+    const [counters] = await Promise.all([
+      phone.waitForResponse((r) => r.request().method() === 'GET' && r.url().endsWith(`/api/events/${event.event_id}/check-ins`)),
+      phone.reload(),
+    ]);
+    assert.equal(counters.status(), 200);
+    assert.equal(counters.fromServiceWorker(), false, 'the counters came from the service');
+
+    await context.setOffline(true);
+    // The worker's own requests are cut off too: what opens the page now comes from its cache.
+    const [worker] = context.serviceWorkers();
+    assert.ok(worker, 'the scanner page installed its service worker');
+    assert.equal(await worker.evaluate<string>(`fetch('/api/tickets/keys').then(() => 'reached', () => 'offline')`), 'offline');
+    const reopened = await phone.reload();
+    assert.equal(reopened?.fromServiceWorker(), true);
+    await phone.getByRole('heading', { name: 'Check-in', exact: true }).waitFor();
+    await connection.getByText('Offline — 0 scans waiting', { exact: true }).waitFor();
+    assert.equal(await phone.getByRole('textbox', { name: 'Gate' }).inputValue(), 'North');
+    // Only the scanner opens without the network: the event's sales page does not (another tab).
+    const tab = await context.newPage();
+    await assert.rejects(tab.goto(`/box-office/events/${event.event_id}`), /ERR_INTERNET_DISCONNECTED/);
+    await tab.close();
+
+    const codeInput = phone.getByRole('textbox', { name: 'Ticket code' });
+    const result = phone.getByRole('status', { name: 'Scan result' });
+    const scan = async (code: string) => {
+      await codeInput.fill(code);
+      await codeInput.press('Enter');
+    };
+    await scan(a1);
+    await result.getByText('Valid: admit', { exact: true }).waitFor();
+    await result.getByText('Checked on this device (offline)').waitFor();
+    const flipped = a1.at(-10) === 'A' ? 'B' : 'A';
+    await scan(`${a1.slice(0, -10)}${flipped}${a1.slice(-9)}`);
+    await result.getByText('Invalid ticket', { exact: true }).waitFor();
+    // Meanwhile another gate, online, admits A2; this gate cannot know and admits it too.
+    const south = await platform.api('POST', `/api/events/${event.event_id}/check-ins`, {
+      token: organizer.token,
+      body: { code: a2, gate: 'South' },
+    });
+    assert.equal(south.body.result, 'valid', south.text);
+    await scan(a2);
+    await result.getByText('Seat A2', { exact: true }).waitFor();
+    await result.getByText('Valid: admit', { exact: true }).waitFor();
+    await connection.getByText('Offline — 2 scans waiting', { exact: true }).waitFor();
+    // The queue survives another reload without the network.
+    await phone.reload();
+    await connection.getByText('Offline — 2 scans waiting', { exact: true }).waitFor();
+    assert.deepEqual(await checkIns(event.event_id), [{ seat: 'A2', gate: 'South', source: 'online' }]);
+
+    // Back online: the queue is synced; A2 is refused (used at South first) and stays listed.
+    await context.setOffline(false);
+    await phone.getByRole('region', { name: 'Uploaded scans' }).getByText('2 scans uploaded: 1 admitted, 1 not.').waitFor();
+    const refused = phone.getByRole('region', { name: 'Refused offline scans' });
+    await refused.getByText(/^Seat A2: already used — admitted at gate South at .+ before this gate let it in\.$/).waitFor();
+    await connection.getByText('Online', { exact: true }).waitFor();
+    assert.deepEqual(await checkIns(event.event_id), [
+      { seat: 'A1', gate: 'North', source: 'offline' },
+      { seat: 'A2', gate: 'South', source: 'online' },
+    ]);
+    await expectAccessible(phone, 'refused scans');
+    await refused.scrollIntoViewIfNeeded();
+    await screenshot(phone, 'scanner-refused-scans');
+
+    // Offline again, A3 waits in the queue while the staff discard the refused A2, by keyboard.
+    await context.setOffline(true);
+    await scan(a3);
+    await connection.getByText('Offline — 1 scan waiting', { exact: true }).waitFor();
+    await refused.getByRole('button', { name: 'Discard the refused scan of seat A2' }).focus();
+    await phone.keyboard.press('Enter');
+    await refused.getByText('Discarded 1 refused scan.').waitFor();
+    await refused.getByText('None left to look at.').waitFor();
+    assert.equal(await phone.evaluate<string | undefined>('document.activeElement?.id'), 'refused-scans-heading');
+    await connection.getByText('Offline — 1 scan waiting', { exact: true }).waitFor();
+    const stored = async (what: string) =>
+      JSON.parse(
+        (await phone.evaluate<string | null>(`localStorage.getItem('ticketing.checkin.${what}.${event.event_id}')`)) ?? '[]',
+      ) as unknown[];
+    assert.deepEqual(await stored('refused'), []);
+    assert.equal((await stored('pending')).length, 1, 'the queued A3 is left alone');
+    await phone.reload();
+    await connection.getByText('Offline — 1 scan waiting', { exact: true }).waitFor();
+    assert.equal(await phone.getByRole('region', { name: 'Refused offline scans' }).count(), 0);
+
+    await context.setOffline(false);
+    await phone.getByRole('region', { name: 'Uploaded scans' }).getByText('1 scan uploaded: 1 admitted, 0 not.').waitFor();
+    await connection.getByText('Online', { exact: true }).waitFor();
+    // Each ticket admits once: one admission per ticket row, one `valid` answer per ticket in the scan log.
+    assert.deepEqual(await checkIns(event.event_id), [
+      { seat: 'A1', gate: 'North', source: 'offline' },
+      { seat: 'A2', gate: 'South', source: 'online' },
+      { seat: 'A3', gate: 'North', source: 'offline' },
+    ]);
+    const admissions = await query<{ seat: string; valid: number; scans: number }>(
+      `SELECT t.seat, count(*) FILTER (WHERE s.result = 'valid')::int AS valid, count(*)::int AS scans
+         FROM bookings.check_in_scans s JOIN bookings.tickets t ON t.id = s.ticket_id
+        WHERE s.event_id = $1 GROUP BY t.seat ORDER BY t.seat`,
+      [event.event_id],
+    );
+    assert.deepEqual(admissions, [
+      { seat: 'A1', valid: 1, scans: 1 },
+      { seat: 'A2', valid: 1, scans: 2 },
+      { seat: 'A3', valid: 1, scans: 1 },
+    ]);
   });
 });
 
