@@ -2,15 +2,12 @@
 // out. Emailed links carry their token in the URL fragment (#token=…), which no server sees.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../../lib/api/client.ts';
+import { call, messageOf } from '../../lib/api/call.ts';
 import { useAuth } from '../../lib/auth.tsx';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
 import { formText } from '../../lib/form.ts';
+import { useAction } from '../../lib/use-api.ts';
 import { ErrorMessage, Notice, Spinner, TextField } from '../../components/ui.tsx';
 import { EmailField, PasswordField } from './fields.tsx';
-
-function message(err: unknown): string {
-  return err instanceof TypeError ? NETWORK_ERROR : (err as Error).message;
-}
 
 /** The token of an emailed link, read once from the fragment and then removed from the address bar. */
 export function useLinkToken(): string {
@@ -24,23 +21,14 @@ export function useLinkToken(): string {
 /** Asks for a link by email; the answer is the same whether the address has an account. */
 export function RequestLinkForm({ kind, label }: { kind: 'verification' | 'reset'; label: string }) {
   const [sent, setSent] = useState('');
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const email = formText(new FormData(e.currentTarget), 'email');
-    setBusy(true);
-    setError('');
-    try {
+    await run(async () => {
       const path = kind === 'reset' ? '/api/users/password/forgot' : '/api/users/verify-email/request';
-      const { data, error: err, response } = await api.POST(path, { body: { email } });
-      if (!data) throw new Error(describeError(err, response.status));
-      setSent(data.message);
-    } catch (err) {
-      setError(message(err));
-    } finally {
-      setBusy(false);
-    }
+      setSent((await call(api.POST(path, { body: { email } }))).message);
+    });
   }
   return (
     <form onSubmit={submit} className="form" aria-label={label}>
@@ -67,13 +55,12 @@ export function VerifyEmail() {
       setState({ error: 'This page needs the link from the email. Ask for a new one below.' });
       return;
     }
-    void api.POST('/api/users/verify-email', { body: { token } }).then(
-      ({ data, error, response }) => {
-        if (!data) return setState({ error: describeError(error, response.status) });
+    call(api.POST('/api/users/verify-email', { body: { token } })).then(
+      (data) => {
         if (session && session.user.user_id === data.user_id) setSession({ ...session, user: { ...session.user, ...data } });
         setState({ done: `Thank you: ${data.email} is verified.` });
       },
-      () => setState({ error: NETWORK_ERROR }),
+      (err: unknown) => setState({ error: messageOf(err) }),
     );
   }, [token, session, setSession]);
   if (state.done) return <Notice>{state.done}</Notice>;
@@ -90,24 +77,17 @@ export function VerifyEmail() {
 export function ResetPasswordForm({ onDone }: { onDone: () => void }) {
   const token = useLinkToken();
   const { setSession } = useAuth();
-  const [error, setError] = useState(token ? '' : 'This page needs the link from the email. Ask for a new one below.');
-  const [busy, setBusy] = useState(false);
+  const { busy, error: failed, run } = useAction();
+  const error = token ? failed : 'This page needs the link from the email. Ask for a new one below.';
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const password = formText(new FormData(e.currentTarget), 'password');
-    setBusy(true);
-    setError('');
-    try {
-      const { data, error: err, response } = await api.POST('/api/users/password/reset', { body: { token, password } });
-      if (!data) throw new Error(describeError(err, response.status));
+    await run(async () => {
+      await call(api.POST('/api/users/password/reset', { body: { token, password } }));
       // Every session signed in before is over, this browser's too.
       setSession(null);
       onDone();
-    } catch (err) {
-      setError(message(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <>
@@ -130,33 +110,21 @@ export function ResetPasswordForm({ onDone }: { onDone: () => void }) {
 /** Changes the password of the logged-in user; the answer carries the new session (older ones are revoked). */
 export function ChangePasswordForm() {
   const { setSession } = useAuth();
-  const [error, setError] = useState('');
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = e.currentTarget;
     const f = new FormData(form);
-    setBusy(true);
-    setError('');
     setDone(false);
-    try {
-      const {
-        data,
-        error: err,
-        response,
-      } = await api.POST('/api/users/password', {
-        body: { current_password: formText(f, 'current_password'), password: formText(f, 'password') },
-      });
-      if (!data) throw new Error(describeError(err, response.status));
+    await run(async () => {
+      const data = await call(
+        api.POST('/api/users/password', { body: { current_password: formText(f, 'current_password'), password: formText(f, 'password') } }),
+      );
       setSession({ token: data.access_token, expiresAt: Date.now() + data.expires_in * 1000 - 30_000, user: data.user });
       form.reset();
       setDone(true);
-    } catch (err) {
-      setError(message(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form onSubmit={submit} className="form" aria-label="Change password">

@@ -1,14 +1,14 @@
 import { formText } from '../../lib/form.ts';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api } from '../../lib/api/client.ts';
+import { call } from '../../lib/api/call.ts';
 import { useAuth } from '../../lib/auth.tsx';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { useAction, useLoad } from '../../lib/use-api.ts';
 import { ErrorMessage, Notice, Spinner } from '../../components/ui.tsx';
 import { EmailField, NameFields, PasswordField } from './fields.tsx';
 
 async function logIn(email: string, password: string) {
-  const { data, error, response } = await api.POST('/api/users/login', { body: { email, password } });
-  if (!data) throw new Error(describeError(error, response.status));
+  const data = await call(api.POST('/api/users/login', { body: { email, password } }));
   return {
     token: data.access_token,
     expiresAt: Date.now() + data.expires_in * 1000 - 30_000,
@@ -16,27 +16,16 @@ async function logIn(email: string, password: string) {
   };
 }
 
-function message(err: unknown): string {
-  return err instanceof TypeError ? NETWORK_ERROR : (err as Error).message;
-}
-
 export function LoginForm({ onDone }: { onDone: () => void }) {
   const { setSession } = useAuth();
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    setBusy(true);
-    setError('');
-    try {
+    await run(async () => {
       setSession(await logIn(formText(f, 'email'), formText(f, 'password')));
       onDone();
-    } catch (err) {
-      setError(message(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form onSubmit={submit} className="form" aria-label="Log in">
@@ -52,8 +41,7 @@ export function LoginForm({ onDone }: { onDone: () => void }) {
 
 export function RegisterForm({ onDone }: { onDone: () => void }) {
   const { setSession } = useAuth();
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
@@ -63,18 +51,11 @@ export function RegisterForm({ onDone }: { onDone: () => void }) {
       email: formText(f, 'email'),
       password: formText(f, 'password'),
     };
-    setBusy(true);
-    setError('');
-    try {
-      const { error: err, response } = await api.POST('/api/users/register', { body });
-      if (err) throw new Error(describeError(err, response.status));
+    await run(async () => {
+      await call(api.POST('/api/users/register', { body }));
       setSession(await logIn(body.email, body.password));
       onDone();
-    } catch (err) {
-      setError(message(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <form onSubmit={submit} className="form" aria-label="Create an account">
@@ -91,41 +72,24 @@ export function RegisterForm({ onDone }: { onDone: () => void }) {
 
 export function ProfileForm() {
   const { session, setSession } = useAuth();
-  const [profile, setProfile] = useState<{ first_name: string; last_name: string; email: string; email_verified: boolean } | null>(null);
+  const { data: profile, error: loadError, setData: setProfile } = useLoad(() => call(api.GET('/api/users/profile')), []);
   const [linkSent, setLinkSent] = useState('');
-  const [error, setError] = useState('');
   const [saved, setSaved] = useState(false);
-  useEffect(() => {
-    void api.GET('/api/users/profile').then(
-      ({ data, error: err, response }) => {
-        if (data) setProfile(data);
-        else setError(describeError(err, response.status));
-      },
-      () => setError(NETWORK_ERROR),
-    );
-  }, []);
+  const { error, run } = useAction();
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     setSaved(false);
-    setError('');
-    try {
-      const {
-        data,
-        error: err,
-        response,
-      } = await api.PUT('/api/users/profile', {
-        body: { first_name: formText(f, 'first_name'), last_name: formText(f, 'last_name') },
-      });
-      if (!data) throw new Error(describeError(err, response.status));
+    await run(async () => {
+      const data = await call(
+        api.PUT('/api/users/profile', { body: { first_name: formText(f, 'first_name'), last_name: formText(f, 'last_name') } }),
+      );
       setProfile(data);
       if (session) setSession({ ...session, user: { ...session.user, first_name: data.first_name, last_name: data.last_name } });
       setSaved(true);
-    } catch (err) {
-      setError(message(err));
-    }
+    });
   }
-  if (!profile) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner />;
+  if (!profile) return loadError ? <ErrorMessage>{loadError}</ErrorMessage> : <Spinner />;
   return (
     <form onSubmit={submit} className="form" aria-label="Profile">
       <p>
@@ -136,12 +100,11 @@ export function ProfileForm() {
           <button
             type="button"
             className="link"
-            onClick={() => {
-              void api.POST('/api/users/verify-email/request', { body: { email: profile.email } }).then(
-                ({ data, error: err, response }) => (data ? setLinkSent(data.message) : setError(describeError(err, response.status))),
-                () => setError(NETWORK_ERROR),
-              );
-            }}
+            onClick={() =>
+              void run(async () =>
+                setLinkSent((await call(api.POST('/api/users/verify-email/request', { body: { email: profile.email } }))).message),
+              )
+            }
           >
             Send me a verification link
           </button>

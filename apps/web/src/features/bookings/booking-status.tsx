@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api } from '../../lib/api/client.ts';
 import type { paths } from '../../lib/api/schema.ts';
 import { getToken } from '../../lib/auth-token.ts';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { call, messageOf } from '../../lib/api/call.ts';
 import { formatDate, formatMoney } from '../../lib/format.ts';
 import { useEventSource } from '../../lib/use-event-source.ts';
 import { ErrorMessage, Notice, Spinner } from '../../components/ui.tsx';
@@ -42,16 +42,18 @@ export function BookingStatus({ bookingId, onStatus }: { bookingId: string; onSt
   const applied = useRef(0);
   const load = () => {
     const seq = ++issued.current;
-    return api.GET('/api/booking/{id}', { params: { path: { id: bookingId } } }).then(
-      ({ data, error: err, response }) => {
+    return call(api.GET('/api/booking/{id}', { params: { path: { id: bookingId } } })).then(
+      (data) => {
         if (seq < applied.current) return;
         applied.current = seq;
-        if (data) {
-          setBooking(data);
-          setStatus((current) => (isFinal(current) && !isFinal(data.status) ? current : data.status));
-        } else setError(describeError(err, response.status));
+        setBooking(data);
+        setStatus((current) => (isFinal(current) && !isFinal(data.status) ? current : data.status));
       },
-      () => setError(NETWORK_ERROR),
+      (err: unknown) => {
+        if (seq < applied.current) return;
+        applied.current = seq;
+        setError(messageOf(err));
+      },
     );
   };
   useEffect(() => {

@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'react';
 import { api } from '../../lib/api/client.ts';
 import type { paths } from '../../lib/api/schema.ts';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { call, messageOf } from '../../lib/api/call.ts';
+import { describeError } from '../../lib/errors.ts';
 import { formatDate, formatMoney } from '../../lib/format.ts';
+import { useAction } from '../../lib/use-api.ts';
 import { ErrorMessage } from '../../components/ui.tsx';
 import { cancellationSummary } from './cancellation-summary.ts';
 
@@ -19,8 +21,7 @@ export function CancelBooking({ booking, onCancelled }: { booking: Booking; onCa
   const [chosen, setChosen] = useState<string[]>(open);
   const [quote, setQuote] = useState<Quote | null>(null);
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, setError, run } = useAction();
   // After a partial cancellation the booking comes back with fewer seats: all of those are chosen again.
   useEffect(() => setChosen(open), [open.join(',')]);
 
@@ -29,20 +30,16 @@ export function CancelBooking({ booking, onCancelled }: { booking: Booking; onCa
     setConfirming(false);
     if (chosen.length === 0) return;
     let live = true;
-    api
-      .GET('/api/booking/{id}/cancellation-quote', {
-        params: { path: { id: booking.booking_id }, query: { seats: chosen.join(',') } },
-      })
-      .then(
-        ({ data, error: err, response }) => {
-          if (!live) return;
-          if (data) {
-            setQuote(data);
-            setError('');
-          } else setError(describeError(err, response.status));
-        },
-        () => live && setError(NETWORK_ERROR),
-      );
+    call(
+      api.GET('/api/booking/{id}/cancellation-quote', { params: { path: { id: booking.booking_id }, query: { seats: chosen.join(',') } } }),
+    ).then(
+      (data) => {
+        if (!live) return;
+        setQuote(data);
+        setError('');
+      },
+      (err: unknown) => live && setError(messageOf(err)),
+    );
     return () => {
       live = false;
     };
@@ -51,27 +48,14 @@ export function CancelBooking({ booking, onCancelled }: { booking: Booking; onCa
   const toggle = (seat: string) => setChosen((c) => (c.includes(seat) ? c.filter((s) => s !== seat) : [...c, seat].sort()));
 
   async function cancel() {
-    setBusy(true);
-    setError('');
-    try {
-      const {
-        data,
-        error: err,
-        response,
-      } = await api.POST('/api/booking/{id}/cancel', {
-        params: { path: { id: booking.booking_id } },
-        body: { seats: chosen },
-      });
-      if (data) {
-        setConfirming(false);
-        // The booking page shows it (this panel goes when the whole booking is cancelled).
-        onCancelled(cancellationSummary(data, booking.currency));
-      } else setError(describeError(err, response.status));
-    } catch {
-      setError(NETWORK_ERROR);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => {
+      const data = await call(
+        api.POST('/api/booking/{id}/cancel', { params: { path: { id: booking.booking_id } }, body: { seats: chosen } }),
+      );
+      setConfirming(false);
+      // The booking page shows it (this panel goes when the whole booking is cancelled).
+      onCancelled(cancellationSummary(data, booking.currency));
+    });
   }
 
   const policy = quote?.policy;

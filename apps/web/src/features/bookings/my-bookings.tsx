@@ -1,22 +1,12 @@
-import { useEffect, useState } from 'react';
 import { api } from '../../lib/api/client.ts';
-import type { paths } from '../../lib/api/schema.ts';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { call } from '../../lib/api/call.ts';
 import { formatDate, formatMoney } from '../../lib/format.ts';
 import { Link } from '../../lib/router.tsx';
+import { useLoad } from '../../lib/use-api.ts';
 import { ErrorMessage, Spinner } from '../../components/ui.tsx';
 
-type List = paths['/api/bookings']['get']['responses'][200]['content']['application/json'];
-
 export function MyBookings() {
-  const [list, setList] = useState<List | null>(null);
-  const [error, setError] = useState('');
-  useEffect(() => {
-    api.GET('/api/bookings', { params: { query: { limit: 50, offset: 0 } } }).then(
-      ({ data, error: err, response }) => (data ? setList(data) : setError(describeError(err, response.status))),
-      () => setError(NETWORK_ERROR),
-    );
-  }, []);
+  const { data: list, error } = useLoad(() => call(api.GET('/api/bookings', { params: { query: { limit: 50, offset: 0 } } })), []);
   if (!list) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner label="Loading your bookings…" />;
   if (list.bookings.length === 0)
     return (

@@ -1,29 +1,22 @@
 import { formText } from '../../lib/form.ts';
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useCallback, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../../lib/api/client.ts';
-import type { paths } from '../../lib/api/schema.ts';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { call } from '../../lib/api/call.ts';
 import { formatDate, formatMoney } from '../../lib/format.ts';
 import { Link } from '../../lib/router.tsx';
 import { BOOKED, indexOf, sectionOf, type SeatModel } from '../../lib/seats/seat-model.ts';
 import { useLiveSeats, type SeatChange } from '../../lib/seats/use-live-seats.ts';
+import { useAction, useLoad } from '../../lib/use-api.ts';
 import { ErrorMessage, Field, Spinner } from '../../components/ui.tsx';
 import { BookingsTable, SectionSalesTable, useSalesSummary, type SalesBooking } from './sales-report.tsx';
 import { newSection, SectionsEditor, type SectionDraft } from './sections-editor.tsx';
 
-type EventList = paths['/api/events']['get']['responses'][200]['content']['application/json'];
-type EventItem = paths['/api/events/{id}']['get']['responses'][200]['content']['application/json'];
-
 /** The organizer's own events (GET /api/events?created_by=<user id>). */
 export function MyEvents({ userId }: { userId: string }) {
-  const [list, setList] = useState<EventList | null>(null);
-  const [error, setError] = useState('');
-  useEffect(() => {
-    api.GET('/api/events', { params: { query: { created_by: userId, limit: 100, offset: 0 } } }).then(
-      ({ data, error: err, response }) => (data ? setList(data) : setError(describeError(err, response.status))),
-      () => setError(NETWORK_ERROR),
-    );
-  }, [userId]);
+  const { data: list, error } = useLoad(
+    () => call(api.GET('/api/events', { params: { query: { created_by: userId, limit: 100, offset: 0 } } })),
+    [userId],
+  );
   if (!list) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner label="Loading your events…" />;
   if (list.events.length === 0) return <p>You have not created any events yet.</p>;
   return (
@@ -72,19 +65,16 @@ const CURRENCIES = [
 
 /** Creates an event: in the caller's personal organization (published), or as a draft of `organizationId`. */
 export function CreateEventForm({ onCreated, organizationId }: { onCreated: (eventId: string) => void; organizationId?: string }) {
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const [sections, setSections] = useState<SectionDraft[]>(() => [newSection()]);
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const text = (k: string) => formText(f, k).trim();
     const num = (k: string) => Number(formText(f, k));
-    setError('');
     const when = text('event_date');
     if (!when || Number.isNaN(Date.parse(when))) return setError('Please give the date and time of the event.');
-    setBusy(true);
-    try {
+    await run(async () => {
       const body = {
         name: text('name'),
         description: text('description'),
@@ -97,14 +87,8 @@ export function CreateEventForm({ onCreated, organizationId }: { onCreated: (eve
         hold_ttl_seconds: num('hold_minutes') * 60,
         ...(organizationId ? { organization_id: organizationId, status: 'draft' as const } : {}),
       };
-      const { data, error: err, response } = await api.POST('/api/events', { body });
-      if (data) return onCreated(data.event_id);
-      setError(describeError(err, response.status));
-    } catch {
-      setError(NETWORK_ERROR);
-    } finally {
-      setBusy(false);
-    }
+      onCreated((await call(api.POST('/api/events', { body }))).event_id);
+    });
   }
   return (
     <form className="form" onSubmit={submit} aria-label="New event">
@@ -172,18 +156,11 @@ interface Activity extends SeatChange {
  * `bookingAction` renders actions on each booking row (the organizer's refund).
  */
 export function SalesView({ eventId, bookingAction }: { eventId: string; bookingAction?: (booking: SalesBooking) => ReactNode }) {
-  const [event, setEvent] = useState<EventItem | null>(null);
-  const [error, setError] = useState('');
+  const { data: event, error } = useLoad(() => call(api.GET('/api/events/{id}', { params: { path: { id: eventId } } })), [eventId]);
   const [activity, setActivity] = useState<Activity[]>([]);
   // Bumped on every seat change: the report's lists are fetched again.
   const [tick, setTick] = useState(0);
   const { summary, error: reportError } = useSalesSummary(eventId, tick);
-  useEffect(() => {
-    api.GET('/api/events/{id}', { params: { path: { id: eventId } } }).then(
-      ({ data, error: err, response }) => (data ? setEvent(data) : setError(describeError(err, response.status))),
-      () => setError(NETWORK_ERROR),
-    );
-  }, [eventId]);
   const onChange = useCallback((c: SeatChange) => {
     setActivity((a) => [{ ...c, key: Date.now() + Math.random() }, ...a].slice(0, 25));
     setTick((t) => t + 1);

@@ -1,10 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../../lib/api/client.ts';
 import type { paths } from '../../lib/api/schema.ts';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { ApiError, call, messageOf } from '../../lib/api/call.ts';
 import { formText } from '../../lib/form.ts';
 import { formatDate, formatMoney } from '../../lib/format.ts';
 import { Link, navigate } from '../../lib/router.tsx';
+import { useAction } from '../../lib/use-api.ts';
 import { ErrorMessage, Field, Spinner } from '../../components/ui.tsx';
 
 type Progress = paths['/api/events/{id}/cancellation']['get']['responses'][200]['content']['application/json'];
@@ -21,8 +22,7 @@ export const cancellationPath = (eventId: string) => `/box-office/events/${event
  */
 export function CancelEventPanel({ eventId, eventName, cancelled }: { eventId: string; eventName: string; cancelled: boolean }) {
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, run } = useAction();
   if (cancelled) {
     return (
       <section aria-label="Cancellation">
@@ -35,24 +35,10 @@ export function CancelEventPanel({ eventId, eventName, cancelled }: { eventId: s
   async function cancel(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const reason = formText(new FormData(e.currentTarget), 'reason').trim();
-    setBusy(true);
-    setError('');
-    try {
-      const {
-        data,
-        error: err,
-        response,
-      } = await api.POST('/api/events/{id}/cancel', {
-        params: { path: { id: eventId } },
-        body: reason ? { reason } : {},
-      });
-      if (data) return navigate(cancellationPath(eventId));
-      setError(describeError(err, response.status));
-    } catch {
-      setError(NETWORK_ERROR);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => {
+      await call(api.POST('/api/events/{id}/cancel', { params: { path: { id: eventId } }, body: reason ? { reason } : {} }));
+      navigate(cancellationPath(eventId));
+    });
   }
   return (
     <section aria-labelledby="cancel-heading">
@@ -94,18 +80,15 @@ export function CancellationProgress({ eventId, currency }: { eventId: string; c
     let timer: ReturnType<typeof setTimeout> | undefined;
     const poll = async () => {
       try {
-        const { data, error: err, response } = await api.GET('/api/events/{id}/cancellation', { params: { path: { id: eventId } } });
+        const data = await call(api.GET('/api/events/{id}/cancellation', { params: { path: { id: eventId } } }));
         if (stopped) return;
-        if (data) {
-          setProgress(data);
-          setError('');
-          if (data.status === 'completed') return;
-        } else if (err?.error !== 'cancellation_not_found') {
-          // Not found yet is normal for a moment: the worker has not taken the cancellation up.
-          setError(describeError(err, response.status));
-        }
-      } catch {
-        if (!stopped) setError(NETWORK_ERROR);
+        setProgress(data);
+        setError('');
+        if (data.status === 'completed') return;
+      } catch (err) {
+        if (stopped) return;
+        // Not found yet is normal for a moment: the worker has not taken the cancellation up.
+        if (!(err instanceof ApiError && err.code === 'cancellation_not_found')) setError(messageOf(err));
       }
       if (!stopped) timer = setTimeout(() => void poll(), POLL_MS);
     };

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../lib/api/client.ts';
 import type { paths } from '../../lib/api/schema.ts';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { call } from '../../lib/api/call.ts';
 import { formText } from '../../lib/form.ts';
+import { useAction } from '../../lib/use-api.ts';
 import { ErrorMessage, Field, Notice } from '../../components/ui.tsx';
 
 type EventItem = paths['/api/events/{id}']['get']['responses'][200]['content']['application/json'];
@@ -24,25 +25,16 @@ type EventPatch = NonNullable<paths['/api/events/{id}']['patch']['requestBody']>
  */
 function useEventSetting(event: EventItem, saved: (event: EventItem) => string, onSaved?: (event: EventItem) => void) {
   const [current, setCurrent] = useState(event);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, run } = useAction();
   const [notice, setNotice] = useState('');
   async function patch(body: EventPatch) {
-    setError('');
     setNotice('');
-    setBusy(true);
-    try {
-      const { data, error: err, response } = await api.PATCH('/api/events/{id}', { params: { path: { id: current.event_id } }, body });
-      if (data) {
-        setCurrent(data);
-        setNotice(`Saved. ${saved(data)}`);
-        onSaved?.(data);
-      } else setError(describeError(err, response.status));
-    } catch {
-      setError(NETWORK_ERROR);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => {
+      const data = await call(api.PATCH('/api/events/{id}', { params: { path: { id: current.event_id } }, body }));
+      setCurrent(data);
+      setNotice(`Saved. ${saved(data)}`);
+      onSaved?.(data);
+    });
   }
   return { current, busy, error, notice, patch };
 }

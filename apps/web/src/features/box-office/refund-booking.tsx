@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { api } from '../../lib/api/client.ts';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { call } from '../../lib/api/call.ts';
 import { formatMoney } from '../../lib/format.ts';
+import { useAction } from '../../lib/use-api.ts';
 import { ErrorMessage, Notice } from '../../components/ui.tsx';
 import type { SalesBooking } from './sales-report.tsx';
 
@@ -17,30 +18,21 @@ export const refundable = (b: SalesBooking): boolean =>
  */
 export function RefundBooking({ booking }: { booking: SalesBooking }) {
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState('');
   const who = booking.buyer_name || booking.buyer_email;
 
   async function refund() {
-    setBusy(true);
-    setError('');
-    try {
-      const { data, error: err, response } = await api.POST('/api/booking/{id}/refund', { params: { path: { id: booking.booking_id } } });
-      if (data) {
-        const amount = formatMoney(data.refunded_amount ?? data.refund_amount, booking.currency);
-        setDone(
-          data.status === 'completed'
-            ? `Refunded ${amount} to ${who}.`
-            : `The refund of ${formatMoney(data.refund_amount, booking.currency)} to ${who} is on its way.`,
-        );
-        setConfirming(false);
-      } else setError(describeError(err, response.status));
-    } catch {
-      setError(NETWORK_ERROR);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => {
+      const data = await call(api.POST('/api/booking/{id}/refund', { params: { path: { id: booking.booking_id } } }));
+      const amount = formatMoney(data.refunded_amount ?? data.refund_amount, booking.currency);
+      setDone(
+        data.status === 'completed'
+          ? `Refunded ${amount} to ${who}.`
+          : `The refund of ${formatMoney(data.refund_amount, booking.currency)} to ${who} is on its way.`,
+      );
+      setConfirming(false);
+    });
   }
 
   if (done) return <Notice>{done}</Notice>;

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNod
 import { api } from '../../lib/api/client.ts';
 import type { paths } from '../../lib/api/schema.ts';
 import { getToken } from '../../lib/auth-token.ts';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { call, messageOf } from '../../lib/api/call.ts';
 import { formText } from '../../lib/form.ts';
 import { formatMoney } from '../../lib/format.ts';
 import { AVAILABLE, BOOKED, HELD, type SeatModel } from '../../lib/seats/seat-model.ts';
@@ -50,13 +50,10 @@ export function useSalesSummary(eventId: string, tick: number) {
   const [error, setError] = useState('');
   const load = useCallback(async () => {
     try {
-      const { data, error: err, response } = await api.GET('/api/events/{id}/sales', { params: { path: { id: eventId } } });
-      if (data) {
-        setSummary(data);
-        setError('');
-      } else setError(describeError(err, response.status));
-    } catch {
-      setError(NETWORK_ERROR);
+      setSummary(await call(api.GET('/api/events/{id}/sales', { params: { path: { id: eventId } } })));
+      setError('');
+    } catch (err) {
+      setError(messageOf(err));
     }
   }, [eventId]);
   useThrottledLoad(load, tick);
@@ -146,19 +143,16 @@ export function BookingsTable({
   const [exportError, setExportError] = useState('');
   const load = useCallback(async () => {
     try {
-      const {
-        data,
-        error: err,
-        response,
-      } = await api.GET('/api/events/{id}/sales/bookings', {
-        params: { path: { id: eventId }, query: { ...filters, limit: PAGE_SIZE, offset } },
-      });
-      if (data) {
-        setList(data);
-        setError('');
-      } else setError(describeError(err, response.status));
-    } catch {
-      setError(NETWORK_ERROR);
+      setList(
+        await call(
+          api.GET('/api/events/{id}/sales/bookings', {
+            params: { path: { id: eventId }, query: { ...filters, limit: PAGE_SIZE, offset } },
+          }),
+        ),
+      );
+      setError('');
+    } catch (err) {
+      setError(messageOf(err));
     }
   }, [eventId, filters, offset]);
   useThrottledLoad(load, tick);
@@ -214,7 +208,10 @@ export function BookingsTable({
         <button type="submit">Filter</button>
       </form>
       <p>
-        <button type="button" onClick={() => void downloadCsv(eventId, filters).then(setExportError, () => setExportError(NETWORK_ERROR))}>
+        <button
+          type="button"
+          onClick={() => void downloadCsv(eventId, filters).then(setExportError, (err: unknown) => setExportError(messageOf(err)))}
+        >
           Download CSV
         </button>
       </p>

@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../../lib/api/client.ts';
+import { ApiError, call } from '../../lib/api/call.ts';
 import type { paths } from '../../lib/api/schema.ts';
 import { getToken } from '../../lib/auth-token.ts';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { useLoad } from '../../lib/use-api.ts';
 import { useEventSource } from '../../lib/use-event-source.ts';
 
 export type ScanAnswer = paths['/api/events/{id}/check-ins']['post']['responses'][200]['content']['application/json'];
@@ -18,45 +19,23 @@ export interface RecentScan {
   at: string;
 }
 
-/** Sends one scan; throws a sentence when it could not be made (network, refusal). */
-export async function sendScan(eventId: string, code: string, gate: string): Promise<ScanAnswer> {
-  const { data, error, response } = await api.POST('/api/events/{id}/check-ins', {
-    params: { path: { id: eventId } },
-    body: { code, gate },
-  });
-  if (data) return data;
-  throw new Error(describeError(error, response.status));
-}
+/** Sends one scan; throws an ApiError when refused, a TypeError when the server is out of reach. */
+export const sendScan = (eventId: string, code: string, gate: string): Promise<ScanAnswer> =>
+  call(api.POST('/api/events/{id}/check-ins', { params: { path: { id: eventId } }, body: { code, gate } }));
 
 /** The public keys that verify ticket codes, for checking them while offline. */
-export async function fetchTicketKeys(): Promise<TicketKeys['keys']> {
-  const { data, error, response } = await api.GET('/api/tickets/keys');
-  if (data) return data.keys;
-  throw new Error(describeError(error, response.status));
-}
+export const fetchTicketKeys = async (): Promise<TicketKeys['keys']> => (await call(api.GET('/api/tickets/keys'))).keys;
 
-/** Uploads scans an offline gate made (at most 500); answers one result per scan, in order. */
+/**
+ * Uploads scans an offline gate made (at most 500); answers one result per scan, in order.
+ * Throws an ApiError when the server refused the upload, a TypeError when it was out of reach.
+ */
 export async function uploadScans(
   eventId: string,
   gate: string,
   scans: { scan_id: string; code: string; scanned_at: string }[],
 ): Promise<BatchResult[]> {
-  const { data, error, response } = await api.POST('/api/events/{id}/check-ins/batch', {
-    params: { path: { id: eventId } },
-    body: { gate, scans },
-  });
-  if (data) return data.results;
-  throw new UploadRefused(describeError(error, response.status), response.status);
-}
-
-/** The server answered the upload with a refusal (not a network failure). */
-export class UploadRefused extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
+  return (await call(api.POST('/api/events/{id}/check-ins/batch', { params: { path: { id: eventId } }, body: { gate, scans } }))).results;
 }
 
 /**
@@ -66,10 +45,6 @@ export class UploadRefused extends Error {
  */
 export function useAttendance(eventId: string, onScans?: (recent: RecentScan[]) => void) {
   const [attendance, setAttendance] = useState<Attendance | null>(null);
-  const [allowed, setAllowed] = useState<boolean | null>(null);
-  // Viewers read the counters but may not scan.
-  const [canScan, setCanScan] = useState<boolean | null>(null);
-  const [error, setError] = useState('');
   const [live, setLive] = useState(false);
 
   const apply = useCallback((next: Attendance) => {
@@ -77,27 +52,23 @@ export function useAttendance(eventId: string, onScans?: (recent: RecentScan[]) 
     setAttendance((cur) => (cur && Number(cur.as_of) >= Number(next.as_of) ? cur : next));
   }, []);
 
+  // null: not the caller's to read.
+  const { data: loaded, error } = useLoad(async () => {
+    try {
+      return await call(api.GET('/api/events/{id}/check-ins', { params: { path: { id: eventId } } }));
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 403 || err.status === 404)) return null;
+      throw err;
+    }
+  }, [eventId]);
+  const allowed = loaded === undefined ? null : loaded !== null;
+  // Viewers read the counters but may not scan.
+  const canScan = loaded === undefined ? null : (loaded?.can_scan ?? false);
   useEffect(() => {
-    let current = true;
-    api.GET('/api/events/{id}/check-ins', { params: { path: { id: eventId } } }).then(
-      ({ data, error: err, response }) => {
-        if (!current) return;
-        if (data) {
-          setAllowed(true);
-          setCanScan(data.can_scan);
-          const { can_scan: _, ...counters } = data;
-          apply(counters);
-        } else if (response.status === 403 || response.status === 404) {
-          setAllowed(false);
-          setCanScan(false);
-        } else setError(describeError(err, response.status));
-      },
-      () => current && setError(NETWORK_ERROR),
-    );
-    return () => {
-      current = false;
-    };
-  }, [eventId, apply]);
+    if (!loaded) return;
+    const { can_scan: _, ...counters } = loaded;
+    apply(counters);
+  }, [loaded, apply]);
 
   const token = getToken();
   useEventSource(

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ApiError } from '../../lib/api/call.ts';
 import { NETWORK_ERROR } from '../../lib/errors.ts';
-import { fetchTicketKeys, uploadScans, UploadRefused, type BatchResult, type ScanAnswer } from './api.ts';
+import { fetchTicketKeys, uploadScans, type BatchResult, type ScanAnswer } from './api.ts';
 import { createOfflineVerifier, offlineStore, ticketKeys, type PendingScan } from './offline.ts';
 
 /** An answer the gate shows: from the server, or decided on this device while offline. */
@@ -117,7 +118,7 @@ export function useOfflineGate(eventId: string) {
       }
       setUploadError('');
     } catch (err) {
-      setUploadError(err instanceof UploadRefused ? `The offline scans could not be uploaded: ${err.message}` : NETWORK_ERROR);
+      setUploadError(err instanceof ApiError ? `The offline scans could not be uploaded: ${err.message}` : NETWORK_ERROR);
     } finally {
       if (results.length > 0) setReport({ results });
       busy.current = false;

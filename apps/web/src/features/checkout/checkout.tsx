@@ -1,11 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../../lib/api/client.ts';
-import type { paths } from '../../lib/api/schema.ts';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { call } from '../../lib/api/call.ts';
 import { formatCountdown, formatDate, formatMoney } from '../../lib/format.ts';
+import { useAction, useLoad } from '../../lib/use-api.ts';
 import { ErrorMessage, Spinner } from '../../components/ui.tsx';
-
-type Hold = paths['/api/events/holds/{holdId}']['get']['responses'][200]['content']['application/json'];
 
 /** The simulated gateway's test methods (docs/bookings.md): outcomes are deterministic. */
 export const PAYMENT_METHODS = [
@@ -38,18 +36,14 @@ export interface CheckoutProps {
 }
 
 export function Checkout({ holdId, onBooked, onReleased }: CheckoutProps) {
-  const [hold, setHold] = useState<Hold | null>(null);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { data: hold, error: loadError } = useLoad(
+    () => call(api.GET('/api/events/holds/{holdId}', { params: { path: { holdId } } })),
+    [holdId],
+  );
+  const { busy, error: actionError, run } = useAction();
+  const error = actionError || loadError;
   const [method, setMethod] = useState<string>(PAYMENT_METHODS[0].value);
   const now = useNow(hold?.status === 'active');
-
-  useEffect(() => {
-    api.GET('/api/events/holds/{holdId}', { params: { path: { holdId } } }).then(
-      ({ data, error: err, response }) => (data ? setHold(data) : setError(describeError(err, response.status))),
-      () => setError(NETWORK_ERROR),
-    );
-  }, [holdId]);
 
   const left = hold ? Date.parse(hold.expires_at) - now : 0;
   const expired = !!hold && (hold.status === 'expired' || (hold.status === 'active' && left <= 0));
@@ -57,30 +51,18 @@ export function Checkout({ holdId, onBooked, onReleased }: CheckoutProps) {
   async function pay(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     if (!hold) return;
-    setBusy(true);
-    setError('');
-    try {
-      const {
-        data,
-        error: err,
-        response,
-      } = await api.POST('/api/booking', {
-        body: { hold_id: hold.hold_id, payment_info: { payment_method: method, amount: hold.total_price } },
-      });
-      if (data) return onBooked(data.booking_id);
-      setError(describeError(err, response.status));
-    } catch {
-      setError(NETWORK_ERROR);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => {
+      const body = { hold_id: hold.hold_id, payment_info: { payment_method: method, amount: hold.total_price } };
+      onBooked((await call(api.POST('/api/booking', { body }))).booking_id);
+    });
   }
 
   async function release() {
     if (!hold) return;
-    const { error: err, response } = await api.DELETE('/api/events/holds/{holdId}', { params: { path: { holdId } } });
-    if (err) setError(describeError(err, response.status));
-    else onReleased(hold.event_id);
+    await run(async () => {
+      await call(api.DELETE('/api/events/holds/{holdId}', { params: { path: { holdId } } }));
+      onReleased(hold.event_id);
+    });
   }
 
   if (!hold) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner label="Loading your reservation…" />;

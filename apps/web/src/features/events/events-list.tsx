@@ -1,8 +1,8 @@
 import { formText } from '../../lib/form.ts';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link } from '../../lib/router.tsx';
 import { formatDate, formatMoney } from '../../lib/format.ts';
-import { NETWORK_ERROR } from '../../lib/errors.ts';
+import { useLoad } from '../../lib/use-api.ts';
 import { ErrorMessage, Field, Spinner } from '../../components/ui.tsx';
 import { listEvents, type EventItem, type EventQuery } from './api.ts';
 
@@ -16,19 +16,7 @@ export function EventsList({
   extra?: EventQuery;
 }) {
   const [query, setQuery] = useState<EventQuery>({ limit: PAGE, offset: 0, ...extra });
-  const [result, setResult] = useState<Awaited<ReturnType<typeof listEvents>> | null>(null);
-  const [error, setError] = useState('');
-  useEffect(() => {
-    let live = true;
-    setError('');
-    listEvents(query).then(
-      (r) => live && setResult(r),
-      (err: unknown) => live && setError(err instanceof TypeError ? NETWORK_ERROR : (err as Error).message),
-    );
-    return () => {
-      live = false;
-    };
-  }, [query]);
+  const { data: result, error } = useLoad(() => listEvents(query), [query]);
 
   function search(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();

@@ -1,12 +1,13 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../../lib/api/client.ts';
 import type { paths } from '../../lib/api/schema.ts';
+import { call } from '../../lib/api/call.ts';
 import { useAuth } from '../../lib/auth.tsx';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
 import { formText } from '../../lib/form.ts';
 import { formatDate } from '../../lib/format.ts';
 import { canManageWebhooks, webhooksPath } from '../../lib/organizer-access.ts';
 import { Link } from '../../lib/router.tsx';
+import { useAction, useLoad } from '../../lib/use-api.ts';
 import { ErrorMessage, Field, Notice, Spinner } from '../../components/ui.tsx';
 
 type Organization = paths['/api/organizations']['get']['responses'][200]['content']['application/json']['organizations'][number];
@@ -33,52 +34,37 @@ function useRefreshToken() {
   }, [session, setSession]);
 }
 
-async function run<T>(
-  call: Promise<{ data?: T; error?: unknown; response: Response }>,
-  setError: (m: string) => void,
-): Promise<T | undefined> {
-  try {
-    const { data, error, response } = await call;
-    if (data !== undefined || response.ok) return data ?? ({} as T);
-    setError(describeError(error, response.status));
-  } catch {
-    setError(NETWORK_ERROR);
-  }
-  return undefined;
-}
-
 /** The caller's organizations, a form to create one, and the invitations addressed to them. */
 export function OrganizationsList() {
   const [orgs, setOrgs] = useState<Organization[] | null>(null);
   const [invitations, setInvitations] = useState<Invitation[]>([]);
-  const [error, setError] = useState('');
+  const { error, run } = useAction();
   const refreshToken = useRefreshToken();
   const load = useCallback(async () => {
-    const [list, mine] = await Promise.all([run(api.GET('/api/organizations'), setError), run(api.GET('/api/invitations'), setError)]);
-    if (list) setOrgs(list.organizations);
-    if (mine) setInvitations(mine.invitations);
+    const [list, mine] = await Promise.all([call(api.GET('/api/organizations')), call(api.GET('/api/invitations'))]);
+    setOrgs(list.organizations);
+    setInvitations(mine.invitations);
   }, []);
-  useEffect(() => void load(), [load]);
+  useEffect(() => void run(load), [run, load]);
 
   async function create(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = e.currentTarget;
-    setError('');
-    const created = await run(api.POST('/api/organizations', { body: { name: formText(new FormData(form), 'name').trim() } }), setError);
-    if (created) {
+    await run(async () => {
+      await call(api.POST('/api/organizations', { body: { name: formText(new FormData(form), 'name').trim() } }));
       form.reset();
       await refreshToken();
       await load();
-    }
+    });
   }
 
   async function answer(id: string, verb: 'accept' | 'decline') {
-    setError('');
     const path = verb === 'accept' ? '/api/invitations/{invitationId}/accept' : '/api/invitations/{invitationId}/decline';
-    if (await run(api.POST(path, { params: { path: { invitationId: id } } }), setError)) {
+    await run(async () => {
+      await call(api.POST(path, { params: { path: { invitationId: id } } }));
       await refreshToken();
       await load();
-    }
+    });
   }
 
   if (!orgs) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner label="Loading your organizations…" />;
@@ -142,52 +128,54 @@ export function OrganizationView({ id }: { id: string }) {
   const [org, setOrg] = useState<Organization | null>(null);
   const [members, setMembers] = useState<Members | null>(null);
   const [events, setEvents] = useState<EventItem[]>([]);
-  const [error, setError] = useState('');
+  const { error, run } = useAction();
   const [notice, setNotice] = useState('');
   const load = useCallback(async () => {
     const params = { params: { path: { id } } };
     const [o, m, ev] = await Promise.all([
-      run(api.GET('/api/organizations/{id}', params), setError),
-      run(api.GET('/api/organizations/{id}/members', params), setError),
-      run(api.GET('/api/events', { params: { query: { organization_id: id, limit: 100, offset: 0 } } }), setError),
+      call(api.GET('/api/organizations/{id}', params)),
+      call(api.GET('/api/organizations/{id}/members', params)),
+      call(api.GET('/api/events', { params: { query: { organization_id: id, limit: 100, offset: 0 } } })),
     ]);
-    if (o) setOrg(o);
-    if (m) setMembers(m);
-    if (ev) setEvents(ev.events);
+    setOrg(o);
+    setMembers(m);
+    setEvents(ev.events);
   }, [id]);
-  useEffect(() => void load(), [load]);
+  useEffect(() => void run(load), [run, load]);
+
+  /** An action on the members; the page is read again before `done` tells how it went. */
+  async function act(action: () => Promise<unknown>, done?: () => void) {
+    setNotice('');
+    await run(async () => {
+      await action();
+      await load();
+      done?.();
+    });
+  }
 
   async function invite(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = e.currentTarget;
     const f = new FormData(form);
-    setError('');
-    setNotice('');
     const email = formText(f, 'email').trim();
     const body = { email, role: formText(f, 'role') as Role };
-    if (await run(api.POST('/api/organizations/{id}/invitations', { params: { path: { id } }, body }), setError)) {
-      form.reset();
-      setNotice(`Invitation sent to ${email}.`);
-      await load();
-    }
+    await act(
+      () => call(api.POST('/api/organizations/{id}/invitations', { params: { path: { id } }, body })),
+      () => {
+        form.reset();
+        setNotice(`Invitation sent to ${email}.`);
+      },
+    );
   }
 
-  async function changeRole(userId: string, role: Role) {
-    setError('');
-    setNotice('');
-    if (await run(api.PUT('/api/organizations/{id}/members/{userId}', { params: { path: { id, userId } }, body: { role } }), setError)) {
-      await load();
-    }
-  }
+  const changeRole = (userId: string, role: Role) =>
+    act(() => call(api.PUT('/api/organizations/{id}/members/{userId}', { params: { path: { id, userId } }, body: { role } })));
 
-  async function remove(userId: string, email: string) {
-    setError('');
-    setNotice('');
-    if (await run(api.DELETE('/api/organizations/{id}/members/{userId}', { params: { path: { id, userId } } }), setError)) {
-      await load();
-      setNotice(`${email} was removed.`);
-    }
-  }
+  const remove = (userId: string, email: string) =>
+    act(
+      () => call(api.DELETE('/api/organizations/{id}/members/{userId}', { params: { path: { id, userId } } })),
+      () => setNotice(`${email} was removed.`),
+    );
 
   if (!org || !members) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner label="Loading the organization…" />;
   const owner = org.role === 'owner';
@@ -321,21 +309,20 @@ const fromLocalInput = (v: string): string | null => (v ? new Date(v).toISOStrin
 
 /** The event editor: details, start time, sales window, and publish. */
 export function EventEditor({ eventId }: { eventId: string }) {
-  const [event, setEvent] = useState<EventItem | null>(null);
-  const [error, setError] = useState('');
+  const {
+    data: event,
+    error: loadError,
+    setData: setEvent,
+  } = useLoad(() => call(api.GET('/api/events/{id}', { params: { path: { id: eventId } } })), [eventId]);
+  const { error: actionError, run } = useAction();
+  const error = actionError || loadError;
   const [notice, setNotice] = useState('');
-  const load = useCallback(async () => {
-    const e = await run(api.GET('/api/events/{id}', { params: { path: { id: eventId } } }), setError);
-    if (e) setEvent(e);
-  }, [eventId]);
-  useEffect(() => void load(), [load]);
 
   async function save(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     if (!event) return;
     const f = new FormData(e.currentTarget);
     const text = (k: string) => formText(f, k).trim();
-    setError('');
     setNotice('');
     const body = {
       name: text('name'),
@@ -346,21 +333,18 @@ export function EventEditor({ eventId }: { eventId: string }) {
       sales_start: fromLocalInput(text('sales_start')),
       sales_end: fromLocalInput(text('sales_end')),
     };
-    const saved = await run(api.PATCH('/api/events/{id}', { params: { path: { id: eventId } }, body }), setError);
-    if (saved) {
-      setEvent(saved);
+    await run(async () => {
+      setEvent(await call(api.PATCH('/api/events/{id}', { params: { path: { id: eventId } }, body })));
       setNotice('Changes saved.');
-    }
+    });
   }
 
   async function publish() {
-    setError('');
     setNotice('');
-    const published = await run(api.POST('/api/events/{id}/publish', { params: { path: { id: eventId } } }), setError);
-    if (published) {
-      setEvent(published);
+    await run(async () => {
+      setEvent(await call(api.POST('/api/events/{id}/publish', { params: { path: { id: eventId } } })));
       setNotice('The event is published.');
-    }
+    });
   }
 
   if (!event) return error ? <ErrorMessage>{error}</ErrorMessage> : <Spinner label="Loading the event…" />;

@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../lib/api/client.ts';
 import { getToken } from '../../lib/auth-token.ts';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { call } from '../../lib/api/call.ts';
+import { useAction } from '../../lib/use-api.ts';
 import { useEventSource } from '../../lib/use-event-source.ts';
 import { ErrorMessage, Field } from '../../components/ui.tsx';
 import { useWaitingRoom, type QueueStats } from './api.ts';
@@ -15,8 +16,7 @@ function localInput(iso: string | null): string {
 export function WaitingRoomPanel({ eventId }: { eventId: string }) {
   const { room, reload } = useWaitingRoom(eventId);
   const [stats, setStats] = useState<QueueStats | null>(null);
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const token = getToken();
   useEventSource(
     room?.enabled && token ? `/api/events/${eventId}/waiting-room/stats/stream?access_token=${encodeURIComponent(token)}` : null,
@@ -28,29 +28,20 @@ export function WaitingRoomPanel({ eventId }: { eventId: string }) {
   async function save(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
-    setBusy(true);
-    setError('');
-    try {
-      const {
-        data,
-        error: err,
-        response,
-      } = await api.PUT('/api/events/{id}/waiting-room', {
-        params: { path: { id: eventId } },
-        body: {
-          enabled: form.get('enabled') === 'on',
-          opens_at: new Date(form.get('opens_at') as string).toISOString(),
-          admit_per_minute: Number(form.get('admit_per_minute')),
-          admission: form.get('admission') === 'adaptive' ? 'adaptive' : 'fixed',
-        },
-      });
-      if (data) reload();
-      else setError(describeError(err, response.status));
-    } catch {
-      setError(NETWORK_ERROR);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => {
+      await call(
+        api.PUT('/api/events/{id}/waiting-room', {
+          params: { path: { id: eventId } },
+          body: {
+            enabled: form.get('enabled') === 'on',
+            opens_at: new Date(form.get('opens_at') as string).toISOString(),
+            admit_per_minute: Number(form.get('admit_per_minute')),
+            admission: form.get('admission') === 'adaptive' ? 'adaptive' : 'fixed',
+          },
+        }),
+      );
+      reload();
+    });
   }
 
   if (!room) return null;

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api } from '../../lib/api/client.ts';
 import { saveAdmission } from '../../lib/admission.ts';
 import { getToken } from '../../lib/auth-token.ts';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { ApiError, call, messageOf } from '../../lib/api/call.ts';
 import { formatDate } from '../../lib/format.ts';
 import { useEventSource } from '../../lib/use-event-source.ts';
 import { ErrorMessage, Notice, Spinner } from '../../components/ui.tsx';
@@ -43,17 +43,17 @@ export function QueueView({ eventId, onAdmitted }: { eventId: string; onAdmitted
     let retry: ReturnType<typeof setTimeout> | undefined;
     void (async () => {
       try {
-        const { data, error: err, response } = await api.POST('/api/events/{id}/queue', { params: { path: { id: eventId } } });
+        const data = await call(api.POST('/api/events/{id}/queue', { params: { path: { id: eventId } } }));
+        if (live) admitted(data);
+      } catch (err) {
         if (!live) return;
-        const existing = (err as { error?: string; details?: { place?: QueuePlace } } | undefined)?.details?.place;
-        if (data) admitted(data);
-        else if (existing) admitted(existing);
-        else if (response.status === 503) {
+        // Already in the queue: the refusal carries the place.
+        const existing = err instanceof ApiError ? (err.details?.place as QueuePlace | undefined) : undefined;
+        if (existing) admitted(existing);
+        else if (err instanceof ApiError && err.status === 503) {
           setPaused(true);
           retry = setTimeout(() => setAttempt((a) => a + 1), 2000);
-        } else setError(describeError(err, response.status));
-      } catch {
-        if (live) setError(NETWORK_ERROR);
+        } else setError(messageOf(err));
       }
     })();
     return () => {

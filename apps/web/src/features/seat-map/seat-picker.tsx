@@ -1,7 +1,8 @@
 import { useCallback, useState, type FormEvent } from 'react';
 import { api } from '../../lib/api/client.ts';
 import { admissionFor, clearAdmission } from '../../lib/admission.ts';
-import { describeError, NETWORK_ERROR } from '../../lib/errors.ts';
+import { ApiError, call } from '../../lib/api/call.ts';
+import { useAction } from '../../lib/use-api.ts';
 import { formatMoney } from '../../lib/format.ts';
 import { ErrorMessage, Spinner } from '../../components/ui.tsx';
 import { COLORS, SeatCanvas } from './seat-canvas.tsx';
@@ -23,10 +24,9 @@ export interface SeatPickerProps {
 export function SeatPicker({ eventId, currency, loggedIn, onNeedLogin, onHeld }: SeatPickerProps) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [cursor, setCursor] = useState(-1);
-  const [error, setError] = useState('');
+  const { busy, error, setError, run } = useAction();
   const [lost, setLost] = useState<string[]>([]);
   const [alternatives, setAlternatives] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
 
   const onChange = useCallback((c: { status: SeatStatus }, changed: string[]) => {
     if (c.status === 'available') return;
@@ -78,33 +78,27 @@ export function SeatPicker({ eventId, currency, loggedIn, onNeedLogin, onHeld }:
 
   async function hold() {
     if (!loggedIn) return onNeedLogin();
-    setBusy(true);
-    setError('');
     setAlternatives([]);
     const admission = admissionFor(eventId);
-    try {
-      const {
-        data,
-        error: err,
-        response,
-      } = await api.POST('/api/events/{id}/hold', {
-        params: { path: { id: eventId }, header: admission ? { 'admission-token': admission } : {} },
-        body: { seat_numbers: [...selected] },
-      });
-      if (data) {
+    await run(async () => {
+      try {
+        const data = await call(
+          api.POST('/api/events/{id}/hold', {
+            params: { path: { id: eventId }, header: admission ? { 'admission-token': admission } : {} },
+            body: { seat_numbers: [...selected] },
+          }),
+        );
         // One hold per admission: the token is spent.
         clearAdmission(eventId);
-        return onHeld(data.hold_id);
+        onHeld(data.hold_id);
+      } catch (err) {
+        const details = (err instanceof ApiError ? err.details : undefined) as
+          { unavailable_seats?: string[]; available_alternatives?: string[] } | undefined;
+        if (details?.unavailable_seats) setLost(details.unavailable_seats);
+        if (details?.available_alternatives) setAlternatives(details.available_alternatives);
+        throw err;
       }
-      setError(describeError(err, response.status));
-      const details = (err as { details?: { unavailable_seats?: string[]; available_alternatives?: string[] } } | undefined)?.details;
-      if (details?.unavailable_seats) setLost(details.unavailable_seats);
-      if (details?.available_alternatives) setAlternatives(details.available_alternatives);
-    } catch {
-      setError(NETWORK_ERROR);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   /** Best available: the server picks `quantity` adjacent seats in the best free row. */
@@ -112,29 +106,16 @@ export function SeatPicker({ eventId, currency, loggedIn, onNeedLogin, onHeld }:
     e.preventDefault();
     if (!loggedIn) return onNeedLogin();
     const quantity = Number((e.currentTarget.elements.namedItem('quantity') as HTMLSelectElement).value);
-    setBusy(true);
-    setError('');
     setAlternatives([]);
-    try {
-      const {
-        data,
-        error: err,
-        response,
-      } = await api.POST('/api/events/{id}/hold', {
-        params: { path: { id: eventId } },
-        body: { quantity },
-      });
-      if (data) return onHeld(data.hold_id);
-      setError(
-        response.status === 409 && (err as { error?: string } | undefined)?.error === 'seats_unavailable'
-          ? `There are no ${quantity} seats together any more. Try fewer, or pick seats on the map.`
-          : describeError(err, response.status),
-      );
-    } catch {
-      setError(NETWORK_ERROR);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => {
+      try {
+        onHeld((await call(api.POST('/api/events/{id}/hold', { params: { path: { id: eventId } }, body: { quantity } }))).hold_id);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 409 && err.code === 'seats_unavailable')
+          throw new Error(`There are no ${quantity} seats together any more. Try fewer, or pick seats on the map.`);
+        throw err;
+      }
+    });
   }
 
   function takeAlternatives() {

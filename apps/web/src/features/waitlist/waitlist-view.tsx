@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { formatCountdown, formatMoney } from '../../lib/format.ts';
+import { useAction } from '../../lib/use-api.ts';
 import { ErrorMessage, Field, Notice, Spinner } from '../../components/ui.tsx';
 import { declineOffer, joinWaitlist, leaveWaitlist, useMyWaitlist, type WaitlistEntry } from './api.ts';
 
@@ -10,17 +11,11 @@ const MAX_QUANTITY = 10;
 export function WaitlistJoin({ eventId, sections, onJoined }: { eventId: string; sections: readonly string[]; onJoined: () => void }) {
   const [quantity, setQuantity] = useState(1);
   const [section, setSection] = useState('');
-  const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError('');
-    const err = await joinWaitlist(eventId, quantity, section || undefined);
-    setBusy(false);
-    if (err) setError(err);
-    else onJoined();
+    if (await run(() => joinWaitlist(eventId, quantity, section || undefined))) onJoined();
   }
 
   return (
@@ -82,16 +77,14 @@ function EntryCard({
   onCheckout: (holdId: string) => void;
   onChanged: () => void;
 }) {
-  const [error, setError] = useState('');
+  const { error, run } = useAction();
   const offer = entry.offer;
   const now = useNow(!!offer);
   const left = offer ? Date.parse(offer.expires_at) - now : 0;
   const what = `${entry.quantity} seat${entry.quantity === 1 ? '' : 's'} together${entry.section ? ` in ${entry.section}` : ''}`;
 
-  async function act(run: () => Promise<string>) {
-    setError('');
-    const err = await run();
-    if (err) setError(err);
+  async function act(action: () => Promise<unknown>) {
+    await run(action);
     onChanged();
   }
 

@@ -1,6 +1,6 @@
 import { api } from '../../lib/api/client.ts';
 import type { paths } from '../../lib/api/schema.ts';
-import { NETWORK_ERROR } from '../../lib/errors.ts';
+import { call as callApi, type ApiAnswer } from '../../lib/api/call.ts';
 import { webhooksPath } from '../../lib/organizer-access.ts';
 import { webhookErrorText } from './errors.ts';
 
@@ -26,20 +26,8 @@ export const EVENT_TYPES: Record<EventType, string> = {
 
 export const endpointPath = (organizationId: string, endpointId: string) => `${webhooksPath(organizationId)}/${endpointId}`;
 
-/** An API call that answers its data, or throws an Error whose message is a sentence for a person. */
-export async function call<T>(request: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-  let answer: { data?: T; error?: unknown; response: Response };
-  try {
-    answer = await request;
-  } catch {
-    throw new Error(NETWORK_ERROR);
-  }
-  if (answer.data !== undefined) return answer.data;
-  if (answer.response.ok) return undefined as T; // 204
-  throw new Error(webhookErrorText(answer.error, answer.response.status));
-}
-
-export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : NETWORK_ERROR);
+/** An API call of these pages: refusals are worded with what is particular to webhooks. */
+const call = <T>(request: Promise<ApiAnswer<T>>): Promise<T> => callApi(request, webhookErrorText);
 
 /** The organization (from the caller's list: the personal one has no page of its own), or undefined. */
 export async function findOrganization(id: string): Promise<Organization | undefined> {

@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { formatDate } from '../../lib/format.ts';
+import { useAction, useLoad } from '../../lib/use-api.ts';
 import { ErrorMessage, Notice, Spinner } from '../../components/ui.tsx';
-import { getDelivery, listDeliveries, messageOf, replayDelivery, type Delivery, type DeliveryDetail, type DeliveryPage } from './api.ts';
+import { getDelivery, listDeliveries, replayDelivery, type Delivery } from './api.ts';
 
 const PAGE_SIZE = 20;
 /** How often the log is read again while a delivery on screen is still pending (there is no stream of deliveries). */
@@ -20,18 +21,7 @@ const badgeOf = (d: Delivery) =>
   d.status === 'delivered' ? 'badge-confirmed' : d.status === 'failed' ? 'badge-failed' : 'badge-processing';
 
 function Attempts({ deliveryId }: { deliveryId: string }) {
-  const [detail, setDetail] = useState<DeliveryDetail | null>(null);
-  const [error, setError] = useState('');
-  useEffect(() => {
-    let live = true;
-    getDelivery(deliveryId).then(
-      (d) => live && setDetail(d),
-      (err: unknown) => live && setError(messageOf(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [deliveryId]);
+  const { data: detail, error } = useLoad(() => getDelivery(deliveryId), [deliveryId]);
   if (error) return <ErrorMessage>{error}</ErrorMessage>;
   if (!detail) return <Spinner label="Loading the attempts…" />;
   return (
@@ -58,25 +48,16 @@ function Attempts({ deliveryId }: { deliveryId: string }) {
  * (same event id and body). `version` changes when something new was sent (a test event).
  */
 export function DeliveryLog({ endpointId, endpointEnabled, version }: { endpointId: string; endpointEnabled: boolean; version: number }) {
-  const [page, setPage] = useState<DeliveryPage | null>(null);
   const [offset, setOffset] = useState(0);
-  const [error, setError] = useState('');
+  const {
+    data: page,
+    error: loadError,
+    reload,
+  } = useLoad(() => listDeliveries(endpointId, offset, PAGE_SIZE), [endpointId, offset, version]);
+  const { error: replayError, run } = useAction();
+  const error = replayError || loadError;
   const [notice, setNotice] = useState('');
   const [open, setOpen] = useState<string | null>(null);
-  const [reloads, setReloads] = useState(0);
-
-  const load = useCallback(async () => {
-    try {
-      setPage(await listDeliveries(endpointId, offset, PAGE_SIZE));
-      setError('');
-    } catch (err) {
-      setError(messageOf(err));
-    }
-  }, [endpointId, offset]);
-
-  useEffect(() => {
-    void load();
-  }, [load, version, reloads]);
   useEffect(() => {
     if (version > 0) setOffset(0);
   }, [version]);
@@ -84,27 +65,24 @@ export function DeliveryLog({ endpointId, endpointEnabled, version }: { endpoint
   const pending = !!page?.deliveries.some((d) => d.status === 'pending') && endpointEnabled;
   useEffect(() => {
     if (!pending) return;
-    const timer = setTimeout(() => setReloads((n) => n + 1), PENDING_REFRESH_MS);
+    const timer = setTimeout(reload, PENDING_REFRESH_MS);
     return () => clearTimeout(timer);
-  }, [pending, page]);
+  }, [pending, page, reload]);
 
   async function replay(d: Delivery) {
-    setError('');
     setNotice('');
-    try {
+    await run(async () => {
       await replayDelivery(d.delivery_id);
       setNotice(`${d.event_type} ${d.event_id} is being sent again.`);
-      setReloads((n) => n + 1);
-    } catch (err) {
-      setError(messageOf(err));
-    }
+      reload();
+    });
   }
 
   return (
     <section aria-labelledby="log-heading">
       <h2 id="log-heading">Delivery log</h2>
       <div className="actions">
-        <button type="button" onClick={() => setReloads((n) => n + 1)}>
+        <button type="button" onClick={reload}>
           Refresh the log
         </button>
       </div>

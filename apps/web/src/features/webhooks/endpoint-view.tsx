@@ -1,13 +1,13 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { formText } from '../../lib/form.ts';
 import { formatDate } from '../../lib/format.ts';
 import { webhooksPath } from '../../lib/organizer-access.ts';
 import { navigate } from '../../lib/router.tsx';
+import { useAction, useLoad } from '../../lib/use-api.ts';
 import { ErrorMessage, Field, Notice, Spinner } from '../../components/ui.tsx';
 import {
   deleteEndpoint,
   getEndpoint,
-  messageOf,
   rotateSecret,
   sendTestEvent,
   setEndpointEnabled,
@@ -32,39 +32,23 @@ type Dialog = 'none' | 'edit' | 'rotate' | 'delete';
 /** One endpoint: its settings and actions (test event, enable/disable, rotate, delete) and its delivery log. */
 export function WebhookEndpointView({ organizationId, endpointId }: { organizationId: string; endpointId: string }) {
   const { org, refusal } = useWebhookOrganization(organizationId);
-  const [endpoint, setEndpoint] = useState<Endpoint | null>(null);
   const [rotated, setRotated] = useState<EndpointWithSecret | null>(null);
   const [dialog, setDialog] = useState<Dialog>('none');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
   const [notice, setNotice] = useState('');
   const [sent, setSent] = useState(0);
   const manageable = !!org && !refusal;
-
-  useEffect(() => {
-    if (!manageable) return;
-    let live = true;
-    getEndpoint(endpointId).then(
-      (e) => live && setEndpoint(e),
-      (err: unknown) => live && setError(messageOf(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [manageable, endpointId]);
+  const {
+    data: endpoint,
+    error: loadError,
+    setData: setEndpoint,
+  } = useLoad(async (): Promise<Endpoint | undefined> => (manageable ? getEndpoint(endpointId) : undefined), [manageable, endpointId]);
+  const { busy, error: actionError, setError, run } = useAction();
+  const error = actionError || loadError;
 
   /** Runs an action with the buttons disabled; its error becomes the page's sentence. */
   async function act(action: () => Promise<void>) {
-    setBusy(true);
-    setError('');
     setNotice('');
-    try {
-      await action();
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
+    await run(action);
   }
 
   const sendTest = () =>

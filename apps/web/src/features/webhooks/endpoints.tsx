@@ -1,13 +1,13 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { canManageWebhooks } from '../../lib/organizer-access.ts';
 import { Link } from '../../lib/router.tsx';
+import { useAction, useLoad } from '../../lib/use-api.ts';
 import { ErrorMessage, Notice, Spinner } from '../../components/ui.tsx';
 import {
   createEndpoint,
   endpointPath,
   findOrganization,
   listEndpoints,
-  messageOf,
   type Endpoint,
   type EndpointWithSecret,
   type Organization,
@@ -26,18 +26,11 @@ export function endpointState(e: Pick<Endpoint, 'enabled' | 'disabled_reason'>):
  * refusal itself. Staff and viewers never reach the API's 403.
  */
 export function useWebhookOrganization(organizationId: string) {
-  const [org, setOrg] = useState<Organization | null | undefined>(undefined);
-  const [error, setError] = useState('');
-  useEffect(() => {
-    let live = true;
-    findOrganization(organizationId).then(
-      (found) => live && setOrg(found ?? null),
-      (err: unknown) => live && setError(messageOf(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [organizationId]);
+  // null: the caller is no member of it.
+  const { data: org, error } = useLoad(
+    async (): Promise<Organization | null> => (await findOrganization(organizationId)) ?? null,
+    [organizationId],
+  );
   let refusal: string | null = null;
   if (error) refusal = error;
   else if (org === null) refusal = 'This organization does not exist, or you are not a member of it.';
@@ -49,43 +42,30 @@ export function useWebhookOrganization(organizationId: string) {
 /** The organization's endpoints, and the form that adds one (its secret is shown once). */
 export function WebhookEndpoints({ organizationId, deleted }: { organizationId: string; deleted: boolean }) {
   const { org, refusal } = useWebhookOrganization(organizationId);
-  const [endpoints, setEndpoints] = useState<Endpoint[] | null>(null);
-  const [error, setError] = useState('');
-  const [formError, setFormError] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [created, setCreated] = useState<EndpointWithSecret | null>(null);
   const manageable = !!org && !refusal;
-
-  const load = useCallback(async () => {
-    try {
-      setEndpoints(await listEndpoints(organizationId));
-      setError('');
-    } catch (err) {
-      setError(messageOf(err));
-    }
-  }, [organizationId]);
-  useEffect(() => {
-    if (manageable) void load();
-  }, [manageable, load]);
+  const {
+    data: endpoints,
+    error,
+    reload,
+  } = useLoad(
+    async (): Promise<Endpoint[] | undefined> => (manageable ? listEndpoints(organizationId) : undefined),
+    [manageable, organizationId],
+  );
+  const { busy, error: formError, setError: setFormError, run } = useAction();
+  const [created, setCreated] = useState<EndpointWithSecret | null>(null);
 
   async function create(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const form = e.currentTarget;
     const values = readEndpointFields(form);
-    setFormError('');
     if (typeof values === 'string') return setFormError(values);
-    setBusy(true);
-    try {
+    await run(async () => {
       const { description, ...rest } = values;
       const endpoint = await createEndpoint({ organization_id: organizationId, ...rest, ...(description ? { description } : {}) });
       form.reset();
       setCreated(endpoint);
-      await load();
-    } catch (err) {
-      setFormError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
+      reload();
+    });
   }
 
   if (refusal) return <ErrorMessage>{refusal}</ErrorMessage>;

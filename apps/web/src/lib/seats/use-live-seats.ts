@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../api/client.ts';
-import { describeError, NETWORK_ERROR } from '../errors.ts';
+import { call, messageOf } from '../api/call.ts';
 import { useEventSource } from '../use-event-source.ts';
 import { preloadKeys, takePreloaded } from '../preload.ts';
 import { applyChange, buildModel, type CompactSeatMap, type SeatModel, type SeatStatus } from './seat-model.ts';
@@ -33,11 +33,7 @@ export function useLiveSeats(eventId: string, onChange?: (c: SeatChange, changed
     pending.current = [];
     performance.mark('seat-map:request');
     try {
-      const { data, error: err, response } = await api.GET('/api/events/{id}/seats/compact', { params: { path: { id: eventId } } });
-      if (!data) {
-        setError(describeError(err, response.status));
-        return;
-      }
+      const data = await call(api.GET('/api/events/{id}/seats/compact', { params: { path: { id: eventId } } }));
       performance.mark('seat-map:response');
       const m = buildModel(data);
       performance.mark('seat-map:model');
@@ -47,8 +43,8 @@ export function useLiveSeats(eventId: string, onChange?: (c: SeatChange, changed
       setModel(m);
       setVersion((v) => v + 1);
       setError('');
-    } catch {
-      setError(NETWORK_ERROR);
+    } catch (err) {
+      setError(messageOf(err));
     }
   }, [eventId]);
 
