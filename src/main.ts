@@ -150,7 +150,8 @@ onShutdown(
   // The HTTP drain (keep-alive + 1 s at most) comes first, then the booking worker's.
   10_000 + drainTimeoutMs(bookingsConfig),
 );
-for (const [, app, port] of apps) await app.listen({ host, port });
+// HTTP_BACKLOG is a common variable: every service's config has the same value.
+for (const [, app, port] of apps) await app.listen({ host, port, backlog: usersConfig.http.backlog });
 
 events.sweeper.start();
 events.admissions.start();

@@ -16,6 +16,12 @@ export const httpSection = (port: number) =>
       /** @defaultValue 1 MiB */
       bodyLimit: Type.Integer({ default: 1024 * 1024, minimum: 1024 }),
       corsOrigins: Type.Array(Type.String(), { default: [] }),
+      /**
+       * Connections the kernel keeps waiting to be accepted (the listen backlog; Linux caps it at
+       * net.core.somaxconn). Node's 511 overflows when thousands of buyers connect within seconds
+       * while the event loop is busy, and the kernel then resets connections. @defaultValue 4096
+       */
+      backlog: Type.Integer({ default: 4096, minimum: 1, maximum: 65535 }),
     },
     { default: {} },
   );
@@ -224,6 +230,7 @@ export const ticketsEnv = {
 export const commonEnv = {
   HOST: 'http.host',
   CORS_ORIGINS: 'http.corsOrigins[]',
+  HTTP_BACKLOG: 'http.backlog',
   LOG_LEVEL: 'log.level',
   DATABASE_URL: 'database.url',
   DATABASE_POOL_SIZE: 'database.poolSize',

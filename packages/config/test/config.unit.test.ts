@@ -3,7 +3,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { commonEnv, ConfigError, databaseSection, kafkaSection, loadConfig, poolSizeOf, redact, redisSection, Type } from '../src/index.ts';
+import {
+  commonEnv,
+  ConfigError,
+  databaseSection,
+  httpSection,
+  kafkaSection,
+  loadConfig,
+  poolSizeOf,
+  redact,
+  redisSection,
+  Type,
+} from '../src/index.ts';
 
 const schema = Type.Object({
   http: Type.Object(
@@ -42,6 +53,20 @@ describe('loadConfig', () => {
     assert.equal(out.jwt.secret, '[redacted]');
     assert.equal(out.smtp.password, '[redacted]');
     assert.equal(out.database.url, 'postgres://u:[redacted]@h/db');
+  });
+});
+
+describe('http section', () => {
+  const load = (env: NodeJS.ProcessEnv) =>
+    loadConfig({ service: 't', schema: Type.Object({ http: httpSection(8082) }), env, envMap: { ...commonEnv } });
+
+  it('listens with a backlog of 4096 unless HTTP_BACKLOG says otherwise, and refuses 0', () => {
+    assert.equal(load({}).http.backlog, 4096);
+    assert.equal(load({ HTTP_BACKLOG: '1024' }).http.backlog, 1024);
+    assert.throws(
+      () => load({ HTTP_BACKLOG: '0' }),
+      (err: unknown) => err instanceof ConfigError && /http\.backlog/.test(err.message),
+    );
   });
 });
 

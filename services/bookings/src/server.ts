@@ -17,7 +17,7 @@ deps.logger.info({ config: redact(config) }, 'starting bookings service');
 const app = await buildBookingsApp(deps);
 const relay = config.outbox.enabled ? startOutboxRelay(deps) : undefined;
 const worker = config.worker.enabled ? await startBookingsWorker(deps) : undefined;
-await app.listen({ host: config.http.host, port: config.http.port });
+await app.listen({ host: config.http.host, port: config.http.port, backlog: config.http.backlog });
 onShutdown(
   deps.logger,
   async () => {

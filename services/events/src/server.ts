@@ -11,7 +11,7 @@ const deps = await createEventsDeps(config);
 if (secrets.created) deps.logger.warn({ file: secrets.file }, 'JWT secrets were not set: generated new ones and kept them in this file');
 deps.logger.info({ config: redact(config) }, 'starting events service');
 const app = await buildEventsApp(deps);
-await app.listen({ host: config.http.host, port: config.http.port });
+await app.listen({ host: config.http.host, port: config.http.port, backlog: config.http.backlog });
 deps.sweeper.start();
 deps.admissions.start();
 deps.waitlist.start();

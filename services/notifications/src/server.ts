@@ -15,7 +15,7 @@ if (secrets.created) deps.logger.warn({ file: secrets.file }, 'JWT secrets were 
 deps.logger.info({ config: redact(config) }, 'starting notification service');
 const app = await buildNotificationsApp(deps);
 const worker = config.worker.enabled ? await startNotificationsWorker(deps) : undefined;
-await app.listen({ host: config.http.host, port: config.http.port });
+await app.listen({ host: config.http.host, port: config.http.port, backlog: config.http.backlog });
 onShutdown(deps.logger, async () => {
   await drainAndClose(app);
   await worker?.close();

@@ -11,7 +11,7 @@ const deps = await createUsersDeps(config);
 if (secrets.created) deps.logger.warn({ file: secrets.file }, 'JWT secrets were not set: generated new ones and kept them in this file');
 deps.logger.info({ config: redact(config) }, 'starting users service');
 const app = await buildUsersApp(deps);
-await app.listen({ host: config.http.host, port: config.http.port });
+await app.listen({ host: config.http.host, port: config.http.port, backlog: config.http.backlog });
 deps.relay?.start();
 deps.announcer.start();
 onShutdown(deps.logger, async () => {

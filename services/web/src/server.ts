@@ -13,4 +13,4 @@ const app = await buildWebApp({ config, logger });
 // As the services drain (a rolling restart): new requests 503 + Retry-After, requests in flight
 // finish, seat-map and proxied event streams end so browsers reconnect to another instance.
 onShutdown(logger, () => drainAndClose(app));
-await app.listen({ host: config.http.host, port: config.http.port });
+await app.listen({ host: config.http.host, port: config.http.port, backlog: config.http.backlog });
