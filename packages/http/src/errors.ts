@@ -25,7 +25,9 @@ export function installErrorHandler(app: FastifyInstance, statusMap: ErrorStatus
       );
     } else if (status >= 500) {
       // A deliberate 5xx (e.g. 503 while a dependency is down): expected, no stack trace needed.
-      request.log.warn({ error: body.error, status, cause: findDependencyUnavailable(err)?.message }, body.message);
+      // With its cause (which dependency, which call, which timeout), the line says where to look.
+      const cause = findDependencyUnavailable(err) ?? (err.cause instanceof Error ? err.cause : undefined);
+      request.log.warn({ error: body.error, status, cause: cause?.message }, body.message);
     } else {
       request.log.info({ error: body.error, status }, body.message);
     }

@@ -121,6 +121,8 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
         throw errors.serviceUnavailable({
           message: 'The event service is unavailable; try again shortly',
           details: { retry_after_seconds: 1 },
+          // Logged with the 503: which call failed, and how (a timeout, after how long).
+          cause: err,
         });
       }
       if (err instanceof HoldRefusedError) throw refusedHold(err);

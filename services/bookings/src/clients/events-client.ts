@@ -130,6 +130,7 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     let text: string;
+    const started = performance.now();
     try {
       res = await fetch(base + path, {
         method,
@@ -139,7 +140,12 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
       });
       text = await res.text();
     } catch (err) {
-      throw new TransientError(`event service unreachable: ${method} ${path}: ${messageOf(err)}`, { cause: err });
+      const ms = Math.round(performance.now() - started);
+      // Which call, after how long, and how busy this side was: a timeout's cause is on one side or the other.
+      throw new TransientError(
+        `event service unreachable: ${method} ${path}: ${messageOf(err)} after ${ms} ms (${inFlight.active} of ${inFlight.limit} calls in flight)`,
+        { cause: err },
+      );
     }
     if (res.status >= 200 && res.status < 300) {
       let answer: unknown;
