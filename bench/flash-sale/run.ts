@@ -28,6 +28,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { issueUserToken } from '@ticketing/auth';
@@ -131,6 +132,20 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
+function fdCount(pid: number | undefined): number {
+  try {
+    return pid === undefined ? 0 : readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** The soft limit on open files the children inherit (ulimit -n). */
+function fdLimit(): number {
+  const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return line ? Number(line[1]) : NaN;
+}
+
 function cpuOfMatching(pattern: RegExp): number {
   let sum = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
@@ -155,6 +170,11 @@ function summary(values: number[]) {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 let fiveXx = 0;
 const statuses = new Map<string, number>();
+const routeOf = (path: string) => path.replace(/[0-9a-f-]{36}/g, ':id');
+let saleT = 0;
+/** When, in 10 s steps after the on-sale, something happened (where in the sale the errors fall). */
+const since = () => `T+${Math.floor((Date.now() - saleT) / 10_000) * 10}s`;
+const count = (key: string) => statuses.set(key, (statuses.get(key) ?? 0) + 1);
 function call<T>(
   method: string,
   port: number,
@@ -162,6 +182,7 @@ function call<T>(
   token: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  retried = false,
 ): Promise<{ status: number; body: T }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve) => {
@@ -186,15 +207,25 @@ function call<T>(
           const status = res.statusCode ?? 0;
           if (status >= 500) fiveXx++;
           const parsed = (text ? JSON.parse(text) : undefined) as T;
-          const code = status >= 400 ? ` ${(parsed as { error?: string } | undefined)?.error ?? ''}` : '';
-          const key = `${method} ${path.replace(/[0-9a-f-]{36}/g, ':id')} ${status}${code}`;
-          statuses.set(key, (statuses.get(key) ?? 0) + 1);
+          const code =
+            status >= 400 ? ` ${(parsed as { error?: string } | undefined)?.error ?? ''}${status >= 500 ? ` ${since()}` : ''}` : '';
+          count(`${method} ${routeOf(path)} ${status}${code}`);
           resolve({ status, body: parsed });
         });
       },
     );
-    req.on('error', () => {
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A kept-alive connection the server closed as idle just as this request went out: the
+      // request never reached it (the server reads nothing on a connection it closes as idle).
+      // Browsers send such a request again on a new connection, and so does this client, once.
+      if (req.reusedSocket && err.code === 'ECONNRESET' && !retried) {
+        count(`${method} ${routeOf(path)} sent again: kept-alive connection closed by the server`);
+        resolve(call<T>(method, port, path, token, body, headers, true));
+        return;
+      }
+      // No answer at all (reset, refused): counted with the 5xx, by route and error code.
       fiveXx++;
+      count(`${method} ${routeOf(path)} no answer ${err.code} ${err.message}${req.reusedSocket ? ' (reused connection)' : ''} ${since()}`);
       resolve({ status: 0, body: undefined as T });
     });
     req.end(payload);
@@ -235,7 +266,9 @@ function follow(port: number, eventId: string, token: string): Promise<Place | u
         signal: soldOutSignal.signal,
       },
       (res) => {
-        if ((res.statusCode ?? 0) >= 500) fiveXx++;
+        const status = res.statusCode ?? 0;
+        if (status >= 500) fiveXx++;
+        if (status !== 200) count(`GET /api/events/:id/queue/stream ${status}`);
         let buffer = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
@@ -252,7 +285,11 @@ function follow(port: number, eventId: string, token: string): Promise<Place | u
         res.on('error', () => resolve(last));
       },
     );
-    req.on('error', () => setTimeout(() => resolve(last), 500));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // The bench's own abort at sell-out is not an error of the service.
+      if (err.name !== 'AbortError') count(`GET /api/events/:id/queue/stream no answer ${err.code} ${err.message} ${since()}`);
+      setTimeout(() => resolve(last), 500);
+    });
   });
 }
 
@@ -308,6 +345,7 @@ async function sale(room: boolean) {
   const eventId = created.body.event_id;
   const startAt = Date.now() + 2000;
   const T = startAt + WINDOW_MS * Number(args['presale-share']);
+  saleT = T;
   if (room) {
     const res = await call('PUT', eventsPort, `/api/events/${eventId}/waiting-room`, owner, {
       enabled: true,
@@ -362,6 +400,21 @@ async function sale(room: boolean) {
   const cpu0 = procs.map((p) => cpuMs(p.pid));
   const infra0 = cpuOfMatching(/^(postgres|redis-server|java)$/);
   const load0 = os.loadavg()[0]!;
+  // The bench is one process simulating every buyer: its own event loop delay bounds what it can measure.
+  const benchLoop = monitorEventLoopDelay({ resolution: 20 });
+  benchLoop.enable();
+  // Open file descriptors (sockets) of each process at most: a process at its limit resets new connections.
+  const maxFds = { events: 0, bookings_api: 0, bookings_worker: 0, bench: 0 };
+  const fdSampler = (async () => {
+    while (!soldOut) {
+      const [e, a, w] = procs.map((p) => fdCount(p.pid));
+      maxFds.events = Math.max(maxFds.events, e!);
+      maxFds.bookings_api = Math.max(maxFds.bookings_api, a!);
+      maxFds.bookings_worker = Math.max(maxFds.bookings_worker, w!);
+      maxFds.bench = Math.max(maxFds.bench, fdCount(process.pid));
+      await sleep(1000);
+    }
+  })();
 
   async function buy(b: Buyer): Promise<void> {
     await sleep(Math.max(0, (room ? b.arriveAt : Math.max(b.arriveAt, T)) - Date.now()));
@@ -439,6 +492,7 @@ async function sale(room: boolean) {
   soldOutSignal.abort();
   await watcher;
   await rateSampler;
+  await fdSampler;
   const cpu = procs.map((p, i) => cpuMs(p.pid) - cpu0[i]!);
   const infraCpu = cpuOfMatching(/^(postgres|redis-server|java)$/) - infra0;
 
@@ -497,8 +551,11 @@ async function sale(room: boolean) {
       bookings_worker: Math.round((cpu[2]! / Math.max(1, soldSeats)) * 100) / 100,
       infra: Math.round((infraCpu / Math.max(1, soldSeats)) * 100) / 100,
     },
+    max_open_fds: { ...maxFds, limit: fdLimit() },
+    bench_loop_delay_ms: { p99: Math.round(benchLoop.percentile(99) / 1e6), max: Math.round(benchLoop.max / 1e6) },
     load_before_after: [load0, os.loadavg()[0]!].map((x) => Math.round(x * 10) / 10),
   };
+  benchLoop.disable();
   await events.close();
   await bookings.close();
   await stopAll();
