@@ -186,6 +186,8 @@ describe('the scanner page without the network', () => {
     const a1 = await ticketCode(await bookSeat(event.event_id, 'A1'));
     const a2 = await ticketCode(await bookSeat(event.event_id, 'A2'));
     const a3 = await ticketCode(await bookSeat(event.event_id, 'A3'));
+    const a4Booking = await bookSeat(event.event_id, 'A4');
+    const a4 = await ticketCode(a4Booking);
     const scanPage = `/box-office/events/${event.event_id}/scan`;
 
     const phone = await newPage(viewports.phone);
@@ -248,17 +250,24 @@ describe('the scanner page without the network', () => {
     await scan(a2);
     await result.getByText('Seat A2', { exact: true }).waitFor();
     await result.getByText('Valid: admit', { exact: true }).waitFor();
-    await connection.getByText('Offline — 2 scans waiting', { exact: true }).waitFor();
+    // And the organizer refunds A4's booking, whose ticket this gate admits too.
+    const refund = await platform.api('POST', `/api/booking/${a4Booking}/refund`, { token: organizer.token });
+    assert.equal(refund.status, 200, refund.text);
+    await scan(a4);
+    await result.getByText('Seat A4', { exact: true }).waitFor();
+    await connection.getByText('Offline — 3 scans waiting', { exact: true }).waitFor();
     // The queue survives another reload without the network.
     await phone.reload();
-    await connection.getByText('Offline — 2 scans waiting', { exact: true }).waitFor();
+    await connection.getByText('Offline — 3 scans waiting', { exact: true }).waitFor();
     assert.deepEqual(await checkIns(event.event_id), [{ seat: 'A2', gate: 'South', source: 'online' }]);
 
-    // Back online: the queue is synced; A2 is refused (used at South first) and stays listed.
+    // Back online: the queue is synced; A2 (used at South first) and A4 (cancelled) are refused and stay listed.
     await context.setOffline(false);
-    await phone.getByRole('region', { name: 'Uploaded scans' }).getByText('2 scans uploaded: 1 admitted, 1 not.').waitFor();
+    await phone.getByRole('region', { name: 'Uploaded scans' }).getByText('3 scans uploaded: 1 admitted, 2 not.').waitFor();
     const refused = phone.getByRole('region', { name: 'Refused offline scans' });
     await refused.getByText(/^Seat A2: already used — admitted at gate South at .+ before this gate let it in\.$/).waitFor();
+    await refused.getByText('Seat A4: the ticket was cancelled before the upload, and this gate let it in.').waitFor();
+    await refused.getByRole('button', { name: 'Discard all 2 refused scans' }).waitFor();
     await connection.getByText('Online', { exact: true }).waitFor();
     assert.deepEqual(await checkIns(event.event_id), [
       { seat: 'A1', gate: 'North', source: 'offline' },
@@ -268,13 +277,20 @@ describe('the scanner page without the network', () => {
     await refused.scrollIntoViewIfNeeded();
     await screenshot(phone, 'scanner-refused-scans');
 
-    // Offline again, A3 waits in the queue while the staff discard the refused A2, by keyboard.
+    // Offline again, A3 waits in the queue while the staff discard the refused scans, by keyboard:
+    // after each discard the focus is on the next one's button, then on the list's heading.
     await context.setOffline(true);
     await scan(a3);
     await connection.getByText('Offline — 1 scan waiting', { exact: true }).waitFor();
     await refused.getByRole('button', { name: 'Discard the refused scan of seat A2' }).focus();
     await phone.keyboard.press('Enter');
     await refused.getByText('Discarded 1 refused scan.').waitFor();
+    assert.equal(await refused.getByText(/^Seat A2:/).count(), 0);
+    assert.equal(
+      await phone.evaluate<string | null | undefined>(`document.activeElement?.getAttribute('aria-label')`),
+      'Discard the refused scan of seat A4',
+    );
+    await phone.keyboard.press('Enter');
     await refused.getByText('None left to look at.').waitFor();
     assert.equal(await phone.evaluate<string | undefined>('document.activeElement?.id'), 'refused-scans-heading');
     await connection.getByText('Offline — 1 scan waiting', { exact: true }).waitFor();
@@ -291,7 +307,8 @@ describe('the scanner page without the network', () => {
     await context.setOffline(false);
     await phone.getByRole('region', { name: 'Uploaded scans' }).getByText('1 scan uploaded: 1 admitted, 0 not.').waitFor();
     await connection.getByText('Online', { exact: true }).waitFor();
-    // Each ticket admits once: one admission per ticket row, one `valid` answer per ticket in the scan log.
+    // Each ticket admits once (the cancelled A4 never): one admission per ticket row, one `valid`
+    // answer per admitted ticket in the scan log.
     assert.deepEqual(await checkIns(event.event_id), [
       { seat: 'A1', gate: 'North', source: 'offline' },
       { seat: 'A2', gate: 'South', source: 'online' },
@@ -307,6 +324,7 @@ describe('the scanner page without the network', () => {
       { seat: 'A1', valid: 1, scans: 1 },
       { seat: 'A2', valid: 1, scans: 2 },
       { seat: 'A3', valid: 1, scans: 1 },
+      { seat: 'A4', valid: 0, scans: 1 },
     ]);
   });
 });
