@@ -221,7 +221,8 @@ describe('the scanner page without the network', () => {
     assert.equal(await worker.evaluate<string>(`fetch('/api/tickets/keys').then(() => 'reached', () => 'offline')`), 'offline');
     const reopened = await phone.reload();
     assert.equal(reopened?.fromServiceWorker(), true);
-    await phone.getByRole('heading', { name: 'Check-in', exact: true }).waitFor();
+    // The event's name as the page last read it online.
+    await phone.getByRole('heading', { name: `Check-in: ${event.name}` }).waitFor();
     await connection.getByText('Offline — 0 scans waiting', { exact: true }).waitFor();
     assert.equal(await phone.getByRole('textbox', { name: 'Gate' }).inputValue(), 'North');
     // Only the scanner opens without the network: the event's sales page does not (another tab).

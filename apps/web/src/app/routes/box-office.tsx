@@ -8,6 +8,7 @@ import { RefundBooking } from '../../features/box-office/refund-booking.tsx';
 import { WaitingRoomPanel } from '../../features/queue/queue-stats.tsx';
 import { AttendancePanel } from '../../features/check-in/attendance.tsx';
 import { Scanner } from '../../features/check-in/scanner.tsx';
+import { useRememberedEventName } from '../../features/check-in/use-offline-shell.ts';
 import { useEvent } from '../../features/events/api.ts';
 import { organizationRoleOf } from '../../lib/auth-token.ts';
 import { canManageSales } from '../../lib/organizer-access.ts';
@@ -79,9 +80,10 @@ export function CancellationPage({ id }: { id: string }) {
 
 export function ScannerPage({ id }: { id: string }) {
   const { event } = useEvent(id);
+  const name = useRememberedEventName(id, event?.name);
   return (
     <>
-      <PageTitle>{event ? `Check-in: ${event.name}` : 'Check-in'}</PageTitle>
+      <PageTitle>{name ? `Check-in: ${name}` : 'Check-in'}</PageTitle>
       <Scanner eventId={id} />
       <p>
         <Link to={`/box-office/events/${id}`}>Back to the event's sales</Link>

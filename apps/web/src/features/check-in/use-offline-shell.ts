@@ -26,3 +26,12 @@ export function useOfflineShell(): boolean {
   }, []);
   return ready;
 }
+
+/** The event's name as last read online, so the scanner says which event it checks when it opens offline too. */
+export function useRememberedEventName(eventId: string, name: string | undefined): string | undefined {
+  const key = `ticketing.checkin.event-name.${eventId}`;
+  useEffect(() => {
+    if (name) localStorage.setItem(key, name);
+  }, [key, name]);
+  return name ?? localStorage.getItem(key) ?? undefined;
+}
