@@ -36,10 +36,11 @@ const NETWORK_WAIT_MS = 4000;
 worker.addEventListener('install', (event) => {
   event.waitUntil(
     (async () => {
-      // `reload`: from the server, never an older copy in the HTTP cache.
+      // The shell is asked of the server (`no-cache`: revalidated, never an older copy); the other
+      // files are named by their content, so a copy the browser already holds is the same file.
       const responses = await Promise.all(
         PRECACHE.map(async (file) => {
-          const response = await fetch(new Request(file, { cache: 'reload' }));
+          const response = await fetch(new Request(file, { cache: file === SHELL_HTML ? 'no-cache' : 'default' }));
           if (!response.ok) throw new Error(`${file} answered ${response.status}`);
           return [file, response] as const;
         }),
