@@ -16,10 +16,8 @@ describe('the offline gate verifier', () => {
   it('reads the claims of a code signed by the tickets primitive, as the server does', async () => {
     const claims = { ticketId: randomUUID(), eventId: randomUUID(), bookingId: randomUUID(), seat: 'Balcony C12' };
     const code = signer.sign(claims);
-    assert.deepEqual(await gate.verify(code), { ok: true, ticket: claims });
-    const onServer = server.verify(code);
-    assert.ok(onServer.ok);
-    assert.deepEqual({ ...onServer.ticket, kid: undefined }, { ...claims, kid: undefined });
+    assert.deepEqual(await gate.verify(code), { ok: true, ticket: { ...claims, kid: key.kid } });
+    assert.deepEqual(server.verify(code), { ok: true, ticket: { ...claims, kid: key.kid } });
   });
 
   it('refuses what the server refuses, for the same reason', async () => {

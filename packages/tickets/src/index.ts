@@ -1,2 +1,3 @@
+export * from './code-format.ts';
 export * from './codes.ts';
 export * from './keys.ts';

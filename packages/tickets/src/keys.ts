@@ -1,21 +1,13 @@
 import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { KID_BYTES } from './code-format.ts';
 
 /** The DER header of a PKCS#8 Ed25519 private key; the 32-byte seed follows it. */
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-/** Bytes of the key id inside a code (8 characters of base64url). */
-export const KID_BYTES = 6;
 
 /** A key that signs ticket codes. `privateKey` is the base64url Ed25519 seed (32 bytes), what configuration holds. */
 export interface TicketSigningKey {
   kid: string;
   privateKey: string;
-  publicKey: string;
-}
-
-/** A key that verifies codes: what a gate holds, and what GET /api/tickets/keys publishes. */
-export interface TicketPublicKey {
-  kid: string;
-  /** base64url of the raw 32-byte Ed25519 public key. */
   publicKey: string;
 }
 

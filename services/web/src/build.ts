@@ -11,7 +11,16 @@ import path from 'node:path';
 export const webAppDir = path.resolve(import.meta.dirname, '../../../apps/web');
 export const defaultStaticDir = path.join(webAppDir, 'dist');
 const HASH_FILE = '.source-hash';
-const SOURCES = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json', 'tsconfig.json'];
+// The last: a package module the app bundles (the scanner reads ticket codes with it).
+const SOURCES = [
+  'src',
+  'public',
+  'index.html',
+  'vite.config.ts',
+  'package.json',
+  'tsconfig.json',
+  '../../packages/tickets/src/code-format.ts',
+];
 
 function listFiles(entry: string, out: string[]): void {
   if (!existsSync(entry)) return;
