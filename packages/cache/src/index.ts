@@ -7,6 +7,8 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
  */
 export interface Cache {
   get(key: string): Promise<string | null>;
+  /** Several keys in one round trip (in a Cluster, one per key), the values in the keys' order. */
+  getMany(keys: readonly string[]): Promise<(string | null)[]>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   del(...keys: string[]): Promise<void>;
   /** Increments a counter that lives for `windowMs` from its first increment. */
@@ -87,6 +89,12 @@ export function createRedisCache(target: string | RedisTopology, opts: { keyPref
 
   return {
     get: (key) => client.get(prefix + key),
+    async getMany(keys) {
+      if (keys.length === 0) return [];
+      // A Cluster refuses one MGET over keys of different slots.
+      if (topology.mode === 'cluster') return Promise.all(keys.map((k) => client.get(prefix + k)));
+      return client.mget(...keys.map((k) => prefix + k));
+    },
     async set(key, value, ttlSeconds) {
       await client.set(prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
     },
@@ -188,6 +196,9 @@ export function createMemoryCache(): Cache {
   return {
     async get(key) {
       return live(key)?.value ?? null;
+    },
+    async getMany(keys) {
+      return keys.map((k) => live(k)?.value ?? null);
     },
     async set(key, value, ttlSeconds) {
       values.set(key, { value, expiresAt: Date.now() + ttlSeconds * 1000 });

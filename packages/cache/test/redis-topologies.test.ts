@@ -1,6 +1,6 @@
 // Redis as production deployments run it: behind Sentinel (the cache finds the master through the
 // sentinel) and as a Cluster of three masters (keys spread over slots). Reads, writes, counters
-// and pub/sub work in both. The servers are private to this test (ports REDIS_TOPOLOGY_TEST_PORT
+// (one or many at once) and pub/sub work in both. The servers are private to this test (ports REDIS_TOPOLOGY_TEST_PORT
 // and the next four), never the shared one.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -64,6 +64,7 @@ describe('a Redis cache in sentinel mode', () => {
   it('reads, writes and delivers pub/sub through the master the sentinel names', async () => {
     await cache.set('k', 'v', 60);
     assert.equal(await cache.get('k'), 'v');
+    assert.deepEqual(await cache.getMany(['k', 'absent', 'k']), ['v', null, 'v']);
     let message: string | undefined;
     await cache.subscribe('channel', (m) => (message = m));
     for (let i = 0; message === undefined && i < 50; i++) {
@@ -145,6 +146,7 @@ describe('a Redis cache in cluster mode', () => {
     const keys = Array.from({ length: 20 }, (_, i) => `key-${i}`);
     for (const k of keys) await c.set(k, k.toUpperCase(), 60);
     assert.equal(await c.get('key-7'), 'KEY-7');
+    assert.deepEqual(await c.getMany(['key-7', 'absent', 'key-13']), ['KEY-7', null, 'KEY-13']);
     assert.equal((await c.incrWindow('counter', 10_000)).count, 1);
     assert.equal((await c.incrWindow('counter', 10_000)).count, 2);
     await c.del(...keys);
