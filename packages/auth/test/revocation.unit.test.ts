@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRevocationChecker, parseRevocationState, type RevocationState } from '../src/index.ts';
+import { batchLookups, createRevocationChecker, parseRevocationState, type RevocationState } from '../src/index.ts';
 
 const claims = (gen: number | undefined, jti = 'j-1') => ({ user_id: 'u-1', jti, ...(gen === undefined ? {} : { gen }) });
 
@@ -66,6 +66,26 @@ describe('revocation checker (logic, fake lookup)', () => {
     checker.forget('u-1');
     assert.equal(await checker.isRevoked(claims(4)), false, 'nothing known: not revoked');
     assert.equal(errors.length, 1, 'reported once per 10 s');
+  });
+
+  it('batches the lookups of one turn, at most maxBatch users a call, and fails only the batch whose read failed', async () => {
+    const calls: string[][] = [];
+    const lookup = batchLookups(async (ids) => {
+      calls.push([...ids]);
+      if (ids.includes('bad')) throw new Error('redis down');
+      return ids.map((id) => ({ generation: Number(id.slice(1)), jtis: [] }));
+    }, 2);
+    const results = await Promise.allSettled(['u1', 'u2', 'u3', 'bad'].map(lookup));
+    assert.deepEqual(calls, [
+      ['u1', 'u2'],
+      ['u3', 'bad'],
+    ]);
+    assert.deepEqual(
+      results.map((r) => (r.status === 'fulfilled' ? r.value.generation : 'failed')),
+      [1, 2, 'failed', 'failed'],
+    );
+    await lookup('u4');
+    assert.deepEqual(calls.at(-1), ['u4'], 'a later turn is its own batch');
   });
 
   it('parses what the users service writes, and treats anything else as nothing revoked', () => {
