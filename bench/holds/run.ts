@@ -5,6 +5,7 @@
 //                           [--group-commit off|on|both] [--window-ms 1] [--pool 16]
 //                           [--pgbench-clients 16] [--rounds 1]
 //                           [--databases small=postgres://…/a,big=postgres://…/b]
+//   BENCH_CPU_PROF=/tmp/prof: writes a CPU profile of every event service process there.
 //
 // --rates max: closed loop (each of --connections sends its next request when the last one is
 // answered): the service's capacity, not a fixed offered load. A fixed rate caps holds/s at
@@ -147,7 +148,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function startService(groupCommit: boolean, target: Target): Promise<{ child: ChildProcess; baseUrl: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['services/events/src/server.ts'], {
+  // BENCH_CPU_PROF=<dir>: a CPU profile of each event service process (written when it stops).
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=events-${target.name}-${port}.cpuprofile`]
+    : [];
+  const child = spawn(process.execPath, [...prof, 'services/events/src/server.ts'], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {
@@ -247,6 +252,14 @@ interface Row {
   load: number;
   /** CPU of the event service process per request (ms); not measured for pgbench. */
   cpuMsPerRequest?: number;
+  /** CPU of the whole machine (every process, the other engineers' included) per request (ms). */
+  machineCpuMsPerRequest: number;
+  /** CPU of the load generator per request (ms): autocannon in this process, or the pgbench client. */
+  clientCpuMsPerRequest: number;
+  /** CPU of the database's PostgreSQL backends per request (ms; service runs only: pgbench's backends exit with it). */
+  databaseCpuMsPerRequest?: number;
+  /** Group commit: requests per batch and ms per batch (commit included), averaged over the run. */
+  batch?: { size: number; ms: number };
 }
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc. */
@@ -257,6 +270,48 @@ function cpuMs(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU time of this process so far (autocannon runs in it) and of its children it has waited for (pgbench), in ms. */
+function ownCpuMs(): { self: number; children: number } {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  const ms = (i: number) => (Number(fields[i]) * 1000) / 100;
+  return { self: ms(11) + ms(12), children: ms(13) + ms(14) };
+}
+
+/** CPU time used so far by each PostgreSQL backend of the database (ms by pid; /proc is readable for every user). */
+async function backendCpuMs(url: string): Promise<Map<number, number>> {
+  const db = createPostgresDatabase({ url, schema: 'events', poolSize: 1 });
+  try {
+    const { rows } = await db.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    return new Map(rows.map((r) => [r.pid, cpuMs(r.pid)]).filter(([, ms]) => Number.isFinite(ms)) as [number, number][]);
+  } finally {
+    await db.close();
+  }
+}
+
+/** CPU the database's backends used between two readings (backends started meanwhile count whole). */
+function backendCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+  return ms;
+}
+
+/** Busy CPU time of the whole machine so far (every core, every process), in ms, from /proc/stat. */
+function machineCpuMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
+  const busy = fields.slice(0, 8).reduce((a, b) => a + b, 0) - fields[3]! - fields[4]!;
+  return (busy * 1000) / 100;
+}
+
+/** The group-commit histograms' sums and counts (seat_hold_batch_size, seat_hold_batch_seconds). */
+async function batchTotals(baseUrl: string): Promise<{ requests: number; batches: number; seconds: number }> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { requests: value('seat_hold_batch_size_sum'), batches: value('seat_hold_batch_size_count'), seconds: value('seat_hold_batch_seconds_sum') };
 }
 
 async function runAutocannon(
@@ -270,6 +325,10 @@ async function runAutocannon(
   const dbSeats = await seatRows(target.url);
   const eventId = await createEvent(baseUrl, SEATS, target);
   const cpuBefore = cpuMs(service.child.pid);
+  const machineBefore = machineCpuMs();
+  const clientBefore = ownCpuMs().self;
+  const batchesBefore = await batchTotals(baseUrl);
+  const backendsBefore = await backendCpuMs(target.url);
   const result = await new Promise<AutocannonResult>((resolve, reject) => {
     autocannon(
       {
@@ -297,6 +356,11 @@ async function runAutocannon(
     );
   });
   const serviceCpu = cpuMs(service.child.pid) - cpuBefore;
+  const machineCpu = machineCpuMs() - machineBefore;
+  const clientCpu = ownCpuMs().self - clientBefore;
+  const databaseCpu = backendCpuBetween(backendsBefore, await backendCpuMs(target.url));
+  const batchesAfter = await batchTotals(baseUrl);
+  const batches = batchesAfter.batches - batchesBefore.batches;
   const count = (code: string) => Number(result.statusCodeStats?.[code]?.count ?? 0);
   const total = result.requests.total + result.errors + result.timeouts;
   const good = count('201') + count('409');
@@ -315,6 +379,16 @@ async function runAutocannon(
     errorRate: total === 0 ? 0 : (total - good) / total,
     load: loadavg()[0]!,
     cpuMsPerRequest: serviceCpu / Math.max(1, result.requests.total),
+    machineCpuMsPerRequest: machineCpu / Math.max(1, result.requests.total),
+    clientCpuMsPerRequest: clientCpu / Math.max(1, result.requests.total),
+    databaseCpuMsPerRequest: databaseCpu / Math.max(1, result.requests.total),
+    batch:
+      batches > 0
+        ? {
+            size: (batchesAfter.requests - batchesBefore.requests) / batches,
+            ms: ((batchesAfter.seconds - batchesBefore.seconds) * 1000) / batches,
+          }
+        : undefined,
   };
 }
 
@@ -348,6 +422,8 @@ async function runPgbench(baseUrl: string, scenario: string, target: Target): Pr
   const file = path.join(dir, `${scenario}.sql`);
   writeFileSync(file, pgbenchScript(scenario));
   const clients = args['pgbench-clients'];
+  const machineBefore = machineCpuMs();
+  const clientBefore = ownCpuMs().children;
   const out = spawnSync(
     args.pgbench,
     [
@@ -368,6 +444,8 @@ async function runPgbench(baseUrl: string, scenario: string, target: Target): Pr
     ],
     { encoding: 'utf8', env: { ...process.env, PGOPTIONS: '-c search_path=events,public' } },
   );
+  const machineCpu = machineCpuMs() - machineBefore;
+  const clientCpu = ownCpuMs().children - clientBefore;
   if (out.status !== 0) throw new Error(`pgbench failed: ${out.stderr}\n${out.stdout}`);
   const tps = Number(/tps = ([\d.]+)/.exec(out.stdout)?.[1] ?? 0);
   const latency = Number(/latency average = ([\d.]+) ms/.exec(out.stdout)?.[1] ?? 0);
@@ -391,6 +469,8 @@ async function runPgbench(baseUrl: string, scenario: string, target: Target): Pr
     p99: '',
     errorRate: processed + failed === 0 ? 0 : failed / (processed + failed),
     load: loadavg()[0]!,
+    machineCpuMsPerRequest: machineCpu / Math.max(1, processed),
+    clientCpuMsPerRequest: clientCpu / Math.max(1, processed),
   };
 }
 
@@ -409,6 +489,10 @@ function print(rows: (Row & { ratio?: number })[]): void {
     'p99 ms',
     'errors',
     'service CPU ms/req',
+    'client CPU ms/req',
+    'PostgreSQL CPU ms/req',
+    'machine CPU ms/req',
+    'batch size / ms',
     '÷ pgbench beside (hot: req/s)',
     'load',
   ];
@@ -426,6 +510,10 @@ function print(rows: (Row & { ratio?: number })[]): void {
     r.p99,
     `${(r.errorRate * 100).toFixed(2)} %`,
     r.cpuMsPerRequest === undefined ? '' : r.cpuMsPerRequest.toFixed(3),
+    r.clientCpuMsPerRequest.toFixed(3),
+    r.databaseCpuMsPerRequest === undefined ? '' : r.databaseCpuMsPerRequest.toFixed(3),
+    r.machineCpuMsPerRequest.toFixed(3),
+    r.batch === undefined ? '' : `${r.batch.size.toFixed(1)} / ${r.batch.ms.toFixed(1)}`,
     r.ratio === undefined ? '' : `${r.ratio.toFixed(2)}×`,
     r.load.toFixed(1),
   ]);
