@@ -111,16 +111,17 @@ export function createSeatsRepository(db: Queryable) {
                   AND seat_is_free(st.status, st.hold_expires_at)
                OFFSET 0
              ) AS s
-            WHERE NOT EXISTS (SELECT 1 FROM rq WHERE rq.i = w.i AND rq.seat_no = s.seat_no)
+         ), near AS (
+           -- Each free seat's distance to the nearest requested seat of its lookup, set-based (a
+           -- subquery per seat re-read every requested seat of the batch for each of them: half
+           -- the database's CPU of a refused hold); the requested seats themselves are left out.
+           SELECT c.i, c.seat_no, c.label, c.lim,
+                  min(abs((c.seat_no - 1) / c.spr - q.row_i) * 100000 + abs((c.seat_no - 1) % c.spr - q.num)) AS distance
+             FROM cand c JOIN rq q ON q.i = c.i
+            GROUP BY c.i, c.seat_no, c.label, c.lim
+           HAVING bool_and(q.seat_no <> c.seat_no)
          ), ranked AS (
-           SELECT c.i, c.label, c.lim,
-                  row_number() OVER (
-                    PARTITION BY c.i
-                    ORDER BY (SELECT min(abs((c.seat_no - 1) / c.spr - q.row_i) * 100000 + abs((c.seat_no - 1) % c.spr - q.num))
-                                FROM rq q WHERE q.i = c.i),
-                             c.seat_no
-                  ) AS rank
-             FROM cand c
+           SELECT i, label, lim, row_number() OVER (PARTITION BY i ORDER BY distance, seat_no) AS rank FROM near
          )
          SELECT i, array_agg(label ORDER BY rank) AS labels FROM ranked WHERE rank <= lim GROUP BY i`,
         [
