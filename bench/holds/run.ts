@@ -318,7 +318,11 @@ function machineCpuMs(): number {
 async function batchTotals(baseUrl: string): Promise<{ requests: number; batches: number; seconds: number }> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? 0);
-  return { requests: value('seat_hold_batch_size_sum'), batches: value('seat_hold_batch_size_count'), seconds: value('seat_hold_batch_seconds_sum') };
+  return {
+    requests: value('seat_hold_batch_size_sum'),
+    batches: value('seat_hold_batch_size_count'),
+    seconds: value('seat_hold_batch_seconds_sum'),
+  };
 }
 
 async function runAutocannon(
