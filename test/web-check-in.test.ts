@@ -2,10 +2,13 @@
 // the real services through the web edge: a buyer's ticket is admitted once, then answered
 // "already used"; the box office's attendance counts it live. Offline (context.setOffline), the
 // page decides on the device, queues the admissions and uploads them when the network is back.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { testInfra } from '@ticketing/testing';
+import { defaultStaticDir } from '@ticketing/web-service';
 import {
   apiEvent,
   apiHold,
@@ -20,6 +23,7 @@ import {
 } from './web/platform.ts';
 
 const { platform, newPage } = useBrowserPlatform();
+const workerFile = path.join(defaultStaticDir, 'scanner-sw.js');
 
 /** A buyer books `seat` through the API and waits for the confirmation; returns the booking id. */
 async function bookSeat(eventId: string, seat: string): Promise<string> {
@@ -200,10 +204,27 @@ describe('the scanner page without the network', () => {
     await connection.getByText('Ready to check tickets offline if the network goes.').waitFor();
     await connection.getByText('This page is saved on this device: it opens again without the network.').waitFor();
     const scannerCaches = async () => (await phone.evaluate<string[]>('caches.keys()')).filter((k) => k.startsWith('ticketing-scanner-'));
-    for (let i = 0; i < 100 && (await scannerCaches()).length !== 1; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 200 && (await scannerCaches()).length !== 1; i++) await new Promise((r) => setTimeout(r, 100));
     const [cacheName, ...others] = await scannerCaches();
     assert.deepEqual(others, [], 'one cache, of this build');
     assert.notEqual(cacheName, 'ticketing-scanner-olderbuild0000');
+    // A new deploy changes the worker's bytes (its build hash is in it): the browser installs the
+    // new worker when it checks, which takes over at once and deletes the cache of the build before.
+    // Here the served worker is this build's with another hash, for a moment (no other test
+    // opens a scanner page).
+    const version = cacheName!.slice('ticketing-scanner-'.length);
+    const script = readFileSync(workerFile, 'utf8');
+    assert.ok(script.includes(version), 'the worker is named after its build');
+    const next = version.replace(/./g, (c) => (c === 'f' ? '0' : 'f'));
+    try {
+      writeFileSync(workerFile, script.replaceAll(version, next));
+      await phone.evaluate(`navigator.serviceWorker.getRegistration('/box-office/events/').then((r) => r.update())`);
+      for (let i = 0; i < 200 && (await scannerCaches())[0] !== `ticketing-scanner-${next}`; i++)
+        await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      writeFileSync(workerFile, script);
+    }
+    assert.deepEqual(await scannerCaches(), [`ticketing-scanner-${next}`], 'the new build’s worker replaced the old one and its cache');
     await phone.getByRole('textbox', { name: 'Gate' }).fill('North');
 
     // Online, API answers come from the network, never from the worker.
