@@ -8,7 +8,7 @@ import { createKafkaBus } from '@ticketing/bus';
 import { notificationRequests } from '@ticketing/contracts';
 import { createSmtpMailer } from '@ticketing/mail';
 import { startTestSmtpServer } from '@ticketing/mail/testing';
-import { testInfra, uniqueId } from '@ticketing/testing';
+import { testInfra, uniqueId, uniqueTopicPrefix } from '@ticketing/testing';
 import { createNotificationsDeps, loadNotificationsConfig, startNotificationsWorker } from '../services/notifications/src/index.ts';
 
 const N = Number(process.argv[2] ?? 2000);
@@ -40,7 +40,7 @@ const baselineMs = performance.now() - t;
 await mailer.close();
 smtp.received.length = 0;
 
-const topic = uniqueId('bench-notifications');
+const topic = uniqueTopicPrefix('bench-notifications');
 const config = loadNotificationsConfig(
   {
     log: { level: 'warn' },

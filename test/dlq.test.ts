@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafkaBus, createLocalBus, type IncomingMessage, type MessageBus, type Subscription } from '@ticketing/bus';
 import { createPgliteDatabase } from '@ticketing/db';
 import { UnrecoverableError } from '@ticketing/errors';
-import { testInfra, uniqueId, waitFor } from '@ticketing/testing';
+import { testInfra, uniqueId, uniqueTopicPrefix, waitFor } from '@ticketing/testing';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -47,7 +47,7 @@ const original = (n: number) => ({ booking_id: crypto.randomUUID(), n });
 
 describe('npm run dlq (Kafka)', () => {
   let bus: MessageBus;
-  const topic = `${uniqueId('dlq')}.booking-requests`;
+  const topic = `${uniqueTopicPrefix('dlq')}.booking-requests`;
   before(async () => {
     bus = createKafkaBus({ brokers: testInfra.kafkaBrokers, clientId: uniqueId('dlq-test') });
     await bus.ensureTopics([topic, `${topic}.dlq`], 2);

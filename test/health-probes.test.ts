@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { PendingMigrationsError } from '@ticketing/db';
-import { startPrivatePostgres, testInfra, uniqueId, type PrivatePostgres } from '@ticketing/testing';
+import { startPrivatePostgres, testInfra, uniqueId, uniqueTopicPrefix, type PrivatePostgres } from '@ticketing/testing';
 import { startUsers } from '../services/users/test/helpers.ts';
 import { startEvents, type EventsServer } from '../services/events/test/helpers.ts';
 import { bookingsConfig, startBookings, type StartedBookings } from '../services/bookings/test/helpers.ts';
@@ -74,7 +74,7 @@ before(async () => {
     EVENTS_URL: events.baseUrl,
     RECONCILER_ENABLED: 'false',
   });
-  const id = uniqueId('probes');
+  const id = uniqueTopicPrefix('probes');
   await startWorker('notifications-worker', 'services/notifications/src/worker.ts', {
     ...common,
     NOTIFICATIONS_TOPIC: `${id}.notification-requests`,

@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { testInfra, uniqueId } from '@ticketing/testing';
+import { testInfra, uniqueTopicPrefix } from '@ticketing/testing';
 import { checkInvariants, waitFinal } from './faults/invariants.ts';
 import { startBalancer, type Balancer } from './scale/balancer.ts';
 import { APIS, Cluster, WORKERS, type Instance, type Kind } from './scale/cluster.ts';
@@ -26,7 +26,7 @@ import { SeatWatcher } from './scale/seat-watcher.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const id = uniqueId('scale');
+const id = uniqueTopicPrefix('scale');
 const database = id.replaceAll('-', '_');
 const dir = mkdtempSync(path.join(tmpdir(), `${id}-`));
 const databaseUrl = testInfra.databaseUrl.replace(/\/[^/?]*(\?|$)/, `/${database}$1`);

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SMTPServer } from 'smtp-server';
-import { apiClient, testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
+import { apiClient, testInfra, uniqueEmail, uniqueTopicPrefix } from '@ticketing/testing';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REGISTER = path.join(ROOT, 'packages/telemetry/src/register.ts');
@@ -93,7 +93,7 @@ interface Child {
 }
 
 describe('traces', () => {
-  const id = uniqueId('trace');
+  const id = uniqueTopicPrefix('trace');
   const spans: ReceivedSpan[] = [];
   const mails: string[] = [];
   const children: Child[] = [];

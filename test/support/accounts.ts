@@ -8,7 +8,7 @@ import { createMemoryCache, type Cache } from '@ticketing/cache';
 import type { DeepPartial } from '@ticketing/config';
 import { createPgliteDatabase, type Database } from '@ticketing/db';
 import { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from '@ticketing/mail/testing';
-import { apiClient, listen, testInfra, uniqueId } from '@ticketing/testing';
+import { apiClient, listen, testInfra, uniqueTopicPrefix } from '@ticketing/testing';
 import { buildUsersApp, createUsersDeps, loadUsersConfig, type UsersConfig, type UsersDeps } from '@ticketing/users-service';
 import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
 import { createNotificationsDeps, loadNotificationsConfig, startNotificationsWorker } from '@ticketing/notifications-service';
@@ -31,7 +31,7 @@ export interface AccountsPlatform {
 }
 
 export async function startAccountsPlatform(profile: Profile, overrides: DeepPartial<UsersConfig> = {}): Promise<AccountsPlatform> {
-  const id = uniqueId('accounts');
+  const id = uniqueTopicPrefix('accounts');
   const closers: (() => Promise<void>)[] = [];
   const log = { level: 'silent' as const };
   try {

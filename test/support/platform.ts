@@ -4,7 +4,7 @@
 // same requests can be sent through :8080's path prefixes too.
 import { randomUUID } from 'node:crypto';
 import { issueInternalToken, issueUserToken } from '@ticketing/auth';
-import { listen, testInfra, uniqueId } from '@ticketing/testing';
+import { listen, testInfra, uniqueTopicPrefix } from '@ticketing/testing';
 import { createLogger, type App } from '@ticketing/http';
 import { buildUsersApp, createUsersDeps, loadUsersConfig } from '@ticketing/users-service';
 import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
@@ -40,7 +40,7 @@ export async function startPlatform(): Promise<Platform> {
     database: { url: testInfra.databaseUrl },
     redis: { url: testInfra.redisUrl },
   };
-  const id = uniqueId('sweep');
+  const id = uniqueTopicPrefix('sweep');
   const services: RunningService[] = [];
 
   const users = await createUsersDeps(

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DeepPartial } from '@ticketing/config';
 import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
-import { apiClient, listen, testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
+import { apiClient, listen, testInfra, uniqueEmail, uniqueId, uniqueTopicPrefix } from '@ticketing/testing';
 import { buildUsersApp, createUsersDeps, loadUsersConfig } from '@ticketing/users-service';
 import {
   buildBookingsApp,
@@ -89,7 +89,7 @@ export async function startWebhookPlatform(
   overrides: DeepPartial<NotificationsConfig> = {},
   opts: { worker?: boolean; bookings?: boolean } = {},
 ) {
-  const id = uniqueId('webhooks');
+  const id = uniqueTopicPrefix('webhooks');
   const closers: (() => Promise<void>)[] = [];
   const log = { level: 'silent' as const };
   const redis = { url: testInfra.redisUrl, keyPrefix: `${id}:` };

@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createLogger, type App } from '@ticketing/http';
-import { apiClient, listen, testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
+import { apiClient, listen, testInfra, uniqueEmail, uniqueId, uniqueTopicPrefix } from '@ticketing/testing';
 import { buildUsersApp, createUsersDeps, loadUsersConfig } from '@ticketing/users-service';
 import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
 import {
@@ -44,7 +44,7 @@ export interface Platform {
 
 export async function startPlatform(): Promise<Platform> {
   await ensureWebBuild();
-  const id = uniqueId('webui');
+  const id = uniqueTopicPrefix('webui');
   const infra = { log: { level: 'silent' as const }, database: { url: testInfra.databaseUrl } };
   const closers: (() => Promise<void>)[] = [];
   const serve = async (app: App, close: () => Promise<void>) => {

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from '@ticketing/errors';
-import { testInfra, uniqueId } from '@ticketing/testing';
+import { testInfra, uniqueId, uniqueTopicPrefix } from '@ticketing/testing';
 import { createPgliteDatabase, type Database } from '@ticketing/db';
 import { createKafkaBus, createLocalBus, type IncomingMessage, type MessageBus } from '../src/index.ts';
 
@@ -30,7 +30,7 @@ function describeBusContract(name: string, open: () => Promise<{ bus: MessageBus
     after(async () => close());
 
     it('delivers a published message to a consumer group with key, message_id and traceparent', async () => {
-      const topic = uniqueId('roundtrip');
+      const topic = uniqueTopicPrefix('roundtrip');
       await bus.ensureTopics([topic]);
       const messageId = randomUUID();
       await bus.publisher().publish([{ topic, key: 'booking-1', value: { hello: 'world', n: 1 }, messageId }]);
@@ -50,7 +50,7 @@ function describeBusContract(name: string, open: () => Promise<{ bus: MessageBus
     it('creates topics that several starting processes ask for at the same moment, for each of them', async () => {
       // Two instances of a worker start together and both create their topics: neither may fail
       // because the other was first (the broker answers TOPIC_ALREADY_EXISTS to the loser).
-      const topics = Array.from({ length: 6 }, () => uniqueId('together'));
+      const topics = Array.from({ length: 6 }, () => uniqueTopicPrefix('together'));
       const results = await Promise.allSettled(Array.from({ length: 4 }, () => bus.ensureTopics(topics, 1)));
       assert.deepEqual(
         results.filter((r) => r.status === 'rejected').map((r) => String(r.reason)),
@@ -60,7 +60,7 @@ function describeBusContract(name: string, open: () => Promise<{ bus: MessageBus
     });
 
     it('commits only handled messages: a new consumer in the same group starts after them', async () => {
-      const topic = uniqueId('commit');
+      const topic = uniqueTopicPrefix('commit');
       const groupId = uniqueId('g');
       await bus.ensureTopics([topic], 1);
       await bus.publisher().publish([1, 2, 3].map((n) => ({ topic, key: 'k', value: { n } })));
@@ -82,7 +82,7 @@ function describeBusContract(name: string, open: () => Promise<{ bus: MessageBus
     });
 
     it('retries a failing message, then dead-letters it; malformed messages go straight to the dead letter', async () => {
-      const topic = uniqueId('dlq');
+      const topic = uniqueTopicPrefix('dlq');
       await bus.ensureTopics([topic, `${topic}.dlq`], 1);
       const attempts = new Map<string, number>();
       const dead: string[] = [];

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
-import { testInfra, uniqueId } from '@ticketing/testing';
+import { testInfra, uniqueId, uniqueTopicPrefix } from '@ticketing/testing';
 import { createKafkaBus, type IncomingMessage, type MessageBus } from '../src/index.ts';
 
 const brokers = testInfra.kafkaBrokers.split(',');
@@ -35,7 +35,7 @@ async function topicConfig(topic: string, name: string): Promise<string | null |
 
 describe('Kafka production settings', () => {
   it('creates topics with the configured min.insync.replicas, and delivers with acks=leader', async () => {
-    const topic = uniqueId('isr');
+    const topic = uniqueTopicPrefix('isr');
     const leaderAcks = bus({ replicationFactor: 1, minInsyncReplicas: 1, acks: 'leader' });
     await leaderAcks.ensureTopics([topic], 2);
     assert.equal(await topicConfig(topic, 'min.insync.replicas'), '1');

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createPostgresDatabase, type Database } from '@ticketing/db';
-import { testInfra, uniqueId, waitFor } from '@ticketing/testing';
+import { testInfra, uniqueId, uniqueTopicPrefix, waitFor } from '@ticketing/testing';
 import {
   createKafkaBus,
   createOutboxRelay,
@@ -68,7 +68,7 @@ const unpublished = async (ids: string[]) =>
 
 describe('outbox relay', () => {
   it('publishes rows with their key, value and headers, message_id = row id, and marks them published', async () => {
-    const topic = uniqueId('outbox');
+    const topic = uniqueTopicPrefix('outbox');
     await bus.ensureTopics([topic], 1);
     const rows = await addRows(topic, 3);
     const consumer = await collect(topic);
@@ -101,7 +101,7 @@ describe('outbox relay', () => {
   });
 
   it('lets several relays run at once without publishing a row twice', async () => {
-    const topic = uniqueId('outbox-multi');
+    const topic = uniqueTopicPrefix('outbox-multi');
     await bus.ensureTopics([topic], 3);
     const rows = await addRows(topic, 300);
     const consumer = await collect(topic);

@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { createSseParser, type SseBlock } from '@ticketing/http';
 
@@ -12,6 +14,27 @@ export const testInfra = {
 
 export function uniqueId(prefix = 't'): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+const topicPrefixes = new Set<string>();
+
+/**
+ * A unique prefix for a test's Kafka topics (`${prefix}.booking-requests`, its `.dlq`, …): the
+ * topics named from it are deleted when this process exits, so the shared broker does not
+ * collect them (17,500 partitions once made it take over 90 s to start). The deletion runs in a
+ * short process of its own (delete-topics.ts), so the test's exit is not delayed by it.
+ */
+export function uniqueTopicPrefix(name = 't'): string {
+  const prefix = uniqueId(name);
+  if (topicPrefixes.size === 0) process.once('exit', deleteTopicsOnExit);
+  topicPrefixes.add(prefix);
+  return prefix;
+}
+
+function deleteTopicsOnExit(): void {
+  // 'exit' allows only synchronous work: starting the process is, and it outlives this one.
+  const script = fileURLToPath(new URL('./delete-topics.ts', import.meta.url));
+  spawn(process.execPath, [script, testInfra.kafkaBrokers, ...topicPrefixes], { detached: true, stdio: 'ignore' }).unref();
 }
 
 export function uniqueEmail(prefix = 'user'): string {

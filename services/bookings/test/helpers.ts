@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { issueUserToken, type Role } from '@ticketing/auth';
 import type { DeepPartial } from '@ticketing/config';
-import { apiClient, listen, readSse, testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
+import { apiClient, listen, readSse, testInfra, uniqueEmail, uniqueTopicPrefix } from '@ticketing/testing';
 import {
   buildBookingsApp,
   createBookingsDeps,
@@ -33,7 +33,7 @@ export function merge<T>(a: T, b: unknown): T {
  * test files running in parallel against the same servers never see each other's messages.
  */
 export function isolatedOverrides(extra: Overrides = {}): Overrides {
-  const id = uniqueId('bk');
+  const id = uniqueTopicPrefix('bk');
   const base: Overrides = {
     log: { level: 'silent' },
     database: { url: testInfra.databaseUrl },

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createKafkaBus, type IncomingMessage } from '@ticketing/bus';
-import { testInfra, uniqueId } from '@ticketing/testing';
+import { testInfra, uniqueId, uniqueTopicPrefix } from '@ticketing/testing';
 import { createEvent, expireAndSweep, startEvents } from './helpers.ts';
 
 async function waitFor<T>(predicate: () => T | undefined, timeoutMs: number, describe: () => string): Promise<T> {
@@ -16,7 +16,7 @@ async function waitFor<T>(predicate: () => T | undefined, timeoutMs: number, des
 
 describe('seat domain events on Kafka', () => {
   it('publishes held, released, booked and expired changes keyed by event id', async () => {
-    const topic = uniqueId('seat-events');
+    const topic = uniqueTopicPrefix('seat-events');
     const bus = createKafkaBus({ brokers: [testInfra.kafkaBrokers], clientId: uniqueId('events-test') });
     await bus.ensureTopics([topic], 1);
     const server = await startEvents({ kafka: { seatEventsTopic: topic } }, { bus });

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createKafkaBus, type IncomingMessage, type MessageBus } from '@ticketing/bus';
 import { seatEvents } from '@ticketing/contracts';
-import { testInfra, uniqueId } from '@ticketing/testing';
+import { testInfra, uniqueId, uniqueTopicPrefix } from '@ticketing/testing';
 import { createEvent, expireAndSweep, startEvents, type EventsServer } from './helpers.ts';
 
 // Seat events go to Kafka through the outbox: written with the seat change, published by the
@@ -11,7 +11,7 @@ import { createEvent, expireAndSweep, startEvents, type EventsServer } from './h
 
 let bus: MessageBus;
 let deadBus: MessageBus;
-const topic = uniqueId('seat-events-outbox');
+const topic = uniqueTopicPrefix('seat-events-outbox');
 
 before(async () => {
   bus = createKafkaBus({ brokers: testInfra.kafkaBrokers.split(','), clientId: uniqueId('events-outbox-test') });

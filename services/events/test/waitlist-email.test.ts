@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { issueUserToken } from '@ticketing/auth';
 import { startTestSmtpServer, type TestSmtpServer } from '@ticketing/mail/testing';
 import { createNotificationsDeps, loadNotificationsConfig, startNotificationsWorker } from '@ticketing/notifications-service';
-import { testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
+import { testInfra, uniqueEmail, uniqueTopicPrefix } from '@ticketing/testing';
 import { createEvent, expireAndSweep, startEvents, type EventsServer } from './helpers.ts';
 
 describe('waiting list offer email', () => {
-  const id = uniqueId('waitlist-mail');
+  const id = uniqueTopicPrefix('waitlist-mail');
   let server: EventsServer;
   let smtp: TestSmtpServer;
   let closeWorker: () => Promise<void>;

@@ -8,11 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPostgresDatabase } from '@ticketing/db';
-import { testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
+import { testInfra, uniqueEmail, uniqueId, uniqueTopicPrefix } from '@ticketing/testing';
 import { createTestProducer, notificationRequest, publish, startTestSmtpServer, waitFor, type TestSmtpServer } from './helpers.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
-const topic = uniqueId('crash-window');
+const topic = uniqueTopicPrefix('crash-window');
 const groupId = uniqueId('crash-window-group');
 const LEASE_MS = 3000;
 let smtp: TestSmtpServer;

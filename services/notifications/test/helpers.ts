@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeepPartial } from '@ticketing/config';
 import { createKafkaBus, type IncomingMessage, type MessageBus } from '@ticketing/bus';
 import { startTestSmtpServer, type TestSmtpServer, type TestSmtpServerOptions } from '@ticketing/mail/testing';
-import { apiClient, listen, testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
+import { apiClient, listen, testInfra, uniqueEmail, uniqueId, uniqueTopicPrefix } from '@ticketing/testing';
 import {
   buildNotificationsApp,
   createNotificationsDeps,
@@ -50,7 +50,7 @@ export interface StartOptions {
  * sending over SMTP to the given test server. Each call uses its own topic and consumer group.
  */
 export async function startNotifications(opts: StartOptions) {
-  const topic = opts.topic ?? uniqueId('notification-requests');
+  const topic = opts.topic ?? uniqueTopicPrefix('notification-requests');
   const groupId = opts.groupId ?? uniqueId('notification-service');
   const config = loadNotificationsConfig(
     merge<DeepPartial<NotificationsConfig>>(
