@@ -30,7 +30,10 @@ export interface GroupCommitOptions<I, O> {
   onBatch?: (size: number, seconds: number) => void;
 }
 
-export type GroupCommit<I, O> = (input: I) => Promise<O>;
+export type GroupCommit<I, O> = ((input: I) => Promise<O>) & {
+  /** Calls waiting for a batch or being decided in one now (a gauge of how far behind it is). */
+  readonly pending: number;
+};
 
 interface Pending<I, O> {
   input: I;
@@ -45,6 +48,7 @@ export function createGroupCommit<I, O>(opts: GroupCommitOptions<I, O>): GroupCo
   const perTurn = windowMs === undefined;
   let queue: Pending<I, O>[] = [];
   let inFlight = 0;
+  let deciding = 0;
   let scheduled = false;
   let timer: NodeJS.Timeout | undefined;
 
@@ -87,9 +91,11 @@ export function createGroupCommit<I, O>(opts: GroupCommitOptions<I, O>): GroupCo
 
   async function run(batch: Pending<I, O>[]): Promise<void> {
     const started = onBatch ? performance.now() : 0;
+    deciding += batch.length;
     try {
       await decide(batch);
     } finally {
+      deciding -= batch.length;
       onBatch?.(batch.length, (performance.now() - started) / 1000);
     }
   }
@@ -115,11 +121,12 @@ export function createGroupCommit<I, O>(opts: GroupCommitOptions<I, O>): GroupCo
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outputs[i]!);
   }
 
-  return (input) =>
+  const call = (input: I) =>
     new Promise<O>((resolve, reject) => {
       queue.push({ input, resolve, reject });
       schedule();
     });
+  return Object.defineProperty(call, 'pending', { get: () => queue.length + deciding }) as GroupCommit<I, O>;
 }
 
 /**

@@ -25,7 +25,7 @@ import { createHoldSeats, type HoldSeats } from './holds/hold-seats.ts';
 import { createHoldSweeper, type HoldSweeper } from './holds/hold-sweeper.ts';
 import { createHoldsRepository, type HoldsRepository } from './holds/holds.repository.ts';
 import { createHoldsService, type HoldsService } from './holds/holds.service.ts';
-import { createEventsMetrics, registerWaitingRoomMetrics, type EventsMetrics } from './metrics.ts';
+import { createEventsMetrics, registerHoldBatcherMetrics, registerWaitingRoomMetrics, type EventsMetrics } from './metrics.ts';
 import { createSeatChanges, type SeatChanges } from './seats/seat-changes.ts';
 import { createSeatStreamHub, type SeatStreamHub } from './seats/seat-stream.ts';
 import { createSeatsRepository } from './seats/seats.repository.ts';
@@ -197,6 +197,7 @@ export async function createEventsDeps(
         onFallback: () => metrics.batchFallbacks.inc(),
       })
     : undefined;
+  if (batcher) registerHoldBatcherMetrics(metrics.registry, batcher.pending);
   const holdSeats = createHoldSeats({
     events: eventsService,
     seats: seatsService,

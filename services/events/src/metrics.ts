@@ -40,6 +40,18 @@ export function createEventsMetrics(openStreams: () => number = () => 0, registr
 
 export type EventsMetrics = ReturnType<typeof createEventsMetrics>;
 
+/** How many hold requests the group commit has taken and not answered yet (read at scrape time). */
+export function registerHoldBatcherMetrics(registry: Registry, pending: () => number): void {
+  new Gauge({
+    name: 'seat_hold_requests_pending',
+    help: 'Hold requests waiting for a batch or being decided in one (group commit)',
+    registers: [registry],
+    collect() {
+      this.set(pending());
+    },
+  });
+}
+
 export interface WaitingQueue {
   eventId: string;
   waiting: number;

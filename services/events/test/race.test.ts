@@ -1,6 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '@ticketing/testing';
 import { assertHoldsConsistent, createEvent, startEvents, type EventsServer } from './helpers.ts';
+
+/** The value of a metric (its first series) in a Prometheus text exposition; NaN when absent. */
+function metricValue(text: string, name: string): number {
+  return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
+}
 
 /** A deterministic pseudo-random sequence (mulberry32), so a failure can be replayed. */
 function random(seed: number) {
@@ -139,19 +145,53 @@ for (const groupCommit of [false, true]) {
     });
 
     if (groupCommit) {
-      it('decided concurrent requests together in batches', async () => {
+      it('decided each of the 1,100 requests once, in batches, none by the fallback', async () => {
         const metrics = (await server.api('GET', '/metrics')).text;
-        const count = Number(/seat_hold_batch_size_count\{[^}]*\} (\d+)/.exec(metrics)?.[1]);
-        const sum = Number(/seat_hold_batch_size_sum\{[^}]*\} (\d+)/.exec(metrics)?.[1]);
-        assert.ok(
-          count > 0 && sum >= 1100,
-          metrics
-            .split('\n')
-            .filter((l) => l.includes('batch'))
-            .join('\n'),
+        const batchLines = metrics
+          .split('\n')
+          .filter((l) => l.includes('batch'))
+          .join('\n');
+        assert.equal(metricValue(metrics, 'seat_hold_batch_size_sum'), 1100, batchLines);
+        assert.ok(metricValue(metrics, 'seat_hold_batch_size_count') >= 1, batchLines);
+        assert.equal(metricValue(metrics, 'seat_hold_batch_fallbacks_total'), 0, batchLines);
+      });
+
+      it('decides requests that arrive while the batches wait together, whatever the load', async () => {
+        const owner = server.user();
+        const event = await createEvent(server.api, owner.token, { total_seats: 40, seats_per_row: 10 });
+        const before = (await server.api('GET', '/metrics')).text;
+        const requests = Array.from({ length: 30 }, (_, i) => [`${'ABC'[Math.floor(i / 10)]}${(i % 10) + 1}`]);
+        let release!: () => void;
+        let locked!: () => void;
+        const isLocked = new Promise<void>((resolve) => (locked = resolve));
+        // The test holds every seat's row lock: the batches that start wait for it, and the
+        // requests arriving meanwhile queue behind them (at most maxInFlight batches run).
+        const holding = server.sql.transaction(async (tx) => {
+          await tx.query('SELECT 1 FROM seats WHERE event_id = $1 FOR UPDATE', [event.event_id]);
+          locked();
+          await new Promise<void>((resolve) => (release = resolve));
+        });
+        await isLocked;
+        const answers = stampede(server, event.event_id, requests);
+        // Every request has reached the group commit (none can be answered while the lock is held).
+        await waitFor(
+          async () => metricValue((await server.api('GET', '/metrics')).text, 'seat_hold_requests_pending') === requests.length,
+          'all 30 requests to wait for the group commit',
         );
-        assert.ok(sum / count > 1.5, `average batch ${sum / count}`);
-        assert.match(metrics, /seat_hold_batch_fallbacks_total\{[^}]*\} 0\n/);
+        release();
+        await holding;
+        const attempts = await answers;
+        assert.deepEqual(
+          attempts.map((a) => a.status),
+          requests.map(() => 201),
+        );
+        await assertNoDoubleHolds(server, event.event_id, attempts);
+        const after = (await server.api('GET', '/metrics')).text;
+        const decided = metricValue(after, 'seat_hold_batch_size_sum') - metricValue(before, 'seat_hold_batch_size_sum');
+        const batches = metricValue(after, 'seat_hold_batch_size_count') - metricValue(before, 'seat_hold_batch_size_count');
+        assert.equal(decided, requests.length);
+        // The batches running when the lock went, then one with everything queued behind them.
+        assert.ok(batches <= server.config.groupCommit.maxInFlight + 1, `${batches} batches for ${requests.length} requests`);
       });
     }
   });

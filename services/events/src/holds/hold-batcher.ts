@@ -60,7 +60,11 @@ export function createHoldBatcher(opts: HoldBatcherOptions) {
     },
   });
 
-  return { decide };
+  return {
+    decide,
+    /** Hold requests waiting for a batch or being decided in one now. */
+    pending: () => decide.pending,
+  };
 }
 
 export type HoldBatcher = ReturnType<typeof createHoldBatcher>;
