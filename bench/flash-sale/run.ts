@@ -2,15 +2,16 @@
 //
 //   node bench/flash-sale/run.ts [--buyers 20000] [--seats 10000] [--arrival-seconds 10]
 //        [--latency 2000] [--admit-per-minute 60000] [--concurrency 2000] [--mode both|on|off]
-//        [--admission fixed|adaptive] [--target-latency-ms 500] [--cpu-prof <dir>]
+//        [--admission fixed|adaptive] [--target-latency-ms 500] [--cpu-prof <dir>] [--max-streams 15000]
 //
 // One event of --seats seats goes on sale at T, the middle of an arrival window of
 // --arrival-seconds in which --buyers simulated buyers arrive (uniformly). The event service, the
 // booking API and one booking worker run as separate processes on the real PostgreSQL, Redis and
 // Kafka; payments take --latency ms in the simulated gateway.
 //
-// Room on: each buyer joins the queue on arrival, asks for its place (at a pace that follows the
-// estimated wait, 0.5–5 s, as the web page's stream would tell it), and once admitted holds 1–4
+// Room on: each buyer joins the queue on arrival, follows its place stream (SSE) as the web page
+// does (past --max-streams open streams: asks for its place every 1–5 s, following the estimated
+// wait, since this one process may open 20,000 files at most), and once admitted holds 1–4
 // best-available seats (`quantity`) with the admission token, then books them. Room off: buyers
 // who arrive before T hold at T (everyone reloads at the on-sale), later ones on arrival.
 //
@@ -49,6 +50,7 @@ const { values: args } = parseArgs({
     admission: { type: 'string', default: 'fixed' },
     'target-latency-ms': { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'max-streams': { type: 'string', default: '15000' },
   },
 });
 const BUYERS = Number(args.buyers);
@@ -192,7 +194,8 @@ function call<T>(
         port,
         path,
         method,
-        agent,
+        // The one retry goes out on a new connection: another kept-alive one may be as stale.
+        agent: retried ? false : agent,
         headers: {
           authorization: `Bearer ${token}`,
           ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
@@ -251,6 +254,10 @@ interface Place {
 }
 
 let soldOutSignal = new AbortController();
+const MAX_STREAMS = Number(args['max-streams']);
+let openStreams = 0;
+let streamed = 0;
+let polled = 0;
 
 /** Follows the buyer's queue stream until a place that is not `waiting` (or the sale is over). */
 function follow(port: number, eventId: string, token: string): Promise<Place | undefined> {
@@ -428,10 +435,23 @@ async function sale(room: boolean) {
       if (joined.status !== 201) return;
       let place = joined.body;
       // Waits as the web page does: the place stream (SSE) until admitted, reconnecting if cut.
+      // Past MAX_STREAMS open streams (this one process has a file descriptor per stream, and the
+      // machine allows 20,000) the buyer asks for its place instead, at a pace that follows the
+      // estimated wait (1–5 s).
       while (place.status === 'waiting' && !soldOut) {
-        const next = await follow(eventsPort, eventId, b.token);
-        if (next) place = next;
-        else await sleep(1000);
+        if (openStreams < MAX_STREAMS) {
+          openStreams++;
+          streamed++;
+          const next = await follow(eventsPort, eventId, b.token).finally(() => openStreams--);
+          if (next) place = next;
+          else await sleep(1000);
+        } else {
+          polled++;
+          await sleep(Math.min(5000, Math.max(1000, ((place.estimated_wait_seconds ?? 0) * 1000) / 10)));
+          if (soldOut) break;
+          const mine = await call<Place>('GET', eventsPort, `/api/events/${eventId}/queue/me`, b.token);
+          if (mine.status === 200) place = mine.body;
+        }
       }
       if (place.status !== 'admitted' || !place.admission_token) return;
       b.admittedAt = Date.now();
@@ -541,6 +561,7 @@ async function sale(room: boolean) {
     five_xx: fiveXx,
     fairness_out_of_order_after_T: room ? `${outOfOrder}/${afterT}` : 'n/a',
     admitted: room ? buyers.filter((x) => x.admissionNo !== undefined).length : 'n/a',
+    place_streams_opened_and_polls: room ? [streamed, polled] : 'n/a',
     admit_rate_per_minute: room
       ? { admission: args.admission, ...summary(rates), min: Math.min(...rates), max: Math.max(...rates) }
       : 'n/a',
@@ -585,6 +606,8 @@ console.log(
 try {
   for (const room of modes) {
     fiveXx = 0;
+    streamed = 0;
+    polled = 0;
     statuses.clear();
     console.log(JSON.stringify(await sale(room), null, 1));
     console.log(JSON.stringify(Object.fromEntries([...statuses].sort())));
