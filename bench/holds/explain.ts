@@ -122,9 +122,7 @@ try {
   const steps: [string, () => Promise<unknown>][] = [
     ['holdSeats (HOLD_SEATS_SQL)', () => holds.holdSeats(input(1))],
     ['earliestLiveExpiry', () => holds.earliestLiveExpiry(eventId, userOf(1))],
-    ['retimeSeats', () => holds.retimeSeats(explaining, hold, new Date())],
     ['freeSeats', () => holds.freeSeats(explaining, hold)],
-    ['bookSeats', () => holds.bookSeats(explaining, hold)],
     ['sweepExpired', () => holds.sweepExpired(100, 60)],
     ['seatMap', () => seats.seatMap(eventId)],
     ['nextHoldExpiry', () => seats.nextHoldExpiry(eventId)],
@@ -174,6 +172,19 @@ try {
       ],
     );
     out.push('### hold_seats_batch (nested)', ...notices.filter((m) => m.includes('{')).flatMap(planOf), '');
+    // A booking's lock and confirm of a hold (the statements inside transition_holds).
+    const bookingId = randomUUID();
+    for (const kind of ['lock', 'confirm']) {
+      notices.length = 0;
+      await client.query('SELECT * FROM transition_holds($1, $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], NULL)', [
+        kind,
+        [hold.id],
+        [hold.user_id],
+        [bookingId],
+        [600],
+      ]);
+      out.push(`### transition_holds, ${kind} (nested)`, ...notices.filter((m) => m.includes('{')).flatMap(planOf), '');
+    }
     await client.query('ROLLBACK');
   } finally {
     await client.end();

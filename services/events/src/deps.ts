@@ -21,6 +21,7 @@ import { createEventsRepository } from './events/events.repository.ts';
 import { createManageEvents, type ManageEvents } from './events/manage-events.ts';
 import { createEventsService, type EventsService } from './events/events.service.ts';
 import { createHoldBatcher } from './holds/hold-batcher.ts';
+import { createHoldTransitions } from './holds/hold-transitions.ts';
 import { createHoldSeats, type HoldSeats } from './holds/hold-seats.ts';
 import { createHoldSweeper, type HoldSweeper } from './holds/hold-sweeper.ts';
 import { createHoldsRepository, type HoldsRepository } from './holds/holds.repository.ts';
@@ -208,7 +209,26 @@ export async function createEventsDeps(
     maxActiveHoldsPerUser: config.maxActiveHoldsPerUser,
     onOutcome: (kind) => metrics.holdOutcomes.inc({ outcome: kind }),
   });
-  const holdsService = createHoldsService({ db, repository: holdsRepository, changes, paymentWindowSeconds: config.paymentWindowSeconds });
+  const holdsService = createHoldsService({
+    db,
+    repository: holdsRepository,
+    changes,
+    paymentWindowSeconds: config.paymentWindowSeconds,
+    // The booking path's locks and confirms, batched per event-loop turn: no added wait when idle.
+    transitions: config.groupCommit.enabled
+      ? createHoldTransitions({
+          repository: holdsRepository,
+          logger,
+          maxBatch: config.groupCommit.maxBatch,
+          maxInFlight: config.groupCommit.maxInFlight,
+          onBatch: (kind, size, seconds) => {
+            metrics.transitionBatchSizes.observe({ kind }, size);
+            metrics.transitionBatchSeconds.observe({ kind }, seconds);
+          },
+          onFallback: () => metrics.batchFallbacks.inc(),
+        })
+      : undefined,
+  });
   const cancelEvent = createCancelEvent({
     events: eventsService,
     access: eventAccess,

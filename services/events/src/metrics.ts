@@ -35,6 +35,20 @@ export function createEventsMetrics(openStreams: () => number = () => 0, registr
       help: 'Batches that failed as a whole and were decided request by request',
       registers: [registry],
     }),
+    transitionBatchSizes: new Histogram({
+      name: 'hold_transition_batch_size',
+      help: "Bookings' hold locks (or confirms) decided together in one statement (group commit)",
+      labelNames: ['kind'] as const,
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers: [registry],
+    }),
+    transitionBatchSeconds: new Histogram({
+      name: 'hold_transition_batch_seconds',
+      help: 'Time to decide one batch of hold locks (or confirms), commit included',
+      labelNames: ['kind'] as const,
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
   };
 }
 

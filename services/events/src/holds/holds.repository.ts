@@ -146,7 +146,25 @@ export function toHoldSeatsOutcome(row: DecidedHoldRow | undefined): HoldSeatsOu
 const HOLD_COLUMNS = `h.id, h.user_id, h.event_id, e.name AS event_name, e.venue, e.event_date, h.seat_nos, h.seat_labels,
   h.seat_count, h.total_price::text AS total_price, e.currency, h.expires_at, h.status, hold_is_live(h.status, h.expires_at) AS live, h.booking_id`;
 
-/** Frees, re-times or books exactly the seats of one hold, locking them in seat order. */
+/** A lock or confirm of one hold, as transition_holds (sql/06_transitions.sql) takes it. */
+export interface TransitionInput {
+  holdId: string;
+  /** The user the hold must belong to (lock only). */
+  userId?: string | undefined;
+  bookingId: string;
+  /** The payment window a lock gives the hold (lock only). */
+  lockSeconds?: number | undefined;
+}
+
+/** How transition_holds decided one request; `hold` is the hold as it is now (absent when unknown). */
+export interface TransitionOutcome {
+  outcome: 'ok' | 'hold_not_found' | 'hold_not_active' | 'hold_expired' | 'seats_unavailable';
+  reason: string | null;
+  changed: boolean;
+  hold: HoldRow | undefined;
+}
+
+/** Frees exactly the seats of one hold, locking them in seat order. */
 function seatsOfHoldSql(set: string, condition: string): string {
   return `WITH l AS (
     SELECT seat_no FROM seats
@@ -157,7 +175,6 @@ function seatsOfHoldSql(set: string, condition: string): string {
 }
 
 const OWNED = `hold_id = $3 AND status = 'held'`;
-const OWNED_OR_FREE = `((hold_id = $3 AND status = 'held') OR seat_is_free(status, hold_expires_at))`;
 
 export interface SweptHold {
   id: string;
@@ -278,6 +295,29 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
       return rows[0];
     },
 
+    /**
+     * Locks (or confirms) the holds of a batch of bookings in one statement, each decided as it
+     * would be alone, in order (transition_holds, sql/06_transitions.sql).
+     */
+    async transitionBatch(kind: 'lock' | 'confirm', inputs: readonly TransitionInput[]): Promise<TransitionOutcome[]> {
+      const { rows } = await db.query<
+        HoldRow & { ord: number; outcome: TransitionOutcome['outcome']; reason: string | null; changed: boolean }
+      >('SELECT * FROM transition_holds($1, $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text) ORDER BY ord', [
+        kind,
+        inputs.map((t) => t.holdId),
+        inputs.map((t) => t.userId ?? null),
+        inputs.map((t) => t.bookingId),
+        inputs.map((t) => t.lockSeconds ?? null),
+        topic,
+      ]);
+      return rows.map(({ ord: _ord, outcome, reason, changed, ...hold }) => ({
+        outcome,
+        reason,
+        changed,
+        hold: hold.id === null ? undefined : hold,
+      }));
+    },
+
     /** The hold, its row locked until the transaction ends (every transition starts here). */
     async lockById(tx: Queryable, id: string): Promise<HoldRow | undefined> {
       const { rows } = await tx.query<HoldRow>(
@@ -313,30 +353,9 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
       return rows[0]?.at ?? undefined;
     },
 
-    /** Moves the expiry of the seats still held by this hold; returns how many it moved. */
-    async retimeSeats(tx: Queryable, hold: HoldRow, expiresAt: Date): Promise<number> {
-      const { rowCount } = await tx.query(seatsOfHoldSql('hold_expires_at = $4', OWNED), [
-        hold.event_id,
-        hold.seat_nos,
-        hold.id,
-        expiresAt,
-      ]);
-      return rowCount;
-    },
-
     /** Frees the seats still held by this hold (never a seat someone else holds or booked). */
     async freeSeats(tx: Queryable, hold: HoldRow): Promise<number> {
       const { rowCount } = await tx.query(seatsOfHoldSql(`status = 'available', hold_id = NULL, hold_expires_at = NULL`, OWNED), [
-        hold.event_id,
-        hold.seat_nos,
-        hold.id,
-      ]);
-      return rowCount;
-    },
-
-    /** Books the hold's seats that are still its own or free again; returns how many. */
-    async bookSeats(tx: Queryable, hold: HoldRow): Promise<number> {
-      const { rowCount } = await tx.query(seatsOfHoldSql(`status = 'booked', hold_id = $3, hold_expires_at = NULL`, OWNED_OR_FREE), [
         hold.event_id,
         hold.seat_nos,
         hold.id,
@@ -410,12 +429,6 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
                  seat_event_headers())`,
         [topic, e.eventId, e.type, e.holdId, e.userId, e.bookingId, e.seats],
       );
-    },
-
-    /** now() + seconds by the database clock, the clock every expiry is compared with. */
-    async dbTimePlus(tx: Queryable, seconds: number): Promise<Date> {
-      const { rows } = await tx.query<{ at: Date }>('SELECT now() + make_interval(secs => $1) AS at', [seconds]);
-      return rows[0]!.at;
     },
 
     /**

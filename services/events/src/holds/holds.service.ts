@@ -4,7 +4,8 @@ import type { Database, Queryable } from '@ticketing/db';
 import { errors } from '../errors.ts';
 import { isUuid } from '@ticketing/http';
 import type { SeatChange, SeatChanges } from '../seats/seat-changes.ts';
-import type { HoldRow, HoldStatus, HoldsRepository, SeatEvent } from './holds.repository.ts';
+import type { HoldRow, HoldStatus, HoldsRepository, SeatEvent, TransitionOutcome } from './holds.repository.ts';
+import { directTransitions, type HoldTransitions } from './hold-transitions.ts';
 import type { ReleasedSeats, ReleaseSeatsBody } from '@ticketing/contracts';
 import type { ConfirmBody, HoldDetailsView, InternalHoldView, LockBody, ReleaseBody } from './holds.schemas.ts';
 
@@ -13,6 +14,8 @@ export interface HoldsServiceOptions {
   repository: HoldsRepository;
   changes: SeatChanges;
   paymentWindowSeconds: number;
+  /** Locks and confirms, batched (group commit, hold-transitions.ts); unset: each alone. */
+  transitions?: HoldTransitions;
 }
 
 const toSeatEvent = (c: SeatChange): SeatEvent => ({
@@ -61,6 +64,7 @@ export function toInternalHold(h: HoldRow): InternalHoldView {
  */
 export function createHoldsService(opts: HoldsServiceOptions) {
   const { db, repository, changes } = opts;
+  const transitions = opts.transitions ?? directTransitions(repository);
 
   /**
    * Runs a transition. Its seat change is written to the outbox in the same transaction (Kafka
@@ -81,6 +85,25 @@ export function createHoldsService(opts: HoldsServiceOptions) {
     });
     if (change) await changes.record(change);
     return result;
+  }
+
+  /** The hold a lock or confirm answers with, or the refusal it was decided with. */
+  function answer(d: TransitionOutcome): HoldRow {
+    switch (d.outcome) {
+      case 'ok':
+        return d.hold!;
+      case 'hold_not_found':
+        throw holdNotFound();
+      case 'hold_expired':
+        throw expired();
+      case 'hold_not_active':
+        throw notActive(d.reason ?? 'it cannot change now');
+      case 'seats_unavailable':
+        throw errors.seatsUnavailable({
+          message: 'Some seats of the hold were taken after it expired',
+          details: { seats: d.hold?.seat_labels ?? [] },
+        });
+    }
   }
 
   async function reread(tx: Queryable, id: string): Promise<HoldRow> {
@@ -133,21 +156,14 @@ export function createHoldsService(opts: HoldsServiceOptions) {
 
     /** Locks an active hold for a booking's payment window. Idempotent per booking. */
     async lock(holdId: string, body: LockBody): Promise<InternalHoldView> {
-      const hold = await transition(holdId, async (tx, h) => {
-        if (h.user_id !== body.user_id.toLowerCase()) throw holdNotFound();
-        if (h.status === 'locked') {
-          if (h.booking_id === body.booking_id.toLowerCase()) return { result: h };
-          throw notActive('it is locked by another booking');
-        }
-        if (h.status === 'confirmed' || h.status === 'released') throw notActive(`it is ${h.status}`);
-        if (h.status === 'expired' || !h.live) throw expired();
-        const expiresAt = await repository.dbTimePlus(tx, body.lock_seconds ?? opts.paymentWindowSeconds);
-        const moved = await repository.retimeSeats(tx, h, expiresAt);
-        // A live hold owns all its seats; fewer means it expired while this request waited.
-        if (moved !== h.seat_count) throw expired();
-        return { result: await repository.updateHold(tx, h.id, { status: 'locked', expiresAt, bookingId: body.booking_id.toLowerCase() }) };
+      if (!isUuid(holdId)) throw holdNotFound();
+      const decided = await transitions.lock({
+        holdId: holdId.toLowerCase(),
+        userId: body.user_id.toLowerCase(),
+        bookingId: body.booking_id.toLowerCase(),
+        lockSeconds: body.lock_seconds ?? opts.paymentWindowSeconds,
       });
-      return toInternalHold(hold);
+      return toInternalHold(answer(decided));
     },
 
     /**
@@ -155,27 +171,20 @@ export function createHoldsService(opts: HoldsServiceOptions) {
      * as every seat is still its own (or free again). Idempotent per booking.
      */
     async confirm(holdId: string, body: ConfirmBody): Promise<InternalHoldView> {
+      if (!isUuid(holdId)) throw holdNotFound();
       const bookingId = body.booking_id.toLowerCase();
-      const hold = await transition(holdId, async (tx, h) => {
-        if (h.status === 'confirmed') {
-          if (h.booking_id === bookingId) return { result: h };
-          throw notActive('it was confirmed by another booking');
-        }
-        if (h.status === 'released') throw notActive('it was released');
-        if (h.booking_id !== bookingId || h.status === 'active') throw notActive('it is not locked by this booking');
-        // Locked by this booking, or locked and then expired by the sweeper.
-        const booked = await repository.bookSeats(tx, h);
-        if (booked !== h.seat_count) {
-          throw errors.seatsUnavailable({
-            message: 'Some seats of the hold were taken after it expired',
-            details: { seats: h.seat_labels },
-          });
-        }
-        return {
-          result: await repository.updateHold(tx, h.id, { status: 'confirmed' }),
-          change: { change: 'booked', eventId: h.event_id, holdId: h.id, userId: h.user_id, bookingId, seats: h.seat_labels },
-        };
-      });
+      const decided = await transitions.confirm({ holdId: holdId.toLowerCase(), bookingId });
+      const hold = answer(decided);
+      if (decided.changed) {
+        await changes.record({
+          change: 'booked',
+          eventId: hold.event_id,
+          holdId: hold.id,
+          userId: hold.user_id,
+          bookingId,
+          seats: hold.seat_labels,
+        });
+      }
       return toInternalHold(hold);
     },
 
