@@ -17,6 +17,7 @@ import {
 } from '@ticketing/contracts';
 import { TransientError, messageOf } from '@ticketing/errors';
 import { createLimiter } from '@ticketing/tasks';
+import { Pool } from 'undici';
 
 /** A hold as the event service's internal API returns it (docs/internal-api.md, @ticketing/contracts). */
 export type Hold = InternalHold;
@@ -114,7 +115,14 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
     return token;
   };
 
-  const inFlight = createLimiter(opts.maxConcurrent ?? 64);
+  const maxConcurrent = opts.maxConcurrent ?? 64;
+  const inFlight = createLimiter(maxConcurrent);
+  // undici's own request API over kept-alive connections, one per call in flight: the same
+  // client as the global fetch without its WHATWG streams, Headers and AbortSignal per call
+  // (fetch was 20 % of the booking API's CPU, two calls per booking).
+  const origin = new URL(base);
+  const prefix = origin.pathname.replace(/\/+$/, '');
+  const pool = new Pool(origin.origin, { connections: maxConcurrent });
   const call = (method: 'GET' | 'POST', path: string, body: unknown, ctx: CallContext = {}): Promise<Hold> =>
     inFlight.run(() => send(method, path, body, ctx, internalHold));
 
@@ -128,17 +136,21 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
     const headers: Record<string, string> = { authorization: `Bearer ${internalToken()}`, accept: 'application/json' };
     if (ctx.requestId) headers['x-request-id'] = ctx.requestId;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
+    let res: { status: number };
     let text: string;
     const started = performance.now();
     try {
-      res = await fetch(base + path, {
+      const answer = await pool.request({
         method,
+        path: prefix + path,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(opts.timeoutMs),
+        // The call's time limit: for the answer to start, and again for its (small) body.
+        headersTimeout: opts.timeoutMs,
+        bodyTimeout: opts.timeoutMs,
       });
-      text = await res.text();
+      res = { status: answer.statusCode };
+      text = await answer.body.text();
     } catch (err) {
       const ms = Math.round(performance.now() - started);
       // Which call, after how long, and how busy this side was: a timeout's cause is on one side or the other.
