@@ -176,7 +176,7 @@ try {
     const bookingId = randomUUID();
     for (const kind of ['lock', 'confirm']) {
       notices.length = 0;
-      await client.query('SELECT * FROM transition_holds($1, $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], NULL)', [
+      await client.query('SELECT * FROM transition_holds($1, $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], NULL, NULL)', [
         kind,
         [hold.id],
         [hold.user_id],

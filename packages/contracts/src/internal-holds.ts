@@ -44,6 +44,13 @@ export const LockHoldBody = Type.Object({
   user_id: Uuid(),
   booking_id: Uuid(),
   lock_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400, description: 'Default: config paymentWindowSeconds (600)' })),
+  total_price: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 1e12,
+      description: "The booking's amount: the lock is refused (409 amount_mismatch, details.expected) unless it is the hold's total",
+    }),
+  ),
 });
 export type LockHoldBody = Static<typeof LockHoldBody>;
 

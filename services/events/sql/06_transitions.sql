@@ -4,9 +4,10 @@
 -- transition of its own took six round trips and a commit.
 --
 -- Every request is decided exactly as it would be alone, in the order given:
--- - lock: the hold must be this user's, active and live, and own every seat; its seats and the
---   hold then get the payment window's expiry (now() + p_seconds[i]) and the booking's id. A
---   repeat by the same booking changes nothing.
+-- - lock: the hold must be this user's, active and live, cost p_amounts[i] (when given: the
+--   booking's amount), and own every seat; its seats and the hold then get the payment window's
+--   expiry (now() + p_seconds[i]) and the booking's id. A repeat by the same booking while the
+--   lock lasts changes nothing.
 -- - confirm: the hold must be locked by this booking (or locked and then expired by the
 --   sweeper), and every seat still its own or free again; its seats are booked, the hold is
 --   confirmed and `seats.booked` goes to the outbox. A repeat by the same booking changes nothing.
@@ -18,10 +19,12 @@
 -- seats, in the same order.
 --
 -- Answers one row per request: ord (1-based), outcome ('ok', 'hold_not_found',
--- 'hold_not_active', 'hold_expired', 'seats_unavailable'), why it was refused, whether it
+-- 'hold_not_active', 'hold_expired', 'amount_mismatch', 'seats_unavailable'), why it was refused
+-- (for amount_mismatch: the hold's total), whether it
 -- changed the hold, and the hold as it is now (the columns of HOLD_COLUMNS in
 -- holds.repository.ts; NULL when the hold does not exist).
-CREATE OR REPLACE FUNCTION transition_holds(p_kind text, p_holds uuid[], p_users uuid[], p_bookings uuid[], p_seconds integer[], p_topic text)
+CREATE OR REPLACE FUNCTION transition_holds(p_kind text, p_holds uuid[], p_users uuid[], p_bookings uuid[], p_seconds integer[],
+                                            p_amounts numeric[], p_topic text)
 RETURNS TABLE (ord integer, outcome text, reason text, changed boolean, id uuid, user_id uuid, event_id uuid, event_name text,
                venue text, event_date timestamptz, seat_nos integer[], seat_labels text[], seat_count integer, total_price text,
                currency text, expires_at timestamptz, status text, live boolean, booking_id uuid)
@@ -56,16 +59,20 @@ BEGIN
     ELSIF p_kind = 'lock' THEN
       IF h.user_id <> p_users[i] THEN
         outcome := 'hold_not_found';
-      ELSIF h.status = 'locked' AND h.booking_id = p_bookings[i] THEN
-        outcome := 'ok';
-      ELSIF h.status = 'locked' THEN
-        outcome := 'hold_not_active';
-        reason := 'it is locked by another booking';
       ELSIF h.status IN ('confirmed', 'released') THEN
         outcome := 'hold_not_active';
         reason := 'it is ' || h.status;
       ELSIF h.status = 'expired' OR NOT hold_is_live(h.status, h.expires_at) THEN
+        -- As the hold reads (status expired), also when another booking's lock ran out.
         outcome := 'hold_expired';
+      ELSIF h.status = 'locked' AND h.booking_id IS DISTINCT FROM p_bookings[i] THEN
+        outcome := 'hold_not_active';
+        reason := 'it is locked by another booking';
+      ELSIF p_amounts[i] IS NOT NULL AND h.total_price <> p_amounts[i] THEN
+        outcome := 'amount_mismatch';
+        reason := h.total_price::text;
+      ELSIF h.status = 'locked' THEN
+        outcome := 'ok';
       ELSE
         SELECT count(*) INTO n FROM seats s
          WHERE s.event_id = h.event_id AND s.seat_no = ANY (h.seat_nos) AND s.hold_id = h.id AND s.status = 'held';

@@ -12,6 +12,7 @@ export const eventsCatalog = defineErrors({
   event_not_editable: { status: 409, message: 'This event can no longer be changed: it has ended or was cancelled' },
   hold_not_active: { status: 409, message: 'The hold is not active' },
   hold_expired: { status: 409, message: 'The hold has expired' },
+  amount_mismatch: { status: 409, message: "The amount does not match the hold's total" },
   hold_limit_reached: { status: 429, message: 'You already hold as many seats for this event as allowed' },
   idempotency_key_in_use: { status: 409, message: 'A request with this Idempotency-Key is still being processed; retry it later' },
   idempotency_key_mismatch: { status: 422, message: 'This Idempotency-Key was used with a different request body' },

@@ -149,12 +149,35 @@ for (const profile of PROFILES) {
         assertError(await lock(stale.holdId, { user_id: stale.buyer.userId, booking_id: uuid() }), 409, 'hold_expired');
       });
 
+      it('locks only for the hold’s total when the booking’s amount is given, and not after the lock ran out', async () => {
+        const { holdId, buyer, eventId } = await activeHold();
+        const bookingId = uuid();
+        const wrong = await lock(holdId, { user_id: buyer.userId, booking_id: bookingId, total_price: 50 });
+        assertError(wrong, 409, 'amount_mismatch');
+        assert.equal(wrong.body.details.expected, 51);
+        assert.match(wrong.body.message, /51\.00/);
+        // Nothing was locked: the hold and its seats are as they were.
+        assert.equal((await call('GET', `/internal/holds/${holdId}`)).body.status, 'active');
+        for (const s of await seats(eventId, ['A1', 'A2'])) assert.equal(s.status, 'held');
+        const right = await lock(holdId, { user_id: buyer.userId, booking_id: bookingId, total_price: 51 });
+        assert.equal(right.status, 200, right.text);
+        assert.equal(right.body.status, 'locked');
+        // A repeat with a wrong amount is refused too; with the right one it is the same lock.
+        assertError(await lock(holdId, { user_id: buyer.userId, booking_id: bookingId, total_price: 51.01 }), 409, 'amount_mismatch');
+        assert.deepEqual((await lock(holdId, { user_id: buyer.userId, booking_id: bookingId, total_price: 51 })).body, right.body);
+        // Once the lock has run out, a repeat by the same booking is told so.
+        await expireHold(sql, holdId, [server], 60);
+        assertError(await lock(holdId, { user_id: buyer.userId, booking_id: bookingId, total_price: 51 }), 409, 'hold_expired');
+      });
+
       it('validates its body', async () => {
         const { holdId, buyer } = await activeHold();
         assertError(await lock(holdId, { user_id: buyer.userId }), 400, 'validation_failed');
         assertError(await lock(holdId, { user_id: 'me', booking_id: uuid() }), 400, 'validation_failed');
         assertError(await lock(holdId, { user_id: buyer.userId, booking_id: uuid(), lock_seconds: 0 }), 400, 'validation_failed');
         assertError(await lock(holdId, { user_id: buyer.userId, booking_id: uuid(), lock_seconds: '60' }), 400, 'validation_failed');
+        assertError(await lock(holdId, { user_id: buyer.userId, booking_id: uuid(), total_price: -1 }), 400, 'validation_failed');
+        assertError(await lock(holdId, { user_id: buyer.userId, booking_id: uuid(), total_price: '51' }), 400, 'validation_failed');
         assertError(
           await api('POST', `/internal/holds/${holdId}/lock`, { token: server.internalToken, rawBody: '{bad' }),
           400,

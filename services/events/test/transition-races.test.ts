@@ -27,7 +27,7 @@ for (const profile of PROFILES) {
     it('gives each hold to one booking, books each seat once, and answers every call as if alone', async () => {
       const owner = server.user();
       const event = await createEvent(server.api, owner.token, { total_seats: 100, seats_per_row: 10 });
-      const holds = [];
+      const holds: { holdId: string; userId: string; seats: string[]; a: string; b: string }[] = [];
       for (let i = 0; i < 30; i++) {
         const buyer = server.user();
         const row = String.fromCharCode(65 + Math.floor(i / 5));

@@ -55,6 +55,11 @@ function refusedHold(err: HoldRefusedError): BookingsError {
       return errors.holdNotFound();
     case 'hold_expired':
       return errors.holdExpired();
+    case 'amount_mismatch':
+      return errors.amountMismatch({
+        message: `The amount does not match the hold's total of ${(err.expected ?? 0).toFixed(2)}`,
+        details: { expected: err.expected ?? null },
+      });
     case 'hold_not_active':
     case 'seats_unavailable':
       return errors.holdNotActive();
@@ -68,25 +73,10 @@ export function displayName(user: UserClaims): string {
   return user.email.split('@')[0] || user.email;
 }
 
-/** Checks that the hold can be booked by this user for this amount; throws the contract's errors. */
-function assertBookable(hold: Hold, user: UserClaims, bookingId: string, amountCents: number): void {
-  if (hold.user_id !== user.user_id) throw holdNotFound();
-  const retry = hold.status === 'locked' && hold.booking_id === bookingId;
-  if (hold.status === 'expired') throw errors.holdExpired();
-  if (hold.status !== 'active' && !retry) throw errors.holdNotActive({ message: `The hold is ${hold.status} and cannot be booked` });
-  const expected = toCents(hold.total_price);
-  if (expected !== amountCents) {
-    throw errors.amountMismatch({
-      message: `The amount does not match the hold's total of ${hold.total_price}`,
-      details: { expected: hold.total_price },
-    });
-  }
-}
-
 /**
  * Accepts a booking for a hold: the booking id is derived from the hold id, so concurrent
- * submits and client retries all target one booking. The hold is validated and locked through
- * the event service, then the booking and its `booking-requests` outbox row are written in one
+ * submits and client retries all target one booking. The hold is validated (owner, state,
+ * amount) and locked by one call to the event service, then the booking and its `booking-requests` outbox row are written in one
  * statement (one atomic commit); the relay publishes it and a worker charges and confirms.
  */
 export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookingInput): Promise<SubmitBookingResult> {
@@ -132,14 +122,16 @@ export async function submitBooking(deps: SubmitBookingDeps, input: SubmitBookin
 
   let locked: Hold;
   try {
-    const hold = await call(() => deps.events.getHold(holdId, ctx));
-    assertBookable(hold, user, bookingId, amountCents);
+    // One call checks everything (the hold is this user's, active, for this amount) and locks it.
     locked = await call(() =>
       deps.events.lockHold(
         holdId,
-        deps.lockSeconds > 0
-          ? { user_id: user.user_id, booking_id: bookingId, lock_seconds: deps.lockSeconds }
-          : { user_id: user.user_id, booking_id: bookingId },
+        {
+          user_id: user.user_id,
+          booking_id: bookingId,
+          total_price: fromCents(amountCents),
+          ...(deps.lockSeconds > 0 ? { lock_seconds: deps.lockSeconds } : {}),
+        },
         ctx,
       ),
     );

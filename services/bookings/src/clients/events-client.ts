@@ -23,7 +23,7 @@ import { Pool } from 'undici';
 export type Hold = InternalHold;
 
 /** Why the event service refused a hold call, as the booking service understands it. */
-export type HoldRefusal = 'hold_not_found' | 'hold_not_active' | 'hold_expired' | 'seats_unavailable';
+export type HoldRefusal = 'hold_not_found' | 'hold_not_active' | 'hold_expired' | 'amount_mismatch' | 'seats_unavailable';
 
 /**
  * The event service refused a hold call for good. Its codes belong to its own catalog: they are
@@ -32,10 +32,13 @@ export type HoldRefusal = 'hold_not_found' | 'hold_not_active' | 'hold_expired' 
  */
 export class HoldRefusedError extends Error {
   readonly refusal: HoldRefusal;
-  constructor(refusal: HoldRefusal, message: string) {
+  /** For amount_mismatch: the hold's total (an amount). */
+  readonly expected: number | undefined;
+  constructor(refusal: HoldRefusal, message: string, expected?: number) {
     super(message);
     this.name = 'HoldRefusedError';
     this.refusal = refusal;
+    this.expected = expected;
   }
 }
 
@@ -44,6 +47,7 @@ const REFUSALS: Readonly<Record<string, HoldRefusal>> = {
   hold_not_found: 'hold_not_found',
   hold_not_active: 'hold_not_active',
   hold_expired: 'hold_expired',
+  amount_mismatch: 'amount_mismatch',
   seats_unavailable: 'seats_unavailable',
 };
 
@@ -186,7 +190,8 @@ export function createHttpEventsClient(opts: HttpEventsClientOptions): EventsCli
     const refusal = toHoldRefusal(res.status, parsed.error);
     if (refusal) {
       const upstream = typeof parsed.message === 'string' ? parsed.message : `status ${res.status}`;
-      throw new HoldRefusedError(refusal, `event service: ${upstream}`);
+      const expected = (parsed.details as { expected?: unknown } | undefined)?.expected;
+      throw new HoldRefusedError(refusal, `event service: ${upstream}`, typeof expected === 'number' ? expected : undefined);
     }
     throw new Error(`event service answered ${res.status} to ${method} ${path}: ${text.slice(0, 200)}`);
   }

@@ -154,11 +154,13 @@ export interface TransitionInput {
   bookingId: string;
   /** The payment window a lock gives the hold (lock only). */
   lockSeconds?: number | undefined;
+  /** The booking's amount, which must be the hold's total (lock only; unset: not checked). */
+  totalPrice?: number | undefined;
 }
 
 /** How transition_holds decided one request; `hold` is the hold as it is now (absent when unknown). */
 export interface TransitionOutcome {
-  outcome: 'ok' | 'hold_not_found' | 'hold_not_active' | 'hold_expired' | 'seats_unavailable';
+  outcome: 'ok' | 'hold_not_found' | 'hold_not_active' | 'hold_expired' | 'amount_mismatch' | 'seats_unavailable';
   reason: string | null;
   changed: boolean;
   hold: HoldRow | undefined;
@@ -302,12 +304,13 @@ export function createHoldsRepository(db: Queryable, opts: { seatEventsTopic?: s
     async transitionBatch(kind: 'lock' | 'confirm', inputs: readonly TransitionInput[]): Promise<TransitionOutcome[]> {
       const { rows } = await db.query<
         HoldRow & { ord: number; outcome: TransitionOutcome['outcome']; reason: string | null; changed: boolean }
-      >('SELECT * FROM transition_holds($1, $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::text) ORDER BY ord', [
+      >('SELECT * FROM transition_holds($1, $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::numeric[], $7::text) ORDER BY ord', [
         kind,
         inputs.map((t) => t.holdId),
         inputs.map((t) => t.userId ?? null),
         inputs.map((t) => t.bookingId),
         inputs.map((t) => t.lockSeconds ?? null),
+        inputs.map((t) => t.totalPrice ?? null),
         topic,
       ]);
       return rows.map(({ ord: _ord, outcome, reason, changed, ...hold }) => ({

@@ -98,6 +98,11 @@ export function createHoldsService(opts: HoldsServiceOptions) {
         throw expired();
       case 'hold_not_active':
         throw notActive(d.reason ?? 'it cannot change now');
+      case 'amount_mismatch':
+        throw errors.amountMismatch({
+          message: `The amount does not match the hold's total of ${d.reason}`,
+          details: { expected: amountOfDecimal(d.reason ?? '0') },
+        });
       case 'seats_unavailable':
         throw errors.seatsUnavailable({
           message: 'Some seats of the hold were taken after it expired',
@@ -154,7 +159,7 @@ export function createHoldsService(opts: HoldsServiceOptions) {
       return toInternalHold(hold);
     },
 
-    /** Locks an active hold for a booking's payment window. Idempotent per booking. */
+    /** Locks an active hold for a booking's payment window (for its amount, when given). Idempotent per booking. */
     async lock(holdId: string, body: LockBody): Promise<InternalHoldView> {
       if (!isUuid(holdId)) throw holdNotFound();
       const decided = await transitions.lock({
@@ -162,6 +167,7 @@ export function createHoldsService(opts: HoldsServiceOptions) {
         userId: body.user_id.toLowerCase(),
         bookingId: body.booking_id.toLowerCase(),
         lockSeconds: body.lock_seconds ?? opts.paymentWindowSeconds,
+        totalPrice: body.total_price,
       });
       return toInternalHold(answer(decided));
     },
