@@ -64,10 +64,15 @@ export const EventsConfigSchema = Type.Object({
       enabled: Type.Boolean({ default: true }),
       /** How long the first request of a batch waits for company. @defaultValue 1 */
       windowMs: Type.Number({ default: 1, minimum: 0, maximum: 50 }),
-      /** @defaultValue 64 */
-      maxBatch: Type.Integer({ default: 64, minimum: 1, maximum: 1000 }),
-      /** Batches running at once (each holds one pooled connection). @defaultValue 4 */
-      maxInFlight: Type.Integer({ default: 4, minimum: 1, maximum: 100 }),
+      /** @defaultValue 128 */
+      maxBatch: Type.Integer({ default: 128, minimum: 1, maximum: 1000 }),
+      /**
+       * Batches running at once (each holds one pooled connection). Two, not more: under load the
+       * requests queue into fewer, larger batches, each with one commit, one round trip and one
+       * wake-up of a database backend (bench/holds: 35 requests a batch instead of 21, a tenth
+       * less CPU per request, docs/benchmarks.md). @defaultValue 2
+       */
+      maxInFlight: Type.Integer({ default: 2, minimum: 1, maximum: 100 }),
     },
     { default: {} },
   ),
