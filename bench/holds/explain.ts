@@ -154,7 +154,7 @@ try {
     // Three named-seat requests, one best-available request with an Idempotency-Key.
     await client.query(
       `SELECT * FROM hold_seats_batch($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::int[], $6::int[], $7::int[],
-                                      $8::int[], $9::int[], $10::int[], $11::int[], $12::text[], $13::text[], NULL)`,
+                                      $8::int[], $9::int[], $10::int[], $11::int[], $12::int[], $13::text[], $14::text[], NULL)`,
       [
         [...batch.map((b) => b.holdId), randomUUID()],
         [...batch.map((b) => b.eventId), eventId],
@@ -167,6 +167,8 @@ try {
         [null, null, null, 1],
         [null, null, null, SEATS],
         [null, null, null, 500],
+        // Where best available starts reading (unknown: the section's first seat).
+        [null, null, null, null],
         [null, null, null, 'explain-key'],
         [null, null, null, 'explain-hash'],
       ],
