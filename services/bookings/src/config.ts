@@ -123,6 +123,12 @@ export const BookingsConfigSchema = Type.Object({
       retryBaseMs: Type.Integer({ default: 500, minimum: 1 }),
       /** @defaultValue 10000 */
       retryMaxMs: Type.Integer({ default: 10_000, minimum: 1 }),
+      /**
+       * How long the drain on SIGTERM may take before the process exits 1. Unset: the gateway's
+       * and event service's timeouts allow for it (drainTimeoutMs in booking-worker.ts, 24 s with
+       * the defaults); the pod's terminationGracePeriodSeconds must be longer. @defaultValue unset
+       */
+      drainTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
     },
     { default: {} },
   ),
@@ -198,6 +204,7 @@ export const bookingsEnv = {
   WORKER_MAX_ATTEMPTS: 'worker.maxAttempts',
   WORKER_RETRY_BASE_MS: 'worker.retryBaseMs',
   WORKER_RETRY_MAX_MS: 'worker.retryMaxMs',
+  WORKER_DRAIN_TIMEOUT_MS: 'worker.drainTimeoutMs',
   BOOKING_REQUESTS_TOPIC: 'kafka.topics.bookingRequests',
   NOTIFICATION_REQUESTS_TOPIC: 'kafka.topics.notificationRequests',
   BOOKING_WORKERS_GROUP: 'kafka.workerGroup',

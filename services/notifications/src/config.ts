@@ -136,6 +136,8 @@ export const NotificationsConfigSchema = Type.Object({
     {
       /** server.ts also runs the consumer and the reminder scheduler in its process. @defaultValue true */
       enabled: Type.Boolean({ default: true }),
+      /** How long the drain on SIGTERM may take before the process exits 1. @defaultValue 15000 */
+      drainTimeoutMs: Type.Integer({ default: 15_000, minimum: 1000, maximum: 3_600_000 }),
     },
     { default: {} },
   ),
@@ -245,6 +247,7 @@ export const notificationsEnv = {
   NOTIFICATIONS_RETRY_MAX_MS: 'consumer.retryMaxMs',
   NOTIFICATIONS_SEND_LEASE_MS: 'consumer.sendLeaseMs',
   NOTIFICATIONS_RUN_WORKER: 'worker.enabled',
+  NOTIFICATIONS_DRAIN_TIMEOUT_MS: 'worker.drainTimeoutMs',
   EVENT_CHANGES_TOPIC: 'kafka.topics.eventChanges',
   EVENT_CANCELLATIONS_TOPIC: 'kafka.topics.eventCancellations',
   BOOKING_CANCELLATIONS_TOPIC: 'kafka.topics.bookingCancellations',

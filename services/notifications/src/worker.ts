@@ -25,10 +25,14 @@ const probes = await startProbeServer({
 });
 // The drain is in place before the first message can be fetched (see the bookings worker).
 const worker = startNotificationsWorker(deps);
-onShutdown(deps.logger, async () => {
-  probes.drain();
-  await (await worker).close();
-  await probes.close();
-  await deps.close();
-});
+onShutdown(
+  deps.logger,
+  async () => {
+    probes.drain();
+    await (await worker).close();
+    await probes.close();
+    await deps.close();
+  },
+  config.worker.drainTimeoutMs,
+);
 await worker;

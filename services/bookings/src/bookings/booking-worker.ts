@@ -148,7 +148,8 @@ export async function startBookingsWorker(deps: BookingsWorkerDeps): Promise<Run
  * a refund after it when the seats are gone, the event service's confirmation (three tries of
  * its timeout), and a few seconds to commit offsets and leave the group.
  */
-export function drainTimeoutMs(config: Pick<BookingsConfig, 'payments' | 'events'>): number {
+export function drainTimeoutMs(config: Pick<BookingsConfig, 'payments' | 'events'> & { worker?: { drainTimeoutMs?: number } }): number {
+  if (config.worker?.drainTimeoutMs !== undefined) return config.worker.drainTimeoutMs;
   const { payments } = config;
   const gatewayCallMs =
     payments.provider === 'stripe' ? payments.stripe.timeoutMs * (payments.stripe.maxNetworkRetries + 1) : payments.latencyMs;
