@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRedisCache, type Cache } from '@ticketing/cache';
-import { testInfra } from '@ticketing/testing';
+import { testInfra, waitFor } from '@ticketing/testing';
 import { createCacheRevocationChecker, REVOCATION_CHANNEL, revocationKey, type RevocationStore } from '../src/index.ts';
 
 let cache: Cache;
@@ -34,15 +34,14 @@ function counting(reads: number[]): RevocationStore {
 before(async () => {
   cache = createRedisCache(testInfra.redisUrl, { keyPrefix: `revocation-test-${randomUUID()}:` });
   // A fresh client refuses commands until it is connected (no offline queue).
-  for (let i = 0; ; i++) {
-    try {
-      await cache.ping();
-      break;
-    } catch (err) {
-      if (i > 100) throw err;
-      await sleep(50);
-    }
-  }
+  await waitFor(
+    () =>
+      cache.ping().then(
+        () => true,
+        () => false,
+      ),
+    'Redis to answer',
+  );
 });
 
 after(async () => {

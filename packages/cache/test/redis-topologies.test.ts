@@ -42,15 +42,7 @@ before(async () => {
     sentinels: [`127.0.0.1:${SENTINEL_PORT}`],
     sentinelName: 'primary',
   });
-  for (let i = 0; ; i++) {
-    try {
-      await cache.ping();
-      break;
-    } catch (err) {
-      if (i > 100) throw err;
-      await sleep(100);
-    }
-  }
+  await until('the sentinel-named master to answer', () => cache.ping().then(() => true));
 });
 
 after(async () => {
