@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { issueUserToken, type OrgRole } from '@ticketing/auth';
 import type { BookingsConfig } from '../src/index.ts';
-import { createEvent, holdSeats, startEvents, waitForFinal, type StartedEvents } from './events-helpers.ts';
+import { createEvent, holdSeats, startEventsOnKafka, waitForFinal, type StartedEvents } from './events-helpers.ts';
 import { bookingsConfig, newUser, startBookings, waitFor, type StartedBookings, type TestUser } from './helpers.ts';
 
 let events: StartedEvents;
@@ -19,14 +19,7 @@ before(async () => {
   const jwt = bookingsConfig().jwt;
   config = bookingsConfig({ jwt });
   // Kafka on in the event service: its cancellation reaches the bookings worker (second race).
-  events = await startEvents(jwt, {
-    kafka: {
-      enabled: true,
-      eventCancellationsTopic: config.kafka.topics.eventCancellations,
-      seatEventsTopic: `${config.kafka.clientId}.seats`,
-    },
-    outbox: { intervalMs: 100 },
-  });
+  events = await startEventsOnKafka(jwt, config.kafka);
   config = bookingsConfig({ jwt, events: { url: events.baseUrl }, kafka: config.kafka, payments: { latencyMs: 20 } });
   svc = await startBookings(config);
 });

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { BookingsConfig } from '../src/index.ts';
-import { createEvent, startEvents, type StartedEvents } from './events-helpers.ts';
+import { createEvent, startEventsOnKafka, type StartedEvents } from './events-helpers.ts';
 import { bookingsConfig, killWorkers, newUser, spawnWorker, startBookings, waitFor, type StartedBookings } from './helpers.ts';
 
 // The cancellation of an event with 1,000 confirmed bookings, through the real path: the event
@@ -18,14 +18,7 @@ let api: StartedBookings;
 before(async () => {
   const jwt = bookingsConfig().jwt;
   config = bookingsConfig({ jwt });
-  events = await startEvents(jwt, {
-    kafka: {
-      enabled: true,
-      eventCancellationsTopic: config.kafka.topics.eventCancellations,
-      seatEventsTopic: `${config.kafka.clientId}.seats`,
-    },
-    outbox: { intervalMs: 100 },
-  });
+  events = await startEventsOnKafka(jwt, config.kafka);
   config = bookingsConfig({ jwt, events: { url: events.baseUrl }, kafka: config.kafka });
   api = await startBookings(config, { worker: false });
 });

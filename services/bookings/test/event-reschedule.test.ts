@@ -9,7 +9,7 @@ import { startTestSmtpServer, type TestSmtpServer } from '@ticketing/mail/testin
 import { createNotificationsDeps, loadNotificationsConfig, startNotificationsWorker } from '@ticketing/notifications-service';
 import { testInfra } from '@ticketing/testing';
 import type { BookingsConfig } from '../src/index.ts';
-import { createEvent, holdSeats, startEvents, waitForFinal, type StartedEvents } from './events-helpers.ts';
+import { createEvent, holdSeats, startEventsOnKafka, waitForFinal, type StartedEvents } from './events-helpers.ts';
 import { bookingsConfig, newUser, startBookings, waitFor, type StartedBookings, type TestUser } from './helpers.ts';
 
 let events: StartedEvents;
@@ -21,15 +21,7 @@ let closeNotifications: () => Promise<void>;
 before(async () => {
   const jwt = bookingsConfig().jwt;
   config = bookingsConfig({ jwt });
-  events = await startEvents(jwt, {
-    kafka: {
-      enabled: true,
-      eventChangesTopic: config.kafka.topics.eventChanges,
-      eventCancellationsTopic: config.kafka.topics.eventCancellations,
-      seatEventsTopic: `${config.kafka.clientId}.seats`,
-    },
-    outbox: { intervalMs: 100 },
-  });
+  events = await startEventsOnKafka(jwt, config.kafka, { eventChanges: true });
   config = bookingsConfig({ jwt, events: { url: events.baseUrl }, kafka: config.kafka, payments: { latencyMs: 0 } });
   svc = await startBookings(config);
   smtp = await startTestSmtpServer();

@@ -63,6 +63,26 @@ export async function startEvents(
   };
 }
 
+/**
+ * The event service with Kafka on, publishing to the topics of this bookings config: its
+ * cancellations (and, with `eventChanges`, its date and venue changes) reach the bookings worker.
+ */
+export function startEventsOnKafka(
+  jwt: BookingsConfig['jwt'],
+  kafka: BookingsConfig['kafka'],
+  opts: { eventChanges?: boolean } = {},
+): Promise<StartedEvents> {
+  return startEvents(jwt, {
+    kafka: {
+      enabled: true,
+      ...(opts.eventChanges ? { eventChangesTopic: kafka.topics.eventChanges } : {}),
+      eventCancellationsTopic: kafka.topics.eventCancellations,
+      seatEventsTopic: `${kafka.clientId}.seats`,
+    },
+    outbox: { intervalMs: 100 },
+  });
+}
+
 /** Creates an event (owned by `user`) through the event service's public API. */
 export async function createEvent(events: StartedEvents, user: TestUser, patch: Record<string, unknown> = {}) {
   const res = await events.api('POST', '/api/events', {

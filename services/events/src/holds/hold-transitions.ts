@@ -36,10 +36,11 @@ export interface HoldTransitionsOptions {
  * so a call the failed batch had committed answers the same hold again.
  */
 export function createHoldTransitions(opts: HoldTransitionsOptions): HoldTransitions {
+  const alone = directTransitions(opts.repository);
   const batched = (kind: 'lock' | 'confirm') =>
     createGroupCommit<TransitionInput, TransitionOutcome>({
       execute: (inputs) => opts.repository.transitionBatch(kind, inputs),
-      retryEach: async (input) => (await opts.repository.transitionBatch(kind, [input]))[0]!,
+      retryEach: alone[kind],
       windowMs: opts.windowMs,
       maxBatch: opts.maxBatch,
       maxInFlight: opts.maxInFlight,
