@@ -76,10 +76,15 @@ describe('a Redis cache in sentinel mode', () => {
   });
 });
 
+// Polls for up to a minute: a cluster's nodes agree by gossip, which a loaded machine slows down.
 async function until(what: string, probe: () => Promise<boolean>): Promise<void> {
+  let last: unknown;
   for (let i = 0; ; i++) {
-    if (await probe().catch(() => false)) return;
-    if (i > 150) throw new Error(`${what} did not happen`);
+    if (await probe().catch((err: unknown) => ((last = err), false))) return;
+    if (i > 600)
+      throw new Error(
+        `${what} did not happen in a minute${last ? ` (last: ${last instanceof Error ? last.message : JSON.stringify(last)})` : ''}`,
+      );
     await sleep(100);
   }
 }
@@ -117,9 +122,12 @@ describe('a Redis cache in cluster mode', () => {
       (await run('redis-cli', ['-p', String(CLUSTER_PORTS[0]), 'ping'])).stdout.includes('PONG'),
     );
     await run('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
-    await until('cluster state ok', async () =>
-      (await run('redis-cli', ['-p', String(CLUSTER_PORTS[2]), 'cluster', 'info'])).stdout.includes('cluster_state:ok'),
-    );
+    // Every node, not one: the client asks any of them, and retries with a growing pause while
+    // the one it asked still says the cluster is not ok.
+    for (const port of CLUSTER_PORTS)
+      await until(`cluster state ok on ${port}`, async () =>
+        (await run('redis-cli', ['-p', String(port), 'cluster', 'info'])).stdout.includes('cluster_state:ok'),
+      );
     clusterCache = createCacheFromConfig({
       enabled: true,
       url: '',
