@@ -5,7 +5,7 @@
 //      (scripts/lib/k8s-validate.ts), plus the chart's own promises (probes, an HPA and a PDB per
 //      Deployment, the migration hook, the ingress routes of the web edge, every setting whose
 //      default is a loopback address set for the pods that read it, no ConfigMap key that no
-//      process reads).
+//      process reads, and a grace period that covers each process's preStop pause and shutdown).
 // Exits 1 and names every problem when anything fails. Helm is installed by scripts/helm.sh.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { commonEnv, ticketsEnv } from '@ticketing/config';
-import { bookingsEnv, loadBookingsConfig } from '@ticketing/bookings-service';
+import { bookingsEnv, drainTimeoutMs, loadBookingsConfig, serverShutdownTimeoutMs } from '@ticketing/bookings-service';
+import { SHUTDOWN_TIMEOUT_MS } from '@ticketing/http';
 import { eventsEnv, loadEventsConfig } from '@ticketing/events-service';
 import { loadNotificationsConfig, notificationsEnv } from '@ticketing/notifications-service';
 import { loadUsersConfig, usersEnv } from '@ticketing/users-service';
@@ -28,6 +29,8 @@ const KUBE_VERSION = process.env.KUBE_VERSION ?? '1.29.0';
 const VALUE_SETS: Record<string, string[]> = {
   default: [],
   production: ['-f', path.join(CHART, 'values-production.yaml')],
+  // Real payments: the bookings worker's drain then waits for Stripe's timeouts and retries.
+  'production with Stripe': ['-f', path.join(CHART, 'values-production.yaml'), '--set', 'config.PAYMENT_PROVIDER=stripe'],
 };
 
 async function helm(args: string[]): Promise<string> {
@@ -74,7 +77,7 @@ export function chartProblems(objects: K8sObject[], valueSet: string): string[] 
   const job = byKind('Job').find((j) => j.metadata.annotations?.['helm.sh/hook']?.includes('pre-upgrade'));
   if (!job) problems.push('no migration Job hooked to pre-install,pre-upgrade');
   if (!byKind('ConfigMap').length) problems.push('no ConfigMap');
-  if (valueSet === 'production') {
+  if (valueSet.startsWith('production')) {
     // The ingress routes exactly as the web edge does (services/web `routes`), the rest to the edge.
     const ingress = byKind('Ingress')[0];
     type Path = { path: string; backend: { service: { name: string } } };
@@ -159,15 +162,86 @@ type Container = {
   env?: { name: string; value?: string }[];
 };
 
-/** Settings the pods need: every loopback default overridden, and no ConfigMap key nobody reads. */
-export function settingProblems(objects: K8sObject[], settings: Settings): string[] {
-  const problems: string[] = [];
+type PodSpec = {
+  terminationGracePeriodSeconds?: number;
+  containers: (Container & { lifecycle?: { preStop?: { exec?: { command?: string[] } } } })[];
+};
+
+function podSpec(deployment: K8sObject): PodSpec {
+  return (deployment.spec?.template as { spec: PodSpec }).spec;
+}
+
+/**
+ * The environment a container gets from the rendered ConfigMaps, Secrets and its own `env`;
+ * `externalSecret` when it reads a Secret the chart does not render (existingSecret).
+ */
+function containerEnv(objects: K8sObject[], c: Container): { env: Map<string, string>; externalSecret: boolean } {
   const data = (kind: string, name: string) => {
     const o = (objects as (K8sObject & { data?: Record<string, string> })[]).find((x) => x.kind === kind && x.metadata.name === name);
     if (!o) return undefined;
     const entries = Object.entries(o.data ?? {});
     return new Map(kind === 'Secret' ? entries.map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]) : entries);
   };
+  const env = new Map<string, string>();
+  let externalSecret = false;
+  for (const from of c.envFrom ?? []) {
+    const source = from.configMapRef ? data('ConfigMap', from.configMapRef.name) : data('Secret', from.secretRef!.name);
+    if (!source && from.secretRef) externalSecret = true;
+    for (const [k, v] of source ?? []) env.set(k, v);
+  }
+  for (const e of c.env ?? []) if (e.value !== undefined) env.set(e.name, e.value);
+  return { env, externalSecret };
+}
+
+/**
+ * How long a component's process may take to stop after SIGTERM: the limit its entry point gives
+ * onShutdown, from the configuration its environment makes. The secrets a production config
+ * demands are not in the chart (existingSecret) and no timeout depends on them, so the config is
+ * loaded as outside production, with a placeholder Stripe key when Stripe is the provider.
+ */
+export function shutdownTimeoutMs(component: string, podEnv: ReadonlyMap<string, string>): number {
+  const env: Record<string, string> = { ...Object.fromEntries(podEnv), NODE_ENV: 'development' };
+  if (env.PAYMENT_PROVIDER === 'stripe') env.STRIPE_SECRET_KEY ||= 'sk_test_placeholder';
+  switch (component) {
+    case 'bookings':
+      return serverShutdownTimeoutMs(loadBookingsConfig(undefined, env)) ?? SHUTDOWN_TIMEOUT_MS;
+    case 'bookings-worker':
+      return drainTimeoutMs(loadBookingsConfig(undefined, env));
+    case 'notifications-worker':
+      return loadNotificationsConfig(undefined, env).worker.drainTimeoutMs;
+    default:
+      return SHUTDOWN_TIMEOUT_MS;
+  }
+}
+
+/**
+ * Pods that Kubernetes would kill in the middle of their drain: the grace period must cover the
+ * preStop pause and the process's shutdown timeout (a bookings worker finishing its payments).
+ */
+export function shutdownProblems(objects: K8sObject[]): string[] {
+  const problems: string[] = [];
+  for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+    const component = d.metadata.labels?.['app.kubernetes.io/component'] ?? '';
+    const spec = podSpec(d);
+    // Kubernetes' default when the field is absent.
+    const grace = spec.terminationGracePeriodSeconds ?? 30;
+    for (const c of spec.containers) {
+      const command = c.lifecycle?.preStop?.exec?.command ?? [];
+      const pause = command[0] === 'sleep' ? Number(command[1]) : 0;
+      const shutdown = Math.ceil(shutdownTimeoutMs(component, containerEnv(objects, c).env) / 1000);
+      if (pause + shutdown > grace) {
+        problems.push(
+          `${d.metadata.name}: terminationGracePeriodSeconds is ${grace}, less than its preStop pause (${pause} s) and shutdown timeout (${shutdown} s): Kubernetes would kill it while it drains`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/** Settings the pods need: every loopback default overridden, and no ConfigMap key nobody reads. */
+export function settingProblems(objects: K8sObject[], settings: Settings): string[] {
+  const problems: string[] = [];
   for (const configMap of objects.filter((o) => o.kind === 'ConfigMap')) {
     const keys = Object.keys((configMap as { data?: Record<string, string> }).data ?? {});
     // Only the settings ConfigMap (the one the pods take as environment variables) holds variables.
@@ -179,16 +253,8 @@ export function settingProblems(objects: K8sObject[], settings: Settings): strin
   }
   for (const d of objects.filter((o) => o.kind === 'Deployment')) {
     const component = d.metadata.labels?.['app.kubernetes.io/component'] ?? '';
-    const containers = (d.spec?.template as { spec: { containers: Container[] } }).spec.containers;
-    for (const c of containers) {
-      const env = new Map<string, string>();
-      let externalSecret = false;
-      for (const from of c.envFrom ?? []) {
-        const source = from.configMapRef ? data('ConfigMap', from.configMapRef.name) : data('Secret', from.secretRef!.name);
-        if (!source && from.secretRef) externalSecret = true;
-        for (const [k, v] of source ?? []) env.set(k, v);
-      }
-      for (const e of c.env ?? []) if (e.value !== undefined) env.set(e.name, e.value);
+    for (const c of podSpec(d).containers) {
+      const { env, externalSecret } = containerEnv(objects, c);
       for (const name of settings.loopbackDefaults[component] ?? []) {
         if (UNUSED_WHEN[name]?.(env)) continue;
         const value = env.get(name);
@@ -243,7 +309,8 @@ async function main(): Promise<void> {
       const objects = docs.map((d) => d.toJS() as unknown).filter((o): o is K8sObject => o !== null && o !== undefined);
       const invalid = await validateObjects(objects);
       for (const i of invalid) failures.push(`${label}: ${i.object} is invalid:\n  ${i.problems.join('\n  ')}`);
-      for (const p of [...chartProblems(objects, name), ...settingProblems(objects, settings)]) failures.push(`${label}: ${p}`);
+      for (const p of [...chartProblems(objects, name), ...settingProblems(objects, settings), ...shutdownProblems(objects)])
+        failures.push(`${label}: ${p}`);
       console.log(`helm template (${label}): ${objects.length} objects, ${invalid.length} invalid`);
     }
   }

@@ -3,7 +3,7 @@
 // hook) are checked. CI renders the real chart with Helm and runs the same checks on it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chartProblems, readSettings, settingProblems } from '../scripts/check-helm.ts';
+import { chartProblems, readSettings, settingProblems, shutdownProblems, shutdownTimeoutMs } from '../scripts/check-helm.ts';
 import { validateObject, validateObjects } from '../scripts/lib/k8s-validate.ts';
 
 const labels = { 'app.kubernetes.io/component': 'users' };
@@ -139,5 +139,40 @@ describe('the chart promises', () => {
     configMap.data = { LOG_LEVEL: 'info', WEB_PUBLIC_URL: 'https://tickets.example.com', REDIS_MODE: 'sentinel' } as never;
     settings.known.add('REDIS_MODE');
     assert.deepEqual(settingProblems([d, configMap] as never, settings), []);
+  });
+
+  it('computes each process’s shutdown timeout from its pod’s settings, as its entry point does', () => {
+    const env = (entries: Record<string, string>) => new Map(Object.entries(entries));
+    assert.equal(shutdownTimeoutMs('users', env({})), 15_000);
+    // Simulated payments: two calls of 2 s, three tries of the event service's 5 s, 5 s to leave.
+    assert.equal(shutdownTimeoutMs('bookings-worker', env({})), 24_000);
+    // Stripe: a call is 3 tries of 20 s. NODE_ENV=production needs no secrets here.
+    assert.equal(shutdownTimeoutMs('bookings-worker', env({ PAYMENT_PROVIDER: 'stripe', NODE_ENV: 'production' })), 140_000);
+    assert.equal(shutdownTimeoutMs('bookings-worker', env({ WORKER_DRAIN_TIMEOUT_MS: '30000' })), 30_000);
+    // The API runs the worker pool unless told otherwise: its HTTP drain comes first.
+    assert.equal(shutdownTimeoutMs('bookings', env({})), 34_000);
+    assert.equal(shutdownTimeoutMs('bookings', env({ WORKER_ENABLED: 'false' })), 15_000);
+    assert.equal(shutdownTimeoutMs('notifications-worker', env({ NOTIFICATIONS_DRAIN_TIMEOUT_MS: '40000' })), 40_000);
+  });
+
+  it('names a pod whose grace period ends before its preStop pause and drain do', () => {
+    const worker = (grace: number | undefined, provider: string) => {
+      const d = deployment();
+      d.metadata = { name: 'tickets-bookings-worker', labels: { 'app.kubernetes.io/component': 'bookings-worker' } };
+      Object.assign(d.spec.template.spec, grace === undefined ? {} : { terminationGracePeriodSeconds: grace });
+      Object.assign(d.spec.template.spec.containers[0]!, {
+        env: [{ name: 'PAYMENT_PROVIDER', value: provider }],
+        lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
+      });
+      return d;
+    };
+    assert.deepEqual(shutdownProblems([worker(60, 'simulated')] as never), []);
+    assert.match(
+      shutdownProblems([worker(90, 'stripe')] as never).join('\n'),
+      /tickets-bookings-worker: terminationGracePeriodSeconds is 90, less than its preStop pause \(5 s\) and shutdown timeout \(140 s\)/,
+    );
+    assert.deepEqual(shutdownProblems([worker(145, 'stripe')] as never), []);
+    // Kubernetes' default of 30 s when the chart sets none.
+    assert.match(shutdownProblems([worker(undefined, 'stripe')] as never).join('\n'), /terminationGracePeriodSeconds is 30/);
   });
 });

@@ -1,11 +1,15 @@
 import { flushTraces } from '@ticketing/telemetry';
 import type { Logger } from './logger.ts';
 
+/** How long a process's shutdown may take when its entry point gives onShutdown no other limit. */
+export const SHUTDOWN_TIMEOUT_MS = 15_000;
+
 /**
  * Runs `close` once on SIGTERM or SIGINT, then exits. A second signal, or a drain that takes
- * longer than `timeoutMs`, exits at once.
+ * longer than `timeoutMs`, exits at once. The pod's terminationGracePeriodSeconds must be longer
+ * than its preStop pause plus this (scripts/check-helm.ts checks the chart).
  */
-export function onShutdown(logger: Logger, close: () => Promise<void>, timeoutMs = 15_000): void {
+export function onShutdown(logger: Logger, close: () => Promise<void>, timeoutMs = SHUTDOWN_TIMEOUT_MS): void {
   let closing = false;
   const handler = (signal: NodeJS.Signals) => {
     if (closing) {

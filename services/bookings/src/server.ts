@@ -1,7 +1,7 @@
 import { redact, withPersistedSecrets } from '@ticketing/config';
 import { drainAndClose, onShutdown } from '@ticketing/http';
 import { buildBookingsApp } from './app.ts';
-import { drainTimeoutMs, startBookingsWorker } from './bookings/booking-worker.ts';
+import { serverShutdownTimeoutMs, startBookingsWorker } from './bookings/booking-worker.ts';
 import { loadBookingsConfig } from './config.ts';
 import { createBookingsDeps } from './deps.ts';
 import { startOutboxRelay } from './outbox/start-outbox-relay.ts';
@@ -26,6 +26,5 @@ onShutdown(
     await relay?.close();
     await deps.close();
   },
-  // The HTTP drain (keep-alive + 1 s at most) comes first, then the worker pool's.
-  worker ? 10_000 + drainTimeoutMs(config) : undefined,
+  serverShutdownTimeoutMs(config),
 );

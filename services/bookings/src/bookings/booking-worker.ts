@@ -156,6 +156,17 @@ export function drainTimeoutMs(config: Pick<BookingsConfig, 'payments' | 'events
   return Math.max(15_000, 2 * gatewayCallMs + 3 * config.events.timeoutMs + 5_000);
 }
 
+/**
+ * The bookings API's shutdown timeout: its HTTP drain (keep-alive + 1 s at most) first, then,
+ * when the worker pool runs in the process (WORKER_ENABLED), the pool's drain; undefined: the
+ * default of onShutdown.
+ */
+export function serverShutdownTimeoutMs(
+  config: Pick<BookingsConfig, 'payments' | 'events'> & { worker: { enabled: boolean; drainTimeoutMs?: number } },
+): number | undefined {
+  return config.worker.enabled ? 10_000 + drainTimeoutMs(config) : undefined;
+}
+
 export interface ReconcilerDeps {
   config: Pick<BookingsConfig, 'reconciler'>;
   logger: Logger;
