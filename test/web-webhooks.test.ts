@@ -7,6 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { verifyWebhookSignature } from '@ticketing/auth';
+import { waitFor } from '@ticketing/testing';
 import {
   apiEvent,
   apiHold,
@@ -22,16 +23,6 @@ import {
 import { startReceiver } from './support/webhooks.ts';
 
 const { platform, newPage } = useBrowserPlatform();
-
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** An organization with an owner and a staff member (staff may not manage webhooks). */
 async function organizationWithStaff() {

@@ -14,24 +14,17 @@ import path from 'node:path';
 import { verifyWebhookSignature } from '@ticketing/auth';
 import { createKafkaBus, type MessageBus } from '@ticketing/bus';
 import { notificationRequests } from '@ticketing/contracts';
-import { testInfra, uniqueEmail, uniqueId } from '@ticketing/testing';
+import { testInfra, uniqueEmail, uniqueId, waitFor } from '@ticketing/testing';
 import { startWebhookPlatform, type WebhookPlatform } from './support/webhooks.ts';
+
+// Deliveries go through Kafka and a worker: on a loaded machine they take a while.
+const PATIENCE_MS = 90_000;
 
 const root = path.resolve(import.meta.dirname, '..');
 const CONCURRENCY = 4;
 // Short, so the taker-over does not wait long for the killed worker's claims; longer than the timeout.
 const TIMEOUT_MS = 5000;
 const LEASE_MS = 6000;
-
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 90_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * A receiver that, while `holding`, keeps every request unanswered (the deliveries stay in
@@ -181,7 +174,7 @@ describe('a webhook dispatcher killed while its deliveries are in flight', () =>
       await publishBookings(12);
       const first = startWorker();
       // The first worker has CONCURRENCY deliveries in flight, all held by the receiver: kill it now.
-      await waitFor(() => (receiver.held.length >= CONCURRENCY ? true : undefined), `${CONCURRENCY} deliveries in flight`);
+      await waitFor(() => (receiver.held.length >= CONCURRENCY ? true : undefined), `${CONCURRENCY} deliveries in flight`, PATIENCE_MS);
       first.kill('SIGKILL');
       await new Promise((resolve) => first.once('exit', resolve));
       const inFlight = new Set(receiver.requests.map((r) => JSON.parse(r.body).id as string));
@@ -192,10 +185,14 @@ describe('a webhook dispatcher killed while its deliveries are in flight', () =>
       receiver.release();
       startWorker();
 
-      const answered = await waitFor(() => {
-        const byId = receiver.answered();
-        return byId.size === bookingIds.length ? byId : undefined;
-      }, `all ${bookingIds.length} events answered`);
+      const answered = await waitFor(
+        () => {
+          const byId = receiver.answered();
+          return byId.size === bookingIds.length ? byId : undefined;
+        },
+        `all ${bookingIds.length} events answered`,
+        PATIENCE_MS,
+      );
       const bodies = new Map(receiver.requests.map((r) => [JSON.parse(r.body).id as string, JSON.parse(r.body)]));
       assert.deepEqual(new Set([...bodies.values()].map((b) => b.data.booking_id)), new Set(bookingIds));
       // The deliveries the killed worker had in flight were sent again, with the same event id.
@@ -204,17 +201,21 @@ describe('a webhook dispatcher killed while its deliveries are in flight', () =>
 
       // Every delivery row is final, with its successful attempt logged, and there is one event
       // per booking (a Kafka message read again by the second worker made no second one).
-      const final = await waitFor(async () => {
-        const { rows } = await platform.deps.db.query<{ status: string; n: number; retried: number; answered: number; logged: number }>(
-          `SELECT d.status, count(*)::int AS n,
+      const final = await waitFor(
+        async () => {
+          const { rows } = await platform.deps.db.query<{ status: string; n: number; retried: number; answered: number; logged: number }>(
+            `SELECT d.status, count(*)::int AS n,
                   count(*) FILTER (WHERE d.attempts >= 2)::int AS retried,
                   count(*) FILTER (WHERE d.last_status_code = 200 AND d.delivered_at IS NOT NULL)::int AS answered,
                   count(*) FILTER (WHERE EXISTS (SELECT 1 FROM webhook_attempts a WHERE a.delivery_id = d.id AND a.succeeded))::int AS logged
              FROM webhook_deliveries d WHERE d.endpoint_id = $1 GROUP BY d.status`,
-          [endpointId],
-        );
-        return rows.length === 1 && rows[0]!.status === 'delivered' && rows[0]!.n === bookingIds.length ? rows[0]! : undefined;
-      }, 'every delivery row final');
+            [endpointId],
+          );
+          return rows.length === 1 && rows[0]!.status === 'delivered' && rows[0]!.n === bookingIds.length ? rows[0]! : undefined;
+        },
+        'every delivery row final',
+        PATIENCE_MS,
+      );
       assert.equal(final.answered, bookingIds.length);
       assert.equal(final.logged, bookingIds.length);
       assert.ok(final.retried >= CONCURRENCY, `the deliveries in flight at the kill were attempted again (${final.retried})`);

@@ -9,18 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { createKafkaBus, type MessageBus } from '@ticketing/bus';
 import { verifyWebhookSignature } from '@ticketing/auth';
 import { compile, notificationRequests, WEBHOOK_DATA_SCHEMAS } from '@ticketing/contracts';
-import { testInfra, uniqueId, uniqueEmail } from '@ticketing/testing';
+import { testInfra, uniqueId, uniqueEmail, waitFor } from '@ticketing/testing';
 import { startReceiver, startWebhookPlatform, type WebhookPlatform } from './support/webhooks.ts';
 
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+// Deliveries go through Kafka and a worker: on a loaded machine they take a while.
+const PATIENCE_MS = 60_000;
 
 function bookingConfirmed(eventId: string, bookingId = randomUUID()) {
   return {
@@ -67,13 +60,17 @@ describe('outgoing webhooks', () => {
    * moment before the dispatcher records it.
    */
   async function finalDeliveries(endpointId: string, n: number) {
-    return waitFor(async () => {
-      const { rows } = await platform.deps.db.query<{ status: string; n: number }>(
-        `SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY status ORDER BY status`,
-        [endpointId],
-      );
-      return rows.some((r) => r.status === 'pending') || rows.reduce((sum, r) => sum + r.n, 0) < n ? undefined : rows;
-    }, 'the delivery rows final');
+    return waitFor(
+      async () => {
+        const { rows } = await platform.deps.db.query<{ status: string; n: number }>(
+          `SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY status ORDER BY status`,
+          [endpointId],
+        );
+        return rows.some((r) => r.status === 'pending') || rows.reduce((sum, r) => sum + r.n, 0) < n ? undefined : rows;
+      },
+      'the delivery rows final',
+      PATIENCE_MS,
+    );
   }
 
   async function endpoint(token: string, organizationId: string, url: string, eventTypes = ['booking.confirmed']) {
@@ -126,10 +123,14 @@ describe('outgoing webhooks', () => {
       // A redelivered copy (a new message id) must not make a second event.
       await publishBooking(bookings[0]!);
 
-      const delivered = await waitFor(() => {
-        const byId = receiver.succeeded();
-        return byId.size === 5 ? byId : undefined;
-      }, 'five delivered events');
+      const delivered = await waitFor(
+        () => {
+          const byId = receiver.succeeded();
+          return byId.size === 5 ? byId : undefined;
+        },
+        'five delivered events',
+        PATIENCE_MS,
+      );
       const bodies = [...delivered.values()].map((copies) => JSON.parse(copies[0]!));
       assert.deepEqual(new Set(bodies.map((b) => b.data.booking_id)), new Set(bookings.map((b) => b.booking_data.booking_id)));
       for (const b of bodies) {
@@ -178,14 +179,19 @@ describe('outgoing webhooks', () => {
       assert.equal(test.status, 202, test.text);
       assert.equal(test.body.event_type, 'webhook.test');
 
-      const disabled = await waitFor(async () => {
-        const e = await platform.api('GET', `/api/webhooks/endpoints/${endpointId}`, { token });
-        return e.body.enabled === false ? e.body : undefined;
-      }, 'the endpoint disabled');
+      const disabled = await waitFor(
+        async () => {
+          const e = await platform.api('GET', `/api/webhooks/endpoints/${endpointId}`, { token });
+          return e.body.enabled === false ? e.body : undefined;
+        },
+        'the endpoint disabled',
+        PATIENCE_MS,
+      );
       assert.match(disabled.disabled_reason, /4 failed attempts in a row/);
       const mail = await waitFor(
         () => platform.smtp.received.find((m) => m.envelopeTo.includes(owner.email.toLowerCase())),
         'the owners’ email',
+        PATIENCE_MS,
       );
       assert.equal(mail.parsed.subject, 'A webhook endpoint of your organization was disabled');
       assert.match(mail.parsed.text ?? '', new RegExp(receiver.url.replaceAll('/', '\\/').replaceAll('.', '\\.')));
@@ -206,14 +212,14 @@ describe('outgoing webhooks', () => {
       const enabled = await platform.api('PATCH', `/api/webhooks/endpoints/${endpointId}`, { token, body: { enabled: true } });
       assert.equal(enabled.status, 200, enabled.text);
       assert.equal(enabled.body.consecutive_failures, 0);
-      const ok = await waitFor(() => receiver.received.find((r) => r.status === 204), 'the waiting test event delivered');
+      const ok = await waitFor(() => receiver.received.find((r) => r.status === 204), 'the waiting test event delivered', PATIENCE_MS);
       assert.equal(JSON.parse(ok.body).id, test.body.event_id);
       assert.equal(verifyWebhookSignature(ok.headers['ticketing-signature'] as string, ok.body, secret).ok, true);
 
       // A replay sends the same event id and body again.
       const replay = await platform.api('POST', `/api/webhooks/deliveries/${test.body.delivery_id}/replay`, { token });
       assert.equal(replay.status, 202, replay.text);
-      await waitFor(() => (receiver.received.filter((r) => r.status === 204).length === 2 ? true : undefined), 'the replay');
+      await waitFor(() => (receiver.received.filter((r) => r.status === 204).length === 2 ? true : undefined), 'the replay', PATIENCE_MS);
       const [first, second] = receiver.received.filter((r) => r.status === 204);
       assert.equal(second!.body, first!.body);
     } finally {
@@ -247,12 +253,16 @@ describe('outgoing webhooks', () => {
         assert.equal(res.status, 202, res.text);
         const bookingId = res.body.booking_id as string;
         // Tickets are issued with the confirmation.
-        const tickets = await waitFor(async () => {
-          const t = await bookingsApi('GET', `/api/bookings/${bookingId}/tickets`, { token: buyer.token });
-          return t.status === 200 && t.body.tickets.length === seats.length
-            ? (t.body.tickets as { ticket_id: string; seat: string; code: string }[])
-            : undefined;
-        }, `booking ${bookingId} confirmed with its tickets`);
+        const tickets = await waitFor(
+          async () => {
+            const t = await bookingsApi('GET', `/api/bookings/${bookingId}/tickets`, { token: buyer.token });
+            return t.status === 200 && t.body.tickets.length === seats.length
+              ? (t.body.tickets as { ticket_id: string; seat: string; code: string }[])
+              : undefined;
+          },
+          `booking ${bookingId} confirmed with its tickets`,
+          PATIENCE_MS,
+        );
         return { bookingId, tickets };
       }
 
@@ -269,10 +279,14 @@ describe('outgoing webhooks', () => {
       const refund = await bookingsApi('POST', `/api/booking/${second.bookingId}/refund`, { token: owner.token });
       assert.equal(refund.status, 200, refund.text);
 
-      const delivered = await waitFor(() => {
-        const byId = receiver.succeeded();
-        return byId.size === 3 ? byId : undefined;
-      }, 'three delivered events');
+      const delivered = await waitFor(
+        () => {
+          const byId = receiver.succeeded();
+          return byId.size === 3 ? byId : undefined;
+        },
+        'three delivered events',
+        PATIENCE_MS,
+      );
       const bodies = [...delivered.values()].map((copies) => JSON.parse(copies[0]!));
       for (const b of bodies) {
         assert.equal(b.organization_id, owner.userId);
@@ -319,7 +333,7 @@ describe('outgoing webhooks', () => {
       const newSecret = rotated.body.secret as string;
       assert.notEqual(newSecret, oldSecret);
       await platform.api('POST', `/api/webhooks/endpoints/${endpointId}/test`, { token: owner.token });
-      const overlap = await waitFor(() => receiver.received[0], 'a delivery during the overlap');
+      const overlap = await waitFor(() => receiver.received[0], 'a delivery during the overlap', PATIENCE_MS);
       const header = overlap.headers['ticketing-signature'] as string;
       assert.equal(header.match(/v1=/g)?.length, 2);
       assert.equal(verifyWebhookSignature(header, overlap.body, oldSecret).ok, true);
@@ -331,7 +345,7 @@ describe('outgoing webhooks', () => {
       });
       const latest = (await platform.api('GET', `/api/webhooks/endpoints/${endpointId}`, { token: owner.token })).body;
       await platform.api('POST', `/api/webhooks/endpoints/${endpointId}/test`, { token: owner.token });
-      const after = await waitFor(() => receiver.received[1], 'a delivery after the overlap');
+      const after = await waitFor(() => receiver.received[1], 'a delivery after the overlap', PATIENCE_MS);
       const afterHeader = after.headers['ticketing-signature'] as string;
       assert.equal(afterHeader.match(/v1=/g)?.length, 1);
       assert.equal(verifyWebhookSignature(afterHeader, after.body, newSecret).ok, false, 'the replaced secret no longer signs');
