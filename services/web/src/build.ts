@@ -11,6 +11,7 @@ import path from 'node:path';
 export const webAppDir = path.resolve(import.meta.dirname, '../../../apps/web');
 export const defaultStaticDir = path.join(webAppDir, 'dist');
 const HASH_FILE = '.source-hash';
+const BUILD_LOCK = '.build-lock';
 // The last: a package module the app bundles (the scanner reads ticket codes with it).
 const SOURCES = [
   'src',
@@ -49,9 +50,55 @@ export function isWebBuildFresh(appDir = webAppDir): boolean {
   );
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `build` while holding apps/web's build lock: one build at a time across processes (two
+ * test files starting at once, `npm start` beside a test run), since Vite 8 refuses to start a
+ * build while another of the same project runs. The lock is a file holding its owner's pid; a
+ * lock whose owner died is taken over.
+ */
+async function withBuildLock<T>(appDir: string, build: () => Promise<T>): Promise<T> {
+  const lock = path.join(appDir, BUILD_LOCK);
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(lock, 'utf8'));
+    } catch {
+      continue; // released meanwhile
+    }
+    // An empty file is a lock being written this instant: its owner is alive.
+    if (owner > 0 && !isAlive(owner)) rmSync(lock, { force: true });
+    else await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  try {
+    return await build();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
 /** Builds apps/web with Vite unless dist/ already matches the sources. Resolves to whether it built. */
 export async function ensureWebBuild(log: (line: string) => void = () => undefined, appDir = webAppDir): Promise<boolean> {
   if (isWebBuildFresh(appDir)) return false;
+  // Another process may have built these sources while this one waited for the lock.
+  return withBuildLock(appDir, () => (isWebBuildFresh(appDir) ? Promise.resolve(false) : build(log, appDir)));
+}
+
+async function build(log: (line: string) => void, appDir: string): Promise<boolean> {
   let viteBin: string;
   try {
     viteBin = path.join(path.dirname(createRequire(path.join(appDir, 'package.json')).resolve('vite/package.json')), 'bin', 'vite.js');
