@@ -307,7 +307,7 @@ describe('the scanner page without the network', () => {
     const refused = phone.getByRole('region', { name: 'Refused offline scans' });
     await refused.getByText(/^Seat A2: already used — admitted at gate South at .+ before this gate let it in\.$/).waitFor();
     await refused.getByText('Seat A4: the ticket was cancelled before the upload, and this gate let it in.').waitFor();
-    await refused.getByRole('button', { name: 'Discard all 2 refused scans' }).waitFor();
+    await refused.getByRole('button', { name: 'Discard all 2 refused scans…' }).waitFor();
     await connection.getByText('Online', { exact: true }).waitFor();
     assert.deepEqual(await checkIns(event.event_id), [
       { seat: 'A1', gate: 'North', source: 'offline' },
@@ -316,6 +316,17 @@ describe('the scanner page without the network', () => {
     await expectAccessible(phone, 'refused scans');
     await refused.scrollIntoViewIfNeeded();
     await screenshot(phone, 'scanner-refused-scans');
+    // "Discard all" asks first, with the focus on the answer; keeping them changes nothing.
+    const focused = () => phone.evaluate<string | null | undefined>('document.activeElement?.textContent');
+    await refused.getByRole('button', { name: 'Discard all 2 refused scans…' }).click();
+    const confirmAll = refused.getByRole('group', { name: 'Confirm discarding all refused scans' });
+    await confirmAll.getByText(/^Discard all 2 refused scans from this device\?/).waitFor();
+    assert.equal(await focused(), 'Yes, discard all 2');
+    await expectAccessible(phone, 'discard all, asked');
+    await confirmAll.getByRole('button', { name: 'Keep them' }).click();
+    await refused.getByRole('button', { name: 'Discard all 2 refused scans…' }).waitFor();
+    assert.equal(await focused(), 'Discard all 2 refused scans…');
+    assert.equal(await refused.getByText(/^Seat A[24]:/).count(), 2);
 
     // Offline again, A3 waits in the queue while the staff discard the refused scans, by keyboard:
     // after each discard the focus is on the next one's button, then on the list's heading.

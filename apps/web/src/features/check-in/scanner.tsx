@@ -184,17 +184,15 @@ function RefusedScans({ scans, onDiscard }: { scans: readonly RefusedScan[]; onD
             })}
           </ul>
           {scans.length > 1 ? (
-            <button
-              type="button"
-              onClick={() =>
+            <DiscardAll
+              count={scans.length}
+              onDiscard={() =>
                 discard(
                   scans.map((s) => s.scan_id),
                   0,
                 )
               }
-            >
-              Discard all {scans.length} refused scans
-            </button>
+            />
           ) : null}
         </>
       ) : (
@@ -204,6 +202,43 @@ function RefusedScans({ scans, onDiscard }: { scans: readonly RefusedScan[]; onD
         {said}
       </p>
     </section>
+  );
+}
+
+/**
+ * "Discard all", in two steps as the box office's other actions that cannot be undone: the button
+ * asks first, with the focus on the answer; keeping them puts the focus back on the button.
+ */
+function DiscardAll({ count, onDiscard }: { count: number; onDiscard: () => void }) {
+  const [asking, setAsking] = useState(false);
+  const ask = useRef<HTMLButtonElement>(null);
+  const yes = useRef<HTMLButtonElement>(null);
+  const asked = useRef(false);
+  useEffect(() => {
+    if (asking) yes.current?.focus();
+    else if (asked.current) ask.current?.focus();
+    asked.current = asking;
+  }, [asking]);
+  if (!asking) {
+    return (
+      <button type="button" ref={ask} onClick={() => setAsking(true)}>
+        Discard all {count} refused scans…
+      </button>
+    );
+  }
+  return (
+    <div role="group" aria-label="Confirm discarding all refused scans">
+      <p>
+        Discard all {count} refused scans from this device? Only do so once each one has been looked into: this device forgets them (the
+        server keeps its own record).
+      </p>
+      <button type="button" className="danger" ref={yes} onClick={onDiscard}>
+        Yes, discard all {count}
+      </button>{' '}
+      <button type="button" onClick={() => setAsking(false)}>
+        Keep them
+      </button>
+    </div>
   );
 }
 
