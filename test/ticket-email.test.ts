@@ -80,6 +80,8 @@ before(async () => {
         consumer: { groupId: `${id}-notifications` },
         smtp: { host: smtp.host, port: smtp.port },
         reminders: { enabled: false },
+        // Not a webhook test: its worker stays out of the webhook consumer group.
+        webhooks: { enabled: false },
       },
       {},
     ),

@@ -86,6 +86,8 @@ export async function startAccountsPlatform(profile: Profile, overrides: DeepPar
           smtp: { host: smtp.host, port: smtp.port },
           mail: { fromName: 'Ticketing' },
           reminders: { enabled: false },
+          // Not a webhook test: its worker stays out of the webhook consumer group.
+          webhooks: { enabled: false },
         },
         {},
       ),

@@ -31,9 +31,20 @@ before(async () => {
         log: { level: 'silent' },
         database: { url: testInfra.databaseUrl },
         redis: { url: testInfra.redisUrl, keyPrefix: `${config.kafka.clientId}.n:` },
-        kafka: { brokers: testInfra.kafkaBrokers, topics: { notificationRequests: config.kafka.topics.notificationRequests } },
+        kafka: {
+          brokers: testInfra.kafkaBrokers,
+          // Topics of this test only: the defaults are shared with every other test file.
+          topics: {
+            notificationRequests: config.kafka.topics.notificationRequests,
+            accountEmails: `${config.kafka.clientId}.account-emails`,
+            waitlistOffers: `${config.kafka.clientId}.waitlist-offers`,
+          },
+        },
         consumer: { groupId: `${config.kafka.clientId}-notifications`, maxAttempts: 3, retryBaseMs: 20, retryMaxMs: 200 },
         smtp: { host: smtp.host, port: smtp.port },
+        reminders: { enabled: false },
+        // Not a webhook test: its worker stays out of the webhook consumer group.
+        webhooks: { enabled: false },
       },
       {},
     ),

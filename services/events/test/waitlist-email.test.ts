@@ -42,6 +42,8 @@ describe('waiting list offer email', () => {
             smtp: { host: smtp.host, port: smtp.port },
             mail: { fromName: 'Ticketing' },
             reminders: { enabled: false },
+            // Not a webhook test: its worker stays out of the webhook consumer group.
+            webhooks: { enabled: false },
           },
           {},
         ),

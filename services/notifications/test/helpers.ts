@@ -62,6 +62,9 @@ export async function startNotifications(opts: StartOptions) {
         smtp: { host: opts.smtp.host, port: opts.smtp.port, connectionTimeoutMs: 2000, greetingTimeoutMs: 2000, socketTimeoutMs: 5000 },
         // Only the reminder tests run schedulers, so no other test file's scheduler sends their reminders.
         reminders: { enabled: false },
+        // Only the webhook tests (test/webhooks*.ts) run the webhook consumer: with it on, every test
+        // file's worker would join one consumer group (webhook-dispatch) and read the default topics.
+        webhooks: { enabled: false },
       },
       opts.overrides ?? {},
     ),
