@@ -76,6 +76,12 @@ describe('the shop', () => {
     await page.getByRole('button', { name: /^Pay/ }).click();
     await page.getByRole('heading', { name: 'Your booking' }).waitFor();
     await page.getByRole('status').filter({ hasText: 'Confirmed!' }).waitFor({ timeout: 30_000 });
+    // This event has no cancellation policy: the page says so, with no seats to pick.
+    await page
+      .getByRole('region', { name: 'Cancellation' })
+      .getByText('The organizer of this event does not allow cancellations.')
+      .waitFor();
+    assert.equal(await page.getByRole('checkbox').count(), 0);
     await expectAccessible(page, 'booking page');
     await screenshot(page, 'booking-confirmed');
 

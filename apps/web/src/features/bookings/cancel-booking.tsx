@@ -59,10 +59,27 @@ export function CancelBooking({ booking, onCancelled }: { booking: Booking; onCa
   }
 
   const policy = quote?.policy;
+  // The event's policy does not change with the seats chosen: once a quote told it, it stays
+  // known while the next quote loads (the seat choice stays on screen, and its focus).
+  const [policyRead, setPolicyRead] = useState<'unknown' | 'allows' | 'none'>('unknown');
+  useEffect(() => {
+    if (quote) setPolicyRead(quote.policy ? 'allows' : 'none');
+  }, [quote]);
+  // An event whose organizer allows no cancellation: a sentence, no seats to pick.
+  if (policyRead === 'none' || (quote && !policy)) {
+    return (
+      <section className="cancel-booking" aria-labelledby="cancellation-heading">
+        <h2 id="cancellation-heading">Cancellation</h2>
+        <p>The organizer of this event does not allow cancellations.</p>
+      </section>
+    );
+  }
   return (
     <section className="cancel-booking" aria-label="Cancel seats">
       <h2>Cancel seats</h2>
-      {open.length > 0 ? (
+      {open.length > 0 && policyRead === 'unknown' && !error ? (
+        <p className="muted">Reading the event’s cancellation policy…</p>
+      ) : open.length > 0 ? (
         <>
           <fieldset className="seat-choice">
             <legend>Seats to cancel</legend>
@@ -74,13 +91,13 @@ export function CancelBooking({ booking, onCancelled }: { booking: Booking; onCa
           </fieldset>
           {quote ? (
             <>
-              <p>
-                {policy
-                  ? `Cancellation policy: allowed until ${policy.hours_before_start} hours before the start${
-                      quote.deadline ? ` (${formatDate(quote.deadline)})` : ''
-                    }, with a fee of ${policy.fee_percent}%.`
-                  : 'The organizer of this event does not allow cancellations.'}
-              </p>
+              {policy ? (
+                <p>
+                  {`Cancellation policy: allowed until ${policy.hours_before_start} hours before the start${
+                    quote.deadline ? ` (${formatDate(quote.deadline)})` : ''
+                  }, with a fee of ${policy.fee_percent}%.`}
+                </p>
+              ) : null}
               {quote.allowed ? (
                 <dl className="facts" aria-label="Refund">
                   <dt>Seats</dt>
