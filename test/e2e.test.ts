@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '@ticketing/auth';
-import { apiClient, testInfra } from '@ticketing/testing';
+import { apiClient, createTestDatabase, testInfra, type TestDatabase } from '@ticketing/testing';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -21,6 +21,8 @@ interface Running {
   logs: string[];
   /** Temporary directories removed once every process has stopped. */
   dirs: string[];
+  /** Databases dropped once every process has stopped. */
+  databases: TestDatabase[];
 }
 
 function start(running: Running, name: string, file: string, env: Record<string, string>): void {
@@ -256,7 +258,7 @@ function describeProfile(
   more?: (ports: number[], running: Running) => void,
 ) {
   describe(`end-to-end walks (${name})`, () => {
-    const running: Running = { children: [], logs: [], dirs: [] };
+    const running: Running = { children: [], logs: [], dirs: [], databases: [] };
     before(
       async () => {
         await launch(running);
@@ -267,6 +269,7 @@ function describeProfile(
     after(async () => {
       await stopAll(running);
       for (const dir of running.dirs) rmSync(dir, { recursive: true, force: true });
+      for (const database of running.databases) await database.drop();
     });
 
     for (const script of ['test-successful-booking.sh', 'test-failed-booking.sh']) {
@@ -314,8 +317,12 @@ const distributedPorts = [28081, 28082, 28083, 28084];
 describeProfile('distributed: PostgreSQL, Redis, Kafka, SMTP', distributedPorts, async (running) => {
   const mailDir = mkdtempSync(path.join(tmpdir(), 'ticketing-e2e-mail-'));
   running.dirs.push(mailDir);
+  // A database of its own: its webhook dispatcher, as deployed, would claim the due deliveries
+  // of other test files on the shared one (and refuse their loopback receivers).
+  const database = await createTestDatabase(`e2e_${randomUUID().slice(0, 8)}`);
+  running.databases.push(database);
   const common = {
-    DATABASE_URL: testInfra.databaseUrl,
+    DATABASE_URL: database.url,
     REDIS_URL: testInfra.redisUrl,
     KAFKA_BROKERS: testInfra.kafkaBrokers,
     EVENTS_URL: 'http://127.0.0.1:28082',

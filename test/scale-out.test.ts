@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { testInfra, uniqueTopicPrefix } from '@ticketing/testing';
+import { createTestDatabase, testInfra, uniqueTopicPrefix, type TestDatabase } from '@ticketing/testing';
 import { checkInvariants, waitFinal } from './faults/invariants.ts';
 import { startBalancer, type Balancer } from './scale/balancer.ts';
 import { APIS, Cluster, WORKERS, type Instance, type Kind } from './scale/cluster.ts';
@@ -29,10 +29,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const DRAIN_LIMIT_MS = 120_000;
 
 const id = uniqueTopicPrefix('scale');
-const database = id.replaceAll('-', '_');
 const dir = mkdtempSync(path.join(tmpdir(), `${id}-`));
-const databaseUrl = testInfra.databaseUrl.replace(/\/[^/?]*(\?|$)/, `/${database}$1`);
-let admin: pg.Client;
+let database: TestDatabase;
 let db: pg.Client;
 let balancer: Balancer;
 let cluster: Cluster;
@@ -42,15 +40,13 @@ const accepted: AcceptedBooking[] = [];
 const eventIds: string[] = [];
 
 before(async () => {
-  admin = new pg.Client({ connectionString: testInfra.databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
+  database = await createTestDatabase(id);
   // The bookings processes reach the event service through a balancer, as through a Service.
   balancer = await startBalancer(() => cluster.of('events').map((i) => i.port));
   cluster = new Cluster({
     dir,
     id,
-    databaseUrl,
+    databaseUrl: database.url,
     redisUrl: testInfra.redisUrl,
     kafkaBrokers: testInfra.kafkaBrokers,
     eventsUrl: balancer.url,
@@ -69,7 +65,7 @@ before(async () => {
   // The first instance of each migrates its schema; the second finds it done.
   await Promise.all([...APIS, ...WORKERS].map((kind) => cluster.add(kind)));
   await Promise.all([...APIS, ...WORKERS].map((kind) => cluster.add(kind)));
-  db = new pg.Client({ connectionString: databaseUrl });
+  db = new pg.Client({ connectionString: database.url });
   await db.connect();
   clients = new Clients(() => ({
     users: cluster.urls('users'),
@@ -84,8 +80,7 @@ after(async () => {
   await cluster?.stopAll();
   await balancer?.close();
   await db?.end();
-  await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
-  await admin?.end();
+  await database?.drop().catch(() => undefined);
   if (process.env.SCALE_KEEP_LOGS) console.log(`scale-out logs kept in ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
 });

@@ -228,6 +228,8 @@ describe('traces', () => {
           SMTP_PORT: String(smtpPort),
           SMTP_POOL: 'false',
           REMINDERS_ENABLED: 'false',
+          // Not a webhook test: no dispatcher of its own on the shared database.
+          WEBHOOKS_ENABLED: 'false',
         }),
       );
       urls.users = await urlOf(users, API_URL);

@@ -22,7 +22,7 @@ import {
 } from './web/platform.ts';
 import { startReceiver } from './support/webhooks.ts';
 
-const { platform, newPage } = useBrowserPlatform();
+const { platform, newPage } = useBrowserPlatform({ webhooks: true });
 
 /** An organization with an owner and a staff member (staff may not manage webhooks). */
 async function organizationWithStaff() {

@@ -95,7 +95,7 @@ describe('a webhook dispatcher killed while its deliveries are in flight', () =>
       cwd: root,
       env: {
         ...process.env,
-        DATABASE_URL: testInfra.databaseUrl,
+        DATABASE_URL: platform.databaseUrl,
         REDIS_URL: testInfra.redisUrl,
         KAFKA_BROKERS: testInfra.kafkaBrokers,
         NOTIFICATIONS_TOPIC: topics.notificationRequests,

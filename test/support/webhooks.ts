@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DeepPartial } from '@ticketing/config';
 import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
-import { apiClient, listen, testInfra, uniqueEmail, uniqueId, uniqueTopicPrefix } from '@ticketing/testing';
+import { apiClient, createTestDatabase, listen, testInfra, uniqueEmail, uniqueId, uniqueTopicPrefix } from '@ticketing/testing';
 import { buildUsersApp, createUsersDeps, loadUsersConfig } from '@ticketing/users-service';
 import {
   buildBookingsApp,
@@ -94,13 +94,18 @@ export async function startWebhookPlatform(
   const log = { level: 'silent' as const };
   const redis = { url: testInfra.redisUrl, keyPrefix: `${id}:` };
   try {
+    // A database of this platform's own: its dispatcher claims every due delivery of the database
+    // it reads, and other test files' dispatchers (their own settings) would claim this one's.
+    const database = await createTestDatabase(id);
+    closers.push(() => database.drop());
+    const databaseUrl = database.url;
     const smtp: TestSmtpServer = await startTestSmtpServer();
     closers.push(() => smtp.close());
     const users = await createUsersDeps(
       loadUsersConfig(
         {
           log,
-          database: { url: testInfra.databaseUrl },
+          database: { url: databaseUrl },
           redis,
           bcryptRounds: 4,
           kafka: { brokers: testInfra.kafkaBrokers, clientId: id, accountEmailsTopic: `${id}.account-emails` },
@@ -114,9 +119,7 @@ export async function startWebhookPlatform(
       await usersApp.close();
       await users.close();
     });
-    const events = await createEventsDeps(
-      loadEventsConfig({ log, database: { url: testInfra.databaseUrl }, redis, kafka: { enabled: false } }, {}),
-    );
+    const events = await createEventsDeps(loadEventsConfig({ log, database: { url: databaseUrl }, redis, kafka: { enabled: false } }, {}));
     const eventsApp = await buildEventsApp(events);
     const eventsUrl = await listen(eventsApp);
     closers.push(async () => {
@@ -138,7 +141,7 @@ export async function startWebhookPlatform(
         loadBookingsConfig(
           {
             log,
-            database: { url: testInfra.databaseUrl },
+            database: { url: databaseUrl },
             redis,
             events: { url: eventsUrl },
             kafka: {
@@ -180,7 +183,7 @@ export async function startWebhookPlatform(
       merge<DeepPartial<NotificationsConfig>>(
         {
           log,
-          database: { url: testInfra.databaseUrl },
+          database: { url: databaseUrl },
           redis,
           events: { url: eventsUrl },
           users: { url: usersUrl },
@@ -249,6 +252,8 @@ export async function startWebhookPlatform(
 
     return {
       id,
+      /** This platform's database (a worker started beside it must use it too). */
+      databaseUrl,
       smtp,
       topic,
       topics,

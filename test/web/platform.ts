@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createLogger, type App } from '@ticketing/http';
-import { apiClient, listen, testInfra, uniqueEmail, uniqueId, uniqueTopicPrefix } from '@ticketing/testing';
+import { apiClient, createTestDatabase, listen, testInfra, uniqueEmail, uniqueId, uniqueTopicPrefix } from '@ticketing/testing';
 import { buildUsersApp, createUsersDeps, loadUsersConfig } from '@ticketing/users-service';
 import { buildEventsApp, createEventsDeps, loadEventsConfig } from '@ticketing/events-service';
 import {
@@ -34,6 +34,15 @@ import {
 } from '@ticketing/notifications-service';
 import { startTestSmtpServer, type TestSmtpServer } from '@ticketing/mail/testing';
 
+export interface PlatformOptions {
+  /**
+   * Run the notification worker's webhook consumer and dispatcher (the webhooks pages' test),
+   * on a database of the platform's own. Off elsewhere: no other test file's deliveries are sent.
+   * @defaultValue false
+   */
+  webhooks?: boolean;
+}
+
 export interface Platform {
   url: string;
   api: ReturnType<typeof apiClient>;
@@ -42,11 +51,15 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-export async function startPlatform(): Promise<Platform> {
+export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
   await ensureWebBuild();
   const id = uniqueTopicPrefix('webui');
-  const infra = { log: { level: 'silent' as const }, database: { url: testInfra.databaseUrl } };
   const closers: (() => Promise<void>)[] = [];
+  // A platform that sends webhooks gets a database of its own: its dispatcher claims every due
+  // delivery of the database it reads, other test files' included.
+  const database = opts.webhooks ? await createTestDatabase(id) : undefined;
+  if (database) closers.push(() => database.drop());
+  const infra = { log: { level: 'silent' as const }, database: { url: database?.url ?? testInfra.databaseUrl } };
   const serve = async (app: App, close: () => Promise<void>) => {
     const url = await listen(app);
     closers.push(async () => {
@@ -124,6 +137,7 @@ export async function startPlatform(): Promise<Platform> {
           reminders: { enabled: false },
           // Test configuration: the webhooks pages' test receiver listens on loopback over http.
           webhooks: {
+            enabled: opts.webhooks ?? false,
             groupId: `${id}-webhooks`,
             allowInsecureTargets: true,
             pollIntervalMs: 100,
@@ -266,13 +280,13 @@ export interface BrowserSuite {
  * Starts the platform and Chromium before the calling file's tests and closes both after them.
  * Call it once, at the top level of a browser test file.
  */
-export function useBrowserPlatform(): BrowserSuite {
+export function useBrowserPlatform(opts: PlatformOptions = {}): BrowserSuite {
   let started: Platform | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   before(
     async () => {
-      started = await startPlatform();
+      started = await startPlatform(opts);
       browser = await launchBrowser();
     },
     { timeout: 240_000 },

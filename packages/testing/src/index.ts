@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { createSseParser, type SseBlock } from '@ticketing/http';
 
 /** Connection settings for the real servers started by scripts/infra.sh (overridable by env). */
@@ -35,6 +36,42 @@ function deleteTopicsOnExit(): void {
   // 'exit' allows only synchronous work: starting the process is, and it outlives this one.
   const script = fileURLToPath(new URL('./delete-topics.ts', import.meta.url));
   spawn(process.execPath, [script, testInfra.kafkaBrokers, ...topicPrefixes], { detached: true, stdio: 'ignore' }).unref();
+}
+
+export interface TestDatabase {
+  /** `testInfra.databaseUrl` with this database's name: each service migrates its schema into it. */
+  url: string;
+  /** Drops it, ending the sessions still open on it. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A database of one test file on the shared PostgreSQL, for tests that run processes whose
+ * background work reaches across the whole database: a webhook dispatcher claims any due
+ * delivery, so on the shared database it would send other test files' deliveries with its own
+ * settings. `name` becomes the database's name (letters, digits and `_` only).
+ */
+export async function createTestDatabase(name: string): Promise<TestDatabase> {
+  const database = name.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  const admin = new pg.Client({ connectionString: testInfra.databaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: testInfra.databaseUrl.replace(/\/[^/?]*(\?|$)/, `/${database}$1`),
+    async drop() {
+      const client = new pg.Client({ connectionString: testInfra.databaseUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }
 
 export function uniqueEmail(prefix = 'user'): string {

@@ -32,6 +32,8 @@ function startWorker(): ChildProcess {
       NOTIFICATIONS_GROUP_ID: groupId,
       NOTIFICATIONS_SEND_LEASE_MS: String(LEASE_MS),
       REMINDERS_ENABLED: 'false',
+      // Not a webhook test: no dispatcher of its own on the shared database.
+      WEBHOOKS_ENABLED: 'false',
       SMTP_HOST: smtp.host,
       SMTP_PORT: String(smtp.port),
       SMTP_POOL: 'false',

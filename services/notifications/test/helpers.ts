@@ -158,16 +158,8 @@ export async function publish(
   return messageId;
 }
 
-/** Polls `probe` until it returns something other than undefined. */
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The one polling helper of the tests (the notification tests import it from here). */
+export { waitFor } from '@ticketing/testing';
 
 /** Collects what arrives on a topic (e.g. the dead-letter topic) with a fresh consumer group. */
 export async function collectTopic(bus: MessageBus, topic: string) {
