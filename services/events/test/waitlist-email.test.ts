@@ -86,7 +86,8 @@ describe('waiting list offer email', () => {
     const offer = mine.body.entries[0].offer;
     assert.ok(offer, mine.text);
 
-    const [mail] = await smtp.waitFor(email, 1);
+    // Through the outbox, Kafka and the notification worker: a loaded machine takes a while.
+    const [mail] = await smtp.waitFor(email, 1, 60_000);
     assert.equal(mail!.parsed.subject, 'Seats for Night <Jazz> are waiting for you');
     const text = mail!.parsed.text ?? '';
     assert.match(text, /^Hello Wanda Waiter,/);
