@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createTestDatabase, uniqueId, type TestDatabase } from '@ticketing/testing';
 import { createEvent, startEvents, type EventsServer } from './helpers.ts';
 
 const ENTRIES = 200;
@@ -15,13 +16,20 @@ const PER_ROW = 10;
  */
 describe('waiting list race: 200 entries, 100 seats released in bursts, two instances', () => {
   let servers: EventsServer[];
+  let database: TestDatabase;
 
   before(async () => {
-    const config = { waitlist: { intervalMs: 100, offerTtlSeconds: 1, streamIntervalMs: 1000 } };
+    // A database of this test's own: every event service's offering loop passes over every event
+    // of its database, so on the shared one other test files' instances offered these seats with
+    // their own offer time (600 s: a run stuck with 4 offers open), and these 1 s offers would
+    // reach their events.
+    database = await createTestDatabase(uniqueId('waitlist_race'));
+    const config = { database: { url: database.url }, waitlist: { intervalMs: 100, offerTtlSeconds: 1, streamIntervalMs: 1000 } };
     servers = [await startEvents(config), await startEvents(config)];
   });
   after(async () => {
-    for (const s of servers) await s.close();
+    for (const s of servers ?? []) await s.close();
+    await database?.drop();
   });
 
   it('offers every seat to one entry at a time, in list order, and moves expired offers on', async () => {
