@@ -94,18 +94,27 @@ export function createPostgresDatabase(options: PostgresOptions): Database {
    * destroys it. Connection failures reject as DependencyUnavailableError.
    */
   const withClient = async <T>(work: (client: pg.PoolClient, discard: (err: Error) => void) => Promise<T>): Promise<T> => {
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (err) {
-      // Checking out only fails for want of a connection (refused, timed out, server starting).
-      throw unavailable(err);
-    }
     let broken: Error | undefined;
     const discard = (err: Error) => {
       broken ??= err;
     };
-    client.on('error', discard);
+    let client: pg.PoolClient;
+    try {
+      // The callback form: the pool calls it in the same turn as it hands the client over, so the
+      // listener is on before anything else the socket brought is read. With the promise, a new
+      // connection whose first bytes carried the server's shutdown (57P01 right after
+      // ReadyForQuery) emitted 'error' on a client nobody listened to, and the process crashed.
+      client = await new Promise<pg.PoolClient>((resolve, reject) =>
+        pool.connect((err, c) => {
+          if (err || !c) return reject(err ?? new Error('no client'));
+          c.on('error', discard);
+          resolve(c);
+        }),
+      );
+    } catch (err) {
+      // Checking out only fails for want of a connection (refused, timed out, server starting).
+      throw unavailable(err);
+    }
     try {
       return await work(client, discard);
     } catch (err) {

@@ -1,6 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import net, { type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DependencyUnavailableError } from '@ticketing/errors';
 import { testInfra } from '@ticketing/testing';
@@ -81,6 +82,49 @@ describe('createPostgresDatabase: a connection lost while checked out', () => {
       );
     } finally {
       await nowhere.close();
+    }
+  });
+
+  it('survives a server that ends the session in the packet that opened it (a shutdown as the connection completes)', async () => {
+    // A server that answers the startup with AuthenticationOk, ReadyForQuery and, in the same
+    // write, the FATAL 57P01 of a fast shutdown: the client reads all three in one turn. The pool
+    // used to hand the client over and read the error before anyone listened: the process crashed.
+    const message = (type: string, body: Buffer) => {
+      const head = Buffer.alloc(5);
+      head.write(type, 0, 'latin1');
+      head.writeInt32BE(body.length + 4, 1);
+      return Buffer.concat([head, body]);
+    };
+    const int32 = (n: number) => {
+      const b = Buffer.alloc(4);
+      b.writeInt32BE(n);
+      return b;
+    };
+    const fields = ['SFATAL', 'VFATAL', 'C57P01', 'Mterminating connection due to administrator command'].map((f) => `${f}\0`).join('');
+    const server = net.createServer((socket) => {
+      socket.once('data', () => {
+        socket.end(
+          Buffer.concat([
+            message('R', int32(0)),
+            message('Z', Buffer.from('I', 'latin1')),
+            message('E', Buffer.from(`${fields}\0`, 'latin1')),
+          ]),
+        );
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const closing = createPostgresDatabase({ url: `postgres://x:y@127.0.0.1:${port}/none`, schema: 'public', poolSize: 1 });
+    try {
+      for (let i = 0; i < 3; i++) await assert.rejects(closing.query('SELECT 1'), DependencyUnavailableError);
+      await assert.rejects(
+        closing.transaction(async () => undefined),
+        DependencyUnavailableError,
+      );
+    } finally {
+      await closing.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
